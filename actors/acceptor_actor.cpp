@@ -1,0 +1,43 @@
+#include "actors/acceptor_actor.hpp"
+
+#include <sstream>
+
+#include "actors/connection_actor.hpp"
+
+namespace credis {
+
+const char* acceptor_state::name = "acceptor";
+
+caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
+                                server_state* server) {
+  auto& st = self->state;
+  st.keyspace = std::move(keyspace);
+  st.server = server;
+  std::istringstream addresses(server->config.bind);
+  std::string address;
+  while (addresses >> address) {
+    auto res = self->add_tcp_doorman(server->config.port, address.c_str(), true);
+    if (!res) {
+      st.listen_error = "Could not create server TCP listening socket " + address + ":" +
+                        std::to_string(server->config.port) + ": " +
+                        self->system().render(res.error());
+      break;
+    }
+  }
+  // A connection that ends abnormally must not take the acceptor and the other clients along.
+  // Only an anonymous exit (main shutting the server down) ends the acceptor.
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    if (!msg.source)
+      self->quit(msg.reason);
+  });
+  return {
+      [=](const caf::io::new_connection_msg& msg) {
+        auto conn = self->fork(connection_actor_fn, msg.handle, self->state.keyspace,
+                               self->state.server);
+        self->link_to(conn);
+      },
+      [=](port_atom) { return self->state.listen_error; },
+  };
+}
+
+}  // namespace credis

@@ -1,0 +1,36 @@
+// One connection actor per client: it owns the socket, parses requests, resolves them against
+// the command table, and sends each read's commands to the keyspace as one batch.
+//
+// At most one batch is in flight per connection. Commands parsed while it is out wait in the
+// next batch, so replies keep the order of the requests however deep the client pipelines.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "protocol/resp_parser.hpp"
+
+namespace credis {
+
+struct connection_state {
+  connection_state() = default;  // not an aggregate: CAF would try to build it from self
+  caf::io::connection_handle hdl;
+  keyspace_actor keyspace;
+  server_state* server = nullptr;
+  client_state client;
+  resp_parser parser;
+  std::string input;           // bytes received and not yet parsed into commands
+  std::vector<std::string_view> argv;
+  command_batch next;          // commands waiting for the batch in flight to come back
+  bool in_flight = false;
+  bool closing = false;        // no more input is read: QUIT or a protocol error
+  static const char* name;
+};
+
+using connection_broker = caf::io::stateful_broker<connection_state>*;
+
+caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
+                                  keyspace_actor keyspace, server_state* server);
+
+}  // namespace credis

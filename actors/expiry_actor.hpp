@@ -1,0 +1,22 @@
+// The expiry actor schedules the keyspace's delayed deletes.
+//
+// It keeps a single timer armed for the earliest deadline it has been told about, instead of
+// one timer per key (a million keys with a TTL must not mean a million timers). CAF cannot
+// cancel a delayed message, so a wake-up checks that it is still the one that matters.
+#pragma once
+
+#include "actors/messages.hpp"
+
+namespace credis {
+
+struct expiry_state {
+  expiry_state() = default;  // not an aggregate: CAF would try to build it from self
+  keyspace_actor keyspace;
+  unix_ms armed_for = no_expiry;  // the deadline the pending timer fires for
+  static const char* name;
+};
+
+expiry_actor::behavior_type expiry_actor_fn(expiry_actor::stateful_pointer<expiry_state> self,
+                                            keyspace_actor keyspace);
+
+}  // namespace credis

@@ -1,0 +1,68 @@
+#include "actors/keyspace_actor.hpp"
+
+#include "actors/clock.hpp"
+#include "actors/expiry_actor.hpp"
+
+namespace credis {
+
+const char* keyspace_state::name = "keyspace";
+
+namespace {
+
+// Keys removed per expiry run before other messages get a turn, like Redis's time limit in
+// activeExpireCycle: a million keys expiring together must not stall the clients.
+constexpr size_t expire_budget = 20000;
+
+unix_ms earliest_deadline(const keyspace& ks) {
+  unix_ms earliest = no_expiry;
+  for (int i = 0; i < keyspace::db_count; ++i) {
+    unix_ms d = ks.db(i).next_deadline();
+    if (d != no_expiry && (earliest == no_expiry || d < earliest))
+      earliest = d;
+  }
+  return earliest;
+}
+
+// Tells the expiry actor about a deadline earlier than the one it already waits for.
+void schedule_expiry(keyspace_broker self) {
+  auto& st = self->state;
+  unix_ms next = earliest_deadline(*st.ks);
+  if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
+    return;
+  st.scheduled_for = next;
+  self->send(st.expiry, schedule_atom::value, next);
+}
+
+}  // namespace
+
+keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
+                                                server_state* server) {
+  self->state.ks = ks;
+  self->state.server = server;
+  self->state.expiry = self->system().spawn(expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
+  self->link_to(self->state.expiry);
+  schedule_expiry(self);
+  return {
+      [=](exec_atom, const command_batch& batch) -> std::string {
+        std::string out;
+        execute_batch(*self->state.ks, *self->state.server, batch, now_ms(), out);
+        schedule_expiry(self);
+        return out;
+      },
+      [=](expire_atom) {
+        auto& st = self->state;
+        st.scheduled_for = no_expiry;
+        unix_ms now = now_ms();
+        size_t removed = 0;
+        for (int i = 0; i < keyspace::db_count && removed < expire_budget; ++i)
+          removed += st.ks->db(i).expire_due(now, expire_budget - removed);
+        st.server->stats.expired_keys += static_cast<int64_t>(removed);
+        if (removed == expire_budget)
+          self->send(self, expire_atom::value);  // more are due: continue after queued batches
+        else
+          schedule_expiry(self);
+      },
+  };
+}
+
+}  // namespace credis

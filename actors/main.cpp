@@ -1,0 +1,118 @@
+// credis-server: a Redis-compatible server on the C++ Actor Framework.
+//
+// main parses the command line, builds the actor system, spawns the keyspace and the acceptor,
+// and waits for SIGTERM/SIGINT to shut them down.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/acceptor_actor.hpp"
+#include "actors/clock.hpp"
+#include "actors/keyspace_actor.hpp"
+#include "actors/options.hpp"
+
+using namespace credis;
+
+namespace {
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stdout_logger_mt("credis");
+  // Redis's log line shape: "pid:role date time.ms <level> message".
+  logger->set_pattern("%P:M %d %b %Y %H:%M:%S.%e %L %v");
+  if (level == "debug")
+    logger->set_level(spdlog::level::debug);
+  else if (level == "verbose")
+    logger->set_level(spdlog::level::debug);
+  else if (level == "warning")
+    logger->set_level(spdlog::level::warn);
+  else if (level == "nothing")
+    logger->set_level(spdlog::level::off);
+  else
+    logger->set_level(spdlog::level::info);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+// Blocks the shutdown signals in every thread (CAF's threads inherit the mask) so that main
+// receives them with sigwait.
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  parsed_options opts = parse_options(argc, argv);
+  if (!opts.ok) {
+    std::cerr << "credis-server: " << opts.message << std::endl;
+    return 1;
+  }
+  if (opts.help) {
+    std::cout << opts.message;
+    return 0;
+  }
+  setup_logging(opts.config.loglevel);
+  if (chdir(opts.config.dir.c_str()) != 0) {
+    spdlog::error("Can't chdir to '{}'", opts.config.dir);
+    return 1;
+  }
+  sigset_t signals = block_shutdown_signals();
+
+  // The keyspace and server state outlive the actor system, whose destructor waits for every
+  // actor that uses them.
+  keyspace ks;
+  server_state server;
+  server.config = opts.config;
+  server.run_id = make_replication_id();
+  server.replication.replid = make_replication_id();
+  server.stats.start_time_ms = now_ms();
+  if (!server.config.replicaof.empty()) {
+    server.replication.is_replica = true;
+    parse_replicaof(server.config.replicaof, server.replication.master_host,
+                    server.replication.master_port);
+  }
+
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  // Only the expiry timer runs on the scheduler; more workers would just poll and compete
+  // with the multiplexer thread on a small machine.
+  cfg.set("scheduler.max-threads", 1);
+  int exit_code = 0;
+  {
+    caf::actor_system sys(cfg);
+    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server);
+    auto acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, &server);
+    std::string listen_error;
+    caf::scoped_actor self(sys);
+    self->request(acceptor, caf::infinite, port_atom::value)
+        .receive([&](const std::string& err) { listen_error = err; },
+                 [&](const caf::error& err) { listen_error = sys.render(err); });
+    if (!listen_error.empty()) {
+      spdlog::error("{}", listen_error);
+      exit_code = 1;
+    } else {
+      spdlog::info("Server initialized; version 7.0.15-compatible credis, pid {}", getpid());
+      spdlog::info("Ready to accept connections tcp on {}:{}", server.config.bind,
+                   server.config.port);
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("Received {} scheduled shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(keyspace_ref, caf::exit_reason::user_shutdown);
+  }
+  if (exit_code == 0)
+    spdlog::info("credis is now ready to exit, bye bye...");
+  return exit_code;
+}

@@ -1,0 +1,17 @@
+// Strict integer parsing and formatting as Redis does it (util.c string2ll / ll2string).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace credis {
+
+// Accepts only the canonical decimal form: an optional '-', no '+', no spaces, no leading
+// zeros, within int64 range. This is what makes "007" a string and not a number in Redis.
+bool parse_int64(std::string_view s, int64_t& out);
+
+// Appends the decimal form of `v`.
+void append_int64(std::string& out, int64_t v);
+
+}  // namespace credis

@@ -1,0 +1,32 @@
+#include "replication/replication_state.hpp"
+
+#include <random>
+#include <sstream>
+
+#include "protocol/integers.hpp"
+
+namespace credis {
+
+std::string make_replication_id() {
+  static const char hex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  std::string id(40, '0');
+  for (auto& c : id)
+    c = hex[gen() & 15];
+  return id;
+}
+
+bool parse_replicaof(const std::string& value, std::string& host, uint16_t& port) {
+  std::istringstream in(value);
+  std::string port_text, extra;
+  if (!(in >> host >> port_text) || (in >> extra))
+    return false;
+  int64_t p = 0;
+  if (!parse_int64(port_text, p) || p < 1 || p > 65535)
+    return false;
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+}  // namespace credis

@@ -1,0 +1,88 @@
+// The commands parsed from one read of one connection, travelling together to the keyspace.
+//
+// All argument bytes live in one buffer, so a batch of N commands costs a few allocations, not
+// one per argument. An item without a command carries a reply the connection already produced
+// (an error, or the answer of a client command), so replies keep the order of the requests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/commands/command.hpp"
+
+namespace credis {
+
+class command_batch {
+ public:
+  struct item {
+    const command_spec* cmd;  // null: `args` holds one ready-made reply
+    int db;
+    uint32_t first_arg;
+    uint32_t arg_count;
+  };
+
+  void add_command(const command_spec* cmd, int db, arg_list argv) {
+    items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
+                      static_cast<uint32_t>(argv.size())});
+    for (auto a : argv)
+      add_arg(a);
+  }
+
+  void add_reply(std::string_view reply) {
+    items_.push_back({nullptr, 0, static_cast<uint32_t>(args_.size()), 1});
+    add_arg(reply);
+  }
+
+  const std::vector<item>& items() const { return items_; }
+  bool empty() const { return items_.empty(); }
+  bool has_commands() const {
+    for (const auto& i : items_)
+      if (i.cmd)
+        return true;
+    return false;
+  }
+
+  // The views stay valid while the batch is neither modified nor destroyed.
+  void args_of(const item& it, std::vector<std::string_view>& out) const {
+    out.clear();
+    for (uint32_t i = 0; i < it.arg_count; ++i) {
+      auto [off, len] = args_[it.first_arg + i];
+      out.emplace_back(bytes_.data() + off, len);
+    }
+  }
+
+  // Appends the replies of the items that carry one (all items, when !has_commands()).
+  void append_ready_replies(std::string& out) const {
+    for (const auto& it : items_) {
+      if (!it.cmd) {
+        auto [off, len] = args_[it.first_arg];
+        out.append(bytes_, off, len);
+      }
+    }
+  }
+
+  void clear() {
+    bytes_.clear();
+    args_.clear();
+    items_.clear();
+  }
+
+ private:
+  void add_arg(std::string_view a) {
+    args_.emplace_back(bytes_.size(), a.size());
+    bytes_.append(a);
+  }
+
+  std::string bytes_;
+  std::vector<std::pair<size_t, size_t>> args_;  // (offset, length) in bytes_
+  std::vector<item> items_;
+};
+
+// Runs every item of `batch` in order against the keyspace, appending all replies to `out`.
+void execute_batch(keyspace& ks, server_state& server, const command_batch& batch, unix_ms now,
+                   std::string& out);
+
+}  // namespace credis

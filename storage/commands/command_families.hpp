@@ -1,0 +1,19 @@
+// Each command family (one file each, like Redis's t_string.c, db.c, server.c) exposes its
+// table entries; command_table.cpp joins them into the lookup table.
+#pragma once
+
+#include <span>
+
+#include "storage/commands/command.hpp"
+
+namespace credis {
+
+std::span<const command_spec> string_commands();
+std::span<const command_spec> key_commands();
+std::span<const command_spec> server_commands();
+std::span<const command_spec> client_commands();
+std::span<const command_spec> config_commands();
+std::span<const command_spec> info_commands();
+std::span<const command_spec> introspection_commands();
+
+}  // namespace credis

@@ -1,0 +1,191 @@
+// CONFIG GET / SET / RESETSTAT / REWRITE (Redis's config.c), over a table of parameters.
+#include <filesystem>
+#include <functional>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/text.hpp"
+#include "storage/glob.hpp"
+
+namespace credis {
+
+namespace {
+
+struct parameter {
+  std::string_view name;
+  std::function<std::string(const server_config&)> get;
+  // Returns an error text, or empty on success. Null: the parameter is immutable.
+  std::function<std::string(server_config&, std::string_view)> set;
+};
+
+// Parameters whose value no code reads: they keep what CONFIG SET gave them.
+struct stored_default {
+  std::string_view name, value;
+};
+const stored_default stored_defaults[] = {
+    {"appendonly", "no"},          {"appendfsync", "everysec"},
+    {"maxmemory", "0"},            {"maxmemory-policy", "noeviction"},
+    {"timeout", "0"},              {"tcp-keepalive", "300"},
+    {"protected-mode", "yes"},     {"hz", "10"},
+    {"maxclients", "10000"},       {"requirepass", ""},
+    {"masterauth", ""},            {"replica-read-only", "yes"},
+    {"repl-diskless-sync", "yes"}, {"rdbcompression", "yes"},
+    {"rdbchecksum", "yes"},        {"daemonize", "no"},
+    {"io-threads", "1"},           {"tcp-backlog", "511"},
+    {"lazyfree-lazy-user-del", "no"},
+};
+
+std::string port_text(const server_config& c) {
+  std::string s;
+  append_int64(s, c.port);
+  return s;
+}
+
+const std::vector<parameter>& parameters() {
+  static const std::vector<parameter> params = [] {
+    std::vector<parameter> p = {
+        {"dir", [](const server_config& c) { return c.dir; },
+         [](server_config& c, std::string_view v) -> std::string {
+           std::error_code ec;
+           auto abs = std::filesystem::canonical(std::string(v), ec);
+           if (ec || !std::filesystem::is_directory(abs, ec))
+             return "No such file or directory";
+           c.dir = abs.string();
+           return {};
+         }},
+        {"dbfilename", [](const server_config& c) { return c.dbfilename; },
+         [](server_config& c, std::string_view v) -> std::string {
+           if (v.find('/') != std::string_view::npos)
+             return "dbfilename can't be a path, just a filename";
+           c.dbfilename = std::string(v);
+           return {};
+         }},
+        {"port", port_text, nullptr},
+        {"bind", [](const server_config& c) { return c.bind; }, nullptr},
+        {"databases", [](const server_config&) { return std::string("16"); }, nullptr},
+        {"save", [](const server_config& c) { return c.save; },
+         [](server_config& c, std::string_view v) -> std::string {
+           c.save = std::string(v);
+           return {};
+         }},
+        {"loglevel", [](const server_config& c) { return c.loglevel; },
+         [](server_config& c, std::string_view v) -> std::string {
+           std::string level = to_lower(v);
+           if (level != "debug" && level != "verbose" && level != "notice" &&
+               level != "warning" && level != "nothing")
+             return "argument(s) must be one of the following: debug, verbose, notice, "
+                    "warning, nothing";
+           c.loglevel = level;
+           return {};
+         }},
+        {"replicaof", [](const server_config& c) { return c.replicaof; }, nullptr},
+        {"slaveof", [](const server_config& c) { return c.replicaof; }, nullptr},
+    };
+    for (const auto& d : stored_defaults) {
+      std::string name(d.name), fallback(d.value);
+      p.push_back({d.name,
+                   [name, fallback](const server_config& c) {
+                     auto it = c.other.find(name);
+                     return it == c.other.end() ? fallback : it->second;
+                   },
+                   [name](server_config& c, std::string_view v) -> std::string {
+                     c.other[name] = std::string(v);
+                     return {};
+                   }});
+    }
+    return p;
+  }();
+  return params;
+}
+
+const parameter* find_parameter(std::string_view name) {
+  for (const auto& p : parameters())
+    if (iequals(name, p.name))
+      return &p;
+  return nullptr;
+}
+
+void config_get(exec_context& ctx, arg_list argv) {
+  std::string body;
+  int64_t n = 0;
+  for (const auto& p : parameters()) {
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (glob_match(argv[i], p.name, true)) {
+        reply::bulk(body, p.name);
+        reply::bulk(body, p.get(ctx.server.config));
+        n += 2;
+        break;
+      }
+    }
+  }
+  reply::array_header(ctx.out, n);
+  ctx.out.append(body);
+}
+
+void config_set(exec_context& ctx, arg_list argv) {
+  if (argv.size() % 2 != 0) {
+    reply::error(ctx.out, arity_error("config|set"));
+    return;
+  }
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    const parameter* p = find_parameter(argv[i]);
+    std::string failure;
+    if (!p) {
+      reply::error(ctx.out, "ERR Unknown option or number of arguments for CONFIG SET - '" +
+                                std::string(argv[i]) + "'");
+      return;
+    }
+    failure = p->set ? p->set(ctx.server.config, argv[i + 1]) : "can't set immutable config";
+    if (!failure.empty()) {
+      reply::error(ctx.out, "ERR CONFIG SET failed (possibly related to argument '" +
+                                to_lower(argv[i]) + "') - " + failure);
+      return;
+    }
+  }
+  reply::ok(ctx.out);
+}
+
+void config_command(exec_context& ctx, arg_list argv) {
+  std::string_view sub = argv[1];
+  if (iequals(sub, "get")) {
+    if (argv.size() < 3)
+      reply::error(ctx.out, arity_error("config|get"));
+    else
+      config_get(ctx, argv);
+  } else if (iequals(sub, "set")) {
+    if (argv.size() < 4)
+      reply::error(ctx.out, arity_error("config|set"));
+    else
+      config_set(ctx, argv);
+  } else if (iequals(sub, "resetstat") && argv.size() == 2) {
+    auto& s = ctx.server.stats;
+    s.total_commands_processed = 0;
+    s.expired_keys = 0;
+    s.keyspace_hits = 0;
+    s.keyspace_misses = 0;
+    s.total_connections_received = 0;
+    s.rejected_connections = 0;
+    reply::ok(ctx.out);
+  } else if (iequals(sub, "rewrite") && argv.size() == 2) {
+    reply::error(ctx.out, "ERR The server is running without a config file");
+  } else if (iequals(sub, "help")) {
+    reply::array_header(ctx.out, 3);
+    reply::simple(ctx.out, "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    reply::simple(ctx.out, "GET <pattern>, SET <directive> <value>, RESETSTAT, REWRITE");
+    reply::simple(ctx.out, "HELP");
+  } else {
+    reply::error(ctx.out, unknown_subcommand_error("config", sub));
+  }
+}
+
+const command_spec specs[] = {
+    {"config", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, config_command, nullptr, 0,
+     0, 0, "A container for server configuration commands"},
+};
+
+}  // namespace
+
+std::span<const command_spec> config_commands() { return specs; }
+
+}  // namespace credis

@@ -1,0 +1,246 @@
+// INFO [section ...] (Redis's genRedisInfoString): the fields monitoring tools and clients
+// read, named as Redis names them.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+class info_writer {
+ public:
+  explicit info_writer(std::string& out) : out_(out) {}
+  void section(std::string_view title) {
+    if (!out_.empty())
+      out_.append("\r\n");
+    out_.append("# ").append(title).append("\r\n");
+  }
+  void field(std::string_view name, std::string_view value) {
+    out_.append(name).append(":").append(value).append("\r\n");
+  }
+  void field(std::string_view name, int64_t value) {
+    out_.append(name).append(":");
+    append_int64(out_, value);
+    out_.append("\r\n");
+  }
+
+ private:
+  std::string& out_;
+};
+
+int64_t used_memory() {
+  struct mallinfo2 mi = mallinfo2();
+  return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+}
+
+int64_t resident_memory() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+std::string human_bytes(int64_t n) {
+  char buf[32];
+  double d = static_cast<double>(n);
+  if (n < 1024)
+    std::snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(n));
+  else if (n < 1024 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  else if (n < 1024LL * 1024 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.2fM", d / (1024 * 1024));
+  else
+    std::snprintf(buf, sizeof(buf), "%.2fG", d / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+std::string seconds_text(const timeval& tv) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+void server_section(info_writer& w, exec_context& ctx) {
+  utsname u{};
+  uname(&u);
+  int64_t uptime = (ctx.now - ctx.server.stats.start_time_ms) / 1000;
+  w.section("Server");
+  w.field("redis_version", "7.0.15");
+  w.field("redis_git_sha1", "00000000");
+  w.field("redis_git_dirty", "0");
+  w.field("redis_mode", "standalone");
+  w.field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  w.field("arch_bits", "64");
+  w.field("multiplexing_api", "epoll");
+  w.field("server_name", "credis");
+  w.field("process_id", static_cast<int64_t>(getpid()));
+  w.field("process_supervised", "no");
+  w.field("run_id", ctx.server.run_id);
+  w.field("tcp_port", ctx.server.config.port);
+  w.field("server_time_usec", ctx.now * 1000);
+  w.field("uptime_in_seconds", uptime);
+  w.field("uptime_in_days", uptime / 86400);
+  w.field("hz", "10");
+  w.field("configured_hz", "10");
+  w.field("executable", "credis-server");
+  w.field("config_file", ctx.server.config.config_file);
+}
+
+void clients_section(info_writer& w, exec_context& ctx) {
+  w.section("Clients");
+  w.field("connected_clients", ctx.server.stats.connected_clients.load());
+  w.field("cluster_connections", 0);
+  w.field("maxclients", 10000);
+  w.field("blocked_clients", 0);
+  w.field("tracking_clients", 0);
+}
+
+void memory_section(info_writer& w, exec_context&) {
+  int64_t used = used_memory(), rss = resident_memory();
+  w.section("Memory");
+  w.field("used_memory", used);
+  w.field("used_memory_human", human_bytes(used));
+  w.field("used_memory_rss", rss);
+  w.field("used_memory_rss_human", human_bytes(rss));
+  w.field("maxmemory", 0);
+  w.field("maxmemory_human", "0B");
+  w.field("maxmemory_policy", "noeviction");
+  w.field("mem_allocator", "libc");
+}
+
+void persistence_section(info_writer& w, exec_context& ctx) {
+  const auto& p = ctx.server.persistence;
+  w.section("Persistence");
+  w.field("loading", p.loading ? 1 : 0);
+  w.field("async_loading", 0);
+  w.field("rdb_changes_since_last_save", ctx.server.stats.dirty);
+  w.field("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  w.field("rdb_last_save_time", p.last_save_time);
+  w.field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
+  w.field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);
+  w.field("aof_enabled", 0);
+  w.field("aof_rewrite_in_progress", 0);
+}
+
+void stats_section(info_writer& w, exec_context& ctx) {
+  const auto& s = ctx.server.stats;
+  w.section("Stats");
+  w.field("total_connections_received", s.total_connections_received.load());
+  w.field("total_commands_processed", s.total_commands_processed);
+  w.field("instantaneous_ops_per_sec", 0);
+  w.field("rejected_connections", s.rejected_connections.load());
+  w.field("expired_keys", s.expired_keys);
+  w.field("evicted_keys", 0);
+  w.field("keyspace_hits", s.keyspace_hits);
+  w.field("keyspace_misses", s.keyspace_misses);
+}
+
+void replication_section(info_writer& w, exec_context& ctx) {
+  const auto& r = ctx.server.replication;
+  w.section("Replication");
+  w.field("role", r.is_replica ? "slave" : "master");
+  if (r.is_replica) {
+    w.field("master_host", r.master_host);
+    w.field("master_port", r.master_port);
+    w.field("master_link_status", "down");
+    w.field("master_last_io_seconds_ago", -1);
+    w.field("master_sync_in_progress", 0);
+    w.field("slave_read_repl_offset", r.offset);
+    w.field("slave_repl_offset", r.offset);
+    w.field("slave_priority", 100);
+    w.field("slave_read_only", 1);
+    w.field("replica_announced", 1);
+  }
+  w.field("connected_slaves", r.connected_replicas);
+  w.field("master_failover_state", "no-failover");
+  w.field("master_replid", r.replid);
+  w.field("master_replid2", r.replid2);
+  w.field("master_repl_offset", r.offset);
+  w.field("second_repl_offset", -1);
+  w.field("repl_backlog_active", 0);
+  w.field("repl_backlog_size", 1048576);
+  w.field("repl_backlog_first_byte_offset", 0);
+  w.field("repl_backlog_histlen", 0);
+}
+
+void cpu_section(info_writer& w, exec_context&) {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  w.section("CPU");
+  w.field("used_cpu_sys", seconds_text(self.ru_stime));
+  w.field("used_cpu_user", seconds_text(self.ru_utime));
+}
+
+void keyspace_section(info_writer& w, exec_context& ctx) {
+  w.section("Keyspace");
+  for (int i = 0; i < keyspace::db_count; ++i) {
+    const database& db = ctx.ks.db(i);
+    if (db.size() == 0)
+      continue;
+    std::string v = "keys=";
+    append_int64(v, static_cast<int64_t>(db.size()));
+    v += ",expires=";
+    append_int64(v, static_cast<int64_t>(db.expires()));
+    v += ",avg_ttl=";
+    append_int64(v, db.avg_ttl(ctx.now));
+    std::string name = "db";
+    append_int64(name, i);
+    w.field(name, v);
+  }
+}
+
+struct section {
+  std::string_view name;
+  void (*write)(info_writer&, exec_context&);
+};
+
+const section sections[] = {
+    {"server", server_section},           {"clients", clients_section},
+    {"memory", memory_section},           {"persistence", persistence_section},
+    {"stats", stats_section},             {"replication", replication_section},
+    {"cpu", cpu_section},                 {"keyspace", keyspace_section},
+};
+
+void info_command(exec_context& ctx, arg_list argv) {
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < argv.size(); ++i)
+    wanted.push_back(to_lower(argv[i]));
+  bool everything = wanted.empty();
+  for (const auto& w : wanted)
+    if (w == "all" || w == "everything" || w == "default")
+      everything = true;
+  std::string text;
+  info_writer w(text);
+  for (const auto& s : sections) {
+    bool selected = everything;
+    for (const auto& name : wanted)
+      selected = selected || name == s.name;
+    if (selected)
+      s.write(w, ctx);
+  }
+  reply::bulk(ctx.out, text);
+}
+
+const command_spec specs[] = {
+    {"info", -1, cmd_loading | cmd_stale, info_command, nullptr, 0, 0, 0,
+     "Get information and statistics about the server"},
+};
+
+}  // namespace
+
+std::span<const command_spec> info_commands() { return specs; }
+
+}  // namespace credis

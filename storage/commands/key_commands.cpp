@@ -1,0 +1,280 @@
+// Generic key commands (Redis's db.c and expire.c): DEL, EXISTS, TYPE, KEYS, SCAN, RENAME,
+// the EXPIRE family, TTL/PTTL and PERSIST.
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/expire_time.hpp"
+#include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
+#include "storage/glob.hpp"
+
+namespace credis {
+
+namespace {
+
+void del_command(exec_context& ctx, arg_list argv) {
+  int64_t removed = 0;
+  for (size_t i = 1; i < argv.size(); ++i)
+    if (ctx.db().find(argv[i], ctx.now) && ctx.db().erase(argv[i]))
+      ++removed;
+  mark_dirty(ctx, removed);
+  reply::integer(ctx.out, removed);
+}
+
+void exists_command(exec_context& ctx, arg_list argv) {
+  int64_t n = 0;
+  for (size_t i = 1; i < argv.size(); ++i)
+    if (ctx.db().find(argv[i], ctx.now))
+      ++n;
+  reply::integer(ctx.out, n);
+}
+
+void type_command(exec_context& ctx, arg_list argv) {
+  entry* e = ctx.db().find(argv[1], ctx.now);
+  reply::simple(ctx.out, e ? type_name(e->val.type()) : "none");
+}
+
+void keys_command(exec_context& ctx, arg_list argv) {
+  std::string_view pattern = argv[1];
+  bool all = pattern == "*";
+  std::string body;
+  int64_t n = 0;
+  for (const auto& [key, e] : ctx.db().entries()) {
+    if (is_expired(e.expire_at, ctx.now))
+      continue;
+    if (all || glob_match(pattern, key)) {
+      reply::bulk(body, key);
+      ++n;
+    }
+  }
+  reply::array_header(ctx.out, n);
+  ctx.out.append(body);
+}
+
+// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]. The cursor is a position in the hash
+// table's bucket array; it visits every bucket once while the table does not resize.
+void scan_command(exec_context& ctx, arg_list argv) {
+  int64_t cursor = 0;
+  if (!parse_int64(argv[1], cursor) || cursor < 0) {
+    reply::error(ctx.out, "ERR invalid cursor");
+    return;
+  }
+  std::string_view pattern;
+  std::string_view type_filter;
+  int64_t count = 10;
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    if (i + 1 >= argv.size()) {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+    if (iequals(argv[i], "match")) {
+      pattern = argv[i + 1];
+    } else if (iequals(argv[i], "count")) {
+      if (!parse_int64(argv[i + 1], count)) {
+        reply::error(ctx.out, errors::not_integer);
+        return;
+      }
+      if (count < 1) {
+        reply::error(ctx.out, errors::syntax);
+        return;
+      }
+    } else if (iequals(argv[i], "type")) {
+      type_filter = argv[i + 1];
+    } else {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+  }
+  const auto& map = ctx.db().entries();
+  size_t bucket = static_cast<size_t>(cursor);
+  std::string body;
+  int64_t n = 0;
+  int64_t visited = 0;
+  while (bucket < map.bucket_count() && visited < count) {
+    for (auto it = map.begin(bucket); it != map.end(bucket); ++it) {
+      ++visited;
+      const auto& [key, e] = *it;
+      if (is_expired(e.expire_at, ctx.now))
+        continue;
+      if (!pattern.empty() && !glob_match(pattern, key))
+        continue;
+      if (!type_filter.empty() && !iequals(type_filter, type_name(e.val.type())))
+        continue;
+      reply::bulk(body, key);
+      ++n;
+    }
+    ++bucket;
+  }
+  if (bucket >= map.bucket_count())
+    bucket = 0;
+  reply::array_header(ctx.out, 2);
+  std::string next;
+  append_int64(next, static_cast<int64_t>(bucket));
+  reply::bulk(ctx.out, next);
+  reply::array_header(ctx.out, n);
+  ctx.out.append(body);
+}
+
+void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
+  entry* src = ctx.db().find(argv[1], ctx.now);
+  if (!src) {
+    reply::error(ctx.out, "ERR no such key");
+    return;
+  }
+  if (only_if_new && ctx.db().find(argv[2], ctx.now)) {
+    reply::integer(ctx.out, 0);
+    return;
+  }
+  if (argv[1] != argv[2]) {
+    value v = std::move(src->val);
+    unix_ms deadline = src->expire_at;
+    ctx.db().erase(argv[1]);
+    ctx.db().put(argv[2], std::move(v), deadline);
+    mark_dirty(ctx);
+  }
+  if (only_if_new)
+    reply::integer(ctx.out, 1);
+  else
+    reply::ok(ctx.out);
+}
+
+void rename_command(exec_context& ctx, arg_list argv) { rename_generic(ctx, argv, false); }
+void renamenx_command(exec_context& ctx, arg_list argv) { rename_generic(ctx, argv, true); }
+
+// EXPIRE key time [NX|XX|GT|LT] and its three siblings.
+void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absolute,
+                    std::string_view name) {
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < argv.size(); ++i) {
+    if (iequals(argv[i], "nx"))
+      nx = true;
+    else if (iequals(argv[i], "xx"))
+      xx = true;
+    else if (iequals(argv[i], "gt"))
+      gt = true;
+    else if (iequals(argv[i], "lt"))
+      lt = true;
+    else {
+      reply::error(ctx.out, "ERR Unsupported option " + std::string(argv[i]));
+      return;
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    reply::error(ctx.out, "ERR NX and XX, GT or LT options at the same time are not compatible");
+    return;
+  }
+  if (gt && lt) {
+    reply::error(ctx.out, "ERR GT and LT options at the same time are not compatible");
+    return;
+  }
+  unix_ms deadline = 0;
+  if (!parse_deadline(ctx, argv[2], unit, absolute, false, name, deadline))
+    return;
+  entry* e = ctx.db().find(argv[1], ctx.now);
+  if (!e) {
+    reply::integer(ctx.out, 0);
+    return;
+  }
+  unix_ms current = e->expire_at;
+  // No deadline counts as an infinite one for GT and LT.
+  if ((nx && current != no_expiry) || (xx && current == no_expiry) ||
+      (gt && (current == no_expiry || deadline <= current)) ||
+      (lt && current != no_expiry && deadline >= current)) {
+    reply::integer(ctx.out, 0);
+    return;
+  }
+  if (deadline <= ctx.now)
+    ctx.db().erase(argv[1]);
+  else
+    ctx.db().set_expire(argv[1], deadline);
+  mark_dirty(ctx);
+  reply::integer(ctx.out, 1);
+}
+
+void expire_command(exec_context& ctx, arg_list argv) {
+  expire_generic(ctx, argv, time_unit::seconds, false, "expire");
+}
+void pexpire_command(exec_context& ctx, arg_list argv) {
+  expire_generic(ctx, argv, time_unit::milliseconds, false, "pexpire");
+}
+void expireat_command(exec_context& ctx, arg_list argv) {
+  expire_generic(ctx, argv, time_unit::seconds, true, "expireat");
+}
+void pexpireat_command(exec_context& ctx, arg_list argv) {
+  expire_generic(ctx, argv, time_unit::milliseconds, true, "pexpireat");
+}
+
+// TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 when the key is missing, -1 without a deadline.
+void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
+  entry* e = ctx.db().find(argv[1], ctx.now);
+  if (!e) {
+    reply::integer(ctx.out, -2);
+    return;
+  }
+  if (e->expire_at == no_expiry) {
+    reply::integer(ctx.out, -1);
+    return;
+  }
+  int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now);
+  // Redis rounds a relative TTL in seconds to the nearest second.
+  if (!in_ms)
+    v = absolute ? v / 1000 : (v + 500) / 1000;
+  reply::integer(ctx.out, v);
+}
+
+void ttl_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, argv, false, false); }
+void pttl_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, argv, true, false); }
+void expiretime_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, argv, false, true); }
+void pexpiretime_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, argv, true, true); }
+
+void persist_command(exec_context& ctx, arg_list argv) {
+  entry* e = ctx.db().find(argv[1], ctx.now);
+  if (!e || e->expire_at == no_expiry) {
+    reply::integer(ctx.out, 0);
+    return;
+  }
+  ctx.db().set_expire(argv[1], no_expiry);
+  mark_dirty(ctx);
+  reply::integer(ctx.out, 1);
+}
+
+const command_spec specs[] = {
+    {"del", -2, cmd_write, del_command, nullptr, 1, -1, 1, "Delete a key"},
+    {"unlink", -2, cmd_write | cmd_fast, del_command, nullptr, 1, -1, 1,
+     "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking."},
+    {"exists", -2, cmd_readonly | cmd_fast, exists_command, nullptr, 1, -1, 1,
+     "Determine if a key exists"},
+    {"type", 2, cmd_readonly | cmd_fast, type_command, nullptr, 1, 1, 1,
+     "Determine the type stored at key"},
+    {"keys", 2, cmd_readonly, keys_command, nullptr, 0, 0, 0,
+     "Find all keys matching the given pattern"},
+    {"scan", -2, cmd_readonly, scan_command, nullptr, 0, 0, 0,
+     "Incrementally iterate the keys space"},
+    {"rename", 3, cmd_write, rename_command, nullptr, 1, 2, 1, "Rename a key"},
+    {"renamenx", 3, cmd_write | cmd_fast, renamenx_command, nullptr, 1, 2, 1,
+     "Rename a key, only if the new key does not exist"},
+    {"expire", -3, cmd_write | cmd_fast, expire_command, nullptr, 1, 1, 1,
+     "Set a key's time to live in seconds"},
+    {"pexpire", -3, cmd_write | cmd_fast, pexpire_command, nullptr, 1, 1, 1,
+     "Set a key's time to live in milliseconds"},
+    {"expireat", -3, cmd_write | cmd_fast, expireat_command, nullptr, 1, 1, 1,
+     "Set the expiration for a key as a UNIX timestamp"},
+    {"pexpireat", -3, cmd_write | cmd_fast, pexpireat_command, nullptr, 1, 1, 1,
+     "Set the expiration for a key as a UNIX timestamp specified in milliseconds"},
+    {"ttl", 2, cmd_readonly | cmd_fast, ttl_command, nullptr, 1, 1, 1,
+     "Get the time to live for a key in seconds"},
+    {"pttl", 2, cmd_readonly | cmd_fast, pttl_command, nullptr, 1, 1, 1,
+     "Get the time to live for a key in milliseconds"},
+    {"expiretime", 2, cmd_readonly | cmd_fast, expiretime_command, nullptr, 1, 1, 1,
+     "Get the expiration Unix timestamp for a key"},
+    {"pexpiretime", 2, cmd_readonly | cmd_fast, pexpiretime_command, nullptr, 1, 1, 1,
+     "Get the expiration Unix timestamp for a key in milliseconds"},
+    {"persist", 2, cmd_write | cmd_fast, persist_command, nullptr, 1, 1, 1,
+     "Remove the expiration from a key"},
+};
+
+}  // namespace
+
+std::span<const command_spec> key_commands() { return specs; }
+
+}  // namespace credis

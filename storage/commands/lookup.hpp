@@ -1,0 +1,31 @@
+// Key lookups shared by the command families: they apply lazy expiry and the type check.
+#pragma once
+
+#include "protocol/reply.hpp"
+#include "storage/commands/command.hpp"
+
+namespace credis {
+
+// The live entry for `key`, or null. Counts a keyspace hit or miss as Redis's INFO does.
+inline entry* lookup_read(exec_context& ctx, std::string_view key) {
+  entry* e = ctx.db().find(key, ctx.now);
+  ++(e ? ctx.server.stats.keyspace_hits : ctx.server.stats.keyspace_misses);
+  return e;
+}
+
+// Like lookup_read, but when the key holds another type, replies WRONGTYPE and sets `failed`.
+inline entry* lookup_typed(exec_context& ctx, std::string_view key, value_type type,
+                           bool& failed) {
+  entry* e = lookup_read(ctx, key);
+  failed = e && e->val.type() != type;
+  if (failed) {
+    reply::error(ctx.out, errors::wrong_type);
+    return nullptr;
+  }
+  return e;
+}
+
+// A write has happened: counted for SAVE's change counter.
+inline void mark_dirty(exec_context& ctx, int64_t n = 1) { ctx.server.stats.dirty += n; }
+
+}  // namespace credis

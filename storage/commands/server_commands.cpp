@@ -1,0 +1,112 @@
+// Server-wide commands (parts of Redis's server.c and db.c): PING, ECHO, DBSIZE, FLUSHDB,
+// FLUSHALL, TIME and WAIT.
+#include <chrono>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+void ping_command(exec_context& ctx, arg_list argv) {
+  if (argv.size() > 2)
+    reply::error(ctx.out, arity_error("ping"));
+  else if (argv.size() == 2)
+    reply::bulk(ctx.out, argv[1]);
+  else
+    reply::simple(ctx.out, "PONG");
+}
+
+void echo_command(exec_context& ctx, arg_list argv) { reply::bulk(ctx.out, argv[1]); }
+
+void dbsize_command(exec_context& ctx, arg_list) {
+  reply::integer(ctx.out, static_cast<int64_t>(ctx.db().size()));
+}
+
+// FLUSHDB and FLUSHALL accept ASYNC or SYNC; both flush at once here.
+bool flush_mode_ok(exec_context& ctx, arg_list argv) {
+  if (argv.size() > 2 || (argv.size() == 2 && !iequals(argv[1], "async") &&
+                          !iequals(argv[1], "sync"))) {
+    reply::error(ctx.out, errors::syntax);
+    return false;
+  }
+  return true;
+}
+
+void flushdb_command(exec_context& ctx, arg_list argv) {
+  if (!flush_mode_ok(ctx, argv))
+    return;
+  mark_dirty(ctx, static_cast<int64_t>(ctx.db().size()));
+  ctx.db().clear();
+  reply::ok(ctx.out);
+}
+
+void flushall_command(exec_context& ctx, arg_list argv) {
+  if (!flush_mode_ok(ctx, argv))
+    return;
+  mark_dirty(ctx, static_cast<int64_t>(ctx.ks.total_keys()));
+  ctx.ks.clear();
+  reply::ok(ctx.out);
+}
+
+void time_command(exec_context& ctx, arg_list) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::string secs, micros;
+  append_int64(secs, us / 1000000);
+  append_int64(micros, us % 1000000);
+  reply::array_header(ctx.out, 2);
+  reply::bulk(ctx.out, secs);
+  reply::bulk(ctx.out, micros);
+}
+
+// WAIT numreplicas timeout. Until replicas exist it answers at once with how many are
+// connected, as Redis does when no write of this client is pending.
+void wait_command(exec_context& ctx, arg_list argv) {
+  int64_t wanted = 0, timeout = 0;
+  if (!parse_int64(argv[1], wanted) || !parse_int64(argv[2], timeout)) {
+    reply::error(ctx.out, errors::not_integer);
+    return;
+  }
+  if (timeout < 0) {
+    reply::error(ctx.out, "ERR timeout is negative");
+    return;
+  }
+  if (ctx.server.replication.is_replica) {
+    reply::error(ctx.out,
+                 "ERR WAIT cannot be used with replica instances. Please also note that since "
+                 "Redis 4.0 if a replica is configured to be writable (which is not the default) "
+                 "writes to replicas are just local and are not propagated.");
+    return;
+  }
+  reply::integer(ctx.out, ctx.server.replication.connected_replicas);
+}
+
+const command_spec specs[] = {
+    {"ping", -1, cmd_fast | cmd_stale | cmd_loading, ping_command, nullptr, 0, 0, 0,
+     "Ping the server"},
+    {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0,
+     "Echo the given string"},
+    {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0,
+     "Return the number of keys in the selected database"},
+    {"flushdb", -1, cmd_write, flushdb_command, nullptr, 0, 0, 0,
+     "Remove all keys from the current database"},
+    {"flushall", -1, cmd_write, flushall_command, nullptr, 0, 0, 0,
+     "Remove all keys from all databases"},
+    {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
+     "Return the current server time"},
+    {"wait", 3, cmd_noscript, wait_command, nullptr, 0, 0, 0,
+     "Wait for the synchronous replication of all the write commands sent in the context of "
+     "the current connection"},
+};
+
+}  // namespace
+
+std::span<const command_spec> server_commands() { return specs; }
+
+}  // namespace credis

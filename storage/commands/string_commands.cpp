@@ -1,0 +1,312 @@
+// String commands (Redis's t_string.c): SET and its variants, GET, MGET, MSET, APPEND, STRLEN,
+// INCR/DECR and friends.
+#include <limits>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/expire_time.hpp"
+#include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+// SET's flags, as in Redis's OBJ_SET_* bits.
+enum set_flag : unsigned {
+  set_nx = 1 << 0,       // only if the key does not exist
+  set_xx = 1 << 1,       // only if the key exists
+  set_get = 1 << 2,      // reply with the old value
+  set_keepttl = 1 << 3,  // keep the key's deadline
+  set_ex = 1 << 4,
+  set_px = 1 << 5,
+  set_exat = 1 << 6,
+  set_pxat = 1 << 7,
+};
+
+constexpr unsigned expire_flags = set_ex | set_px | set_exat | set_pxat | set_keepttl;
+
+// The common core of SET, SETNX, SETEX, PSETEX and GETSET. `deadline` is no_expiry unless an
+// expire option was given. Appends the reply unless `reply_ok` is false and the set happened.
+void set_generic(exec_context& ctx, std::string_view key, std::string_view val, unsigned flags,
+                 unix_ms deadline) {
+  entry* old = ctx.db().find(key, ctx.now);
+  if ((flags & set_get) && old && old->val.type() != value_type::string) {
+    reply::error(ctx.out, errors::wrong_type);
+    return;
+  }
+  bool blocked = ((flags & set_nx) && old) || ((flags & set_xx) && !old);
+  if (flags & set_get) {
+    if (old)
+      reply::bulk(ctx.out, old->val.str());
+    else
+      reply::null_bulk(ctx.out);
+  }
+  if (blocked) {
+    if (!(flags & set_get))
+      reply::null_bulk(ctx.out);
+    return;
+  }
+  if (old && (flags & set_keepttl))
+    deadline = old->expire_at;
+  if (old && old->val.type() == value_type::string) {
+    // Reuse the existing entry (and its buffer) rather than replacing it.
+    old->val.str().assign(val);
+    if (old->expire_at != deadline)
+      ctx.db().set_expire(key, deadline);
+  } else {
+    ctx.db().put(key, value(std::string(val)), deadline);
+  }
+  mark_dirty(ctx);
+  if (!(flags & set_get))
+    reply::ok(ctx.out);
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]
+void set_command(exec_context& ctx, arg_list argv) {
+  unsigned flags = 0;
+  std::string_view expire_arg;
+  for (size_t i = 3; i < argv.size(); ++i) {
+    std::string_view opt = argv[i];
+    bool has_next = i + 1 < argv.size();
+    unsigned f = 0;
+    if (iequals(opt, "nx") && !(flags & set_xx))
+      f = set_nx;
+    else if (iequals(opt, "xx") && !(flags & set_nx))
+      f = set_xx;
+    else if (iequals(opt, "get"))
+      f = set_get;
+    else if (iequals(opt, "keepttl") && !(flags & expire_flags))
+      f = set_keepttl;
+    else if (has_next && !(flags & expire_flags)) {
+      if (iequals(opt, "ex"))
+        f = set_ex;
+      else if (iequals(opt, "px"))
+        f = set_px;
+      else if (iequals(opt, "exat"))
+        f = set_exat;
+      else if (iequals(opt, "pxat"))
+        f = set_pxat;
+      if (f != 0)
+        expire_arg = argv[++i];
+    }
+    if (f == 0) {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+    flags |= f;
+  }
+  unix_ms deadline = no_expiry;
+  if (flags & (set_ex | set_px | set_exat | set_pxat)) {
+    auto unit = flags & (set_ex | set_exat) ? time_unit::seconds : time_unit::milliseconds;
+    bool absolute = flags & (set_exat | set_pxat);
+    if (!parse_deadline(ctx, expire_arg, unit, absolute, true, "set", deadline))
+      return;
+  }
+  set_generic(ctx, argv[1], argv[2], flags, deadline);
+}
+
+void setnx_command(exec_context& ctx, arg_list argv) {
+  bool existed = ctx.db().find(argv[1], ctx.now) != nullptr;
+  if (!existed) {
+    ctx.db().put(argv[1], value(std::string(argv[2])), no_expiry);
+    mark_dirty(ctx);
+  }
+  reply::integer(ctx.out, existed ? 0 : 1);
+}
+
+void setex_generic(exec_context& ctx, arg_list argv, time_unit unit, std::string_view name) {
+  unix_ms deadline = no_expiry;
+  if (parse_deadline(ctx, argv[2], unit, false, true, name, deadline))
+    set_generic(ctx, argv[1], argv[3], 0, deadline);
+}
+
+void setex_command(exec_context& ctx, arg_list argv) {
+  setex_generic(ctx, argv, time_unit::seconds, "setex");
+}
+
+void psetex_command(exec_context& ctx, arg_list argv) {
+  setex_generic(ctx, argv, time_unit::milliseconds, "psetex");
+}
+
+void getset_command(exec_context& ctx, arg_list argv) {
+  set_generic(ctx, argv[1], argv[2], set_get, no_expiry);
+}
+
+void get_command(exec_context& ctx, arg_list argv) {
+  bool wrong = false;
+  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
+  if (wrong)
+    return;
+  if (e)
+    reply::bulk(ctx.out, e->val.str());
+  else
+    reply::null_bulk(ctx.out);
+}
+
+void getdel_command(exec_context& ctx, arg_list argv) {
+  bool wrong = false;
+  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
+  if (wrong)
+    return;
+  if (!e) {
+    reply::null_bulk(ctx.out);
+    return;
+  }
+  reply::bulk(ctx.out, e->val.str());
+  ctx.db().erase(argv[1]);
+  mark_dirty(ctx);
+}
+
+void mget_command(exec_context& ctx, arg_list argv) {
+  reply::array_header(ctx.out, static_cast<int64_t>(argv.size() - 1));
+  for (size_t i = 1; i < argv.size(); ++i) {
+    entry* e = lookup_read(ctx, argv[i]);
+    if (e && e->val.type() == value_type::string)
+      reply::bulk(ctx.out, e->val.str());
+    else
+      reply::null_bulk(ctx.out);
+  }
+}
+
+void mset_generic(exec_context& ctx, arg_list argv, bool only_if_none_exist) {
+  if (argv.size() % 2 == 0) {
+    reply::error(ctx.out, arity_error(only_if_none_exist ? "msetnx" : "mset"));
+    return;
+  }
+  if (only_if_none_exist) {
+    for (size_t i = 1; i < argv.size(); i += 2) {
+      if (ctx.db().find(argv[i], ctx.now)) {
+        reply::integer(ctx.out, 0);
+        return;
+      }
+    }
+  }
+  for (size_t i = 1; i < argv.size(); i += 2)
+    ctx.db().put(argv[i], value(std::string(argv[i + 1])), no_expiry);
+  mark_dirty(ctx, static_cast<int64_t>(argv.size() / 2));
+  if (only_if_none_exist)
+    reply::integer(ctx.out, 1);
+  else
+    reply::ok(ctx.out);
+}
+
+void mset_command(exec_context& ctx, arg_list argv) { mset_generic(ctx, argv, false); }
+void msetnx_command(exec_context& ctx, arg_list argv) { mset_generic(ctx, argv, true); }
+
+void append_command(exec_context& ctx, arg_list argv) {
+  bool wrong = false;
+  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
+  if (wrong)
+    return;
+  if (!e) {
+    e = &ctx.db().put(argv[1], value(std::string(argv[2])), no_expiry);
+  } else {
+    if (e->val.str().size() + argv[2].size() > static_cast<size_t>(512) * 1024 * 1024) {
+      reply::error(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+      return;
+    }
+    e->val.str().append(argv[2]);
+  }
+  mark_dirty(ctx);
+  reply::integer(ctx.out, static_cast<int64_t>(e->val.str().size()));
+}
+
+void strlen_command(exec_context& ctx, arg_list argv) {
+  bool wrong = false;
+  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
+  if (!wrong)
+    reply::integer(ctx.out, e ? static_cast<int64_t>(e->val.str().size()) : 0);
+}
+
+// INCR, DECR, INCRBY and DECRBY: add `delta` to the integer stored at `key`, keeping its TTL.
+void incr_generic(exec_context& ctx, std::string_view key, int64_t delta) {
+  bool wrong = false;
+  entry* e = lookup_typed(ctx, key, value_type::string, wrong);
+  if (wrong)
+    return;
+  int64_t current = 0;
+  if (e && !parse_int64(e->val.str(), current)) {
+    reply::error(ctx.out, errors::not_integer);
+    return;
+  }
+  constexpr int64_t max = std::numeric_limits<int64_t>::max();
+  constexpr int64_t min = std::numeric_limits<int64_t>::min();
+  if ((delta < 0 && current < 0 && delta < min - current) ||
+      (delta > 0 && current > 0 && delta > max - current)) {
+    reply::error(ctx.out, errors::overflow);
+    return;
+  }
+  int64_t result = current + delta;
+  std::string text;
+  append_int64(text, result);
+  if (e)
+    e->val.str() = std::move(text);
+  else
+    ctx.db().put(key, value(std::move(text)), no_expiry);
+  mark_dirty(ctx);
+  reply::integer(ctx.out, result);
+}
+
+void incr_command(exec_context& ctx, arg_list argv) { incr_generic(ctx, argv[1], 1); }
+void decr_command(exec_context& ctx, arg_list argv) { incr_generic(ctx, argv[1], -1); }
+
+void incrby_command(exec_context& ctx, arg_list argv) {
+  int64_t delta = 0;
+  if (!parse_int64(argv[2], delta))
+    reply::error(ctx.out, errors::not_integer);
+  else
+    incr_generic(ctx, argv[1], delta);
+}
+
+void decrby_command(exec_context& ctx, arg_list argv) {
+  int64_t delta = 0;
+  if (!parse_int64(argv[2], delta))
+    reply::error(ctx.out, errors::not_integer);
+  else if (delta == std::numeric_limits<int64_t>::min())
+    reply::error(ctx.out, "ERR decrement would overflow");
+  else
+    incr_generic(ctx, argv[1], -delta);
+}
+
+const command_spec specs[] = {
+    {"set", -3, cmd_write | cmd_denyoom, set_command, nullptr, 1, 1, 1,
+     "Set the string value of a key"},
+    {"setnx", 3, cmd_write | cmd_denyoom | cmd_fast, setnx_command, nullptr, 1, 1, 1,
+     "Set the value of a key, only if the key does not exist"},
+    {"setex", 4, cmd_write | cmd_denyoom, setex_command, nullptr, 1, 1, 1,
+     "Set the value and expiration of a key"},
+    {"psetex", 4, cmd_write | cmd_denyoom, psetex_command, nullptr, 1, 1, 1,
+     "Set the value and expiration in milliseconds of a key"},
+    {"getset", 3, cmd_write | cmd_denyoom | cmd_fast, getset_command, nullptr, 1, 1, 1,
+     "Set the string value of a key and return its old value"},
+    {"get", 2, cmd_readonly | cmd_fast, get_command, nullptr, 1, 1, 1,
+     "Get the value of a key"},
+    {"getdel", 2, cmd_write | cmd_fast, getdel_command, nullptr, 1, 1, 1,
+     "Get the value of a key and delete the key"},
+    {"mget", -2, cmd_readonly | cmd_fast, mget_command, nullptr, 1, -1, 1,
+     "Get the values of all the given keys"},
+    {"mset", -3, cmd_write | cmd_denyoom, mset_command, nullptr, 1, -1, 2,
+     "Set multiple keys to multiple values"},
+    {"msetnx", -3, cmd_write | cmd_denyoom, msetnx_command, nullptr, 1, -1, 2,
+     "Set multiple keys to multiple values, only if none of the keys exist"},
+    {"append", 3, cmd_write | cmd_denyoom | cmd_fast, append_command, nullptr, 1, 1, 1,
+     "Append a value to a key"},
+    {"strlen", 2, cmd_readonly | cmd_fast, strlen_command, nullptr, 1, 1, 1,
+     "Get the length of the value stored in a key"},
+    {"incr", 2, cmd_write | cmd_denyoom | cmd_fast, incr_command, nullptr, 1, 1, 1,
+     "Increment the integer value of a key by one"},
+    {"decr", 2, cmd_write | cmd_denyoom | cmd_fast, decr_command, nullptr, 1, 1, 1,
+     "Decrement the integer value of a key by one"},
+    {"incrby", 3, cmd_write | cmd_denyoom | cmd_fast, incrby_command, nullptr, 1, 1, 1,
+     "Increment the integer value of a key by the given amount"},
+    {"decrby", 3, cmd_write | cmd_denyoom | cmd_fast, decrby_command, nullptr, 1, 1, 1,
+     "Decrement the integer value of a key by the given number"},
+};
+
+}  // namespace
+
+std::span<const command_spec> string_commands() { return specs; }
+
+}  // namespace credis

@@ -1,0 +1,57 @@
+// What the command layer knows about the server as a whole: its configuration (for CONFIG GET
+// and INFO) and its counters (for INFO). Owned by main, read by the keyspace.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "replication/replication_state.hpp"
+
+namespace credis {
+
+struct server_config {
+  uint16_t port = 6379;
+  std::string bind = "127.0.0.1";
+  std::string dir;  // absolute
+  std::string dbfilename = "dump.rdb";
+  std::string save = "3600 1 300 100 60 10000";
+  std::string replicaof;  // "host port" or empty
+  std::string loglevel = "notice";
+  std::string config_file;
+  // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
+  std::map<std::string, std::string> other;
+};
+
+struct server_stats {
+  std::atomic<int64_t> connected_clients{0};
+  std::atomic<int64_t> total_connections_received{0};
+  std::atomic<int64_t> rejected_connections{0};
+  std::atomic<int64_t> next_client_id{1};
+  int64_t total_commands_processed = 0;
+  int64_t expired_keys = 0;
+  int64_t dirty = 0;  // writes since the last save (rdb_changes_since_last_save)
+  int64_t keyspace_hits = 0;
+  int64_t keyspace_misses = 0;
+  int64_t start_time_ms = 0;
+};
+
+// The state of RDB snapshots, as INFO persistence reports it.
+struct persistence_state {
+  bool loading = false;
+  bool bgsave_in_progress = false;
+  int64_t last_save_time = 0;  // unix seconds
+  bool last_bgsave_ok = true;
+  int64_t last_bgsave_seconds = -1;
+};
+
+struct server_state {
+  server_config config;
+  server_stats stats;
+  replication_state replication;
+  persistence_state persistence;
+  std::string run_id;  // 40 hex chars, as INFO's run_id
+};
+
+}  // namespace credis
