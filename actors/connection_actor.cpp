@@ -24,26 +24,6 @@ void finish(connection_broker self) {
 
 void dispatch(connection_broker self);
 
-// Resolves one parsed request into the next batch: a keyspace command, or a reply made here.
-void enqueue(connection_broker self, arg_list argv) {
-  auto& st = self->state;
-  const command_spec* cmd = find_command(argv[0]);
-  std::string out;
-  if (!cmd) {
-    reply::error(out, unknown_command_error(argv));
-  } else if (!arity_ok(cmd->arity, argv.size())) {
-    reply::error(out, arity_error(cmd->name));
-  } else if (cmd->exec_client) {
-    cmd->exec_client(st.client, *st.server, argv, out);
-    if (st.client.close_after_reply)
-      st.closing = true;
-  } else {
-    st.next.add_command(cmd, st.client.db, argv);
-    return;
-  }
-  st.next.add_reply(out);
-}
-
 // Parses every complete request in the input buffer.
 void parse_input(connection_broker self) {
   auto& st = self->state;
@@ -59,7 +39,9 @@ void parse_input(connection_broker self) {
       st.closing = true;
       break;
     }
-    enqueue(self, st.argv);
+    add_request(st.next, st.argv, st.client, *st.server);
+    if (st.client.close_after_reply)
+      st.closing = true;
   }
   st.input.erase(0, pos);
 }

@@ -81,6 +81,12 @@ class command_batch {
   std::vector<item> items_;
 };
 
+// Resolves a parsed request against the command table and adds it to `batch`: a keyspace
+// command, or the reply to an unknown command, a wrong arity or a client command (which runs
+// now, on `client`).
+void add_request(command_batch& batch, arg_list argv, client_state& client,
+                 server_state& server);
+
 // Runs every item of `batch` in order against the keyspace, appending all replies to `out`.
 void execute_batch(keyspace& ks, server_state& server, const command_batch& batch, unix_ms now,
                    std::string& out);

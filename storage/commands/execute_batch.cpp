@@ -5,6 +5,24 @@
 
 namespace credis {
 
+void add_request(command_batch& batch, arg_list argv, client_state& client,
+                 server_state& server) {
+  const command_spec* cmd = find_command(argv[0]);
+  std::string out;
+  if (!cmd) {
+    reply::error(out, unknown_command_error(argv));
+  } else if (!arity_ok(cmd->arity, argv.size())) {
+    reply::error(out, arity_error(cmd->name));
+  } else if (cmd->exec_client) {
+    ++server.stats.total_commands_processed;
+    cmd->exec_client(client, server, argv, out);
+  } else {
+    batch.add_command(cmd, client.db, argv);
+    return;
+  }
+  batch.add_reply(out);
+}
+
 void execute_batch(keyspace& ks, server_state& server, const command_batch& batch, unix_ms now,
                    std::string& out) {
   std::vector<std::string_view> argv;

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds, runs the Catch2 unit tests in a normal
+# and an ASan+UBSan build, then the integration suite (real clients against the real binary,
+# and a real redis-server as a peer) against both builds.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CREDIS_EXTRA_PACKAGES="redis-server redis-tools python3-redis python3-pytest"
+CREDIS_BUILD_ONLY=1 "$here/run.sh"
+CREDIS_BUILD_ONLY=1 CREDIS_BUILD_DIR="$here/build-asan" CREDIS_BUILD_TYPE=RelWithDebInfo \
+  CREDIS_CMAKE_ARGS="-DCREDIS_SANITIZE=ON" "$here/run.sh"
+
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$here/tests/ubsan.supp"
+export ASAN_OPTIONS="detect_leaks=0"
+
+echo "== unit tests (release)"
+ctest --test-dir "$here/build" --output-on-failure -j2
+echo "== unit tests (asan+ubsan)"
+ctest --test-dir "$here/build-asan" --output-on-failure -j2
+
+echo "== integration tests (asan+ubsan build)"
+CREDIS_SERVER="$here/build-asan/credis-server" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider "$here/tests/integration"
+echo "== integration tests (release build)"
+CREDIS_SERVER="$here/build/credis-server" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider "$here/tests/integration"

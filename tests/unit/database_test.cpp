@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include "storage/database.hpp"
+
+using namespace credis;
+
+TEST_CASE("keys past their deadline read as missing, exactly at the millisecond", "[storage]") {
+  database db;
+  db.put("k", value(std::string("v")), 1000);
+  REQUIRE(db.find("k", 999) != nullptr);
+  REQUIRE(db.find("k", 1000) != nullptr);  // Redis: expired only once now > deadline
+  REQUIRE(db.find("k", 1001) == nullptr);
+  REQUIRE(db.size() == 0);
+  REQUIRE(db.expires() == 0);
+}
+
+TEST_CASE("active expiry removes due keys in deadline order within a budget", "[storage]") {
+  database db;
+  for (int i = 0; i < 10; ++i)
+    db.put("k" + std::to_string(i), value(std::string("v")), 100 + i);
+  db.put("forever", value(std::string("v")), no_expiry);
+  REQUIRE(db.expires() == 10);
+  REQUIRE(db.next_deadline() == 100);
+  REQUIRE(db.expire_due(104, 100) == 4);  // 100..103 are past
+  REQUIRE(db.size() == 7);
+  REQUIRE(db.expire_due(1000, 2) == 2);   // budget respected
+  REQUIRE(db.expire_due(1000, 100) == 4);
+  REQUIRE(db.size() == 1);
+  REQUIRE(db.next_deadline() == no_expiry);
+}
+
+TEST_CASE("a scheduled delete never removes a rewritten, persisted or re-timed key",
+          "[storage]") {
+  database db;
+  db.put("overwritten", value(std::string("v")), 100);
+  db.put("persisted", value(std::string("v")), 100);
+  db.put("retimed", value(std::string("v")), 100);
+  db.put("renamed-away", value(std::string("v")), 100);
+  db.put("overwritten", value(std::string("new")), no_expiry);
+  db.set_expire("persisted", no_expiry);
+  db.set_expire("retimed", 500);
+  db.erase("renamed-away");
+  db.put("renamed-away", value(std::string("other")), no_expiry);
+  REQUIRE(db.expire_due(200, 100) == 0);
+  REQUIRE(db.size() == 4);
+  REQUIRE(db.expires() == 1);
+  REQUIRE(db.expire_due(501, 100) == 1);
+  REQUIRE(db.find_raw("retimed") == nullptr);
+}
+
+TEST_CASE("stale deadline items do not pile up when a key keeps getting new TTLs",
+          "[storage]") {
+  database db;
+  for (int i = 0; i < 100000; ++i)
+    db.put("hot", value(std::string("v")), 1000000 + i);
+  REQUIRE(db.expires() == 1);
+  REQUIRE(db.expire_due(2000000, 10) == 1);
+  REQUIRE(db.size() == 0);
+}
+
+TEST_CASE("avg_ttl averages the remaining time of keys with a deadline", "[storage]") {
+  database db;
+  db.put("a", value(std::string("v")), 1100);
+  db.put("b", value(std::string("v")), 1300);
+  db.put("c", value(std::string("v")), no_expiry);
+  REQUIRE(db.avg_ttl(1000) == 200);
+}
+
+TEST_CASE("values of every type clone deeply", "[storage]") {
+  zset_value z;
+  REQUIRE(z.insert("a", 1.5));
+  REQUIRE_FALSE(z.insert("a", 2.5));
+  REQUIRE(z.ordered().begin()->first == 2.5);
+  value v(std::move(z));
+  value copy = v.clone();
+  copy.zset().insert("b", 0);
+  REQUIRE(v.zset().size() == 1);
+  REQUIRE(copy.zset().size() == 2);
+  REQUIRE(type_name(value(list_value{"x"}).type()) == "list");
+}

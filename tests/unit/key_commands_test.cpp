@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include "command_harness.hpp"
+
+using credis::testing::command_harness;
+
+TEST_CASE("DEL, EXISTS, TYPE", "[commands][keys]") {
+  command_harness h;
+  h.run({"MSET", "a", "1", "b", "2"});
+  CHECK(h.run({"EXISTS", "a", "a", "zz"}) == ":2\r\n");
+  CHECK(h.run({"DEL", "a", "zz", "b"}) == ":2\r\n");
+  CHECK(h.run({"TYPE", "a"}) == "+none\r\n");
+}
+
+TEST_CASE("KEYS with globs skips expired keys", "[commands][keys]") {
+  command_harness h;
+  h.run({"MSET", "hello", "1", "hallo", "2", "hxllo", "3"});
+  h.run({"SET", "hillo", "4", "PX", "5"});
+  CHECK(h.run({"KEYS", "h[ae]llo"}).substr(0, 4) == "*2\r\n");
+  CHECK(h.run({"KEYS", "h*"}).substr(0, 4) == "*4\r\n");
+  h.now += 10;
+  CHECK(h.run({"KEYS", "h*"}).substr(0, 4) == "*3\r\n");
+  CHECK(h.run({"KEYS", "nomatch"}) == "*0\r\n");
+}
+
+TEST_CASE("EXPIRE family, TTL, PTTL and PERSIST", "[commands][keys]") {
+  command_harness h;
+  CHECK(h.run({"TTL", "none"}) == ":-2\r\n");
+  CHECK(h.run({"EXPIRE", "none", "10"}) == ":0\r\n");
+  h.run({"SET", "k", "v"});
+  CHECK(h.run({"PTTL", "k"}) == ":-1\r\n");
+  CHECK(h.run({"EXPIRE", "k", "10"}) == ":1\r\n");
+  CHECK(h.run({"TTL", "k"}) == ":10\r\n");
+  CHECK(h.run({"PEXPIRE", "k", "1500"}) == ":1\r\n");
+  CHECK(h.run({"TTL", "k"}) == ":2\r\n");  // rounded like Redis
+  CHECK(h.run({"EXPIRE", "k", "100", "NX"}) == ":0\r\n");
+  CHECK(h.run({"EXPIRE", "k", "100", "GT"}) == ":1\r\n");
+  CHECK(h.run({"EXPIRE", "k", "50", "GT"}) == ":0\r\n");
+  CHECK(h.run({"EXPIRE", "k", "50", "LT"}) == ":1\r\n");
+  CHECK(h.run({"EXPIRE", "k", "50", "NX", "XX"}) ==
+        "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
+  CHECK(h.run({"EXPIRE", "k", "50", "FOO"}) == "-ERR Unsupported option FOO\r\n");
+  CHECK(h.run({"EXPIRE", "k", "x"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"PERSIST", "k"}) == ":1\r\n");
+  CHECK(h.run({"PERSIST", "k"}) == ":0\r\n");
+  CHECK(h.run({"TTL", "k"}) == ":-1\r\n");
+  CHECK(h.run({"EXPIRE", "k", "-1"}) == ":1\r\n");  // a past deadline deletes the key
+  CHECK(h.run({"EXISTS", "k"}) == ":0\r\n");
+  h.run({"SET", "k", "v"});
+  CHECK(h.run({"PEXPIREAT", "k", std::to_string(h.now + 300)}) == ":1\r\n");
+  CHECK(h.run({"PTTL", "k"}) == ":300\r\n");
+}
+
+TEST_CASE("RENAME keeps value and deadline", "[commands][keys]") {
+  command_harness h;
+  h.run({"SET", "a", "v", "EX", "100"});
+  CHECK(h.run({"RENAME", "a", "b"}) == "+OK\r\n");
+  CHECK(h.run({"GET", "b"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"TTL", "b"}) == ":100\r\n");
+  CHECK(h.run({"RENAME", "a", "b"}) == "-ERR no such key\r\n");
+}
+
+TEST_CASE("SELECT, DBSIZE, FLUSHDB, FLUSHALL", "[commands][server]") {
+  command_harness h;
+  h.run({"SET", "a", "1"});
+  CHECK(h.run({"SELECT", "1"}) == "+OK\r\n");
+  CHECK(h.run({"DBSIZE"}) == ":0\r\n");
+  h.run({"SET", "a", "1"});
+  h.run({"SET", "b", "1"});
+  CHECK(h.run({"DBSIZE"}) == ":2\r\n");
+  CHECK(h.run({"SELECT", "16"}) == "-ERR DB index is out of range\r\n");
+  CHECK(h.run({"SELECT", "x"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"FLUSHDB"}) == "+OK\r\n");
+  CHECK(h.run({"DBSIZE"}) == ":0\r\n");
+  CHECK(h.run({"SELECT", "0"}) == "+OK\r\n");
+  CHECK(h.run({"DBSIZE"}) == ":1\r\n");
+  CHECK(h.run({"FLUSHALL"}) == "+OK\r\n");
+  CHECK(h.run({"DBSIZE"}) == ":0\r\n");
+}
+
+TEST_CASE("unknown commands and wrong arity", "[commands]") {
+  command_harness h;
+  CHECK(h.run({"foo", "a", "b"}) ==
+        "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n");
+  CHECK(h.run({"GET"}) == "-ERR wrong number of arguments for 'get' command\r\n");
+  CHECK(h.run({"PING", "a", "b"}) == "-ERR wrong number of arguments for 'ping' command\r\n");
+  CHECK(h.run({"PING"}) == "+PONG\r\n");
+  CHECK(h.run({"ping", "hi"}) == "$2\r\nhi\r\n");
+  CHECK(h.run({"ECHO", "x"}) == "$1\r\nx\r\n");
+}

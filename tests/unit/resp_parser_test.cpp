@@ -1,0 +1,137 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "protocol/resp_parser.hpp"
+
+using namespace credis;
+using namespace std::string_literals;
+
+namespace {
+
+using command = std::vector<std::string>;
+
+// Feeds `chunks` one after another the way a connection does: append, parse all complete
+// commands, drop the consumed prefix. Returns the commands, or stops at the first error.
+struct feed_result {
+  std::vector<command> commands;
+  std::string error;
+};
+
+feed_result feed(const std::vector<std::string>& chunks) {
+  resp_parser parser;
+  std::string buffer;
+  std::vector<std::string_view> argv;
+  feed_result out;
+  for (const auto& chunk : chunks) {
+    buffer += chunk;
+    size_t pos = 0;
+    for (;;) {
+      auto r = parser.parse(buffer, pos, argv);
+      if (r == resp_parser::result::incomplete)
+        break;
+      if (r == resp_parser::result::error) {
+        out.error = parser.error();
+        return out;
+      }
+      out.commands.emplace_back(argv.begin(), argv.end());
+    }
+    buffer.erase(0, pos);
+  }
+  return out;
+}
+
+feed_result feed_one(const std::string& bytes) { return feed({bytes}); }
+
+}  // namespace
+
+TEST_CASE("a multibulk command is parsed into its arguments", "[parser]") {
+  auto r = feed_one("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n");
+  REQUIRE(r.error.empty());
+  REQUIRE(r.commands == std::vector<command>{{"SET", "k", "hello"}});
+}
+
+TEST_CASE("inline commands split on spaces and honour quotes", "[parser]") {
+  auto r = feed_one("PING\r\nset \"a b\" 'c d'\r\necho \"x\\x41\\n\"\nECHO   spaced  \r\n");
+  REQUIRE(r.error.empty());
+  REQUIRE(r.commands == std::vector<command>{
+                            {"PING"}, {"set", "a b", "c d"}, {"echo", "xA\n"}, {"ECHO", "spaced"}});
+}
+
+TEST_CASE("empty inline lines and empty multibulk are skipped", "[parser]") {
+  auto r = feed_one("\r\n\n*0\r\n*-1\r\nPING\r\n");
+  REQUIRE(r.error.empty());
+  REQUIRE(r.commands == std::vector<command>{{"PING"}});
+}
+
+TEST_CASE("bulk strings are binary safe", "[parser]") {
+  std::string value("a\0b\r\nc", 6);
+  auto r = feed_one("*2\r\n$4\r\nECHO\r\n$6\r\n" + value + "\r\n");
+  REQUIRE(r.error.empty());
+  REQUIRE(r.commands.size() == 1);
+  REQUIRE(r.commands[0][1] == value);
+}
+
+TEST_CASE("every split point of a pipelined buffer gives the same commands", "[parser]") {
+  const std::string pipeline =
+      "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$10\r\nva\r\nl\0ue!!\r\n"
+      "PING\r\n"
+      "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n"
+      "GET \"key\"\r\n"
+      "*1\r\n$4\r\nPING\r\n"s;  // the s suffix keeps the embedded NUL
+  auto whole = feed_one(pipeline);
+  REQUIRE(whole.error.empty());
+  REQUIRE(whole.commands.size() == 5);
+  for (size_t a = 0; a <= pipeline.size(); ++a) {
+    for (size_t b = a; b <= pipeline.size(); b += 3) {
+      auto split = feed({pipeline.substr(0, a), pipeline.substr(a, b - a), pipeline.substr(b)});
+      INFO("split at " << a << " and " << b);
+      REQUIRE(split.error.empty());
+      REQUIRE(split.commands == whole.commands);
+    }
+  }
+}
+
+TEST_CASE("one byte at a time", "[parser]") {
+  std::string bytes = "*2\r\n$4\r\nECHO\r\n$11\r\nhello world\r\nPING\r\n";
+  std::vector<std::string> chunks;
+  for (char c : bytes)
+    chunks.emplace_back(1, c);
+  auto r = feed(chunks);
+  REQUIRE(r.error.empty());
+  REQUIRE(r.commands == std::vector<command>{{"ECHO", "hello world"}, {"PING"}});
+}
+
+TEST_CASE("bad framing gives Redis's protocol errors", "[parser]") {
+  CHECK(feed_one("*abc\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*1048577\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*+1\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*1\r\n$-1\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\n$536870913\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\n$x\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\nfoo\r\n").error == "Protocol error: expected '$', got 'f'");
+  CHECK(feed_one("set \"abc\r\n").error == "Protocol error: unbalanced quotes in request");
+  CHECK(feed_one("set 'a'b\r\n").error == "Protocol error: unbalanced quotes in request");
+  CHECK(feed_one(std::string(70000, 'a')).error == "Protocol error: too big inline request");
+  CHECK(feed_one("*1\r\n" + std::string(70000, '$')).error ==
+        "Protocol error: too big bulk count string");
+  CHECK(feed_one("*" + std::string(70000, '1')).error ==
+        "Protocol error: too big mbulk count string");
+}
+
+TEST_CASE("limits at their edge are accepted", "[parser]") {
+  // 512 MB bulk and 1M elements are allowed: the header parses and waits for the data.
+  resp_parser parser;
+  std::vector<std::string_view> argv;
+  std::string in = "*1048576\r\n$536870912\r\nabc";
+  size_t pos = 0;
+  REQUIRE(parser.parse(in, pos, argv) == resp_parser::result::incomplete);
+  REQUIRE(pos == 0);
+}
+
+TEST_CASE("commands before a protocol error are still delivered", "[parser]") {
+  auto r = feed_one("PING\r\n*1\r\nbad\r\n");
+  REQUIRE(r.commands == std::vector<command>{{"PING"}});
+  REQUIRE(r.error == "Protocol error: expected '$', got 'b'");
+}
