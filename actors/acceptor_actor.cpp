@@ -25,9 +25,9 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
     }
   }
   // A connection that ends abnormally must not take the acceptor and the other clients along.
-  // Only an anonymous exit (main shutting the server down) ends the acceptor.
+  // Only main's shutdown ends the acceptor; anon_send_exit names the receiver as the source.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    if (!msg.source)
+    if (!msg.source || msg.source == self->address())
       self->quit(msg.reason);
   });
   return {
