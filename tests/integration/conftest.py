@@ -1,0 +1,145 @@
+"""Shared fixtures for the integration tests: start the real credis-server (and, where a test
+needs a peer, a real redis-server) on free loopback ports, poll until they answer, and stop only
+the processes started here.
+
+The binary under test comes from $CREDIS_SERVER (tests/run_all.sh sets it), else build/.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CREDIS = os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server"))
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, interval=0.01, what="condition"):
+    """Polls `predicate` until it returns a truthy value; fails the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Server:
+    """One server process on 127.0.0.1:<port>; `binary` is credis-server or redis-server."""
+
+    def __init__(self, binary, args=(), port=None, workdir=None, wait_ready=True):
+        self.port = port or free_port()
+        self.dir = workdir or tempfile.mkdtemp(prefix="credis-test-")
+        self.log_path = os.path.join(self.dir, f"server-{self.port}.log")
+        self.log = open(self.log_path, "wb")
+        cmd = [binary, "--port", str(self.port), "--dir", self.dir]
+        if binary == REDIS_SERVER:
+            cmd += ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
+        cmd += list(args)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=20.0):
+        def answers():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited with {self.proc.returncode}: {self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    return s.recv(64).startswith(b"+PONG")
+            except OSError:
+                return False
+        wait_until(answers, timeout=timeout, what=f"server on port {self.port}")
+
+    def client(self, **kw):
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=10, **kw)
+
+    def cli(self, *args, input=None):
+        """Runs redis-cli against this server and returns its stdout (text)."""
+        res = subprocess.run([REDIS_CLI, "-p", str(self.port), *args], input=input,
+                             capture_output=True, text=True, timeout=30)
+        return res.stdout
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        """Stops the process; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"server did not exit within {timeout}s of signal {sig}")
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def start_credis():
+    """Factory: start_credis(args=[...], workdir=None) -> Server; all are stopped at teardown."""
+    started = []
+
+    def start(args=(), **kw):
+        s = Server(CREDIS, args, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        if s.alive():
+            s.stop()
+
+
+@pytest.fixture
+def start_redis():
+    """Factory for real redis-server peers: start_redis(args=[...], workdir=None) -> Server."""
+    started = []
+
+    def start(args=(), **kw):
+        s = Server(REDIS_SERVER, args, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        if s.alive():
+            s.stop()
+
+
+@pytest.fixture
+def server(start_credis):
+    """A fresh credis-server with persistence off."""
+    return start_credis(["--save", ""])
+
+
+@pytest.fixture
+def r(server):
+    """A redis-py client connected to the `server` fixture."""
+    c = server.client()
+    yield c
+    c.close()
