@@ -1,0 +1,355 @@
+#!/usr/bin/python3
+"""credis vs redis-server 7.0 (persistence off), both started here on free loopback ports.
+
+Sections (run all, or pick with --only):
+  throughput  redis-benchmark -t ping,set,get -n N -r 100000 at -c 50 -P 1, -c 50 -P 16 and
+              -c 1 -P 1; alternating rounds, config order rotated and server order alternated
+              each round; medians of ops/s and p99, plus server CPU (utime+stime, all threads,
+              from /proc/<pid>/stat) per request around each run
+  memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
+  idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
+  expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
+              every few ms to derive removal lateness, while redis-benchmark GET loops measure
+              throughput during expiry vs the same loops before the load and after expiry
+Prints one markdown table at the end (and writes it to --out FILE).
+"""
+import argparse
+import csv
+import io
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
+from common import (REDIS_BENCHMARK, Conn, check_binaries, fmt, markdown_table, mset_load,
+                    ratio, start_pair, stop_all)
+
+CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
+OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
+SECTIONS = ["throughput", "memory", "idle", "expiry"]
+
+
+class Row:
+    """One table line. target = (which, op, limit): which is 'ratio' or 'ours'."""
+
+    def __init__(self, metric, ours, redis, target=None, unit=""):
+        self.metric, self.ours, self.redis, self.target, self.unit = metric, ours, redis, target, unit
+        self.ratio = ratio(ours, redis)
+
+    def cells(self):
+        if self.target is None:
+            return [self.metric, self.ours, self.redis, self.ratio, "", ""]
+        which, op, limit = self.target
+        value = self.ratio if which == "ratio" else self.ours
+        ok = "n/a" if value is None else ("yes" if (value >= limit if op == ">=" else value <= limit) else "NO")
+        text = f"{which} {op} {limit:g}" + (f" {self.unit}" if which == "ours" and self.unit else "")
+        return [self.metric, self.ours, self.redis, self.ratio, text, ok]
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------- redis-benchmark
+
+def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=900):
+    """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds."""
+    cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-n", str(n),
+           "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv"]
+    t0 = time.monotonic()
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    wall = time.monotonic() - t0
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    if res.returncode != 0 or not rows:
+        raise RuntimeError(f"redis-benchmark failed ({res.returncode}): {res.stderr.strip()[-300:]}")
+    return {r["test"]: {"rps": float(r["rps"]), "p99": float(r["p99_latency_ms"])} for r in rows}, wall
+
+
+def measure_throughput(opts):
+    """Median ops/s and p99 per (config, test), and CPU µs per request per config."""
+    servers = start_pair()
+    runs = {}   # (config, test, name) -> [(rps, p99)]
+    cpu = {}    # (config, name) -> [µs per request]
+    try:
+        for rnd in range(opts.rounds):
+            configs = CONFIGS[rnd % 3:] + CONFIGS[:rnd % 3]
+            for i, (label, c, p) in enumerate(configs):
+                names = ["ours", "redis"] if (rnd + i) % 2 == 0 else ["redis", "ours"]
+                for name in names:
+                    srv = servers[name]
+                    before = srv.cpu()
+                    result, wall = redis_benchmark(srv.port, "ping,set,get", opts.requests, c, p)
+                    used = srv.cpu() - before
+                    srv.check_alive()
+                    total = opts.requests * len(result)
+                    cpu.setdefault((label, name), []).append(used / total * 1e6)
+                    for test, r in result.items():
+                        runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
+                    log(f"  round {rnd + 1} {label:12} {name:5} " +
+                        " ".join(f"{t}={r['rps']:,.0f}/s p99={r['p99']}ms" for t, r in result.items()) +
+                        f"  cpu={used:.2f}s ({used / total * 1e6:.2f}µs/req) wall={wall:.1f}s")
+    finally:
+        stop_all(servers)
+
+    rows = []
+    tests = sorted({t for (_, t, _) in runs}, key=["PING_INLINE", "PING_MBULK", "SET", "GET"].index)
+    for label, _, _ in CONFIGS:
+        for test in tests:
+            med = {n: statistics.median(r[0] for r in runs[(label, test, n)]) for n in ("ours", "redis")}
+            rows.append(Row(f"ops/s {test} {label}", med["ours"], med["redis"],
+                            ("ratio", ">=", OPS_TARGET[label])))
+        for test in tests:
+            med = {n: statistics.median(r[1] for r in runs[(label, test, n)]) for n in ("ours", "redis")}
+            rows.append(Row(f"p99 ms {test} {label}", med["ours"], med["redis"], ("ratio", "<=", 1.0)))
+    for label, _, p in CONFIGS:
+        rows.append(Row(f"server CPU µs/request {label}",
+                        statistics.median(cpu[(label, "ours")]), statistics.median(cpu[(label, "redis")]),
+                        ("ratio", "<=", 1.0) if p == 16 else None))
+    return rows
+
+
+# ---------------------------------------------------------------- memory
+
+def measure_memory(opts):
+    """RSS bytes per key over the empty server after loading opts.keys 16-byte/32-byte keys."""
+    per_key = {}
+    for name, srv in start_pair().items():
+        try:
+            empty = srv.rss()
+            took = mset_load(srv.port, opts.keys)
+            c = Conn(srv.port)
+            size = c.call("DBSIZE")
+            c.close()
+            if size != opts.keys:
+                raise RuntimeError(f"{name}: DBSIZE {size} after loading {opts.keys} keys")
+            full = srv.rss()
+            per_key[name] = (full - empty) / opts.keys
+            log(f"  {name:5} empty RSS {empty / 2**20:.1f} MiB, with {opts.keys:,} keys "
+                f"{full / 2**20:.1f} MiB ({per_key[name]:.1f} B/key), load {took:.2f}s")
+        finally:
+            srv.stop()
+    return [Row(f"memory bytes/key ({opts.keys:,} keys, 16 B key, 32 B value)",
+                per_key["ours"], per_key["redis"], ("ratio", "<=", 1.0))]
+
+
+# ---------------------------------------------------------------- idle connections
+
+def measure_idle(opts):
+    """RSS growth per idle connection: opts.conns sockets, one PING/PONG each, kept open."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = opts.conns + 256
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard) if hard != resource.RLIM_INFINITY
+                                                    else want, hard))
+    per_conn = {}
+    for name, srv in start_pair().items():
+        socks = []
+        try:
+            base = srv.rss()
+            for _ in range(opts.conns):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                if not s.recv(16).startswith(b"+PONG"):
+                    raise RuntimeError(f"{name}: no PONG on connection {len(socks)}")
+                socks.append(s)
+            grown = srv.rss()
+            per_conn[name] = (grown - base) / opts.conns
+            log(f"  {name:5} RSS {base / 2**20:.1f} MiB -> {grown / 2**20:.1f} MiB with "
+                f"{opts.conns} idle connections ({per_conn[name]:,.0f} B/conn)")
+        finally:
+            for s in socks:
+                s.close()
+            srv.stop()
+    return [Row(f"memory bytes/idle connection ({opts.conns} conns)",
+                per_conn["ours"], per_conn["redis"], ("ratio", "<=", 1.1))]
+
+
+# ---------------------------------------------------------------- active expiry
+
+def benchmark_loop(port, until, n, out):
+    """redis-benchmark GET runs back to back until monotonic() >= until; appends (n, rps)."""
+    while time.monotonic() < until:
+        result, _ = redis_benchmark(port, "get", n, 50, 1, keyspace=1000000)
+        out.append((n, result["GET"]["rps"]))
+
+
+def loop_rps(runs):
+    """Aggregate ops/s of several runs: total requests / total time."""
+    return sum(n for n, _ in runs) / sum(n / r for n, r in runs) if runs else None
+
+
+def load_expiring(port, n, window, lead):
+    """SET k v PX t for n keys whose deadlines fall uniformly in [T0, T0 + window], T0 = now +
+    lead. Deadline recorded per key = batch send time + t. Returns (deadlines, T0, load end)."""
+    rng = random.Random(7)
+    c = Conn(port, timeout=120)
+    vpad = b"x" * 20
+    t0 = time.monotonic() + lead
+    deadlines = []
+    batch = 1000
+    for i in range(0, n, batch):
+        sent = time.monotonic()
+        parts = []
+        for k in range(i, min(n, i + batch)):
+            t_ms = max(1, round((t0 + rng.random() * window - sent) * 1000))
+            deadlines.append(sent + t_ms / 1000)
+            ttl = b"%d" % t_ms
+            parts.append(b"*5\r\n$3\r\nSET\r\n$16\r\ne:%014d\r\n$32\r\n%012d%s\r\n$2\r\nPX\r\n$%d\r\n%s\r\n"
+                         % (k, k, vpad, len(ttl), ttl))
+        c.expect_ok(b"".join(parts), len(parts))
+    done = time.monotonic()
+    c.close()
+    return deadlines, t0, done
+
+
+def lateness(deadlines, polls):
+    """Lateness (s) per key, assuming keys go in deadline order: the k-th deadline's key counts
+    as removed at the first poll with removed >= k. Keys never seen removed get the last poll."""
+    deadlines = sorted(deadlines)
+    n, k, out = len(deadlines), 0, []
+    for t, size in polls:
+        removed = n - size
+        while k < removed:
+            out.append(t - deadlines[k])
+            k += 1
+    last = polls[-1][0]
+    out += [last - d for d in deadlines[k:]]
+    return sorted(out), n - k
+
+
+def pct(sorted_values, q):
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def expiry_one(srv, opts):
+    base = []  # throughput without expiry: half the window before the load, half after expiry
+    benchmark_loop(srv.port, time.monotonic() + opts.expiry_window / 2, opts.bench_requests, base)
+    deadlines, t0, loaded = load_expiring(srv.port, opts.keys, opts.expiry_window, opts.expiry_lead)
+    last = max(deadlines)
+    if loaded > min(deadlines):
+        log(f"  warning: {srv.name}: load ended {loaded - min(deadlines):.2f}s after the first "
+            f"deadline; raise --expiry-lead (early keys' lateness includes load time)")
+    during, errors = [], []
+
+    def bench_during_expiry():
+        time.sleep(max(0.0, t0 - time.monotonic()))
+        try:
+            benchmark_loop(srv.port, last, opts.bench_requests, during)
+        except Exception as e:
+            errors.append(e)
+
+    bench = threading.Thread(target=bench_during_expiry)
+    bench.start()
+    c = Conn(srv.port)
+    polls = []
+    cap = last + 30
+    while True:
+        c.sock.sendall(b"*1\r\n$6\r\nDBSIZE\r\n")
+        size = c.read_reply()
+        now = time.monotonic()
+        polls.append((now, size))
+        if size == 0 or now > cap:
+            break
+        time.sleep(0.002)
+    c.close()
+    bench.join()
+    srv.check_alive()
+    if errors:
+        raise errors[0]
+    benchmark_loop(srv.port, time.monotonic() + opts.expiry_window / 2, opts.bench_requests, base)
+    lat, unremoved = lateness(deadlines, polls)
+    res = {"p50": pct(lat, 0.5) * 1e3, "p99": pct(lat, 0.99) * 1e3, "max": lat[-1] * 1e3,
+           "frac": ratio(loop_rps(during), loop_rps(base))}
+    log(f"  {srv.name:5} load {loaded - (t0 - opts.expiry_lead):.2f}s (lead {opts.expiry_lead}s), "
+        f"{len(polls)} polls, lateness p50 {res['p50']:.1f} ms p99 {res['p99']:.1f} ms "
+        f"max {res['max']:.1f} ms" + (f", {unremoved} keys never removed" if unremoved else "") +
+        f"; GET {fmt(loop_rps(during))}/s during expiry ({len(during)} runs) vs "
+        f"{fmt(loop_rps(base))}/s before and after ({len(base)} runs)")
+    return res
+
+
+def measure_expiry(opts):
+    res = {}
+    for name, srv in start_pair().items():
+        try:
+            res[name] = expiry_one(srv, opts)
+        finally:
+            srv.stop()
+    label = f"({opts.keys:,} keys over {opts.expiry_window:g}s)"
+    o, r = res["ours"], res["redis"]
+    return [Row(f"expiry lateness p50 ms {label}", o["p50"], r["p50"]),
+            Row(f"expiry lateness p99 ms {label}", o["p99"], r["p99"], ("ours", "<=", 50), "ms"),
+            Row(f"expiry lateness max ms {label}", o["max"], r["max"]),
+            Row("GET throughput during expiry / without", o["frac"], r["frac"], ("ours", ">=", 0.9))]
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: 20,000 requests, 1 round, 100,000 keys, 4 s expiry window")
+    ap.add_argument("--only", default=",".join(SECTIONS),
+                    help="comma-separated sections: " + ",".join(SECTIONS))
+    ap.add_argument("--out", help="also write the final table to this file")
+    ap.add_argument("--rounds", type=int, help="throughput rounds (default 3; --quick 1)")
+    ap.add_argument("--requests", type=int, help="redis-benchmark -n (default 200000)")
+    ap.add_argument("--keys", type=int, help="keys for memory and expiry (default 1000000)")
+    ap.add_argument("--conns", type=int, default=1000, help="idle connections (default 1000)")
+    ap.add_argument("--expiry-window", type=float, help="seconds the TTLs spread over (default 10)")
+    ap.add_argument("--expiry-lead", type=float,
+                    help="seconds from load start to the first deadline (default: 1 + 6 µs per key)")
+    ap.add_argument("--bench-requests", type=int, default=20000,
+                    help="redis-benchmark -n of each GET run in the expiry section (default 20000)")
+    opts = ap.parse_args(argv)
+    q = opts.quick
+    opts.rounds = opts.rounds or (1 if q else 3)
+    opts.requests = opts.requests or (20000 if q else 200000)
+    opts.keys = opts.keys or (100000 if q else 1000000)
+    opts.expiry_window = opts.expiry_window or (4.0 if q else 10.0)
+    opts.expiry_lead = opts.expiry_lead or round(1 + opts.keys * 6e-6, 1)
+    opts.only = [s.strip() for s in opts.only.split(",") if s.strip()]
+    bad = [s for s in opts.only if s not in SECTIONS]
+    if bad:
+        ap.error(f"unknown section(s) {bad}; choose from {SECTIONS}")
+    return opts
+
+
+def main(argv):
+    opts = parse_args(argv)
+    check_binaries()
+    measures = {"throughput": measure_throughput, "memory": measure_memory,
+                "idle": measure_idle, "expiry": measure_expiry}
+    rows, failed = [], []
+    for section in SECTIONS:
+        if section not in opts.only:
+            continue
+        log(f"== {section}")
+        try:
+            rows += measures[section](opts)
+        except Exception as e:  # report and go on with the other sections
+            log(f"  FAILED: {type(e).__name__}: {e}")
+            failed.append(f"{section}: {e}")
+    table = markdown_table(["metric", "ours", "redis", "ratio ours/redis", "target", "met"],
+                           [r.cells() for r in rows])
+    notes = []
+    if "expiry" in opts.only:
+        notes.append("Expiry lateness assumes keys are removed in deadline order (removed = N - DBSIZE "
+                     "at each poll, poll time = reply receipt); Redis removes by random sampling, so "
+                     "its figures are a lower bound.")
+    notes += [f"FAILED {f}" for f in failed]
+    text = table + "".join(f"\n\n- {n}" for n in notes) + "\n"
+    print("\n" + text)
+    if opts.out:
+        with open(opts.out, "w") as f:
+            f.write(text)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,291 @@
+"""Helpers shared by bench.py and rdb_bench.py: start/stop servers on free loopback ports, poll
+readiness, read /proc, a minimal RESP client for pipelined loading, and the markdown table.
+
+Only processes started here are ever signalled (by their Popen object, never by name).
+"""
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CREDIS = os.path.abspath(os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server")))
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_started = []  # every Server still running; stopped at exit even if a section fails
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- RESP client
+
+class RespError(Exception):
+    """An error reply (-ERR ...); returned in reply lists, raised by Conn.call."""
+
+
+def encode(*args):
+    """One command as a RESP array of bulk strings; args are bytes or str."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class Conn:
+    """A blocking RESP2 connection with pipelining: send raw bytes, then read N replies."""
+
+    def __init__(self, port, timeout=30.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.pos = 0
+
+    def close(self):
+        self.sock.close()
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+
+    def _line(self):
+        while True:
+            end = self.buf.find(b"\r\n", self.pos)
+            if end >= 0:
+                line, self.pos = self.buf[self.pos:end], end + 2
+                return line
+            self._fill()
+
+    def read_reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return RespError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) - self.pos < n + 2:
+                self._fill()
+            data, self.pos = self.buf[self.pos:self.pos + n], self.pos + n + 2
+            return data
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read_reply() for _ in range(n)]
+        raise ValueError(f"bad RESP reply line {line[:80]!r}")
+
+    def pipeline(self, payload, count):
+        """Sends `payload` (count encoded commands) and returns the `count` replies."""
+        self.sock.sendall(payload)
+        return [self.read_reply() for _ in range(count)]
+
+    def expect_ok(self, payload, count):
+        """Like pipeline() for commands that all answer +OK; fast path for bulk loads."""
+        self.sock.sendall(payload)
+        want = b"+OK\r\n" * count
+        while len(self.buf) - self.pos < len(want):
+            self._fill()
+        got = self.buf[self.pos:self.pos + len(want)]
+        if got != want:  # some error: report the first non-OK reply
+            bad = next(r for r in (self.read_reply() for _ in range(count)) if r != "OK")
+            raise RuntimeError(f"bulk load failed: {bad}")
+        self.pos += len(want)
+
+    def call(self, *args):
+        reply = self.pipeline(encode(*args), 1)[0]
+        if isinstance(reply, RespError):
+            raise reply
+        return reply
+
+
+def mset_load(port, n, prefix="k:", key_len=16, value_len=32, per_cmd=1000, cmds_per_trip=8):
+    """Loads n string keys (`prefix` + zero-padded index, key_len bytes; value_len-byte values)
+    with pipelined MSETs. Returns the seconds it took."""
+    width = key_len - len(prefix)
+    assert width > 0 and len(str(n)) <= width
+    vpad = b"v" * (value_len - 12)
+    c = Conn(port, timeout=120)
+    t0 = time.monotonic()
+    i = 0
+    while i < n:
+        cmds = []
+        for _ in range(cmds_per_trip):
+            if i >= n:
+                break
+            j = min(n, i + per_cmd)
+            args = [b"MSET"]
+            for k in range(i, j):
+                args.append(b"%s%0*d" % (prefix.encode(), width, k))
+                args.append(b"%012d%s" % (k, vpad))
+            cmds.append(encode(*args))
+            i = j
+        c.expect_ok(b"".join(cmds), len(cmds))
+    took = time.monotonic() - t0
+    c.close()
+    return took
+
+
+# ---------------------------------------------------------------- /proc
+
+def cpu_seconds(pid):
+    """utime+stime of the whole process (all threads) from /proc/<pid>/stat, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14, 15 of the full line
+
+
+def rss_bytes(pid):
+    """VmRSS from /proc/<pid>/status, in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+# ---------------------------------------------------------------- servers
+
+def wait_until(predicate, timeout, interval=0.005, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Server:
+    """credis-server or redis-server on 127.0.0.1:<free port>, persistence off unless `args`
+    say otherwise (later flags win in both servers)."""
+
+    def __init__(self, name, binary, args=(), workdir=None, wait=True):
+        self.name, self.binary = name, binary
+        self.port = free_port()
+        self.own_dir = workdir is None  # removed at stop()
+        self.dir = workdir or tempfile.mkdtemp(prefix=f"bench-{name}-")
+        self.log_path = os.path.join(self.dir, f"{name}-{self.port}.log")
+        self._log = open(self.log_path, "wb")
+        cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+               "--save", "", "--appendonly", "no", *args]
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        _started.append(self)
+        if wait:
+            self.wait_ready()
+
+    def check_alive(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with status {self.proc.returncode}: "
+                               f"{self.log_tail()}")
+
+    def ping(self, timeout=1.0):
+        """True if the server answers +PONG within `timeout` (False while refusing/LOADING)."""
+        self.check_alive()
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout=30.0):
+        wait_until(self.ping, timeout, what=f"{self.name} on port {self.port}")
+
+    def log_tail(self, lines=3):
+        self._log.flush()
+        with open(self.log_path, "rb") as f:
+            text = f.read().decode(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:])
+
+    def cpu(self):
+        return cpu_seconds(self.pid)
+
+    def rss(self):
+        return rss_bytes(self.pid)
+
+    def stop(self, timeout=30.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                print(f"warning: {self.name} ignored SIGTERM for {timeout}s; killing pid {self.pid}")
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if self in _started:
+            _started.remove(self)
+        return self.proc.returncode
+
+
+def start_pair(args=(), wait=True):
+    """{'ours': credis, 'redis': redis-server}, both on fresh ports."""
+    return {"ours": Server("ours", CREDIS, args, wait=wait),
+            "redis": Server("redis", REDIS_SERVER, args, wait=wait)}
+
+
+def stop_all(servers):
+    for s in servers.values() if isinstance(servers, dict) else servers:
+        s.stop()
+
+
+@atexit.register
+def _stop_leftovers():
+    for s in list(_started):
+        s.stop(timeout=10)
+
+
+def check_binaries():
+    for path in (CREDIS, REDIS_SERVER, REDIS_BENCHMARK):
+        if not os.access(path, os.X_OK):
+            raise SystemExit(f"not executable: {path} (build credis or set $CREDIS_SERVER)")
+
+
+# ---------------------------------------------------------------- reporting
+
+def ratio(ours, redis):
+    if ours is None or redis is None or redis == 0:
+        return None
+    return ours / redis
+
+
+def fmt(v, digits=3):
+    if v is None:
+        return "n/a"
+    if isinstance(v, str):
+        return v
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.1f}"
+    return f"{v:.{digits}g}"
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
