@@ -50,6 +50,8 @@ class database {
   void clear();
 
   size_t size() const { return map_.size(); }
+  // Makes room for `n` keys in all (RDB loading knows the count from RESIZEDB).
+  void reserve(size_t n) { map_.reserve(n); }
   size_t expires() const { return expires_; }
   const map_type& entries() const { return map_; }
 

@@ -1,0 +1,77 @@
+#include "storage/rdb/keyspace_dump.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace credis {
+
+std::string to_hex(std::string_view s) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() * 2);
+  for (unsigned char c : s) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+std::string join(std::vector<std::string> parts, bool sort) {
+  if (sort)
+    std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i)
+      out.push_back(',');
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string render(const value& v) {
+  std::vector<std::string> parts;
+  switch (v.type()) {
+    case value_type::string: return to_hex(v.str());
+    case value_type::list:
+      for (const auto& e : v.list())
+        parts.push_back(to_hex(e));
+      return join(std::move(parts), false);
+    case value_type::set:
+      for (const auto& m : v.set())
+        parts.push_back(to_hex(m));
+      return join(std::move(parts), true);
+    case value_type::hash:
+      for (const auto& [f, val] : v.hash())
+        parts.push_back(to_hex(f) + "=" + to_hex(val));
+      return join(std::move(parts), true);
+    case value_type::zset:
+      for (const auto& [m, score] : v.zset().scores()) {
+        char bits[8];
+        std::memcpy(bits, &score, 8);  // little-endian hosts only, like the fixtures
+        parts.push_back(to_hex(m) + "=" + to_hex(std::string_view(bits, 8)));
+      }
+      return join(std::move(parts), true);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> dump_keyspace(const keyspace& ks) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < keyspace::db_count; ++i) {
+    for (const auto& [key, ent] : ks.db(i).entries()) {
+      std::string line = std::to_string(i) + "\t" + std::string(type_name(ent.val.type())) +
+                         "\t" + to_hex(key) + "\t" +
+                         std::to_string(ent.expire_at == no_expiry ? -1 : ent.expire_at) + "\t" +
+                         render(ent.val);
+      lines.push_back(std::move(line));
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+}  // namespace credis

@@ -1,0 +1,42 @@
+// Loading RDB files (versions 1..12, Redis 2.x to 7.4) into a keyspace.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "storage/keyspace.hpp"
+
+namespace credis {
+
+struct rdb_load_info {
+  int version = 0;
+  std::map<std::string, std::string> aux;  // every AUX field, values as text (int-encoded ones in decimal)
+  std::string repl_id;                      // from AUX repl-id (when 40 characters), empty when absent
+  int64_t repl_offset = -1;                 // from AUX repl-offset, -1 when absent
+  int repl_stream_db = -1;                  // from AUX repl-stream-db, -1 when absent
+  size_t keys_loaded = 0, expired_skipped = 0, streams_skipped = 0;
+};
+
+// Byte offset where the problem is, and what it is.
+struct rdb_error {
+  size_t offset = 0;
+  std::string what;
+};
+
+// Loads a whole RDB image into `ks` (which the caller gives empty). Keys whose deadline is < now
+// are skipped when skip_expired (a master does that; a replica keeps them). Streams are parsed
+// and skipped (counted in info.streams_skipped); empty aggregates are skipped as Redis does.
+// Returns false and fills `err` on any corruption, truncation, bad checksum, unsupported version
+// (> 12), unknown type/opcode, duplicate key, or module/function data; the caller then discards
+// `ks` (it may hold part of the file).
+bool rdb_load(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expired,
+              rdb_load_info& info, rdb_error& err);
+
+// Reads the file and calls rdb_load. A missing file is NOT handled here: the caller checks
+// existence; an unreadable one is an error at offset 0.
+bool rdb_load_file(const std::string& path, keyspace& ks, unix_ms now, bool skip_expired,
+                   rdb_load_info& info, rdb_error& err);
+
+}  // namespace credis
