@@ -1,0 +1,48 @@
+// Writing RDB version 10 images (what Redis 7.0 writes and every 7.0 server or replica loads).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "storage/keyspace.hpp"
+
+namespace credis {
+
+// Where rdb_write puts its bytes; it hands over large chunks (about 128 KiB), never byte by byte.
+class rdb_sink {
+ public:
+  virtual ~rdb_sink() = default;
+  virtual void write(const char* p, size_t n) = 0;
+};
+
+// Collects the image in memory (replication sends it from here).
+class string_sink : public rdb_sink {
+ public:
+  void write(const char* p, size_t n) override { data.append(p, n); }
+  std::string data;
+};
+
+struct rdb_save_info {
+  unix_ms now = 0;          // ctime AUX (seconds) and expired-key skipping
+  std::string repl_id;      // AUX repl-id (40 hex), written when non-empty
+  int64_t repl_offset = 0;  // AUX repl-offset
+  int repl_stream_db = 0;   // AUX repl-stream-db
+  int64_t used_mem = 0;     // AUX used-mem
+};
+
+// Writes a complete RDB version 10 image: REDIS0010, AUX redis-ver "7.0.15", redis-bits 64, ctime,
+// used-mem, repl-stream-db, repl-id (when set), repl-offset, aof-base 0; SELECTDB + RESIZEDB for
+// each non-empty db; keys with FC (ms) expiry; EOF; CRC64 little-endian. Keys already expired at
+// info.now (and empty aggregates) are left out.
+// Encodings: strings type 0 (int-encoded when a short integer, LZF when longer than 20 bytes and
+// that saves room), lists type 1, sets type 2, sorted sets type 5 (binary scores), hashes type 4.
+void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out);
+
+// Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.
+// Returns false with a message in `error` on any I/O failure (the old file is left intact and
+// the temp file removed).
+bool rdb_save_file(const keyspace& ks, const rdb_save_info& info, const std::string& path,
+                   std::string& error);
+
+}  // namespace credis
