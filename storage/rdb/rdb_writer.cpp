@@ -230,6 +230,10 @@ class fd_sink : public rdb_sink {
           error_ = errno;
         continue;
       }
+      if (w == 0) {  // no progress and no error: give up rather than spin
+        error_ = EIO;
+        break;
+      }
       p += w;
       n -= static_cast<size_t>(w);
     }
