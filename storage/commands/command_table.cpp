@@ -21,7 +21,7 @@ struct command_table {
         {string_commands(), "string"},      {key_commands(), "generic"},
         {server_commands(), "server"},      {client_commands(), "connection"},
         {config_commands(), "server"},      {info_commands(), "server"},
-        {introspection_commands(), "server"},
+        {introspection_commands(), "server"}, {persistence_commands(), "server"},
     };
     for (auto [family, group] : families) {
       specs.insert(specs.end(), family.begin(), family.end());
