@@ -207,9 +207,9 @@ void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
     return;
   }
   int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now);
-  // Redis rounds a relative TTL in seconds to the nearest second.
+  // Redis rounds to the nearest second, both TTL and EXPIRETIME.
   if (!in_ms)
-    v = absolute ? v / 1000 : (v + 500) / 1000;
+    v = (v + 500) / 1000;
   reply::integer(ctx.out, v);
 }
 

@@ -78,9 +78,9 @@ void set_command(exec_context& ctx, arg_list argv) {
       f = set_xx;
     else if (iequals(opt, "get"))
       f = set_get;
-    else if (iequals(opt, "keepttl") && !(flags & expire_flags))
+    else if (iequals(opt, "keepttl") && !(flags & expire_flags & ~set_keepttl))
       f = set_keepttl;
-    else if (has_next && !(flags & expire_flags)) {
+    else if (has_next) {
       if (iequals(opt, "ex"))
         f = set_ex;
       else if (iequals(opt, "px"))
@@ -89,6 +89,10 @@ void set_command(exec_context& ctx, arg_list argv) {
         f = set_exat;
       else if (iequals(opt, "pxat"))
         f = set_pxat;
+      // As in Redis, repeating the same expire option is allowed (the last one counts), but
+      // mixing two different ones is a syntax error.
+      if (f != 0 && (flags & expire_flags & ~f))
+        f = 0;
       if (f != 0)
         expire_arg = argv[++i];
     }
