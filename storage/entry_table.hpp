@@ -67,12 +67,28 @@ class entry_table {
     return is_node(slots_[slot]) ? node_of(slots_[slot]) : nullptr;
   }
 
-  template <class F>
-  void for_each(F&& f) const {
-    for (uintptr_t s : slots_)
-      if (is_node(s))
-        f(static_cast<const entry_node&>(*node_of(s)));
-  }
+  // Iterates the nodes in slot order.
+  class iterator {
+   public:
+    iterator(const entry_table* t, size_t slot) : t_(t), slot_(slot) { skip_free(); }
+    const entry_node& operator*() const { return *t_->node_at(slot_); }
+    iterator& operator++() {
+      ++slot_;
+      skip_free();
+      return *this;
+    }
+    bool operator!=(const iterator& o) const { return slot_ != o.slot_; }
+
+   private:
+    void skip_free() {
+      while (slot_ < t_->slot_count() && !t_->node_at(slot_))
+        ++slot_;
+    }
+    const entry_table* t_;
+    size_t slot_;
+  };
+  iterator begin() const { return iterator(this, 0); }
+  iterator end() const { return iterator(this, slot_count()); }
 
   void swap(entry_table& o) noexcept {
     slots_.swap(o.slots_);

@@ -39,12 +39,12 @@ void keys_command(exec_context& ctx, arg_list argv) {
   bool all = pattern == "*";
   std::string body;
   int64_t n = 0;
-  ctx.db().for_each([&](std::string_view key, const entry& e) {
+  for (const auto& [key, e] : ctx.db().entries()) {
     if (!is_expired(e.expire_at, ctx.now) && (all || glob_match(pattern, key))) {
       reply::bulk(body, key);
       ++n;
     }
-  });
+  }
   reply::array_header(ctx.out, n);
   ctx.out.append(body);
 }

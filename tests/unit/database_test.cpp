@@ -108,10 +108,10 @@ TEST_CASE("the table agrees with a reference map through inserts, deletes and re
   for (const auto& [k, v] : ref)
     REQUIRE(db.find_raw(k)->val.str() == v);
   size_t seen = 0;
-  db.for_each([&](std::string_view k, const entry& e) {
+  for (const auto& [k, e] : db.entries()) {
     REQUIRE(ref.at(std::string(k)) == e.val.str());
     ++seen;
-  });
+  }
   REQUIRE(seen == ref.size());
 }
 
