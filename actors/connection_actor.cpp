@@ -8,7 +8,33 @@ const char* connection_state::name = "connection";
 
 namespace {
 
-constexpr size_t read_size = 64 * 1024;
+// CAF keeps a receive buffer of the configured size for every connection, so an idle client
+// costs what its read size is. Start small (like Redis's lazily grown query buffer) and grow
+// while a client fills whole reads, e.g. when it pipelines deeply.
+constexpr size_t small_read_size = 1024;
+constexpr size_t large_read_size = 64 * 1024;
+// Consecutive short reads after which a grown connection goes back to the small size.
+constexpr int shrink_after_short_reads = 64;
+
+// Grows the read size when a read filled it, and shrinks it (and an input buffer left large by
+// a burst) once the client has stayed quiet for a while.
+void adapt_read_size(connection_broker self, size_t bytes_read) {
+  auto& st = self->state;
+  if (bytes_read == st.read_size && st.read_size == small_read_size) {
+    st.read_size = large_read_size;
+  } else if (st.read_size == large_read_size && bytes_read < small_read_size) {
+    if (++st.short_reads < shrink_after_short_reads)
+      return;
+    st.read_size = small_read_size;
+    if (st.input.empty())
+      std::string().swap(st.input);
+  } else {
+    st.short_reads = 0;
+    return;
+  }
+  st.short_reads = 0;
+  self->configure_read(st.hdl, caf::io::receive_policy::at_most(st.read_size));
+}
 
 void write_out(connection_broker self, std::string_view bytes) {
   if (bytes.empty())
@@ -91,12 +117,14 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
-  self->configure_read(hdl, caf::io::receive_policy::at_most(read_size));
+  st.read_size = small_read_size;
+  self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));
   return {
       [=](const caf::io::new_data_msg& msg) {
         auto& st = self->state;
         if (st.closing)
           return;
+        adapt_read_size(self, msg.buf.size());
         st.input.append(msg.buf.begin(), msg.buf.end());
         parse_input(self);
         dispatch(self);

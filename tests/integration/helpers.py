@@ -1,0 +1,205 @@
+"""Helpers for the integration tests: a raw RESP2 client that returns replies exactly as sent on
+the wire (so credis and a real redis-server can be compared byte for byte), and small utilities.
+"""
+import socket
+import time
+
+import pytest
+
+from conftest import REDIS_SERVER, Server
+
+
+def encode(*args):
+    """Encodes one command as a RESP multibulk request."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class Raw:
+    """A plain socket client. `cmd(...)` sends one command and returns the raw bytes of its
+    reply; `read_reply()` reads one complete reply (of any nesting) from the stream."""
+
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise ConnectionError("connection closed by server")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        i = self.buf.index(b"\r\n")
+        line, self.buf = self.buf[:i + 2], self.buf[i + 2:]
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_reply(self):
+        line = self._line()
+        kind = line[:1]
+        if kind in (b"+", b"-", b":"):
+            return line
+        if kind == b"$":
+            n = int(line[1:-2])
+            return line if n < 0 else line + self._exact(n + 2)
+        if kind == b"*":
+            n = int(line[1:-2])
+            parts = [line]
+            for _ in range(max(n, 0)):
+                parts.append(self.read_reply())
+            return b"".join(parts)
+        raise AssertionError(f"unexpected reply line {line!r}")
+
+    def cmd(self, *args):
+        self.send(encode(*args))
+        return self.read_reply()
+
+    def read_until_close(self, timeout=5.0):
+        """Reads everything the server sends until it closes the connection; fails the test
+        if the connection is still open after `timeout` seconds."""
+        self.sock.settimeout(timeout)
+        data = self.buf
+        self.buf = b""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except ConnectionResetError:
+                return data
+            except socket.timeout:
+                raise AssertionError(f"connection still open after {timeout}s; got {data!r}")
+            if not chunk:
+                return data
+            data += chunk
+            if time.monotonic() > deadline:
+                raise AssertionError(f"connection still open after {timeout}s; got {data!r}")
+
+
+def raw_exchange(port, data, timeout=5.0):
+    """Sends `data` on a new connection and returns everything received until the server
+    closes it."""
+    with Raw(port, timeout=timeout) as c:
+        c.send(data)
+        return c.read_until_close(timeout)
+
+
+class Pair:
+    """The same commands against credis and a real redis-server, to compare their replies."""
+
+    def __init__(self, credis_port, redis_port):
+        self.c = Raw(credis_port)
+        self.r = Raw(redis_port)
+
+    def close(self):
+        self.c.close()
+        self.r.close()
+
+    def both(self, *args):
+        """Runs the command on both servers; returns (credis reply, redis reply)."""
+        return self.c.cmd(*args), self.r.cmd(*args)
+
+    def same(self, *args):
+        """Runs the command on both and asserts identical raw replies; returns the reply."""
+        got, want = self.both(*args)
+        assert got == want, f"{args!r}: credis replied {got!r}, redis-server {want!r}"
+        return got
+
+
+def parse_info(text):
+    """INFO text -> dict of field -> value (strings), skipping section headers."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    fields = {}
+    for line in text.split("\r\n"):
+        if not line or line.startswith("#"):
+            continue
+        k, _, v = line.partition(":")
+        fields[k] = v
+    return fields
+
+
+@pytest.fixture(scope="module")
+def redis_peer():
+    """A real redis-server shared by the tests of one module (tests FLUSHALL it as needed)."""
+    s = Server(REDIS_SERVER)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def pair(server, redis_peer):
+    """Raw connections to a fresh credis and to the (flushed) real redis-server."""
+    p = Pair(server.port, redis_peer.port)
+    p.r.cmd("FLUSHALL")
+    yield p
+    p.close()
+
+
+class ReplyError(Exception):
+    """An error reply, as parsed by `parse_reply`."""
+
+
+def parse_reply(data):
+    """Parses one raw RESP2 reply into Python values: bytes, int, None, list, or ReplyError
+    (returned, not raised)."""
+    value, end = _parse(data, 0)
+    assert end == len(data), f"trailing bytes after reply: {data[end:]!r}"
+    return value
+
+
+def _parse(data, i):
+    j = data.index(b"\r\n", i)
+    kind, body = data[i:i + 1], data[i + 1:j]
+    i = j + 2
+    if kind == b"+":
+        return body, i
+    if kind == b"-":
+        return ReplyError(body.decode(errors="replace")), i
+    if kind == b":":
+        return int(body), i
+    if kind == b"$":
+        n = int(body)
+        if n < 0:
+            return None, i
+        return data[i:i + n], i + n + 2
+    if kind == b"*":
+        n = int(body)
+        if n < 0:
+            return None, i
+        items = []
+        for _ in range(n):
+            v, i = _parse(data, i)
+            items.append(v)
+        return items, i
+    raise AssertionError(f"bad reply type {kind!r}")
+
+
+def call(conn, *args):
+    """Runs a command on a Raw connection and returns the parsed reply."""
+    return parse_reply(conn.cmd(*args))
