@@ -1,7 +1,13 @@
 #include "actors/keyspace_actor.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
+#include "storage/snapshot.hpp"
 
 namespace credis {
 
@@ -12,6 +18,10 @@ namespace {
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
 // activeExpireCycle: a million keys expiring together must not stall the clients.
 constexpr size_t expire_budget = 20000;
+
+// How often the keyspace looks after background saves and save points (Redis's serverCron
+// runs at hz 10).
+constexpr auto cron_interval = std::chrono::milliseconds(100);
 
 unix_ms earliest_deadline(const keyspace& ks) {
   unix_ms earliest = no_expiry;
@@ -33,6 +43,30 @@ void schedule_expiry(keyspace_broker self) {
   self->send(st.expiry, schedule_atom::value, next);
 }
 
+void run_cron(keyspace_broker self) {
+  auto& st = self->state;
+  unix_ms now = now_ms();
+  switch (poll_background_save(*st.server, now)) {
+    case bgsave_status::succeeded:
+      spdlog::info("Background saving terminated with success");
+      break;
+    case bgsave_status::failed:
+      spdlog::warn("Background saving error");
+      break;
+    default:
+      break;
+  }
+  auto& p = st.server->persistence;
+  if (p.child_pid <= 0 && (p.save_scheduled || save_point_due(*st.server, now))) {
+    p.save_scheduled = false;
+    std::string error;
+    if (start_background_save(*st.ks, *st.server, now, error))
+      spdlog::info("Background saving started by pid {}", p.child_pid);
+    else
+      spdlog::warn("{}", error);
+  }
+}
+
 }  // namespace
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
@@ -42,11 +76,16 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.expiry = self->system().spawn(expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.expiry);
   schedule_expiry(self);
+  self->delayed_send(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, const command_batch& batch) -> std::string {
+        auto& st = self->state;
         std::string out;
-        execute_batch(*self->state.ks, *self->state.server, batch, now_ms(), out);
+        execute_batch(*st.ks, *st.server, batch, now_ms(), out);
         schedule_expiry(self);
+        // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
+        if (st.server->shutdown_requested)
+          kill(getpid(), SIGTERM);
         return out;
       },
       [=](expire_atom) {
@@ -61,6 +100,20 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           self->send(self, expire_atom::value);  // more are due: continue after queued batches
         else
           schedule_expiry(self);
+      },
+      [=](cron_atom) {
+        run_cron(self);
+        self->delayed_send(self, cron_interval, cron_atom::value);
+      },
+      [=](install_atom, const loaded_keyspace& loaded) {
+        *self->state.ks = std::move(*loaded.ks);
+        self->state.scheduled_for = no_expiry;
+        schedule_expiry(self);
+        return true;
+      },
+      [=](shutdown_atom) {
+        auto& st = self->state;
+        return prepare_shutdown(*st.ks, *st.server, now_ms(), false, false);
       },
   };
 }

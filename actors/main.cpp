@@ -14,7 +14,9 @@
 #include "actors/acceptor_actor.hpp"
 #include "actors/clock.hpp"
 #include "actors/keyspace_actor.hpp"
+#include "actors/loader_actor.hpp"
 #include "actors/options.hpp"
+#include "storage/snapshot.hpp"
 
 using namespace credis;
 
@@ -50,6 +52,46 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
+// Loads <dir>/<dbfilename> when it exists, through the loader actor, before clients are
+// served. Returns why loading failed, or empty.
+std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
+                          const keyspace_actor& keyspace_ref, const server_state& server) {
+  std::string path = rdb_path(server.config);
+  if (access(path.c_str(), F_OK) != 0)
+    return {};
+  auto loader = sys.spawn<caf::detached>(loader_actor_fn, keyspace_ref,
+                                         !server.replication.is_replica);
+  std::string failure;
+  self->request(loader, caf::infinite, load_atom::value, path)
+      .receive([&](const std::string& result) { failure = result; },
+               [&](const caf::error& err) { failure = "Loading failed: " + sys.render(err); });
+  caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
+  return failure;
+}
+
+// Waits for SIGTERM/SIGINT (or SHUTDOWN, which raises SIGTERM), then has the keyspace make the
+// final save. When that save fails the server keeps running, as Redis does, unless the signal
+// comes a second time.
+void wait_for_shutdown(const sigset_t& signals, caf::scoped_actor& self,
+                       const keyspace_actor& keyspace_ref) {
+  for (int attempt = 0;; ++attempt) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("Received {} scheduled shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (attempt > 0) {
+      spdlog::warn("You insist... exiting now.");
+      return;
+    }
+    bool prepared = false;
+    self->request(keyspace_ref, caf::infinite, shutdown_atom::value)
+        .receive([&](bool ok) { prepared = ok; }, [&](const caf::error&) { prepared = true; });
+    if (prepared)
+      return;
+    spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs "
+                 "for more information");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,6 +119,7 @@ int main(int argc, char** argv) {
   server.run_id = make_replication_id();
   server.replication.replid = make_replication_id();
   server.stats.start_time_ms = now_ms();
+  server.persistence.last_save_time = server.stats.start_time_ms / 1000;
   if (!server.config.replicaof.empty()) {
     server.replication.is_replica = true;
     parse_replicaof(server.config.replicaof, server.replication.master_host,
@@ -92,24 +135,26 @@ int main(int argc, char** argv) {
   {
     caf::actor_system sys(cfg);
     auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server);
-    auto acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, &server);
-    std::string listen_error;
     caf::scoped_actor self(sys);
-    self->request(acceptor, caf::infinite, port_atom::value)
-        .receive([&](const std::string& err) { listen_error = err; },
-                 [&](const caf::error& err) { listen_error = sys.render(err); });
-    if (!listen_error.empty()) {
-      spdlog::error("{}", listen_error);
+    spdlog::info("Server initialized");
+    std::string failure = load_rdb_file(sys, self, keyspace_ref, server);
+    caf::actor acceptor;
+    if (failure.empty()) {
+      acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, &server);
+      self->request(acceptor, caf::infinite, port_atom::value)
+          .receive([&](const std::string& err) { failure = err; },
+                   [&](const caf::error& err) { failure = sys.render(err); });
+    }
+    if (!failure.empty()) {
+      spdlog::error("{}", failure);
       exit_code = 1;
     } else {
-      spdlog::info("Server initialized; version 7.0.15-compatible credis, pid {}", getpid());
       spdlog::info("Ready to accept connections tcp on {}:{}", server.config.bind,
                    server.config.port);
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("Received {} scheduled shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      wait_for_shutdown(signals, self, keyspace_ref);
     }
-    caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
+    if (acceptor)
+      caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(keyspace_ref, caf::exit_reason::user_shutdown);
   }
   if (exit_code == 0)

@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -64,7 +65,17 @@ parsed_options parse_options(int argc, char** argv) {
       ("appendonly", po::value<std::string>(&appendonly), "only \"no\" is supported");
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    auto parsed = po::command_line_parser(argc, argv).options(desc).run();
+    // redis-server lets a later flag override an earlier one; Boost would call it an error.
+    std::map<std::string, size_t> last;
+    for (size_t i = 0; i < parsed.options.size(); ++i)
+      last[parsed.options[i].string_key] = i;
+    std::vector<po::option> kept;
+    for (size_t i = 0; i < parsed.options.size(); ++i)
+      if (last[parsed.options[i].string_key] == i)
+        kept.push_back(parsed.options[i]);
+    parsed.options = std::move(kept);
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return reject(std::string(e.what()) + "\n" + "Try 'credis-server --help'.");

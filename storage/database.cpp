@@ -3,116 +3,137 @@
 namespace credis {
 
 entry* database::find(std::string_view key, unix_ms now) {
-  auto it = map_.find(key);
-  if (it == map_.end())
+  entry_node* n = table_.find(key);
+  if (!n)
     return nullptr;
-  if (is_expired(it->second.expire_at, now)) {
-    erase_it(it);
+  if (is_expired(n->e.expire_at, now)) {
+    erase_node(n);
     return nullptr;
   }
-  return &it->second;
+  return &n->e;
 }
 
 entry* database::find_raw(std::string_view key) {
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : &it->second;
+  entry_node* n = table_.find(key);
+  return n ? &n->e : nullptr;
 }
 
 entry& database::put(std::string_view key, value v, unix_ms expire_at) {
-  auto it = map_.find(key);
-  if (it == map_.end())
-    it = map_.emplace(std::string(key), entry{}).first;
-  track_deadline(key, it->second.expire_at, expire_at);
-  it->second.val = std::move(v);
-  it->second.expire_at = expire_at;
-  return it->second;
+  entry_node* n = table_.find(key);
+  if (!n)
+    n = table_.insert(key);
+  n->e.val = std::move(v);
+  set_deadline(n, expire_at);
+  return n->e;
 }
 
 bool database::set_expire(std::string_view key, unix_ms expire_at) {
-  auto it = map_.find(key);
-  if (it == map_.end())
+  entry_node* n = table_.find(key);
+  if (!n)
     return false;
-  track_deadline(key, it->second.expire_at, expire_at);
-  it->second.expire_at = expire_at;
+  set_deadline(n, expire_at);
   return true;
 }
 
 bool database::erase(std::string_view key) {
-  auto it = map_.find(key);
-  if (it == map_.end())
+  entry_node* n = table_.find(key);
+  if (!n)
     return false;
-  erase_it(it);
+  erase_node(n);
   return true;
 }
 
 void database::clear() {
-  map_.clear();
-  expires_ = 0;
-  deadlines_ = {};
+  table_.clear();
+  std::vector<deadline_item>().swap(heap_);
 }
 
-void database::erase_it(map_type::iterator it) {
-  if (it->second.expire_at != no_expiry)
-    --expires_;
-  map_.erase(it);
+void database::erase_node(entry_node* node) {
+  heap_remove(node);
+  table_.erase(node);
 }
 
-void database::track_deadline(std::string_view key, unix_ms old_at, unix_ms new_at) {
-  if (old_at != no_expiry)
-    --expires_;
-  if (new_at == no_expiry)
-    return;
-  ++expires_;
-  if (new_at == old_at)
-    return;
-  deadlines_.push({new_at, std::string(key)});
-  // Keys that keep getting new deadlines leave stale items behind; rebuild before they dominate.
-  if (deadlines_.size() > 2 * expires_ + 1024)
-    rebuild_deadlines();
-}
-
-void database::rebuild_deadlines() {
-  std::vector<deadline_item> items;
-  items.reserve(expires_);
-  for (const auto& [k, e] : map_)
-    if (e.expire_at != no_expiry)
-      items.push_back({e.expire_at, k});
-  deadlines_ = decltype(deadlines_)(std::greater<>{}, std::move(items));
+void database::set_deadline(entry_node* node, unix_ms at) {
+  node->e.expire_at = at;
+  if (at == no_expiry) {
+    heap_remove(node);
+  } else if (node->heap_index == entry_node::not_in_heap) {
+    heap_.push_back({at, node});
+    heap_sift_up(heap_.size() - 1);
+  } else {
+    size_t i = node->heap_index;
+    heap_[i].at = at;
+    heap_sift_up(i);
+    heap_sift_down(node->heap_index);
+  }
 }
 
 size_t database::expire_due(unix_ms now, size_t budget) {
   size_t removed = 0;
-  while (!deadlines_.empty() && removed < budget) {
-    const deadline_item& top = deadlines_.top();
-    if (!is_expired(top.at, now))
-      break;
-    auto it = map_.find(top.key);
-    // Only the deadline the key still has counts: a rewrite or PERSIST made this item stale.
-    if (it != map_.end() && it->second.expire_at == top.at) {
-      erase_it(it);
-      ++removed;
-    }
-    deadlines_.pop();
+  while (!heap_.empty() && removed < budget && is_expired(heap_.front().at, now)) {
+    erase_node(heap_.front().node);
+    ++removed;
   }
   return removed;
 }
 
-unix_ms database::next_deadline() const {
-  return deadlines_.empty() ? no_expiry : deadlines_.top().at;
-}
-
 int64_t database::avg_ttl(unix_ms now) const {
-  if (expires_ == 0)
-    return 0;
-  int64_t sum = 0;
-  size_t n = 0;
-  for (const auto& [k, e] : map_) {
-    if (e.expire_at != no_expiry && e.expire_at > now) {
-      sum += e.expire_at - now;
+  int64_t sum = 0, n = 0;
+  for (const auto& item : heap_) {
+    if (item.at > now) {
+      sum += item.at - now;
       ++n;
     }
   }
-  return n == 0 ? 0 : sum / static_cast<int64_t>(n);
+  return n == 0 ? 0 : sum / n;
+}
+
+void database::heap_place(size_t i, deadline_item item) {
+  heap_[i] = item;
+  item.node->heap_index = static_cast<uint32_t>(i);
+}
+
+void database::heap_sift_up(size_t i) {
+  deadline_item item = heap_[i];
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (heap_[parent].at <= item.at)
+      break;
+    heap_place(i, heap_[parent]);
+    i = parent;
+  }
+  heap_place(i, item);
+}
+
+void database::heap_sift_down(size_t i) {
+  deadline_item item = heap_[i];
+  size_t n = heap_.size();
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= n)
+      break;
+    if (child + 1 < n && heap_[child + 1].at < heap_[child].at)
+      ++child;
+    if (item.at <= heap_[child].at)
+      break;
+    heap_place(i, heap_[child]);
+    i = child;
+  }
+  heap_place(i, item);
+}
+
+void database::heap_remove(entry_node* node) {
+  if (node->heap_index == entry_node::not_in_heap)
+    return;
+  size_t i = node->heap_index;
+  node->heap_index = entry_node::not_in_heap;
+  deadline_item last = heap_.back();
+  heap_.pop_back();
+  if (i == heap_.size())
+    return;
+  heap_place(i, last);
+  heap_sift_up(i);
+  heap_sift_down(last.node->heap_index);
 }
 
 }  // namespace credis

@@ -1,32 +1,15 @@
-// One of the numbered databases (SELECT 0..15): the key -> value map, each key's deadline, and
-// a deadline-ordered index for the active expiry.
+// One of the numbered databases (SELECT 0..15): the key -> entry table, and a min-heap of the
+// keys that have a deadline, for the active expiry.
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <queue>
-#include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
-#include "storage/value.hpp"
+#include "storage/entry_table.hpp"
 
 namespace credis {
-
-// Milliseconds since the Unix epoch; 0 means "no deadline".
-using unix_ms = int64_t;
-constexpr unix_ms no_expiry = 0;
-
-struct entry {
-  value val;
-  unix_ms expire_at = no_expiry;
-};
-
-struct string_hash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 // Redis treats a key as expired once the clock is strictly past its deadline.
 inline bool is_expired(unix_ms expire_at, unix_ms now) {
@@ -35,50 +18,91 @@ inline bool is_expired(unix_ms expire_at, unix_ms now) {
 
 class database {
  public:
-  using map_type = std::unordered_map<std::string, entry, string_hash, std::equal_to<>>;
-
   // The live entry for `key`; an entry past its deadline is deleted and reads as missing.
   entry* find(std::string_view key, unix_ms now);
   // The entry whatever its deadline (for loaders, writers and tests).
   entry* find_raw(std::string_view key);
 
   // Inserts or replaces the value; `expire_at` replaces the deadline (no_expiry removes it).
+  // The returned entry stays valid until the key is removed.
   entry& put(std::string_view key, value v, unix_ms expire_at);
   // Sets or clears the deadline of an existing key; returns false when the key is absent.
   bool set_expire(std::string_view key, unix_ms expire_at);
   bool erase(std::string_view key);
   void clear();
+  // Makes room for `n` keys (RDB RESIZEDB) without growing step by step.
+  void reserve(size_t n) { table_.reserve(n); }
 
-  size_t size() const { return map_.size(); }
-  // Makes room for `n` keys in all (RDB loading knows the count from RESIZEDB).
-  void reserve(size_t n) { map_.reserve(n); }
-  size_t expires() const { return expires_; }
-  const map_type& entries() const { return map_; }
+  size_t size() const { return table_.size(); }
+  size_t expires() const { return heap_.size(); }
 
-  // Removes keys whose deadline has passed, in deadline order, at most `budget` of them.
+  // Every key, expired or not: `for (const auto& [key, e] : db.entries())`.
+  class entry_range {
+   public:
+    class iterator {
+     public:
+      explicit iterator(entry_table::iterator it) : it_(it) {}
+      std::pair<std::string_view, const entry&> operator*() const {
+        const entry_node& n = *it_;
+        return {n.key(), n.e};
+      }
+      iterator& operator++() {
+        ++it_;
+        return *this;
+      }
+      bool operator!=(const iterator& o) const { return it_ != o.it_; }
+
+     private:
+      entry_table::iterator it_;
+    };
+    explicit entry_range(const entry_table& t) : t_(t) {}
+    iterator begin() const { return iterator(t_.begin()); }
+    iterator end() const { return iterator(t_.end()); }
+
+   private:
+    const entry_table& t_;
+  };
+  entry_range entries() const { return entry_range(table_); }
+  // Visits slots from `cursor` until `count` keys were seen or the table ends, calling
+  // f(key, entry); returns the next cursor, 0 when the table has been covered.
+  template <class F>
+  size_t scan(size_t cursor, size_t count, F&& f) const {
+    size_t seen = 0;
+    for (; cursor < table_.slot_count() && seen < count; ++cursor) {
+      if (const entry_node* n = table_.node_at(cursor)) {
+        f(n->key(), n->e);
+        ++seen;
+      }
+    }
+    return cursor >= table_.slot_count() ? 0 : cursor;
+  }
+
+  // Removes keys whose deadline has passed, earliest first, at most `budget` of them.
   // Returns how many were removed.
   size_t expire_due(unix_ms now, size_t budget);
-  // The earliest deadline that may still be pending, or no_expiry.
-  unix_ms next_deadline() const;
-  // Sum of the remaining TTLs of keys with a deadline, for INFO's avg_ttl.
+  // The earliest deadline, or no_expiry.
+  unix_ms next_deadline() const { return heap_.empty() ? no_expiry : heap_.front().at; }
+  // Mean remaining TTL of keys with a deadline, for INFO's avg_ttl.
   int64_t avg_ttl(unix_ms now) const;
 
  private:
+  // The heap holds each deadline beside its node so that ordering never touches the nodes;
+  // each node knows its heap position, so a rewrite or delete fixes the heap in O(log n) and no
+  // stale deadline is ever left behind.
   struct deadline_item {
     unix_ms at;
-    std::string key;
-    bool operator>(const deadline_item& o) const { return at > o.at; }
+    entry_node* node;
   };
 
-  void track_deadline(std::string_view key, unix_ms old_at, unix_ms new_at);
-  void erase_it(map_type::iterator it);
-  void rebuild_deadlines();
+  void set_deadline(entry_node* node, unix_ms at);
+  void erase_node(entry_node* node);
+  void heap_place(size_t i, deadline_item item);
+  void heap_sift_up(size_t i);
+  void heap_sift_down(size_t i);
+  void heap_remove(entry_node* node);
 
-  map_type map_;
-  size_t expires_ = 0;
-  // Min-heap of deadlines. An item is stale when the key was deleted, overwritten or got another
-  // deadline since; stale items are skipped when they surface, so a rewrite never needs a search.
-  std::priority_queue<deadline_item, std::vector<deadline_item>, std::greater<>> deadlines_;
+  entry_table table_;
+  std::vector<deadline_item> heap_;
 };
 
 }  // namespace credis

@@ -61,6 +61,10 @@ bool match_token(std::string_view p, size_t i, char c, bool nocase, size_t& next
 // Iterative matching with backtracking to the last '*' only: O(len(p) * len(s)) at worst, so
 // a hostile pattern such as "*a*a*a*a*b" cannot make KEYS exponential.
 bool glob_match(std::string_view p, std::string_view s, bool nocase) {
+  // Redis's stringmatchlen only enters its loop with bytes left to match, so an empty string
+  // matches nothing but the empty pattern; KEYS * lists the empty key by a special case.
+  if (s.empty())
+    return p.empty();
   constexpr size_t none = std::string_view::npos;
   size_t i = 0, j = 0, star = none, star_j = 0;
   while (j < s.size()) {

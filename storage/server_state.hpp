@@ -44,6 +44,11 @@ struct persistence_state {
   int64_t last_save_time = 0;  // unix seconds
   bool last_bgsave_ok = true;
   int64_t last_bgsave_seconds = -1;
+  int child_pid = -1;                // the forked background save, while it runs
+  int64_t dirty_at_bgsave_start = 0;  // writes the running background save includes
+  int64_t bgsave_started_ms = 0;
+  int64_t last_bgsave_try_ms = 0;     // a failed save is retried only after a pause
+  bool save_scheduled = false;        // BGSAVE SCHEDULE while a save ran
 };
 
 struct server_state {
@@ -52,6 +57,8 @@ struct server_state {
   replication_state replication;
   persistence_state persistence;
   std::string run_id;  // 40 hex chars, as INFO's run_id
+  bool shutdown_requested = false;  // SHUTDOWN succeeded: the process is to exit
+  bool shutdown_prepared = false;   // the final save (or its skipping) is done
 };
 
 }  // namespace credis

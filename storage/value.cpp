@@ -1,6 +1,29 @@
 #include "storage/value.hpp"
 
+#include <malloc.h>
+
+#include <cstdlib>
+#include <new>
+
 namespace credis {
+
+namespace {
+
+char* allocate_chars(size_t n) {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (!p)
+    throw std::bad_alloc();
+  return static_cast<char*>(p);
+}
+
+// Appends grow a string's block ahead of need, like Redis's sdsMakeRoomFor: doubling up to
+// 1 MB, then 1 MB at a time, so a run of APPENDs costs amortised O(1) per byte.
+size_t grown_capacity(size_t needed) {
+  constexpr size_t step = 1024 * 1024;
+  return needed < step ? needed * 2 : needed + step;
+}
+
+}  // namespace
 
 bool zset_value::insert(std::string member, double score) {
   auto it = scores_.find(member);
@@ -35,6 +58,81 @@ std::string_view type_name(value_type t) {
     case value_type::zset: return "zset";
   }
   return "none";
+}
+
+value_type value::type() const {
+  switch (get_kind()) {
+    case kind_list: return value_type::list;
+    case kind_set: return value_type::set;
+    case kind_hash: return value_type::hash;
+    case kind_zset: return value_type::zset;
+    default: return value_type::string;
+  }
+}
+
+std::string_view value::str() const {
+  if (get_kind() == kind_small)
+    return {reinterpret_cast<const char*>(bytes_), static_cast<size_t>(bytes_[15] >> 3)};
+  return {static_cast<const char*>(pointer()), heap_size()};
+}
+
+void value::init_string(std::string_view s) {
+  if (s.size() <= small_capacity) {
+    std::memcpy(bytes_, s.data(), s.size());
+    set_small(s.size());
+    return;
+  }
+  char* p = allocate_chars(s.size());
+  std::memcpy(p, s.data(), s.size());
+  set_heap(p, s.size());
+}
+
+void value::assign_str(std::string_view s) {
+  if (get_kind() == kind_heap) {
+    char* p = static_cast<char*>(pointer());
+    size_t capacity = malloc_usable_size(p);
+    // Reuse the block unless it would waste more than it holds.
+    if (s.size() > small_capacity && s.size() <= capacity && capacity <= 2 * s.size() + 64) {
+      std::memmove(p, s.data(), s.size());
+      set_heap(p, s.size());
+      return;
+    }
+  }
+  value replacement(s);  // built first: `s` may point into this value
+  *this = std::move(replacement);
+}
+
+void value::append_str(std::string_view s) {
+  std::string_view current = str();
+  size_t needed = current.size() + s.size();
+  if (get_kind() == kind_heap && needed <= malloc_usable_size(pointer())) {
+    char* p = static_cast<char*>(pointer());
+    std::memmove(p + current.size(), s.data(), s.size());
+    set_heap(p, needed);
+    return;
+  }
+  if (get_kind() == kind_small && needed <= small_capacity) {
+    std::memmove(bytes_ + current.size(), s.data(), s.size());
+    set_small(needed);
+    return;
+  }
+  char* p = allocate_chars(grown_capacity(needed));
+  std::memcpy(p, current.data(), current.size());
+  std::memcpy(p + current.size(), s.data(), s.size());
+  release();
+  set_heap(p, needed);
+}
+
+void value::release() {
+  switch (get_kind()) {
+    case kind_small: break;
+    case kind_heap: std::free(pointer()); break;
+    case kind_list: delete &list(); break;
+    case kind_set: delete &set(); break;
+    case kind_hash: delete &hash(); break;
+    case kind_zset: delete &zset(); break;
+  }
+  set_small(0);
 }
 
 value value::clone() const {

@@ -1,20 +1,20 @@
-// The value stored under a key: a string, list, set, hash or sorted set.
+// The value stored under a key: a string, list, set, hash or sorted set, in 16 bytes.
 //
-// Strings are held inline because they are by far the most common type and the hot path of
-// GET/SET; the aggregate types live behind a pointer so an entry stays small.
+// Strings of up to 15 bytes live inside the value itself (most counters, flags and short
+// tokens), longer ones in one heap block; the aggregate types live behind a pointer. A key's
+// whole entry (value, deadline and key bytes) is then one allocation of the database's table.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
-#include <variant>
 
 namespace credis {
 
@@ -44,36 +44,85 @@ std::string_view type_name(value_type t);
 
 class value {
  public:
-  value() : v_(std::string{}) {}
-  explicit value(std::string s) : v_(std::move(s)) {}
-  explicit value(list_value l) : v_(std::make_unique<list_value>(std::move(l))) {}
-  explicit value(set_value s) : v_(std::make_unique<set_value>(std::move(s))) {}
-  explicit value(hash_value h) : v_(std::make_unique<hash_value>(std::move(h))) {}
-  explicit value(zset_value z) : v_(std::make_unique<zset_value>(std::move(z))) {}
+  value() { set_small(0); }
+  explicit value(std::string_view s) { init_string(s); }
+  explicit value(const std::string& s) { init_string(s); }
+  explicit value(const char* s) { init_string(s); }
+  explicit value(list_value l) { set_aggregate(kind_list, new list_value(std::move(l))); }
+  explicit value(set_value s) { set_aggregate(kind_set, new set_value(std::move(s))); }
+  explicit value(hash_value h) { set_aggregate(kind_hash, new hash_value(std::move(h))); }
+  explicit value(zset_value z) { set_aggregate(kind_zset, new zset_value(std::move(z))); }
 
-  value(value&&) noexcept = default;
-  value& operator=(value&&) noexcept = default;
+  value(value&& o) noexcept {
+    std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
+    o.set_small(0);
+  }
+  value& operator=(value&& o) noexcept {
+    if (this != &o) {
+      release();
+      std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
+      o.set_small(0);
+    }
+    return *this;
+  }
+  value(const value&) = delete;  // copies are deliberate: clone()
+  value& operator=(const value&) = delete;
+  ~value() { release(); }
 
-  value_type type() const { return static_cast<value_type>(v_.index()); }
+  value_type type() const;
 
-  std::string& str() { return std::get<std::string>(v_); }
-  const std::string& str() const { return std::get<std::string>(v_); }
-  list_value& list() { return *std::get<1>(v_); }
-  const list_value& list() const { return *std::get<1>(v_); }
-  set_value& set() { return *std::get<2>(v_); }
-  const set_value& set() const { return *std::get<2>(v_); }
-  hash_value& hash() { return *std::get<3>(v_); }
-  const hash_value& hash() const { return *std::get<3>(v_); }
-  zset_value& zset() { return *std::get<4>(v_); }
-  const zset_value& zset() const { return *std::get<4>(v_); }
+  // The string's bytes; valid until the value is next changed.
+  std::string_view str() const;
+  void assign_str(std::string_view s);
+  void append_str(std::string_view s);
 
-  // A deep copy (values are move-only so that copies are always deliberate).
+  list_value& list() { return *static_cast<list_value*>(pointer()); }
+  const list_value& list() const { return *static_cast<const list_value*>(pointer()); }
+  set_value& set() { return *static_cast<set_value*>(pointer()); }
+  const set_value& set() const { return *static_cast<const set_value*>(pointer()); }
+  hash_value& hash() { return *static_cast<hash_value*>(pointer()); }
+  const hash_value& hash() const { return *static_cast<const hash_value*>(pointer()); }
+  zset_value& zset() { return *static_cast<zset_value*>(pointer()); }
+  const zset_value& zset() const { return *static_cast<const zset_value*>(pointer()); }
+
   value clone() const;
 
  private:
-  std::variant<std::string, std::unique_ptr<list_value>, std::unique_ptr<set_value>,
-               std::unique_ptr<hash_value>, std::unique_ptr<zset_value>>
-      v_;
+  // The last byte says what the other 15 hold: its low 3 bits the kind, and for a small string
+  // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in
+  // bytes 8-11; its capacity is the allocator's usable size of the block.
+  enum kind : uint8_t { kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset };
+  static constexpr size_t small_capacity = 15;
+
+  kind get_kind() const { return static_cast<kind>(bytes_[15] & 7); }
+  void set_small(size_t len) { bytes_[15] = static_cast<uint8_t>((len << 3) | kind_small); }
+  void* pointer() const {
+    void* p;
+    std::memcpy(&p, bytes_, sizeof(p));
+    return p;
+  }
+  void set_pointer(void* p) { std::memcpy(bytes_, &p, sizeof(p)); }
+  uint32_t heap_size() const {
+    uint32_t n;
+    std::memcpy(&n, bytes_ + 8, sizeof(n));
+    return n;
+  }
+  void set_heap(char* p, size_t n) {
+    set_pointer(p);
+    uint32_t n32 = static_cast<uint32_t>(n);
+    std::memcpy(bytes_ + 8, &n32, sizeof(n32));
+    bytes_[15] = kind_heap;
+  }
+  void set_aggregate(kind k, void* p) {
+    set_pointer(p);
+    bytes_[15] = k;
+  }
+  void init_string(std::string_view s);
+  void release();
+
+  alignas(8) uint8_t bytes_[16];
 };
+
+static_assert(sizeof(value) == 16);
 
 }  // namespace credis

@@ -63,8 +63,10 @@ struct command_spec {
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);
 std::span<const command_spec> all_commands();
-// The command's group as COMMAND DOCS reports it ("string", "generic", ...).
+// The command's group as COMMAND DOCS reports it ("string", "generic", ...), and the Redis
+// version that introduced it.
 std::string_view command_group(const command_spec& spec);
+std::string_view command_since(const command_spec& spec);
 
 // The error replies shared by many commands, with Redis 7.0's texts.
 namespace errors {

@@ -15,5 +15,6 @@ std::span<const command_spec> client_commands();
 std::span<const command_spec> config_commands();
 std::span<const command_spec> info_commands();
 std::span<const command_spec> introspection_commands();
+std::span<const command_spec> persistence_commands();
 
 }  // namespace credis

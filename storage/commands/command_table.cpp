@@ -13,20 +13,16 @@ namespace {
 
 struct command_table {
   std::vector<command_spec> specs;
-  std::vector<std::string_view> groups;  // parallel to specs: the group COMMAND DOCS reports
   std::unordered_map<std::string_view, size_t> by_name;
 
   command_table() {
-    const std::pair<std::span<const command_spec>, std::string_view> families[] = {
-        {string_commands(), "string"},      {key_commands(), "generic"},
-        {server_commands(), "server"},      {client_commands(), "connection"},
-        {config_commands(), "server"},      {info_commands(), "server"},
-        {introspection_commands(), "server"},
+    const std::span<const command_spec> families[] = {
+        string_commands(), key_commands(),           server_commands(),
+        client_commands(), config_commands(),        info_commands(),
+        introspection_commands(), persistence_commands(),
     };
-    for (auto [family, group] : families) {
+    for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());
-      groups.insert(groups.end(), family.size(), group);
-    }
     for (size_t i = 0; i < specs.size(); ++i)
       by_name.emplace(specs[i].name, i);
   }
@@ -56,11 +52,6 @@ const command_spec* find_command(std::string_view name) {
   return it == t.by_name.end() ? nullptr : &t.specs[it->second];
 }
 
-std::string_view command_group(const command_spec& spec) {
-  const auto& t = table();
-  return t.groups[static_cast<size_t>(&spec - t.specs.data())];
-}
-
 std::span<const command_spec> all_commands() { return table().specs; }
 
 std::string arity_error(std::string_view command_name) {
@@ -76,8 +67,9 @@ std::string unknown_command_error(arg_list argv) {
   msg.append("', with args beginning with: ");
   size_t args_start = msg.size();
   for (size_t i = 1; i < argv.size() && msg.size() - args_start < 128; ++i) {
+    size_t budget = 128 - (msg.size() - args_start);
     msg.push_back('\'');
-    append_sanitized(msg, argv[i], 128 - (msg.size() - args_start));
+    append_sanitized(msg, argv[i], budget);
     msg.append("' ");
   }
   return msg;

@@ -106,18 +106,34 @@ const parameter* find_parameter(std::string_view name) {
   return nullptr;
 }
 
+bool is_glob(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// Like Redis 7.0, a name without glob characters is answered under the spelling it was asked
+// with; a glob is answered with the parameters' own names. Each parameter appears once.
 void config_get(exec_context& ctx, arg_list argv) {
   std::string body;
   int64_t n = 0;
-  for (const auto& p : parameters()) {
-    for (size_t i = 2; i < argv.size(); ++i) {
-      if (glob_match(argv[i], p.name, true)) {
-        reply::bulk(body, p.name);
-        reply::bulk(body, p.get(ctx.server.config));
-        n += 2;
-        break;
-      }
+  std::vector<const parameter*> answered;
+  auto answer = [&](const parameter& p, std::string_view name) {
+    for (const parameter* a : answered)
+      if (a == &p)
+        return;
+    answered.push_back(&p);
+    reply::bulk(body, name);
+    reply::bulk(body, p.get(ctx.server.config));
+    n += 2;
+  };
+  for (size_t i = 2; i < argv.size(); ++i) {
+    if (!is_glob(argv[i])) {
+      if (const parameter* p = find_parameter(argv[i]))
+        answer(*p, argv[i]);
+      continue;
     }
+    for (const auto& p : parameters())
+      if (glob_match(argv[i], p.name, true))
+        answer(p, p.name);
   }
   reply::array_header(ctx.out, n);
   ctx.out.append(body);

@@ -13,6 +13,9 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
     reply::error(out, arity_error(cmd->name));
+  } else if ((cmd->flags & cmd_write) && server.replication.is_replica) {
+    // Writes reach a replica only through its master link, which does not come this way.
+    reply::error(out, "READONLY You can't write against a read only replica.");
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);

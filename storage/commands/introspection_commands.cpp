@@ -48,7 +48,7 @@ void write_docs(std::string& out, const command_spec& c) {
   reply::bulk(out, "summary");
   reply::bulk(out, c.summary);
   reply::bulk(out, "since");
-  reply::bulk(out, "1.0.0");
+  reply::bulk(out, command_since(c));
   reply::bulk(out, "group");
   reply::bulk(out, command_group(c));
 }

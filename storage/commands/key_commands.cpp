@@ -40,9 +40,7 @@ void keys_command(exec_context& ctx, arg_list argv) {
   std::string body;
   int64_t n = 0;
   for (const auto& [key, e] : ctx.db().entries()) {
-    if (is_expired(e.expire_at, ctx.now))
-      continue;
-    if (all || glob_match(pattern, key)) {
+    if (!is_expired(e.expire_at, ctx.now) && (all || glob_match(pattern, key))) {
       reply::bulk(body, key);
       ++n;
     }
@@ -51,8 +49,9 @@ void keys_command(exec_context& ctx, arg_list argv) {
   ctx.out.append(body);
 }
 
-// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]. The cursor is a position in the hash
-// table's bucket array; it visits every bucket once while the table does not resize.
+// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]. The cursor is a slot of the database's
+// table; entries never move between resizes, so a full iteration returns every key that
+// stayed present throughout, unless the table resized meanwhile.
 void scan_command(exec_context& ctx, arg_list argv) {
   int64_t cursor = 0;
   if (!parse_int64(argv[1], cursor) || cursor < 0) {
@@ -85,31 +84,23 @@ void scan_command(exec_context& ctx, arg_list argv) {
       return;
     }
   }
-  const auto& map = ctx.db().entries();
-  size_t bucket = static_cast<size_t>(cursor);
   std::string body;
   int64_t n = 0;
-  int64_t visited = 0;
-  while (bucket < map.bucket_count() && visited < count) {
-    for (auto it = map.begin(bucket); it != map.end(bucket); ++it) {
-      ++visited;
-      const auto& [key, e] = *it;
-      if (is_expired(e.expire_at, ctx.now))
-        continue;
-      if (!pattern.empty() && !glob_match(pattern, key))
-        continue;
-      if (!type_filter.empty() && !iequals(type_filter, type_name(e.val.type())))
-        continue;
-      reply::bulk(body, key);
-      ++n;
-    }
-    ++bucket;
-  }
-  if (bucket >= map.bucket_count())
-    bucket = 0;
+  size_t next_cursor = ctx.db().scan(
+      static_cast<size_t>(cursor), static_cast<size_t>(count),
+      [&](std::string_view key, const entry& e) {
+        if (is_expired(e.expire_at, ctx.now))
+          return;
+        if (!pattern.empty() && !glob_match(pattern, key))
+          return;
+        if (!type_filter.empty() && !iequals(type_filter, type_name(e.val.type())))
+          return;
+        reply::bulk(body, key);
+        ++n;
+      });
   reply::array_header(ctx.out, 2);
   std::string next;
-  append_int64(next, static_cast<int64_t>(bucket));
+  append_int64(next, static_cast<int64_t>(next_cursor));
   reply::bulk(ctx.out, next);
   reply::array_header(ctx.out, n);
   ctx.out.append(body);
@@ -216,9 +207,9 @@ void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
     return;
   }
   int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now);
-  // Redis rounds a relative TTL in seconds to the nearest second.
+  // Redis rounds to the nearest second, both TTL and EXPIRETIME.
   if (!in_ms)
-    v = absolute ? v / 1000 : (v + 500) / 1000;
+    v = (v + 500) / 1000;
   reply::integer(ctx.out, v);
 }
 

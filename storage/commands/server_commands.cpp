@@ -68,20 +68,24 @@ void time_command(exec_context& ctx, arg_list) {
 // WAIT numreplicas timeout. Until replicas exist it answers at once with how many are
 // connected, as Redis does when no write of this client is pending.
 void wait_command(exec_context& ctx, arg_list argv) {
-  int64_t wanted = 0, timeout = 0;
-  if (!parse_int64(argv[1], wanted) || !parse_int64(argv[2], timeout)) {
-    reply::error(ctx.out, errors::not_integer);
-    return;
-  }
-  if (timeout < 0) {
-    reply::error(ctx.out, "ERR timeout is negative");
-    return;
-  }
   if (ctx.server.replication.is_replica) {
     reply::error(ctx.out,
                  "ERR WAIT cannot be used with replica instances. Please also note that since "
                  "Redis 4.0 if a replica is configured to be writable (which is not the default) "
                  "writes to replicas are just local and are not propagated.");
+    return;
+  }
+  int64_t wanted = 0, timeout = 0;
+  if (!parse_int64(argv[1], wanted)) {
+    reply::error(ctx.out, errors::not_integer);
+    return;
+  }
+  if (!parse_int64(argv[2], timeout)) {
+    reply::error(ctx.out, "ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    reply::error(ctx.out, "ERR timeout is negative");
     return;
   }
   reply::integer(ctx.out, ctx.server.replication.connected_replicas);

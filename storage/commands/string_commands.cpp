@@ -1,5 +1,6 @@
 // String commands (Redis's t_string.c): SET and its variants, GET, MGET, MSET, APPEND, STRLEN,
 // INCR/DECR and friends.
+#include <charconv>
 #include <limits>
 
 #include "protocol/integers.hpp"
@@ -52,11 +53,11 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
     deadline = old->expire_at;
   if (old && old->val.type() == value_type::string) {
     // Reuse the existing entry (and its buffer) rather than replacing it.
-    old->val.str().assign(val);
+    old->val.assign_str(val);
     if (old->expire_at != deadline)
       ctx.db().set_expire(key, deadline);
   } else {
-    ctx.db().put(key, value(std::string(val)), deadline);
+    ctx.db().put(key, value(val), deadline);
   }
   mark_dirty(ctx);
   if (!(flags & set_get))
@@ -77,9 +78,9 @@ void set_command(exec_context& ctx, arg_list argv) {
       f = set_xx;
     else if (iequals(opt, "get"))
       f = set_get;
-    else if (iequals(opt, "keepttl") && !(flags & expire_flags))
+    else if (iequals(opt, "keepttl") && !(flags & expire_flags & ~set_keepttl))
       f = set_keepttl;
-    else if (has_next && !(flags & expire_flags)) {
+    else if (has_next) {
       if (iequals(opt, "ex"))
         f = set_ex;
       else if (iequals(opt, "px"))
@@ -88,6 +89,10 @@ void set_command(exec_context& ctx, arg_list argv) {
         f = set_exat;
       else if (iequals(opt, "pxat"))
         f = set_pxat;
+      // As in Redis, repeating the same expire option is allowed (the last one counts), but
+      // mixing two different ones is a syntax error.
+      if (f != 0 && (flags & expire_flags & ~f))
+        f = 0;
       if (f != 0)
         expire_arg = argv[++i];
     }
@@ -110,7 +115,7 @@ void set_command(exec_context& ctx, arg_list argv) {
 void setnx_command(exec_context& ctx, arg_list argv) {
   bool existed = ctx.db().find(argv[1], ctx.now) != nullptr;
   if (!existed) {
-    ctx.db().put(argv[1], value(std::string(argv[2])), no_expiry);
+    ctx.db().put(argv[1], value(argv[2]), no_expiry);
     mark_dirty(ctx);
   }
   reply::integer(ctx.out, existed ? 0 : 1);
@@ -184,7 +189,7 @@ void mset_generic(exec_context& ctx, arg_list argv, bool only_if_none_exist) {
     }
   }
   for (size_t i = 1; i < argv.size(); i += 2)
-    ctx.db().put(argv[i], value(std::string(argv[i + 1])), no_expiry);
+    ctx.db().put(argv[i], value(argv[i + 1]), no_expiry);
   mark_dirty(ctx, static_cast<int64_t>(argv.size() / 2));
   if (only_if_none_exist)
     reply::integer(ctx.out, 1);
@@ -201,13 +206,13 @@ void append_command(exec_context& ctx, arg_list argv) {
   if (wrong)
     return;
   if (!e) {
-    e = &ctx.db().put(argv[1], value(std::string(argv[2])), no_expiry);
+    e = &ctx.db().put(argv[1], value(argv[2]), no_expiry);
   } else {
     if (e->val.str().size() + argv[2].size() > static_cast<size_t>(512) * 1024 * 1024) {
       reply::error(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
       return;
     }
-    e->val.str().append(argv[2]);
+    e->val.append_str(argv[2]);
   }
   mark_dirty(ctx);
   reply::integer(ctx.out, static_cast<int64_t>(e->val.str().size()));
@@ -239,12 +244,13 @@ void incr_generic(exec_context& ctx, std::string_view key, int64_t delta) {
     return;
   }
   int64_t result = current + delta;
-  std::string text;
-  append_int64(text, result);
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof(digits), result).ptr;
+  std::string_view text(digits, static_cast<size_t>(end - digits));
   if (e)
-    e->val.str() = std::move(text);
+    e->val.assign_str(text);
   else
-    ctx.db().put(key, value(std::move(text)), no_expiry);
+    ctx.db().put(key, value(text), no_expiry);
   mark_dirty(ctx);
   reply::integer(ctx.out, result);
 }

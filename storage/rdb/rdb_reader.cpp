@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "storage/rdb/byte_cursor.hpp"
 #include "storage/rdb/crc64.hpp"

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "storage/database.hpp"
 
 using namespace credis;
@@ -77,4 +81,66 @@ TEST_CASE("values of every type clone deeply", "[storage]") {
   REQUIRE(v.zset().size() == 1);
   REQUIRE(copy.zset().size() == 2);
   REQUIRE(type_name(value(list_value{"x"}).type()) == "list");
+}
+
+TEST_CASE("the table agrees with a reference map through inserts, deletes and rewrites",
+          "[storage]") {
+  database db;
+  std::map<std::string, std::string> ref;
+  uint64_t x = 12345;
+  auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int round = 0; round < 200000; ++round) {
+    std::string key = "k" + std::to_string(next() % 5000);
+    switch (next() % 3) {
+      case 0:
+      case 1: {
+        std::string v = std::to_string(next());
+        db.put(key, value(v), no_expiry);
+        ref[key] = v;
+        break;
+      }
+      case 2:
+        REQUIRE(db.erase(key) == (ref.erase(key) == 1));
+        break;
+    }
+  }
+  REQUIRE(db.size() == ref.size());
+  for (const auto& [k, v] : ref)
+    REQUIRE(db.find_raw(k)->val.str() == v);
+  size_t seen = 0;
+  for (const auto& [k, e] : db.entries()) {
+    REQUIRE(ref.at(std::string(k)) == e.val.str());
+    ++seen;
+  }
+  REQUIRE(seen == ref.size());
+}
+
+TEST_CASE("a scan visits every key exactly once when the table does not resize", "[storage]") {
+  database db;
+  db.reserve(1000);
+  for (int i = 0; i < 1000; ++i)
+    db.put("key" + std::to_string(i), value("v"), no_expiry);
+  std::set<std::string> seen;
+  size_t cursor = 0, calls = 0;
+  do {
+    cursor = db.scan(cursor, 10, [&](std::string_view k, const entry&) {
+      REQUIRE(seen.insert(std::string(k)).second);
+    });
+    ++calls;
+  } while (cursor != 0);
+  REQUIRE(seen.size() == 1000);
+  REQUIRE(calls >= 100);
+}
+
+TEST_CASE("deleting most keys shrinks the table and keeps the rest", "[storage]") {
+  database db;
+  for (int i = 0; i < 100000; ++i)
+    db.put("key" + std::to_string(i), value("v"), i % 2 ? 5000 + i : no_expiry);
+  for (int i = 0; i < 99990; ++i)
+    REQUIRE(db.erase("key" + std::to_string(i)));
+  REQUIRE(db.size() == 10);
+  REQUIRE(db.expires() == 5);
+  for (int i = 99990; i < 100000; ++i)
+    REQUIRE(db.find("key" + std::to_string(i), 0) != nullptr);
+  REQUIRE(db.next_deadline() == 5000 + 99991);
 }

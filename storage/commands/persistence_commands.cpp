@@ -1,0 +1,99 @@
+// Persistence commands (Redis's rdb.c and server.c): SAVE, BGSAVE, LASTSAVE and SHUTDOWN.
+#include <spdlog/spdlog.h>
+
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/text.hpp"
+#include "storage/snapshot.hpp"
+
+namespace credis {
+
+namespace {
+
+void save_command(exec_context& ctx, arg_list) {
+  std::string error;
+  if (ctx.server.persistence.child_pid > 0) {
+    reply::error(ctx.out, "ERR Background save already in progress");
+  } else if (save_now(ctx.ks, ctx.server, ctx.now, error)) {
+    spdlog::info("DB saved on disk");
+    reply::ok(ctx.out);
+  } else {
+    spdlog::warn("Failed saving the DB: {}", error);
+    reply::error(ctx.out, "ERR " + error);
+  }
+}
+
+// BGSAVE [SCHEDULE]: with SCHEDULE, a save already running is not an error; the next one
+// starts when the save points next look.
+void bgsave_command(exec_context& ctx, arg_list argv) {
+  bool schedule = argv.size() == 2 && iequals(argv[1], "schedule");
+  if (argv.size() > 2 || (argv.size() == 2 && !schedule)) {
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  if (ctx.server.persistence.child_pid > 0) {
+    if (schedule) {
+      ctx.server.persistence.save_scheduled = true;
+      reply::simple(ctx.out, "Background saving scheduled");
+    } else {
+      reply::error(ctx.out, "ERR Background save already in progress");
+    }
+    return;
+  }
+  std::string error;
+  if (!start_background_save(ctx.ks, ctx.server, ctx.now, error)) {
+    spdlog::warn("{}", error);
+    reply::error(ctx.out, "ERR " + error);
+    return;
+  }
+  spdlog::info("Background saving started by pid {}", ctx.server.persistence.child_pid);
+  reply::simple(ctx.out, "Background saving started");
+}
+
+void lastsave_command(exec_context& ctx, arg_list) {
+  reply::integer(ctx.out, ctx.server.persistence.last_save_time);
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]. On success there is no reply: the server exits.
+void shutdown_command(exec_context& ctx, arg_list argv) {
+  bool nosave = false, save = false, force = false;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (iequals(argv[i], "nosave"))
+      nosave = true;
+    else if (iequals(argv[i], "save"))
+      save = true;
+    else if (iequals(argv[i], "force"))
+      force = true;
+    else if (!iequals(argv[i], "now")) {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+  }
+  if (nosave && save) {
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  spdlog::warn("User requested shutdown...");
+  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, save, nosave) && !force) {
+    reply::error(ctx.out, "ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
+  }
+  ctx.server.shutdown_requested = true;
+}
+
+const command_spec specs[] = {
+    {"save", 1, cmd_admin | cmd_noscript, save_command, nullptr, 0, 0, 0,
+     "Synchronously save the dataset to disk"},
+    {"bgsave", -1, cmd_admin | cmd_noscript, bgsave_command, nullptr, 0, 0, 0,
+     "Asynchronously save the dataset to disk"},
+    {"lastsave", 1, cmd_fast | cmd_loading | cmd_stale, lastsave_command, nullptr, 0, 0, 0,
+     "Get the UNIX time stamp of the last successful save to disk"},
+    {"shutdown", -1, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, shutdown_command,
+     nullptr, 0, 0, 0, "Synchronously save the dataset to disk and then shut down the server"},
+};
+
+}  // namespace
+
+std::span<const command_spec> persistence_commands() { return specs; }
+
+}  // namespace credis

@@ -1,0 +1,166 @@
+#include "storage/snapshot.hpp"
+
+#include <malloc.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+namespace credis {
+
+namespace {
+
+// A failed background save is retried by the save points only after this pause, so a full
+// disk does not mean a fork every tick (Redis's CONFIG_BGSAVE_RETRY_DELAY).
+constexpr unix_ms bgsave_retry_delay_ms = 5000;
+
+void record_success(server_state& server, unix_ms now, int64_t dirty_included) {
+  server.stats.dirty -= dirty_included;
+  server.persistence.last_save_time = now / 1000;
+}
+
+std::string temp_path_of(const server_config& config, int pid) {
+  return config.dir + "/temp-" + std::to_string(pid) + ".rdb";
+}
+
+}  // namespace
+
+std::string rdb_path(const server_config& config) {
+  return config.dir + "/" + config.dbfilename;
+}
+
+rdb_save_info make_save_info(const server_state& server, unix_ms now) {
+  rdb_save_info info;
+  info.now = now;
+  info.repl_id = server.replication.replid;
+  info.repl_offset = server.replication.offset;
+  info.repl_stream_db = 0;
+  struct mallinfo2 mi = mallinfo2();
+  info.used_mem = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+  return info;
+}
+
+bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string& error) {
+  if (server.persistence.child_pid > 0) {
+    error = "Background save already in progress";
+    return false;
+  }
+  int64_t dirty = server.stats.dirty;
+  if (!rdb_save_file(ks, make_save_info(server, now), rdb_path(server.config), error))
+    return false;
+  record_success(server, now, dirty);
+  return true;
+}
+
+bool start_background_save(const keyspace& ks, server_state& server, unix_ms now,
+                           std::string& error) {
+  auto& p = server.persistence;
+  if (p.child_pid > 0) {
+    error = "Background save already in progress";
+    return false;
+  }
+  p.last_bgsave_try_ms = now;
+  // Everything the child needs is computed before the fork: the child only writes the file.
+  rdb_save_info info = make_save_info(server, now);
+  std::string path = rdb_path(server.config);
+  pid_t pid = fork();
+  if (pid < 0) {
+    error = std::string("Can't save in background: fork: ") + std::strerror(errno);
+    p.last_bgsave_ok = false;
+    return false;
+  }
+  if (pid == 0) {
+    // The child must not keep the parent's listening and client sockets open: a client the
+    // parent closes would otherwise not see the end of its connection until the save ends.
+    close_range(3, ~0U, 0);
+    std::string child_error;
+    bool ok = rdb_save_file(ks, info, path, child_error);
+    if (ok)
+      dprintf(STDOUT_FILENO, "%d:C DB saved on disk\n", getpid());
+    else
+      dprintf(STDOUT_FILENO, "%d:C Write error saving DB on disk: %s\n", getpid(),
+              child_error.c_str());
+    _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
+  }
+  p.child_pid = pid;
+  p.bgsave_in_progress = true;
+  p.dirty_at_bgsave_start = server.stats.dirty;
+  p.bgsave_started_ms = now;
+  return true;
+}
+
+bgsave_status poll_background_save(server_state& server, unix_ms now) {
+  auto& p = server.persistence;
+  if (p.child_pid <= 0)
+    return bgsave_status::idle;
+  int status = 0;
+  pid_t r = waitpid(p.child_pid, &status, WNOHANG);
+  if (r == 0)
+    return bgsave_status::running;
+  bool ok = r == p.child_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!ok && r == p.child_pid && WIFSIGNALED(status))
+    unlink(temp_path_of(server.config, p.child_pid).c_str());
+  p.child_pid = -1;
+  p.bgsave_in_progress = false;
+  p.last_bgsave_ok = ok;
+  p.last_bgsave_seconds = (now - p.bgsave_started_ms) / 1000;
+  if (ok)
+    record_success(server, now, p.dirty_at_bgsave_start);
+  return ok ? bgsave_status::succeeded : bgsave_status::failed;
+}
+
+void kill_background_save(server_state& server) {
+  auto& p = server.persistence;
+  if (p.child_pid <= 0)
+    return;
+  kill(p.child_pid, SIGUSR1);
+  int status = 0;
+  waitpid(p.child_pid, &status, 0);
+  unlink(temp_path_of(server.config, p.child_pid).c_str());
+  p.child_pid = -1;
+  p.bgsave_in_progress = false;
+}
+
+bool save_point_due(const server_state& server, unix_ms now) {
+  const auto& p = server.persistence;
+  if (p.child_pid > 0 || server.stats.dirty == 0)
+    return false;
+  if (!p.last_bgsave_ok && now - p.last_bgsave_try_ms < bgsave_retry_delay_ms)
+    return false;
+  std::istringstream points(server.config.save);
+  int64_t seconds = 0, changes = 0;
+  while (points >> seconds >> changes) {
+    if (server.stats.dirty >= changes && now / 1000 - p.last_save_time >= seconds)
+      return true;
+  }
+  return false;
+}
+
+bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
+                      bool nosave) {
+  if (server.shutdown_prepared)
+    return true;
+  if (server.persistence.child_pid > 0) {
+    spdlog::warn("There is a child saving an .rdb. Killing it!");
+    kill_background_save(server);
+  }
+  bool save = force_save || (!nosave && !server.config.save.empty());
+  if (save) {
+    spdlog::info("Saving the final RDB snapshot before exiting.");
+    std::string error;
+    if (!save_now(ks, server, now, error)) {
+      spdlog::warn("Error trying to save the DB, can't exit: {}", error);
+      return false;
+    }
+    spdlog::info("DB saved on disk");
+  }
+  server.shutdown_prepared = true;
+  return true;
+}
+
+}  // namespace credis

@@ -1,0 +1,44 @@
+// Saving the keyspace to its RDB file: in the foreground (SAVE, shutdown) or in a forked child
+// (BGSAVE, save points) that writes the copy-on-write image of memory while the parent keeps
+// serving clients, as Redis does.
+#pragma once
+
+#include <string>
+
+#include "storage/keyspace.hpp"
+#include "storage/rdb/rdb_writer.hpp"
+#include "storage/server_state.hpp"
+
+namespace credis {
+
+// <dir>/<dbfilename>
+std::string rdb_path(const server_config& config);
+
+// What goes into the file's AUX fields besides the data.
+rdb_save_info make_save_info(const server_state& server, unix_ms now);
+
+// Writes the file now. On success the change counter restarts and LASTSAVE moves.
+bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string& error);
+
+// Forks a child that writes the file. False with a reason when a save already runs or fork
+// fails.
+bool start_background_save(const keyspace& ks, server_state& server, unix_ms now,
+                           std::string& error);
+
+enum class bgsave_status { idle, running, succeeded, failed };
+
+// Reaps the child once it has ended and records the outcome; `idle` when none was running.
+bgsave_status poll_background_save(server_state& server, unix_ms now);
+
+// Stops a running background save and removes its temporary file (shutdown, FLUSHALL).
+void kill_background_save(server_state& server);
+
+// True when a "<seconds> <changes>" save point of the `save` setting is reached.
+bool save_point_due(const server_state& server, unix_ms now);
+
+// The work before exiting: stops a running background save, then saves when `force_save`, or
+// when save points are configured and not `nosave`. False when that save failed.
+bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
+                      bool nosave);
+
+}  // namespace credis
