@@ -6,7 +6,20 @@ import time
 
 import pytest
 
-from conftest import REDIS_SERVER, Server
+from conftest import CREDIS, REDIS_SERVER, Server
+
+
+_sanitized = None
+
+
+def sanitized_build():
+    """True when the credis binary under test is built with AddressSanitizer (whose allocator
+    mallinfo2 cannot see, so INFO's used_memory stays 0 there)."""
+    global _sanitized
+    if _sanitized is None:
+        with open(CREDIS, "rb") as f:
+            _sanitized = b"__asan_init" in f.read()
+    return _sanitized
 
 
 def encode(*args):
@@ -203,3 +216,63 @@ def _parse(data, i):
 def call(conn, *args):
     """Runs a command on a Raw connection and returns the parsed reply."""
     return parse_reply(conn.cmd(*args))
+
+
+# --- sanitizer reports ----------------------------------------------------------------------
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer")
+_log_root = None
+
+
+@pytest.fixture(scope="session")
+def _private_tempdir():
+    """Points tempfile (and so the Server class's work dirs and logs) at a directory of this
+    test session only, so that sanitizer reports can be looked for in our servers' logs."""
+    # Imported into several modules, this session fixture is instantiated once per module:
+    # make the first instance create the directory and the others reuse it.
+    global _log_root
+    import tempfile
+    if _log_root is None:
+        _log_root = tempfile.mkdtemp(prefix="credis-itest-")
+        tempfile.tempdir = _log_root
+    return _log_root
+
+
+def _log_sizes():
+    import glob
+    import os
+    sizes = {}
+    for path in glob.glob(os.path.join(_log_root, "**", "*.log"), recursive=True):
+        try:
+            sizes[path] = os.path.getsize(path)
+        except OSError:
+            pass
+    return sizes
+
+
+def sanitizer_reports(before):
+    """Sanitizer report lines written to server logs under this session's temp dir since the
+    snapshot `before` (from _log_sizes())."""
+    found = []
+    for path in _log_sizes():
+        try:
+            with open(path, "rb") as f:
+                f.seek(before.get(path, 0))
+                text = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if any(m in line for m in SANITIZER_MARKERS):
+                found.append(f"{path}: {line}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_reports(_private_tempdir):
+    """Fails the test if a server it started wrote a sanitizer report to its log. Set up before
+    (so torn down after) the server fixtures, when the logs are complete."""
+    before = _log_sizes()
+    yield
+    reports = sanitizer_reports(before)
+    assert not reports, "sanitizer report in server log:\n" + "\n".join(reports[:10])

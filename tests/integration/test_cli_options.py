@@ -11,6 +11,7 @@ import pytest
 
 from conftest import CREDIS, free_port, wait_until
 from helpers import Raw, call, parse_info
+from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
 def run_credis(*args, timeout=15):
@@ -21,7 +22,9 @@ def run_credis(*args, timeout=15):
                              timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
         raise AssertionError(f"credis-server {args} kept running; expected it to exit") from e
-    return res.returncode, res.stdout + res.stderr
+    output = res.stdout + res.stderr
+    assert "Sanitizer" not in output and "runtime error:" not in output, output
+    return res.returncode, output
 
 
 def config(server, name):
@@ -54,9 +57,10 @@ def test_relative_dir_is_made_absolute(start_credis, tmp_path):
     sub = tmp_path / "rel"
     sub.mkdir()
     port = free_port()
+    log = open(os.path.join(tempfile.gettempdir(), f"relative-dir-{port}.log"), "wb")
     proc = subprocess.Popen([CREDIS, "--port", str(port), "--dir", "rel", "--save", ""],
-                            cwd=str(tmp_path), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                            cwd=str(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
     try:
         def answers():
             assert proc.poll() is None, "server exited"
@@ -70,6 +74,7 @@ def test_relative_dir_is_made_absolute(start_credis, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.mark.parametrize("args,mentions", [

@@ -3,6 +3,7 @@ selected on one connection do not leak into another."""
 import threading
 
 from helpers import Raw, call, encode
+from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
 def run_threads(n, target):

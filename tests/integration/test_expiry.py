@@ -1,11 +1,13 @@
 """Key expiry: exact to the millisecond on access, active removal of keys nobody reads, and old
 deadlines that must not remove a key that was overwritten, persisted or renamed since."""
+import os
 import time
 
 import pytest
 
 from conftest import wait_until
-from helpers import Raw, call
+from helpers import Raw, call, sanitized_build
+from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
 def now_ms():
@@ -212,3 +214,48 @@ def test_many_keys_expiring_together_do_not_stall_clients(server):
                 worst = max(worst, time.monotonic() - t)
             assert call(other, "DBSIZE") == 0
         assert worst < 1.0, f"a PING took {worst:.3f}s while keys expired"
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+FAR_BUG = ("expiry timer: the delay to a far deadline overflows int64 nanoseconds in CAF's "
+           "delayed_send (and deadline+1 overflows at INT64_MAX): UBSan aborts the server; the "
+           "release build wakes the expiry actor in a busy loop (~20-35% CPU, forever)")
+
+
+@pytest.mark.parametrize("args", [
+    # ~317 years: the delay in ns passes INT64_MAX
+    pytest.param(("EX", "9999999999"), marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
+    # year 5138: the overflow wraps to a long delay in the release build, UB all the same
+    pytest.param(("PXAT", "99999999999999"),
+                 marks=pytest.mark.xfail(sanitized_build(), reason=FAR_BUG, strict=True)),
+    # the largest EXAT Redis accepts
+    pytest.param(("EXAT", "9223372036854775"),
+                 marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
+    # INT64_MAX, accepted by Redis
+    pytest.param(("PXAT", "9223372036854775807"),
+                 marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
+], ids=["EX-317y", "PXAT-year-5138", "EXAT-max", "PXAT-int64-max"])
+def test_far_future_deadline_keeps_server_idle_and_alive(start_credis, args):
+    """A deadline centuries away (which Redis accepts) must neither crash the server nor make
+    the expiry timer fire again and again."""
+    s = start_credis(["--save", ""])
+    with Raw(s.port) as c:
+        assert c.cmd("SET", "far", "v", *args) == b"+OK\r\n"
+        before = cpu_seconds(s.proc.pid)
+        time.sleep(1.0)  # a window to measure the idle server's CPU use in, not a sync point
+        used = cpu_seconds(s.proc.pid) - before
+        assert s.alive(), s.output()
+        assert c.cmd("PING") == b"+PONG\r\n"
+        assert c.cmd("GET", "far") == b"$1\r\nv\r\n"
+        assert call(c, "TTL", "far") > 100 * 365 * 86400
+        # Add a near deadline after the far one: it must still be honoured actively.
+        assert c.cmd("SET", "near", "v", "PX", "50") == b"+OK\r\n"
+        size = call(c, "DBSIZE")
+        wait_until(lambda: call(c, "DBSIZE") == size - 1, timeout=3,
+                   what="the near key to expire behind a far deadline")
+    assert used < 0.1, f"idle server used {used:.2f}s CPU in 1 s with a far deadline armed"

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import REDIS_CLI
 from helpers import Raw, redis_peer  # noqa: F401 (fixture)
+from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
 def cli(port, *args, input=None):
