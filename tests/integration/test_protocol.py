@@ -234,9 +234,11 @@ def test_client_disconnecting_mid_request_does_not_disturb_others(server):
     with Raw(server.port) as other:
         assert other.cmd("EXISTS", "z") == b":0\r\n"
         assert other.cmd("GET", "w") == b"$1\r\n1\r\n"
-    wait_until(lambda: "connected_clients:1\r\n" in
-               Raw(server.port).cmd("INFO", "clients").decode(), timeout=5,
-               what="closed connections to be counted out")
+    def only_me_connected():
+        with Raw(server.port) as c:
+            return "connected_clients:1\r\n" in c.cmd("INFO", "clients").decode()
+
+    wait_until(only_me_connected, timeout=5, what="closed connections to be counted out")
 
 
 def test_many_connections_in_parallel_pipelines(server):
