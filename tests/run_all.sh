@@ -5,7 +5,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export CREDIS_EXTRA_PACKAGES="redis-server redis-tools python3-redis python3-pytest"
+export CREDIS_EXTRA_PACKAGES="redis-server redis-tools python3-redis python3-pytest python3-pytest-timeout"
 CREDIS_BUILD_ONLY=1 "$here/run.sh"
 CREDIS_BUILD_ONLY=1 CREDIS_BUILD_DIR="$here/build-asan" CREDIS_BUILD_TYPE=RelWithDebInfo \
   CREDIS_CMAKE_ARGS="-DCREDIS_SANITIZE=ON" "$here/run.sh"
@@ -20,7 +20,7 @@ ctest --test-dir "$here/build-asan" --output-on-failure -j2
 
 echo "== integration tests (asan+ubsan build)"
 CREDIS_SERVER="$here/build-asan/credis-server" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider "$here/tests/integration"
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout 300 "$here/tests/integration"
 echo "== integration tests (release build)"
 CREDIS_SERVER="$here/build/credis-server" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider "$here/tests/integration"
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout 300 "$here/tests/integration"

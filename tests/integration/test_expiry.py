@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from helpers import Raw, call, sanitized_build
+from helpers import Raw, call
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
@@ -222,23 +222,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-FAR_BUG = ("expiry timer: the delay to a far deadline overflows int64 nanoseconds in CAF's "
-           "delayed_send (and deadline+1 overflows at INT64_MAX): UBSan aborts the server; the "
-           "release build wakes the expiry actor in a busy loop (~20-35% CPU, forever)")
-
-
 @pytest.mark.parametrize("args", [
-    # ~317 years: the delay in ns passes INT64_MAX
-    pytest.param(("EX", "9999999999"), marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
-    # year 5138: the overflow wraps to a long delay in the release build, UB all the same
-    pytest.param(("PXAT", "99999999999999"),
-                 marks=pytest.mark.xfail(sanitized_build(), reason=FAR_BUG, strict=True)),
-    # the largest EXAT Redis accepts
-    pytest.param(("EXAT", "9223372036854775"),
-                 marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
-    # INT64_MAX, accepted by Redis
-    pytest.param(("PXAT", "9223372036854775807"),
-                 marks=pytest.mark.xfail(reason=FAR_BUG, strict=True)),
+    ("EX", "9999999999"),  # ~317 years: the delay in ns passes INT64_MAX
+    ("PXAT", "99999999999999"),  # year 5138
+    ("EXAT", "9223372036854775"),  # the largest EXAT Redis accepts
+    ("PXAT", "9223372036854775807"),  # INT64_MAX, accepted by Redis
 ], ids=["EX-317y", "PXAT-year-5138", "EXAT-max", "PXAT-int64-max"])
 def test_far_future_deadline_keeps_server_idle_and_alive(start_credis, args):
     """A deadline centuries away (which Redis accepts) must neither crash the server nor make

@@ -148,7 +148,7 @@ def test_second_bgsave_while_one_runs_is_refused(start_credis, tmp_path):
     for i in range(300_000):
         pipe.set(f"k{i}", "v" * 100)
     pipe.execute()
-    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
     sock.sendall(b"BGSAVE\r\nBGSAVE\r\nBGSAVE SCHEDULE\r\n")
     data = b""
     while data.count(b"\r\n") < 3:
