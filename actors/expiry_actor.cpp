@@ -22,8 +22,7 @@ unix_ms delay_until(unix_ms deadline, unix_ms now) {
 
 }  // namespace
 
-expiry_actor::behavior_type expiry_actor_fn(expiry_actor::stateful_pointer<expiry_state> self,
-                                            keyspace_actor keyspace) {
+expiry_actor::behavior_type expiry_actor_fn(expiry_broker self, keyspace_actor keyspace) {
   self->state.keyspace = std::move(keyspace);
   return {
       [=](schedule_atom, unix_ms deadline) {

@@ -73,7 +73,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
                                                 server_state* server) {
   self->state.ks = ks;
   self->state.server = server;
-  self->state.expiry = self->system().spawn(expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
+  self->state.expiry = self->system().middleman().spawn_broker(
+      expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.expiry);
   schedule_expiry(self);
   self->delayed_send(self, cron_interval, cron_atom::value);

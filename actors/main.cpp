@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
-  // Only the expiry timer runs on the scheduler; more workers would just poll and compete
+  // Every steady actor is a broker on the multiplexer thread (the loader has a thread of its
+  // own), so the scheduler idles; more workers would just poll and compete
   // with the multiplexer thread on a small machine.
   cfg.set("scheduler.max-threads", 1);
   int exit_code = 0;
