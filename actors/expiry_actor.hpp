@@ -17,6 +17,7 @@ struct expiry_state {
   expiry_state() = default;  // not an aggregate: CAF would try to build it from self
   keyspace_actor keyspace;
   unix_ms armed_for = no_expiry;  // the deadline the pending timer fires for
+  unix_ms last_wake = 0;          // when the keyspace was last told to expire keys
   static const char* name;
 };
 

@@ -93,10 +93,18 @@ void database::heap_place(size_t i, deadline_item item) {
   item.node->heap_index = static_cast<uint32_t>(i);
 }
 
+namespace {
+
+// A 4-ary heap: half the levels of a binary one, so a pop rewrites the heap slot of half as
+// many scattered nodes; the children's deadlines sit side by side in the array.
+constexpr size_t heap_arity = 4;
+
+}  // namespace
+
 void database::heap_sift_up(size_t i) {
   deadline_item item = heap_[i];
   while (i > 0) {
-    size_t parent = (i - 1) / 2;
+    size_t parent = (i - 1) / heap_arity;
     if (heap_[parent].at <= item.at)
       break;
     heap_place(i, heap_[parent]);
@@ -109,11 +117,13 @@ void database::heap_sift_down(size_t i) {
   deadline_item item = heap_[i];
   size_t n = heap_.size();
   for (;;) {
-    size_t child = 2 * i + 1;
-    if (child >= n)
+    size_t first = heap_arity * i + 1;
+    if (first >= n)
       break;
-    if (child + 1 < n && heap_[child + 1].at < heap_[child].at)
-      ++child;
+    size_t child = first;
+    for (size_t c = first + 1; c < first + heap_arity && c < n; ++c)
+      if (heap_[c].at < heap_[child].at)
+        child = c;
     if (item.at <= heap_[child].at)
       break;
     heap_place(i, heap_[child]);

@@ -1,6 +1,5 @@
 #include "storage/snapshot.hpp"
 
-#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include <sstream>
 
 #include <spdlog/spdlog.h>
+
+#include "storage/memory_usage.hpp"
 
 namespace credis {
 
@@ -40,8 +41,7 @@ rdb_save_info make_save_info(const server_state& server, unix_ms now) {
   info.repl_id = server.replication.replid;
   info.repl_offset = server.replication.offset;
   info.repl_stream_db = 0;
-  struct mallinfo2 mi = mallinfo2();
-  info.used_mem = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+  info.used_mem = allocated_bytes();
   return info;
 }
 

@@ -1,6 +1,5 @@
 // INFO [section ...] (Redis's genRedisInfoString): the fields monitoring tools and clients
 // read, named as Redis names them.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/memory_usage.hpp"
 
 namespace credis {
 
@@ -39,11 +39,6 @@ class info_writer {
  private:
   std::string& out_;
 };
-
-int64_t used_memory() {
-  struct mallinfo2 mi = mallinfo2();
-  return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
-}
 
 int64_t resident_memory() {
   std::ifstream statm("/proc/self/statm");
@@ -109,7 +104,7 @@ void clients_section(info_writer& w, exec_context& ctx) {
 }
 
 void memory_section(info_writer& w, exec_context&) {
-  int64_t used = used_memory(), rss = resident_memory();
+  int64_t used = allocated_bytes(), rss = resident_memory();
   w.section("Memory");
   w.field("used_memory", used);
   w.field("used_memory_human", human_bytes(used));
@@ -118,7 +113,7 @@ void memory_section(info_writer& w, exec_context&) {
   w.field("maxmemory", 0);
   w.field("maxmemory_human", "0B");
   w.field("maxmemory_policy", "noeviction");
-  w.field("mem_allocator", "libc");
+  w.field("mem_allocator", allocator_name());
 }
 
 void persistence_section(info_writer& w, exec_context& ctx) {
