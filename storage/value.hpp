@@ -1,41 +1,20 @@
 // The value stored under a key: a string, list, set, hash or sorted set, in 16 bytes.
 //
 // Strings of up to 15 bytes live inside the value itself (most counters, flags and short
-// tokens), longer ones in one heap block; the aggregate types live behind a pointer. A key's
-// whole entry (value, deadline and key bytes) is then one allocation of the database's table.
+// tokens), longer ones in one heap block; the aggregate types (storage/aggregates.hpp) live
+// behind a pointer. A key's whole entry (value, deadline and key bytes) is then one allocation
+// of the database's table.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
-#include <deque>
-#include <map>
-#include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
+#include "storage/aggregates.hpp"
+
 namespace credis {
-
-using list_value = std::deque<std::string>;
-using set_value = std::unordered_set<std::string>;
-using hash_value = std::unordered_map<std::string, std::string>;
-
-// A sorted set: member -> score, plus the (score, member) order Redis iterates in.
-class zset_value {
- public:
-  // Inserts or updates; returns true when the member is new.
-  bool insert(std::string member, double score);
-  bool erase(const std::string& member);
-  size_t size() const { return scores_.size(); }
-  const std::set<std::pair<double, std::string>>& ordered() const { return ordered_; }
-  const std::unordered_map<std::string, double>& scores() const { return scores_; }
-
- private:
-  std::unordered_map<std::string, double> scores_;
-  std::set<std::pair<double, std::string>> ordered_;
-};
 
 enum class value_type : uint8_t { string, list, set, hash, zset };
 

@@ -47,10 +47,10 @@ std::string render(const value& v) {
         parts.push_back(to_hex(f) + "=" + to_hex(val));
       return join(std::move(parts), true);
     case value_type::zset:
-      for (const auto& [m, score] : v.zset().scores()) {
+      for (const zset_entry& e : v.zset()) {
         char bits[8];
-        std::memcpy(bits, &score, 8);  // little-endian hosts only, like the fixtures
-        parts.push_back(to_hex(m) + "=" + to_hex(std::string_view(bits, 8)));
+        std::memcpy(bits, &e.score, 8);  // little-endian hosts only, like the fixtures
+        parts.push_back(to_hex(e.member) + "=" + to_hex(std::string_view(bits, 8)));
       }
       return join(std::move(parts), true);
   }

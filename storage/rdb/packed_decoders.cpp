@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "storage/listpack.hpp"
+
 namespace credis::rdb {
 
 namespace {
@@ -16,17 +18,6 @@ std::string hex_byte(uint8_t b) {
   return std::string("0x") + digits[b >> 4] + digits[b & 15];
 }
 
-// The "backlen" that closes a listpack entry of `len` bytes: the length in 7-bit groups, most
-// significant first, every group but the first flagged with 0x80 (it is read right to left).
-size_t listpack_backlen(uint64_t len, uint8_t out[5]) {
-  size_t n = len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
-  for (size_t i = 0; i < n; ++i) {
-    uint8_t group = (len >> (7 * (n - 1 - i))) & 127;
-    out[i] = i == 0 ? group : (group | 128);
-  }
-  return n;
-}
-
 }  // namespace
 
 std::string int_to_string(int64_t v) {
@@ -37,6 +28,13 @@ std::string int_to_string(int64_t v) {
 
 std::string packed_item::to_string() const {
   return is_int ? int_to_string(num) : std::string(str);
+}
+
+std::string_view packed_item::view(char (&buf)[24]) const {
+  if (!is_int)
+    return str;
+  auto r = std::to_chars(buf, buf + sizeof buf, num);
+  return {buf, static_cast<size_t>(r.ptr - buf)};
 }
 
 // ---- ziplist -------------------------------------------------------------------------------
@@ -156,7 +154,7 @@ bool listpack_reader::next(packed_item& out) {
     }
   }
   uint8_t expect[5];
-  size_t n = listpack_backlen(c_.offset() - start, expect);
+  size_t n = listpack::write_backlen(expect, c_.offset() - start);
   const size_t back_at = c_.offset();
   std::string_view back = c_.take(n);
   if (back != std::string_view(reinterpret_cast<const char*>(expect), n))

@@ -22,6 +22,8 @@ struct packed_item {
   bool is_int = false;
 
   std::string to_string() const;
+  // The entry as text: `str`, or the integer written into `buf`.
+  std::string_view view(char (&buf)[24]) const;
 };
 
 // Renders an integer the way Redis would (decimal).

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 #include "storage/rdb/byte_cursor.hpp"
 #include "storage/rdb/crc64.hpp"
@@ -29,6 +30,8 @@ using namespace rdb;
 // LZF's densest token turns 3 input bytes into 264 output bytes; a declared size above this
 // ratio cannot be genuine and is refused before anything is allocated for it.
 constexpr uint64_t lzf_max_ratio = 88;
+// A listpack stays below this (its header counts bytes in 32 bits); more goes to a big container.
+constexpr size_t max_listpack_bytes = size_t{1} << 30;
 
 std::string hex64(uint64_t v) {
   char buf[19];
@@ -81,7 +84,24 @@ class loader {
   read_result read_zset(uint8_t type, value& out);
   read_result read_hash(uint8_t type, value& out);
   void skip_stream(uint8_t type);
-  double parse_score(const packed_item& item, size_t at);
+  double parse_score(std::string_view text, size_t at);
+
+  // ---- compact encodings
+  enum class packing { listpack, ziplist, intset, zipmap };
+  // Calls f(packed_item) for each entry of the blob, validating it on the way.
+  template <class F>
+  void for_each_item(const blob& b, packing p, F&& f);
+  // The blob's entries as strings in `out`; false (and `out` untouched) when there are more
+  // than `bound` of them.
+  bool to_listpack(const blob& b, packing p, size_t bound, listpack& out);
+  // Whether views_ holds a string twice (reorders views_).
+  bool has_duplicates();
+  template <class T>
+  read_result loaded_unless_empty(T&& container, value& out);
+  read_result finish_list(listpack lp, value& out);
+  read_result finish_set(listpack lp, bool unique, size_t at, value& out);
+  read_result finish_hash(listpack lp, size_t at, value& out);
+  read_result finish_zset(listpack lp, size_t at, value& out);
   void check_known_type(uint8_t type, size_t at);
 
   std::string_view in_;
@@ -95,6 +115,7 @@ class loader {
   bool has_expire_ = false;
   int64_t expire_ms_ = 0;
   std::string key_scratch_, blob_scratch_;
+  std::vector<std::string_view> views_;  // members or fields of the aggregate being read
 };
 
 uint64_t loader::read_len_or_encoding(bool& encoded) {
@@ -379,173 +400,326 @@ read_result loader::read_value(uint8_t type, size_t type_at, value& out) {
   c_.fail_at(type_at, "unknown value type " + std::to_string(type));  // checked before
 }
 
+// ---- aggregates
+// A compact encoding becomes a listpack of strings (the file's own bytes when it is a listpack
+// without integer entries), then finish_* checks it (duplicates, pairs, scores) and keeps it as
+// the value's small representation when within Redis's limits, or makes the big one from it.
+// Plain encodings go through the containers' own insert, which changes representation itself.
+
+template <class F>
+void loader::for_each_item(const blob& b, packing p, F&& f) {
+  packed_item item;
+  switch (p) {
+    case packing::listpack: {
+      listpack_reader r(b.data, b.base, b.exact);
+      while (r.next(item))
+        f(item);
+      return;
+    }
+    case packing::ziplist: {
+      ziplist_reader r(b.data, b.base, b.exact);
+      while (r.next(item))
+        f(item);
+      return;
+    }
+    case packing::intset: {
+      intset_reader r(b.data, b.base, b.exact);
+      item.is_int = true;
+      while (r.next(item.num))
+        f(item);
+      return;
+    }
+    case packing::zipmap: {
+      zipmap_reader r(b.data, b.base, b.exact);
+      std::string_view key, val;
+      while (r.next(key, val)) {
+        item.str = key;
+        f(item);
+        item.str = val;
+        f(item);
+      }
+      return;
+    }
+  }
+}
+
+bool loader::to_listpack(const blob& b, packing p, size_t bound, listpack& out) {
+  size_t count = 0, bytes = 0;
+  bool ints = false;
+  for_each_item(b, p, [&](const packed_item& item) {
+    ++count;
+    ints |= item.is_int;
+    bytes += listpack::entry_size(item.is_int ? 20 : item.str.size());
+  });
+  if (count > bound || bytes > max_listpack_bytes)
+    return false;
+  if (p == packing::listpack && !ints) {
+    out = listpack::from_bytes(b.data, count);
+    return true;
+  }
+  out.clear();
+  out.reserve_bytes(bytes);
+  char buf[24];
+  for_each_item(b, p, [&](const packed_item& item) { out.push_back(item.view(buf)); });
+  return true;
+}
+
+bool loader::has_duplicates() {
+  const size_t n = views_.size();
+  if (n <= 16) {
+    for (size_t i = 1; i < n; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (views_[i] == views_[j])
+          return true;
+    return false;
+  }
+  std::sort(views_.begin(), views_.end());
+  return std::adjacent_find(views_.begin(), views_.end()) != views_.end();
+}
+
+template <class T>
+read_result loader::loaded_unless_empty(T&& container, value& out) {
+  if (container.empty())
+    return read_result::empty;
+  out = value(std::forward<T>(container));
+  return read_result::loaded;
+}
+
+read_result loader::finish_list(listpack lp, value& out) {
+  if (lp.bytes() <= limits::list_bytes)
+    return loaded_unless_empty(list_value(std::move(lp)), out);
+  return loaded_unless_empty(list_value(list_value::big_type(lp.begin(), lp.end())), out);
+}
+
+read_result loader::finish_set(listpack lp, bool unique, size_t at, value& out) {
+  views_.clear();
+  bool all_short = true;
+  for (std::string_view m : lp) {
+    all_short = all_short && m.size() <= limits::set_value;
+    views_.push_back(m);
+  }
+  if (!unique && has_duplicates())
+    c_.fail_at(at, "duplicate set member");
+  const size_t n = lp.size();
+  if (set_value::fits_packed(n, all_short,
+                             n <= limits::set_int_entries &&
+                                 std::all_of(lp.begin(), lp.end(), [](std::string_view m) {
+                                   return is_canonical_int(m);
+                                 })))
+    return loaded_unless_empty(set_value(std::move(lp)), out);
+  set_value::big_type big;
+  big.reserve(n);
+  for (std::string_view m : lp)
+    big.emplace(m);
+  return loaded_unless_empty(set_value(std::move(big)), out);
+}
+
+read_result loader::finish_hash(listpack lp, size_t at, value& out) {
+  if (lp.size() % 2 != 0)
+    c_.fail_at(at, "corrupt hash: a field without a value");
+  views_.clear();
+  bool fits = lp.size() / 2 <= limits::hash_entries;
+  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
+    const std::string_view field = *it;
+    fits = fits && hash_value::fits_packed(field) && hash_value::fits_packed(*++it);
+    views_.push_back(field);
+  }
+  if (has_duplicates())
+    c_.fail_at(at, "duplicate hash field");
+  if (fits)
+    return loaded_unless_empty(hash_value(std::move(lp)), out);
+  hash_value::big_type big;
+  big.reserve(lp.size() / 2);
+  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
+    std::string field(*it);
+    big.emplace(std::move(field), std::string(*++it));
+  }
+  return loaded_unless_empty(hash_value(std::move(big)), out);
+}
+
+read_result loader::finish_zset(listpack lp, size_t at, value& out) {
+  if (lp.size() % 2 != 0)
+    c_.fail_at(at, "corrupt sorted set: a member without a score");
+  views_.clear();
+  bool fits = lp.size() / 2 <= limits::zset_entries, sorted = true;
+  double prev = 0;
+  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
+    const std::string_view member = *it;
+    const double score = parse_score(*++it, at);
+    fits = fits && member.size() <= limits::zset_value;
+    if (!views_.empty() && (score < prev || (score == prev && member <= views_.back())))
+      sorted = false;
+    prev = score;
+    views_.push_back(member);
+  }
+  if (has_duplicates())
+    c_.fail_at(at, "duplicate zset member");
+  if (fits && sorted)
+    return loaded_unless_empty(zset_value(std::move(lp)), out);
+  // Out of order (no Redis writes that) or too big: insert one by one.
+  zset_value z = fits ? zset_value() : zset_value(zset_index{});
+  for (const zset_entry& e : zset_value(std::move(lp)))
+    z.insert(e.member, e.score);
+  return loaded_unless_empty(std::move(z), out);
+}
+
 read_result loader::read_list(uint8_t type, value& out) {
   list_value list;
-  packed_item item;
-  auto add_ziplist = [&] {
-    blob b = read_blob();
-    ziplist_reader zl(b.data, b.base, b.exact);
-    while (zl.next(item))
-      list.push_back(item.to_string());
+  std::string scratch;
+  char buf[24];
+  auto add_all = [&](const blob& b, packing p) {
+    for_each_item(b, p, [&](const packed_item& item) { list.push_back(item.view(buf)); });
   };
   if (type == type_list) {
     for (uint64_t n = read_len(); n > 0; --n)
-      list.push_back(read_owned_string());
+      list.push_back(read_string(scratch));
   } else if (type == type_list_ziplist) {
-    add_ziplist();
+    blob b = read_blob();
+    listpack lp;
+    if (to_listpack(b, packing::ziplist, listpack::max_count, lp))
+      return finish_list(std::move(lp), out);
+    add_all(b, packing::ziplist);
   } else if (type == type_list_quicklist) {
     for (uint64_t nodes = read_len(); nodes > 0; --nodes)
-      add_ziplist();
+      add_all(read_blob(), packing::ziplist);
   } else {  // quicklist 2: nodes are single plain elements or listpacks
-    for (uint64_t nodes = read_len(); nodes > 0; --nodes) {
+    const uint64_t nodes = read_len();
+    for (uint64_t i = 0; i < nodes; ++i) {
       const size_t at = c_.offset();
       uint64_t container = read_len();
       if (container == quicklist_node_plain) {
-        list.push_back(read_owned_string());
+        list.push_back(read_string(scratch));
       } else if (container == quicklist_node_packed) {
         blob b = read_blob();
-        listpack_reader lp(b.data, b.base, b.exact);
-        while (lp.next(item))
-          list.push_back(item.to_string());
+        listpack lp;
+        if (nodes == 1 && to_listpack(b, packing::listpack, listpack::max_count, lp))
+          return finish_list(std::move(lp), out);
+        add_all(b, packing::listpack);
       } else {
         c_.fail_at(at, "unknown quicklist node container " + std::to_string(container));
       }
     }
   }
-  if (list.empty())
-    return read_result::empty;
-  out = value(std::move(list));
-  return read_result::loaded;
+  return loaded_unless_empty(std::move(list), out);
 }
 
 read_result loader::read_set(uint8_t type, value& out) {
   set_value set;
-  auto add = [&](std::string member, size_t at) {
-    if (!set.insert(std::move(member)).second)
-      c_.fail_at(at, "duplicate set member");
-  };
   if (type == type_set) {
     uint64_t n = read_len();
-    set.reserve(reservable(n, 1));
-    for (; n > 0; --n) {
-      const size_t member_at = c_.offset();
-      add(read_owned_string(), member_at);
+    if (n > limits::set_int_entries) {
+      set_value::big_type big;
+      big.reserve(reservable(n, 1));
+      set = set_value(std::move(big));
     }
-  } else if (type == type_set_intset) {
-    blob b = read_blob();
-    intset_reader is(b.data, b.base, b.exact);
-    set.reserve(is.size());
-    int64_t v;
-    while (is.next(v))
-      add(int_to_string(v), b.base);
-  } else {
-    blob b = read_blob();
-    listpack_reader lp(b.data, b.base, b.exact);
-    packed_item item;
-    while (lp.next(item))
-      add(item.to_string(), b.base);
+    std::string scratch;
+    for (; n > 0; --n) {
+      const size_t at = c_.offset();
+      if (!set.insert(read_string(scratch)))
+        c_.fail_at(at, "duplicate set member");
+    }
+    return loaded_unless_empty(std::move(set), out);
   }
-  if (set.empty())
-    return read_result::empty;
-  out = value(std::move(set));
-  return read_result::loaded;
+  blob b = read_blob();
+  const packing p = type == type_set_intset ? packing::intset : packing::listpack;
+  listpack lp;
+  if (to_listpack(b, p, limits::set_int_entries, lp))
+    return finish_set(std::move(lp), p == packing::intset, b.base, out);
+  set_value::big_type big;
+  char buf[24];
+  for_each_item(b, p, [&](const packed_item& item) {
+    if (!big.emplace(item.view(buf)).second)
+      c_.fail_at(b.base, "duplicate set member");
+  });
+  return loaded_unless_empty(set_value(std::move(big)), out);
 }
 
-double loader::parse_score(const packed_item& item, size_t at) {
-  if (item.is_int)
-    return static_cast<double>(item.num);
-  std::string text(item.str);
-  char* end = nullptr;
-  double d = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size())
-    c_.fail_at(at, "invalid zset score \"" + text.substr(0, 64) + "\"");
+double loader::parse_score(std::string_view text, size_t at) {
+  double d;
+  if (!credis::parse_score(text, d))
+    c_.fail_at(at, "invalid zset score \"" + std::string(text.substr(0, 64)) + "\"");
+  if (std::isnan(d))
+    c_.fail_at(at, "zset score is NaN");
   return d;
 }
 
 read_result loader::read_zset(uint8_t type, value& out) {
-  zset_value z;
-  auto add = [&](std::string member, double score, size_t at) {
-    if (std::isnan(score))
-      c_.fail_at(at, "zset score is NaN");
-    if (!z.insert(std::move(member), score))
-      c_.fail_at(at, "duplicate zset member");
-  };
   if (type == type_zset || type == type_zset_2) {
-    for (uint64_t n = read_len(); n > 0; --n) {
+    const uint64_t n = read_len();
+    zset_value z = n > limits::zset_entries ? zset_value(zset_index{}) : zset_value();
+    std::string scratch;
+    for (uint64_t i = 0; i < n; ++i) {
       const size_t at = c_.offset();
-      std::string member = read_owned_string();
-      double score = type == type_zset ? read_ascii_double() : read_binary_double();
-      add(std::move(member), score, at);
+      std::string member(read_string(scratch));
+      const double score = type == type_zset ? read_ascii_double() : read_binary_double();
+      if (std::isnan(score))
+        c_.fail_at(at, "zset score is NaN");
+      if (!z.insert(member, score))
+        c_.fail_at(at, "duplicate zset member");
     }
-  } else {
-    blob b = read_blob();
-    const size_t base = b.base;
-    packed_item member, score;
-    auto pairs = [&](auto& reader) {
-      while (reader.next(member)) {
-        if (!reader.next(score))
-          c_.fail_at(base, "corrupt sorted set: a member without a score");
-        add(member.to_string(), parse_score(score, base), base);
-      }
-    };
-    if (type == type_zset_ziplist) {
-      ziplist_reader zl(b.data, b.base, b.exact);
-      pairs(zl);
-    } else {
-      listpack_reader lp(b.data, b.base, b.exact);
-      pairs(lp);
-    }
+    return loaded_unless_empty(std::move(z), out);
   }
-  if (z.size() == 0)
-    return read_result::empty;
-  out = value(std::move(z));
-  return read_result::loaded;
+  blob b = read_blob();
+  const packing p = type == type_zset_ziplist ? packing::ziplist : packing::listpack;
+  listpack lp;
+  if (to_listpack(b, p, 2 * limits::zset_entries, lp))
+    return finish_zset(std::move(lp), b.base, out);
+  zset_value z{zset_index{}};
+  std::string member;
+  bool have_member = false;
+  char buf[24];
+  for_each_item(b, p, [&](const packed_item& item) {
+    if (!have_member) {
+      member = item.view(buf);
+    } else if (!z.insert(member, parse_score(item.view(buf), b.base))) {
+      c_.fail_at(b.base, "duplicate zset member");
+    }
+    have_member = !have_member;
+  });
+  if (have_member)
+    c_.fail_at(b.base, "corrupt sorted set: a member without a score");
+  return loaded_unless_empty(std::move(z), out);
 }
 
 read_result loader::read_hash(uint8_t type, value& out) {
-  hash_value hash;
-  auto add = [&](std::string field, std::string val, size_t at) {
-    if (!hash.emplace(std::move(field), std::move(val)).second)
-      c_.fail_at(at, "duplicate hash field");
-  };
   if (type == type_hash) {
     uint64_t n = read_len();
-    hash.reserve(reservable(n, 2));
+    hash_value hash;
+    if (n > limits::hash_entries) {
+      hash_value::big_type big;
+      big.reserve(reservable(n, 2));
+      hash = hash_value(std::move(big));
+    }
+    std::string scratch;
     for (; n > 0; --n) {
       const size_t at = c_.offset();
-      std::string field = read_owned_string();
-      add(std::move(field), read_owned_string(), at);
+      std::string field(read_string(scratch));
+      if (!hash.insert(field, read_string(scratch)))
+        c_.fail_at(at, "duplicate hash field");
     }
-  } else {
-    blob b = read_blob();
-    const size_t base = b.base;
-    if (type == type_hash_zipmap) {
-      zipmap_reader zm(b.data, b.base, b.exact);
-      std::string_view f, v;
-      while (zm.next(f, v))
-        add(std::string(f), std::string(v), base);
-    } else {
-      packed_item field, val;
-      auto pairs = [&](auto& reader) {
-        while (reader.next(field)) {
-          if (!reader.next(val))
-            c_.fail_at(base, "corrupt hash: a field without a value");
-          add(field.to_string(), val.to_string(), base);
-        }
-      };
-      if (type == type_hash_ziplist) {
-        ziplist_reader zl(b.data, b.base, b.exact);
-        pairs(zl);
-      } else {
-        listpack_reader lp(b.data, b.base, b.exact);
-        pairs(lp);
-      }
-    }
+    return loaded_unless_empty(std::move(hash), out);
   }
-  if (hash.empty())
-    return read_result::empty;
-  out = value(std::move(hash));
-  return read_result::loaded;
+  blob b = read_blob();
+  const packing p = type == type_hash_zipmap    ? packing::zipmap
+                    : type == type_hash_ziplist ? packing::ziplist
+                                                : packing::listpack;
+  listpack lp;
+  if (to_listpack(b, p, 2 * limits::hash_entries, lp))
+    return finish_hash(std::move(lp), b.base, out);
+  hash_value::big_type big;
+  std::string field;
+  bool have_field = false;
+  char buf[24];
+  for_each_item(b, p, [&](const packed_item& item) {
+    if (!have_field)
+      field = item.view(buf);
+    else if (!big.emplace(std::move(field), item.view(buf)).second)
+      c_.fail_at(b.base, "duplicate hash field");
+    have_field = !have_field;
+  });
+  if (have_field)
+    c_.fail_at(b.base, "corrupt hash: a field without a value");
+  return loaded_unless_empty(hash_value(std::move(big)), out);
 }
 
 // Streams are not a credis type: walk the whole structure so the next key is found, keep

@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "storage/rdb/crc64.hpp"
+#include "storage/rdb/packed_encoders.hpp"
 #include "storage/rdb/rdb_format.hpp"
 
 namespace credis {
@@ -18,21 +20,9 @@ namespace credis {
 namespace {
 
 using namespace rdb;
+using rdb::redis_listpack;
 
 constexpr size_t flush_size = 128 * 1024;
-
-// If `s` is the canonical decimal form of an integer (no sign but '-', no leading zeros, what
-// Redis itself would print), stores it in `v`.
-bool canonical_int(std::string_view s, int64_t& v) {
-  if (s.empty() || s.size() > 20)
-    return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size())
-    return false;
-  char buf[24];
-  auto w = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string_view(buf, static_cast<size_t>(w.ptr - buf)) == s;
-}
 
 // Buffers the image, keeps the running CRC64 and hands full chunks to the sink.
 class encoder {
@@ -85,7 +75,7 @@ class encoder {
   // A string object, encoded as Redis 7.0 does with rdbcompression on.
   void str(std::string_view s) {
     int64_t v;
-    if (s.size() <= 11 && canonical_int(s, v)) {
+    if (s.size() <= 11 && parse_canonical_int(s, v)) {
       if (v >= INT8_MIN && v <= INT8_MAX) {
         byte((len_encoded << 6) | enc_int8);
         le(static_cast<uint64_t>(v), 1);
@@ -102,6 +92,12 @@ class encoder {
         return;
       }
     }
+    raw_str(s);
+  }
+
+  // A string object never stored as an integer (a listpack, an intset): LZF'd when longer than
+  // 20 bytes and that saves room.
+  void raw_str(std::string_view s) {
     if (s.size() > 20 && s.size() <= 0xFFFFFFFFu && try_lzf(s))
       return;
     len(s.size());
@@ -165,58 +161,136 @@ bool is_empty_aggregate(const value& v) {
     case value_type::list: return v.list().empty();
     case value_type::set: return v.set().empty();
     case value_type::hash: return v.hash().empty();
-    case value_type::zset: return v.zset().size() == 0;
+    case value_type::zset: return v.zset().empty();
   }
   return true;
 }
 
-void write_value(encoder& e, std::string_view key, const value& v) {
-  switch (v.type()) {
-    case value_type::string:
-      e.byte(type_string);
-      e.str(key);
-      e.str(v.str());
-      return;
-    case value_type::list:
-      e.byte(type_list);
-      e.str(key);
-      e.len(v.list().size());
-      for (const auto& s : v.list())
-        e.str(s);
-      return;
-    case value_type::set:
-      e.byte(type_set);
-      e.str(key);
-      e.len(v.set().size());
-      for (const auto& s : v.set())
-        e.str(s);
-      return;
-    case value_type::hash:
-      e.byte(type_hash);
-      e.str(key);
-      e.len(v.hash().size());
-      for (const auto& [f, val] : v.hash()) {
-        e.str(f);
-        e.str(val);
-      }
-      return;
-    case value_type::zset: {
-      e.byte(type_zset_2);
-      e.str(key);
-      const auto& ordered = v.zset().ordered();
-      e.len(ordered.size());
-      // Highest score first, as Redis writes it (a loader inserting in order then always adds at
-      // the head of its skiplist).
-      for (auto it = ordered.rbegin(); it != ordered.rend(); ++it) {
-        e.str(it->second);
-        uint64_t bits;
-        std::memcpy(&bits, &it->first, sizeof bits);
-        e.le(bits, 8);
-      }
-      return;
+// Writes each key's type, key and value. Small aggregates go out in the compact encodings
+// Redis 7.0 itself writes (the listpack as one string, integers as integer entries), big ones
+// in the plain encodings.
+class value_writer {
+ public:
+  explicit value_writer(encoder& e) : e_(e) {}
+
+  void write(std::string_view key, const value& v) {
+    switch (v.type()) {
+      case value_type::string:
+        head(type_string, key);
+        e_.str(v.str());
+        return;
+      case value_type::list: return list(key, v.list());
+      case value_type::set: return set(key, v.set());
+      case value_type::hash: return hash(key, v.hash());
+      case value_type::zset: return zset(key, v.zset());
     }
   }
-}
+
+ private:
+  void head(uint8_t type, std::string_view key) {
+    e_.byte(type);
+    e_.str(key);
+  }
+
+  // A small hash or sorted set: its listpack as one string. False for a big one.
+  bool packed(uint8_t type, std::string_view key, const listpack* lp) {
+    if (!lp)
+      return false;
+    head(type, key);
+    e_.raw_str(redis_listpack(*lp, scratch_));
+    return true;
+  }
+
+  // A quicklist of listpack nodes: the small list's own, or nodes of at most list_bytes
+  // (counting string entries: integer entries only make them smaller) as Redis cuts them.
+  void list(std::string_view key, const list_value& l) {
+    head(type_list_quicklist_2, key);
+    if (const listpack* lp = l.packed()) {
+      e_.len(1);
+      e_.len(quicklist_node_packed);
+      e_.raw_str(redis_listpack(*lp, scratch_));
+      return;
+    }
+    size_t node_bytes = 0;
+    auto starts_node = [&](std::string_view s) {
+      const size_t n = listpack::entry_size(s.size());
+      const bool starts = node_bytes == 0 || node_bytes + n > limits::list_bytes;
+      node_bytes = (starts ? listpack::header_size + 1 : node_bytes) + n;
+      return starts;
+    };
+    size_t nodes = 0;
+    for (std::string_view s : l)
+      nodes += starts_node(s);
+    e_.len(nodes);
+    node_bytes = 0;
+    rdb::listpack_builder node(scratch_);
+    auto flush = [&] {
+      e_.len(quicklist_node_packed);
+      e_.raw_str(node.finish());
+      node.clear();
+    };
+    for (std::string_view s : l) {
+      if (starts_node(s) && node.count() > 0)
+        flush();
+      node.add(s);
+    }
+    flush();
+  }
+
+  // An intset when every member is an integer (and the set small), else type 2: Redis 7.0 has
+  // no set listpack.
+  void set(std::string_view key, const set_value& s) {
+    if (s.packed()) {
+      ints_.clear();
+      for (std::string_view m : s) {
+        int64_t v;
+        if (!parse_canonical_int(m, v))
+          break;
+        ints_.push_back(v);
+      }
+      if (ints_.size() == s.size()) {
+        head(type_set_intset, key);
+        e_.raw_str(rdb::build_intset(ints_, scratch_));
+        return;
+      }
+    }
+    head(type_set, key);
+    e_.len(s.size());
+    for (std::string_view m : s)
+      e_.str(m);
+  }
+
+  void hash(std::string_view key, const hash_value& h) {
+    if (packed(type_hash_listpack, key, h.packed()))
+      return;
+    head(type_hash, key);
+    e_.len(h.size());
+    for (const auto& [f, val] : h) {
+      e_.str(f);
+      e_.str(val);
+    }
+  }
+
+  void zset(std::string_view key, const zset_value& z) {
+    if (packed(type_zset_listpack, key, z.packed()))
+      return;
+    head(type_zset_2, key);
+    e_.len(z.size());
+    // Highest score first, as Redis writes it (a loader inserting in order then always adds at
+    // the head of its skiplist).
+    for (auto it = z.rbegin(); it != z.rend(); ++it) {
+      const zset_entry entry = *it;
+      e_.str(entry.member);
+      uint64_t bits;
+      std::memcpy(&bits, &entry.score, sizeof bits);
+      e_.le(bits, 8);
+    }
+  }
+
+  encoder& e_;
+  std::string scratch_;
+  std::vector<int64_t> ints_;
+};
 
 // Writes to a file descriptor; remembers the first error and ignores everything after it.
 class fd_sink : public rdb_sink {
@@ -249,6 +323,7 @@ class fd_sink : public rdb_sink {
 
 void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
   encoder e(out);
+  value_writer values(e);
   char magic[10];
   std::snprintf(magic, sizeof magic, "REDIS%04d", write_version);
   e.bytes(magic, 9);
@@ -277,7 +352,7 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
         e.byte(op_expiretime_ms);
         e.le(static_cast<uint64_t>(ent.expire_at), 8);
       }
-      write_value(e, key, ent.val);
+      values.write(key, ent.val);
     }
   }
   e.finish();

@@ -35,8 +35,11 @@ struct rdb_save_info {
 // used-mem, repl-stream-db, repl-id (when set), repl-offset, aof-base 0; SELECTDB + RESIZEDB for
 // each non-empty db; keys with FC (ms) expiry; EOF; CRC64 little-endian. Keys already expired at
 // info.now (and empty aggregates) are left out.
-// Encodings: strings type 0 (int-encoded when a short integer, LZF when longer than 20 bytes and
-// that saves room), lists type 1, sets type 2, sorted sets type 5 (binary scores), hashes type 4.
+// Encodings, as Redis 7.0 writes them: strings type 0 (int-encoded when a short integer, LZF when
+// longer than 20 bytes and that saves room, as every string below); small hashes and sorted sets
+// as their listpack (types 16, 17; canonical integers as integer entries), small sets of
+// integers as an intset (11), other sets type 2, big hashes type 4, big sorted sets type 5
+// (binary scores), lists as quicklist 2 (18) of listpack nodes of at most 8 KB.
 void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out);
 
 // Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.

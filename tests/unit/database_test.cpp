@@ -74,7 +74,7 @@ TEST_CASE("values of every type clone deeply", "[storage]") {
   zset_value z;
   REQUIRE(z.insert("a", 1.5));
   REQUIRE_FALSE(z.insert("a", 2.5));
-  REQUIRE(z.ordered().begin()->first == 2.5);
+  REQUIRE((*z.begin()).score == 2.5);
   value v(std::move(z));
   value copy = v.clone();
   copy.zset().insert("b", 0);

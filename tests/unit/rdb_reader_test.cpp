@@ -93,7 +93,7 @@ struct rdb_bytes {
   }
 };
 
-std::string listpack(const std::vector<std::string>& entries) {
+std::string listpack_bytes(const std::vector<std::string>& entries) {
   std::string body;
   for (const auto& e : entries) {
     std::string ent;
@@ -315,7 +315,7 @@ TEST_CASE("huge declared lengths fail cleanly before allocating", "[rdb]") {
 
 TEST_CASE("corrupt compact encodings are reported, not read past", "[rdb]") {
   // Listpack whose header size disagrees with the blob, a bad back-length, a missing end.
-  std::string lp = listpack({"a", "b"});
+  std::string lp = listpack_bytes({"a", "b"});
   keyspace good;
   REQUIRE(load(rdb_bytes().byte(16).str("h").str(lp).done(), good).ok);
   std::string wrong_size = lp;
@@ -334,14 +334,14 @@ TEST_CASE("corrupt compact encodings are reported, not read past", "[rdb]") {
   long_entry[6] = static_cast<char>(0x80 | 40);
   expect_error(rdb_bytes().byte(20).str("s").str(long_entry).done(), "corrupt listpack");
   // Hash and zset listpacks need pairs; zset scores must be numbers and not NaN.
-  expect_error(rdb_bytes().byte(16).str("h").str(listpack({"a", "b", "c"})).done(),
+  expect_error(rdb_bytes().byte(16).str("h").str(listpack_bytes({"a", "b", "c"})).done(),
                "field without a value");
-  expect_error(rdb_bytes().byte(17).str("z").str(listpack({"a", "x1"})).done(), "invalid zset score");
-  expect_error(rdb_bytes().byte(17).str("z").str(listpack({"a", "nan"})).done(), "NaN");
-  expect_error(rdb_bytes().byte(20).str("s").str(listpack({"a", "a"})).done(), "duplicate set member");
-  expect_error(rdb_bytes().byte(16).str("h").str(listpack({"a", "1", "a", "2"})).done(),
+  expect_error(rdb_bytes().byte(17).str("z").str(listpack_bytes({"a", "x1"})).done(), "invalid zset score");
+  expect_error(rdb_bytes().byte(17).str("z").str(listpack_bytes({"a", "nan"})).done(), "NaN");
+  expect_error(rdb_bytes().byte(20).str("s").str(listpack_bytes({"a", "a"})).done(), "duplicate set member");
+  expect_error(rdb_bytes().byte(16).str("h").str(listpack_bytes({"a", "1", "a", "2"})).done(),
                "duplicate hash field");
-  expect_error(rdb_bytes().byte(17).str("z").str(listpack({"a", "1", "a", "2"})).done(),
+  expect_error(rdb_bytes().byte(17).str("z").str(listpack_bytes({"a", "1", "a", "2"})).done(),
                "duplicate zset member");
   expect_error(rdb_bytes().byte(5).str("z").len(1).str("m").le(0x7ff8000000000000ULL, 8).done(),
                "NaN");
@@ -405,7 +405,7 @@ TEST_CASE("empty aggregates are skipped like Redis does", "[rdb]") {
   auto r = load(rdb_bytes()
                     .byte(1).str("list").len(0)
                     .byte(2).str("set").len(0)
-                    .byte(18).str("ql").len(1).len(2).str(listpack({}))
+                    .byte(18).str("ql").len(1).len(2).str(listpack_bytes({}))
                     .byte(0).str("k").str("v")
                     .done(),
                 ks);

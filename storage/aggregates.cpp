@@ -1,0 +1,297 @@
+#include "storage/aggregates.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <string>
+
+namespace credis {
+
+namespace {
+
+// Removes `key` from an unordered container; true when it was there.
+template <class C>
+bool erase_key(C& c, std::string_view key) {
+  auto it = c.find(key);
+  if (it == c.end())
+    return false;
+  c.erase(it);
+  return true;
+}
+
+}  // namespace
+
+bool parse_canonical_int(std::string_view s, int64_t& v) {
+  if (s.empty() || s.size() > 20)
+    return false;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const bool negative = *p == '-';
+  if (negative && ++p == end)
+    return false;
+  if (*p == '0') {  // only "0" itself: no leading zeros, no "-0"
+    v = 0;
+    return s.size() == 1;
+  }
+  uint64_t u = 0;
+  for (; p != end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d > 9 || u > (UINT64_MAX - d) / 10)
+      return false;
+    u = u * 10 + d;
+  }
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  if (u > limit)
+    return false;
+  v = negative ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
+  return true;
+}
+
+bool parse_score(std::string_view s, double& out) {
+  const char* end = s.data() + s.size();
+  auto r = std::from_chars(s.data(), end, out);
+  if (r.ec == std::errc{} && r.ptr == end)
+    return true;
+  // Forms strtod takes and from_chars does not ("+1", " 1", hex): rare, never written by Redis.
+  if (s.empty() || s.size() > 256)
+    return false;
+  const std::string text(s);
+  char* stop = nullptr;
+  out = std::strtod(text.c_str(), &stop);
+  return stop == text.c_str() + text.size();
+}
+
+size_t format_score(double score, char* buf) {
+  return static_cast<size_t>(std::to_chars(buf, buf + 32, score).ptr - buf);
+}
+
+// ---- list --------------------------------------------------------------------------------------
+
+list_value::list_value(std::initializer_list<std::string_view> items) {
+  for (std::string_view s : items)
+    push_back(s);
+}
+
+list_value::iterator list_value::insert(iterator pos, std::string_view s) {
+  if (big_)
+    return iterator(big_->emplace(pos.big_pos(), s));
+  if (small_.bytes() + listpack::entry_size(s.size()) <= limits::list_bytes)
+    return iterator(small_.insert(pos.packed_pos(), s));
+  // Too big for one listpack from now on. `s` may be one of the elements: insert it before
+  // letting the listpack go.
+  const auto index = std::distance(small_.begin(), pos.packed_pos());
+  auto big = std::make_unique<big_type>(small_.begin(), small_.end());
+  auto it = big->emplace(big->cbegin() + index, s);
+  small_.clear();
+  big_ = std::move(big);
+  return iterator(big_type::const_iterator(it));
+}
+
+list_value::iterator list_value::erase(iterator pos) {
+  if (big_)
+    return iterator(big_->erase(pos.big_pos()));
+  return iterator(small_.erase(pos.packed_pos()));
+}
+
+bool list_value::operator==(const list_value& o) const {
+  return size() == o.size() && std::equal(begin(), end(), o.begin());
+}
+
+// ---- set ---------------------------------------------------------------------------------------
+
+set_value::set_value(std::initializer_list<std::string_view> members) {
+  for (std::string_view m : members)
+    insert(m);
+}
+
+bool set_value::contains(std::string_view member) const {
+  return big_ ? big_->contains(member) : small_.find(member) != small_.end();
+}
+
+bool set_value::insert(std::string_view member) {
+  if (!big_) {
+    if (small_.find(member) != small_.end())
+      return false;  // (so `member` is no view into the listpack below)
+    const size_t n = small_.size() + 1;
+    bool stays;
+    if (n <= limits::set_entries) {
+      stays = member.size() <= limits::set_value;
+    } else {
+      // Past set_entries a small set holds integers only: the others are checked once, when
+      // the set first crosses that size.
+      stays = n <= limits::set_int_entries && is_canonical_int(member) &&
+              (n > limits::set_entries + 1 ||
+               std::all_of(small_.begin(), small_.end(),
+                           [](std::string_view s) { return is_canonical_int(s); }));
+    }
+    if (stays) {
+      small_.push_back(member);
+      return true;
+    }
+    make_big();
+  }
+  return big_->emplace(member).second;
+}
+
+bool set_value::erase(std::string_view member) {
+  return big_ ? erase_key(*big_, member) : erase_packed(member, 1);
+}
+
+void set_value::make_big() {
+  auto big = std::make_unique<big_type>();
+  big->reserve(small_.size() + 1);
+  for (std::string_view m : small_)
+    big->emplace(m);
+  small_.clear();
+  big_ = std::move(big);
+}
+
+// ---- hash --------------------------------------------------------------------------------------
+
+hash_value::hash_value(std::initializer_list<pair> pairs) {
+  for (const auto& [f, v] : pairs)
+    insert_or_assign(f, v);
+}
+
+std::optional<std::string_view> hash_value::get(std::string_view field) const {
+  if (big_) {
+    auto it = big_->find(field);
+    if (it == big_->end())
+      return std::nullopt;
+    return std::string_view(it->second);
+  }
+  auto it = small_.find(field, 2);
+  if (it == small_.end())
+    return std::nullopt;
+  return *++it;
+}
+
+bool hash_value::insert_or_assign(std::string_view field, std::string_view val) {
+  if (!big_) {
+    if (small_.owns(field) || small_.owns(val))  // views into the listpack: copy them first
+      return insert_or_assign(std::string(field), std::string(val));
+    auto it = small_.find(field, 2);
+    if (it != small_.end()) {
+      if (fits_packed(val)) {
+        small_.replace(++it, val);
+        return false;
+      }
+    } else if (size() < limits::hash_entries && fits_packed(field) && fits_packed(val)) {
+      small_.push_back(field);
+      small_.push_back(val);
+      return true;
+    }
+    make_big();
+  }
+  auto it = big_->find(field);
+  if (it != big_->end()) {
+    it->second.assign(val);
+    return false;
+  }
+  big_->emplace(std::string(field), std::string(val));
+  return true;
+}
+
+bool hash_value::insert(std::string_view field, std::string_view val) {
+  return !contains(field) && insert_or_assign(field, val);
+}
+
+bool hash_value::erase(std::string_view field) {
+  return big_ ? erase_key(*big_, field) : erase_packed(field, 2);
+}
+
+void hash_value::make_big() {
+  auto big = std::make_unique<big_type>();
+  big->reserve(size() + 1);
+  for (const auto& [f, v] : *this)
+    big->emplace(std::string(f), std::string(v));
+  small_.clear();
+  big_ = std::move(big);
+}
+
+// ---- sorted set --------------------------------------------------------------------------------
+
+zset_entry zset_entries::from_packed(listpack::iterator p) {
+  zset_entry e{*p, 0};
+  parse_score(*++p, e.score);  // checked when it was stored
+  return e;
+}
+
+std::optional<double> zset_value::score(std::string_view member) const {
+  if (big_) {
+    auto it = big_->scores.find(member);
+    if (it == big_->scores.end())
+      return std::nullopt;
+    return it->second;
+  }
+  auto it = small_.find(member, 2);
+  if (it == small_.end())
+    return std::nullopt;
+  return zset_entries::from_packed(it).score;
+}
+
+bool zset_value::insert(std::string_view member, double score) {
+  if (!big_) {
+    if (small_.owns(member))
+      return insert(std::string(member), score);
+    auto it = small_.find(member, 2);
+    const bool added = it == small_.end();
+    if (!added) {
+      if (zset_entries::from_packed(it).score == score)
+        return false;
+      small_.erase(small_.erase(it));
+    } else if (size() >= limits::zset_entries || member.size() > limits::zset_value) {
+      make_big();
+      return insert(member, score);
+    }
+    // Before the first pair that sorts after (score, member).
+    auto pos = small_.begin();
+    for (; pos != small_.end(); std::advance(pos, 2)) {
+      const zset_entry e = zset_entries::from_packed(pos);
+      if (e.score > score || (e.score == score && e.member > member))
+        break;
+    }
+    char text[32];
+    pos = small_.insert(pos, member);
+    small_.insert(++pos, std::string_view(text, format_score(score, text)));
+    return added;
+  }
+  auto it = big_->scores.find(member);
+  if (it != big_->scores.end()) {
+    if (it->second == score)
+      return false;
+    auto node = big_->ordered.extract({it->second, it->first});
+    node.value().first = score;
+    big_->ordered.insert(std::move(node));
+    it->second = score;
+    return false;
+  }
+  big_->ordered.emplace(score, member);
+  big_->scores.emplace(std::string(member), score);
+  return true;
+}
+
+bool zset_value::erase(std::string_view member) {
+  if (big_) {
+    auto it = big_->scores.find(member);
+    if (it == big_->scores.end())
+      return false;
+    big_->ordered.erase({it->second, it->first});
+    big_->scores.erase(it);
+    return true;
+  }
+  return erase_packed(member, 2);
+}
+
+void zset_value::make_big() {
+  auto big = std::make_unique<big_type>();
+  big->scores.reserve(size() + 1);
+  for (const zset_entry& e : *this) {
+    big->scores.emplace(std::string(e.member), e.score);
+    big->ordered.emplace(e.score, e.member);
+  }
+  small_.clear();
+  big_ = std::move(big);
+}
+
+}  // namespace credis
