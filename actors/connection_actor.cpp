@@ -1,5 +1,8 @@
 #include "actors/connection_actor.hpp"
 
+#include <algorithm>
+
+#include "actors/direct_send.hpp"
 #include "protocol/reply.hpp"
 
 namespace credis {
@@ -36,11 +39,17 @@ void adapt_read_size(connection_broker self, size_t bytes_read) {
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(st.read_size));
 }
 
+// Sends `bytes` directly when CAF holds nothing for this connection (so order is kept), and
+// queues in CAF what the socket does not take at once.
 void write_out(connection_broker self, std::string_view bytes) {
+  auto& st = self->state;
+  if (st.fd >= 0 && st.queued_in_caf == 0)
+    bytes.remove_prefix(send_now(st.fd, bytes));
   if (bytes.empty())
     return;
-  self->write(self->state.hdl, bytes.size(), bytes.data());
-  self->flush(self->state.hdl);
+  st.queued_in_caf += bytes.size();
+  self->write(st.hdl, bytes.size(), bytes.data());
+  self->flush(st.hdl);
 }
 
 void finish(connection_broker self) {
@@ -117,6 +126,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
+  st.fd = native_socket_of(self, hdl);
+  self->ack_writes(hdl, true);  // data_transferred_msg tells when CAF's queue has drained
   st.read_size = small_read_size;
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));
   return {
@@ -128,6 +139,9 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.input.append(msg.buf.begin(), msg.buf.end());
         parse_input(self);
         dispatch(self);
+      },
+      [=](const caf::io::data_transferred_msg& msg) {
+        self->state.queued_in_caf -= std::min(self->state.queued_in_caf, msg.written);
       },
       [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };

@@ -23,6 +23,8 @@ struct connection_state {
   std::string input;           // bytes received and not yet parsed into commands
   std::vector<std::string_view> argv;
   command_batch next;          // commands waiting for the batch in flight to come back
+  int fd = -1;                  // the socket, for direct sends; -1 when unknown
+  uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;

@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
   // own), so the scheduler idles; more workers would just poll and compete
   // with the multiplexer thread on a small machine.
   cfg.set("scheduler.max-threads", 1);
+  // epoll is level-triggered: one read per readiness event is enough, and reading on until
+  // EAGAIN cost a second recv per request.
+  cfg.set("middleman.max-consecutive-reads", 1);
   int exit_code = 0;
   {
     caf::actor_system sys(cfg);

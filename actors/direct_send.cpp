@@ -1,0 +1,43 @@
+#include "actors/direct_send.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace credis {
+
+int native_socket_of(caf::io::abstract_broker* self, caf::io::connection_handle hdl) {
+  auto id = hdl.id();
+  if (id < 0 || id > 1 << 30)
+    return -1;
+  int fd = static_cast<int>(id);
+  sockaddr_storage peer{};
+  socklen_t len = sizeof(peer);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
+    return -1;
+  uint16_t port = 0;
+  if (peer.ss_family == AF_INET)
+    port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+  else if (peer.ss_family == AF_INET6)
+    port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+  return port != 0 && port == self->remote_port(hdl) ? fd : -1;
+}
+
+size_t send_now(int fd, std::string_view bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
+  return sent;
+}
+
+}  // namespace credis
