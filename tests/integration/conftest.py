@@ -99,36 +99,38 @@ class Server:
         return self.proc.returncode
 
 
-@pytest.fixture
-def start_credis():
-    """Factory: start_credis(args=[...], workdir=None) -> Server; all are stopped at teardown."""
+def server_factory(binary):
+    """A factory start(args=[...], workdir=None) -> Server for `binary`, and the teardown that
+    stops every server it started."""
     started = []
 
     def start(args=(), **kw):
-        s = Server(CREDIS, args, **kw)
+        s = Server(binary, args, **kw)
         started.append(s)
         return s
 
+    def stop_all():
+        for s in started:
+            if s.alive():
+                s.stop()
+
+    return start, stop_all
+
+
+@pytest.fixture
+def start_credis():
+    """Factory: start_credis(args=[...], workdir=None) -> Server; all are stopped at teardown."""
+    start, stop_all = server_factory(CREDIS)
     yield start
-    for s in started:
-        if s.alive():
-            s.stop()
+    stop_all()
 
 
 @pytest.fixture
 def start_redis():
     """Factory for real redis-server peers: start_redis(args=[...], workdir=None) -> Server."""
-    started = []
-
-    def start(args=(), **kw):
-        s = Server(REDIS_SERVER, args, **kw)
-        started.append(s)
-        return s
-
+    start, stop_all = server_factory(REDIS_SERVER)
     yield start
-    for s in started:
-        if s.alive():
-            s.stop()
+    stop_all()
 
 
 @pytest.fixture
