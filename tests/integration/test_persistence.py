@@ -38,6 +38,14 @@ def fill_every_type(c):
     c.select(0)
 
 
+def fill(c, count, value_size):
+    """Writes `count` string keys of `value_size` bytes in one pipeline."""
+    pipe = c.pipeline(transaction=False)
+    for i in range(count):
+        pipe.set(f"key:{i}", "v" * value_size)
+    pipe.execute()
+
+
 def dump_everything(c):
     """Every key of every db with its type, value and TTL, read through real Redis commands."""
     out = {}
@@ -121,10 +129,7 @@ def test_real_redis_file_loads_and_our_save_loads_back_in_real_redis(start_credi
 def test_bgsave_serves_clients_while_saving(start_credis, tmp_path):
     s = start_credis(["--save", ""], workdir=str(tmp_path))
     c = s.client()
-    pipe = c.pipeline(transaction=False)
-    for i in range(200_000):
-        pipe.set(f"key:{i}", "v" * 32)
-    pipe.execute()
+    fill(c, 200_000, 32)
     before = c.lastsave()
     assert c.info("persistence")["rdb_changes_since_last_save"] == 200_000
     assert c.bgsave() is True
@@ -144,10 +149,7 @@ def test_bgsave_serves_clients_while_saving(start_credis, tmp_path):
 def test_second_bgsave_while_one_runs_is_refused(start_credis, tmp_path):
     s = start_credis(["--save", ""], workdir=str(tmp_path))
     c = s.client()
-    pipe = c.pipeline(transaction=False)
-    for i in range(300_000):
-        pipe.set(f"k{i}", "v" * 100)
-    pipe.execute()
+    fill(c, 300_000, 100)
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
     sock.sendall(b"BGSAVE\r\nBGSAVE\r\nBGSAVE SCHEDULE\r\n")
     data = b""
@@ -211,10 +213,7 @@ def test_killed_background_save_leaves_the_old_file_intact(start_credis, tmp_pat
     c.set("old", "data")
     c.save()
     old_bytes = (tmp_path / "dump.rdb").read_bytes()
-    pipe = c.pipeline(transaction=False)
-    for i in range(300_000):
-        pipe.set(f"k{i}", "v" * 200)
-    pipe.execute()
+    fill(c, 300_000, 200)
     c.bgsave()
     m = wait_until(lambda: re.search(r"Background saving started by pid (\d+)", s.output()),
                    what="child pid in the log")
