@@ -77,9 +77,14 @@ listpack& listpack::operator=(listpack&& o) noexcept {
 listpack::~listpack() { std::free(buf_); }
 
 listpack listpack::from_bytes(std::string_view encoded, size_t count) {
+  uint8_t* block = allocate(encoded.size());
+  std::memcpy(block, encoded.data(), encoded.size());
+  return adopt(block, count);
+}
+
+listpack listpack::adopt(uint8_t* block, size_t count) {
   listpack lp;
-  lp.buf_ = allocate(encoded.size());
-  std::memcpy(lp.buf_, encoded.data(), encoded.size());
+  lp.buf_ = block;
   lp.buf_[4] = static_cast<uint8_t>(count);
   lp.buf_[5] = static_cast<uint8_t>(count >> 8);
   return lp;

@@ -33,6 +33,8 @@ class listpack {
   // A copy of `encoded`, a valid listpack of string entries only, with `count` of them (written
   // into the copy's header: the caller has counted them when validating it).
   static listpack from_bytes(std::string_view encoded, size_t count);
+  // The same, taking over `block` (from malloc) that holds it instead of copying.
+  static listpack adopt(uint8_t* block, size_t count);
 
   size_t size() const { return buf_ ? static_cast<size_t>(buf_[4] | (buf_[5] << 8)) : 0; }
   bool empty() const { return size() == 0; }

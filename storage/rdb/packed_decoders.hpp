@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/rdb/byte_cursor.hpp"
 
@@ -28,6 +29,12 @@ struct packed_item {
 
 // Renders an integer the way Redis would (decimal).
 std::string int_to_string(int64_t v);
+
+// The fast path for what nearly every listpack in a file is: string entries only. Checks the
+// whole listpack (header, every entry's bounds and back-length, end marker, count) and puts a
+// view of each entry in `out`. False for anything else (an integer entry, or corruption, which
+// listpack_reader then reports).
+bool scan_string_listpack(std::string_view blob, std::vector<std::string_view>& out);
 
 class ziplist_reader {
  public:

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <lzf.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <vector>
@@ -57,15 +59,23 @@ class loader {
   std::string_view read_string(std::string& scratch);
   std::string read_owned_string();
   void read_lzf(std::string& out, size_t at);
+  // Reads an LZF string after its encoding byte and decompresses it to alloc(length).
+  template <class Alloc>
+  void read_lzf_into(size_t at, Alloc&& alloc);
   void skip_string();
   double read_ascii_double();
   double read_binary_double();
   // A string holding a ziplist, listpack, intset or zipmap, and where its bytes are in the file
   // (for error offsets): exactly there when stored raw, else only its string's start is known.
+  // An LZF-compressed one is decompressed into its own block, which a listpack can keep.
+  struct free_block {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
   struct blob {
     std::string_view data;
     size_t base;
     bool exact;
+    std::unique_ptr<uint8_t, free_block> block;  // holds `data` when set
   };
   blob read_blob();
   // At most how many elements of `min_bytes` each the rest of the input can hold: the cap for
@@ -93,9 +103,10 @@ class loader {
   void for_each_item(const blob& b, packing p, F&& f);
   // The blob's entries as strings in `out`; false (and `out` untouched) when there are more
   // than `bound` of them.
-  bool to_listpack(const blob& b, packing p, size_t bound, listpack& out);
-  // Whether views_ holds a string twice (reorders views_).
-  bool has_duplicates();
+  // entries_ then holds a view of each entry.
+  bool to_listpack(blob& b, packing p, size_t bound, listpack& out);
+  // Whether entries_[0], entries_[stride], entries_[2 * stride]... holds a string twice.
+  bool has_duplicates(size_t stride);
   template <class T>
   read_result loaded_unless_empty(T&& container, value& out);
   read_result finish_list(listpack lp, value& out);
@@ -115,7 +126,8 @@ class loader {
   bool has_expire_ = false;
   int64_t expire_ms_ = 0;
   std::string key_scratch_, blob_scratch_;
-  std::vector<std::string_view> views_;  // members or fields of the aggregate being read
+  std::vector<std::string_view> entries_;  // the entries of the listpack being finished
+  std::vector<std::string_view> views_;    // scratch of has_duplicates
 };
 
 uint64_t loader::read_len_or_encoding(bool& encoded) {
@@ -167,19 +179,27 @@ std::string loader::read_owned_string() {
   return std::string(v);
 }
 
-void loader::read_lzf(std::string& out, size_t at) {
+template <class Alloc>
+void loader::read_lzf_into(size_t at, Alloc&& alloc) {
   const uint64_t clen = read_len();
   const uint64_t len = read_len();
   std::string_view packed = c_.take(clen);
   if (clen > 0xFFFFFFFFu || len > 0xFFFFFFFFu || len > clen * lzf_max_ratio)
     c_.fail_at(at, "invalid LZF string (" + std::to_string(clen) + " bytes cannot hold " +
                        std::to_string(len) + ")");
-  out.resize(len);
+  char* out = alloc(static_cast<size_t>(len));
   unsigned got = len == 0 ? 0
-                          : lzf_decompress(packed.data(), static_cast<unsigned>(clen), out.data(),
+                          : lzf_decompress(packed.data(), static_cast<unsigned>(clen), out,
                                            static_cast<unsigned>(len));
   if (got != len)
     c_.fail_at(at, "invalid LZF-compressed string");
+}
+
+void loader::read_lzf(std::string& out, size_t at) {
+  read_lzf_into(at, [&](size_t len) {
+    out.resize(len);
+    return out.data();
+  });
 }
 
 void loader::skip_string() {
@@ -226,10 +246,22 @@ double loader::read_binary_double() {
 
 loader::blob loader::read_blob() {
   const size_t at = c_.offset();
+  if (c_.peek() == ((len_encoded << 6) | enc_lzf)) {
+    c_.u8();
+    blob b{{}, at, false, {}};
+    read_lzf_into(at, [&](size_t len) {
+      b.block.reset(static_cast<uint8_t*>(std::malloc(std::max<size_t>(len, 1))));
+      if (!b.block)
+        throw std::bad_alloc();
+      b.data = {reinterpret_cast<const char*>(b.block.get()), len};
+      return reinterpret_cast<char*>(b.block.get());
+    });
+    return b;
+  }
   std::string_view data = read_string(blob_scratch_);
   if (data.data() != blob_scratch_.data())  // a view into the input
-    return {data, static_cast<size_t>(data.data() - in_.data()), true};
-  return {data, at, false};
+    return {data, static_cast<size_t>(data.data() - in_.data()), true, {}};
+  return {data, at, false, {}};  // an integer: no valid blob, the decoders will say so
 }
 
 void loader::read_header() {
@@ -443,38 +475,65 @@ void loader::for_each_item(const blob& b, packing p, F&& f) {
   }
 }
 
-bool loader::to_listpack(const blob& b, packing p, size_t bound, listpack& out) {
+bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
+  if (p == packing::listpack && scan_string_listpack(b.data, entries_)) {
+    const size_t count = entries_.size();
+    if (count > bound)
+      return false;
+    out = b.block ? listpack::adopt(b.block.release(), count) : listpack::from_bytes(b.data, count);
+    return true;  // (entries_ still views the same bytes)
+  }
   size_t count = 0, bytes = 0;
-  bool ints = false;
   for_each_item(b, p, [&](const packed_item& item) {
     ++count;
-    ints |= item.is_int;
     bytes += listpack::entry_size(item.is_int ? 20 : item.str.size());
   });
   if (count > bound || bytes > max_listpack_bytes)
     return false;
-  if (p == packing::listpack && !ints) {
-    out = listpack::from_bytes(b.data, count);
-    return true;
-  }
   out.clear();
   out.reserve_bytes(bytes);
   char buf[24];
   for_each_item(b, p, [&](const packed_item& item) { out.push_back(item.view(buf)); });
+  entries_.assign(out.begin(), out.end());
   return true;
 }
 
-bool loader::has_duplicates() {
-  const size_t n = views_.size();
-  if (n <= 16) {
-    for (size_t i = 1; i < n; ++i)
-      for (size_t j = 0; j < i; ++j)
-        if (views_[i] == views_[j])
-          return true;
-    return false;
+namespace {
+
+// Equal strings have equal fingerprints (size, first, middle and last byte): a cheap first
+// comparison.
+uint64_t fingerprint(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  if (n == 0)
+    return 0;
+  return n ^ (uint64_t{p[0]} << 40) ^ (uint64_t{p[n / 2]} << 48) ^ (uint64_t{p[n - 1]} << 56);
+}
+
+}  // namespace
+
+bool loader::has_duplicates(size_t stride) {
+  const size_t n = (entries_.size() + stride - 1) / stride;
+  if (n > 16) {
+    views_.clear();
+    for (size_t i = 0; i < entries_.size(); i += stride)
+      views_.push_back(entries_[i]);
+    std::sort(views_.begin(), views_.end());
+    return std::adjacent_find(views_.begin(), views_.end()) != views_.end();
   }
-  std::sort(views_.begin(), views_.end());
-  return std::adjacent_find(views_.begin(), views_.end()) != views_.end();
+  // Few: a 64-bit filter of fingerprints, and the earlier strings compared only on a hit.
+  uint64_t prints[16], seen = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const std::string_view s = entries_[k * stride];
+    prints[k] = fingerprint(s);
+    const uint64_t bit = uint64_t{1} << ((prints[k] * 0x9E3779B97F4A7C15ULL) >> 58);
+    if (seen & bit)
+      for (size_t j = 0; j < k; ++j)
+        if (prints[j] == prints[k] && entries_[j * stride] == s)
+          return true;
+    seen |= bit;
+  }
+  return false;
 }
 
 template <class T>
@@ -492,67 +551,55 @@ read_result loader::finish_list(listpack lp, value& out) {
 }
 
 read_result loader::finish_set(listpack lp, bool unique, size_t at, value& out) {
-  views_.clear();
-  bool all_short = true;
-  for (std::string_view m : lp) {
-    all_short = all_short && m.size() <= limits::set_value;
-    views_.push_back(m);
-  }
-  if (!unique && has_duplicates())
+  const size_t n = entries_.size();
+  if (!unique && has_duplicates(1))
     c_.fail_at(at, "duplicate set member");
-  const size_t n = lp.size();
+  const bool all_short = std::all_of(entries_.begin(), entries_.end(), [](std::string_view m) {
+    return m.size() <= limits::set_value;
+  });
   if (set_value::fits_packed(n, all_short,
                              n <= limits::set_int_entries &&
-                                 std::all_of(lp.begin(), lp.end(), [](std::string_view m) {
-                                   return is_canonical_int(m);
-                                 })))
+                                 std::all_of(entries_.begin(), entries_.end(),
+                                             [](std::string_view m) { return is_canonical_int(m); })))
     return loaded_unless_empty(set_value(std::move(lp)), out);
   set_value::big_type big;
   big.reserve(n);
-  for (std::string_view m : lp)
+  for (std::string_view m : entries_)
     big.emplace(m);
   return loaded_unless_empty(set_value(std::move(big)), out);
 }
 
 read_result loader::finish_hash(listpack lp, size_t at, value& out) {
-  if (lp.size() % 2 != 0)
+  const size_t n = entries_.size();
+  if (n % 2 != 0)
     c_.fail_at(at, "corrupt hash: a field without a value");
-  views_.clear();
-  bool fits = lp.size() / 2 <= limits::hash_entries;
-  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
-    const std::string_view field = *it;
-    fits = fits && hash_value::fits_packed(field) && hash_value::fits_packed(*++it);
-    views_.push_back(field);
-  }
-  if (has_duplicates())
+  if (has_duplicates(2))
     c_.fail_at(at, "duplicate hash field");
-  if (fits)
+  if (n / 2 <= limits::hash_entries &&
+      std::all_of(entries_.begin(), entries_.end(), hash_value::fits_packed))
     return loaded_unless_empty(hash_value(std::move(lp)), out);
   hash_value::big_type big;
-  big.reserve(lp.size() / 2);
-  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
-    std::string field(*it);
-    big.emplace(std::move(field), std::string(*++it));
-  }
+  big.reserve(n / 2);
+  for (size_t i = 0; i < n; i += 2)
+    big.emplace(std::string(entries_[i]), std::string(entries_[i + 1]));
   return loaded_unless_empty(hash_value(std::move(big)), out);
 }
 
 read_result loader::finish_zset(listpack lp, size_t at, value& out) {
-  if (lp.size() % 2 != 0)
+  const size_t n = entries_.size();
+  if (n % 2 != 0)
     c_.fail_at(at, "corrupt sorted set: a member without a score");
-  views_.clear();
-  bool fits = lp.size() / 2 <= limits::zset_entries, sorted = true;
+  bool fits = n / 2 <= limits::zset_entries, sorted = true;
   double prev = 0;
-  for (auto it = lp.begin(), end = lp.end(); it != end; ++it) {
-    const std::string_view member = *it;
-    const double score = parse_score(*++it, at);
+  for (size_t i = 0; i < n; i += 2) {
+    const std::string_view member = entries_[i];
+    const double score = parse_score(entries_[i + 1], at);
     fits = fits && member.size() <= limits::zset_value;
-    if (!views_.empty() && (score < prev || (score == prev && member <= views_.back())))
+    if (i > 0 && (score < prev || (score == prev && member <= entries_[i - 2])))
       sorted = false;
     prev = score;
-    views_.push_back(member);
   }
-  if (has_duplicates())
+  if (has_duplicates(2))
     c_.fail_at(at, "duplicate zset member");
   if (fits && sorted)
     return loaded_unless_empty(zset_value(std::move(lp)), out);
@@ -792,10 +839,25 @@ bool rdb_load_file(const std::string& path, keyspace& ks, unix_ms now, bool skip
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return fail("cannot open " + path);
-  // Read straight into one buffer of the file's size; keep reading in case it grew.
-  std::string data;
   struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0)
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  // A regular file is mapped (the page cache itself, no copy). The files are replaced by
+  // rename, never rewritten in place, so the mapping cannot shrink under the loader.
+  if (stat_ok && S_ISREG(st.st_mode) && st.st_size > 0) {
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::close(fd);
+      const bool ok =
+          rdb_load(std::string_view(static_cast<const char*>(map), size), ks, now, skip_expired,
+                   info, err);
+      ::munmap(map, size);
+      return ok;
+    }
+  }
+  // Otherwise read into one buffer of the file's size; keep reading in case it grew.
+  std::string data;
+  if (stat_ok && st.st_size > 0)
     data.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   for (;;) {
