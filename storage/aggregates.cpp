@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 
@@ -62,7 +65,23 @@ bool parse_score(std::string_view s, double& out) {
 }
 
 size_t format_score(double score, char* buf) {
-  return static_cast<size_t>(std::to_chars(buf, buf + 32, score).ptr - buf);
+  auto text = [&](const char* s) {
+    const size_t n = std::strlen(s);
+    std::memcpy(buf, s, n);
+    return n;
+  };
+  if (std::isnan(score))
+    return text("nan");
+  if (std::isinf(score))
+    return text(score > 0 ? "inf" : "-inf");
+  if (score == 0)
+    return text(std::signbit(score) ? "-0" : "0");
+  // An integer while a double holds it exactly (|x| < 2^52), else 17 significant digits.
+  if (score > -4503599627370495.0 && score < 4503599627370496.0 &&
+      score == static_cast<double>(static_cast<long long>(score)))
+    return static_cast<size_t>(
+        std::to_chars(buf, buf + 32, static_cast<long long>(score)).ptr - buf);
+  return static_cast<size_t>(std::snprintf(buf, 32, "%.17g", score));
 }
 
 // ---- list --------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@
 
 namespace credis {
 
-// Redis 7 defaults: hash-max-listpack-entries/value, set-max-intset-entries,
-// set-max-listpack-entries/value (7.2), zset-max-listpack-entries/value, list-max-listpack-size -2.
+// Redis 7.0.15's defaults (CONFIG GET on the real server, and its redis.conf):
+// hash-max-listpack-entries 512 / value 64, set-max-intset-entries 512, zset-max-listpack-entries
+// 128 / value 64, list-max-listpack-size -2 (8 KB nodes); and for sets that are not all integers
+// 7.2's set-max-listpack-entries 128 / value 64 (7.0 keeps those in a hash table).
 namespace limits {
-constexpr size_t hash_entries = 128, hash_value = 64;
+constexpr size_t hash_entries = 512, hash_value = 64;
 constexpr size_t set_int_entries = 512, set_entries = 128, set_value = 64;
 constexpr size_t zset_entries = 128, zset_value = 64;
 constexpr size_t list_bytes = 8192;
@@ -294,7 +296,8 @@ struct zset_entry {
 // Parses a score kept as text in a small sorted set (or read from a file). False when `s` is
 // not a number; NaN is a number here.
 bool parse_score(std::string_view s, double& out);
-// The shortest text that parses back to `score`; returns its length (buf: at least 32 bytes).
+// `score` as Redis 7.0 keeps it in a listpack (d2string): "inf", "-0", an integer while
+// exact, else 17 significant digits; returns the length (buf: at least 32 bytes).
 size_t format_score(double score, char* buf);
 
 struct zset_index {

@@ -125,7 +125,7 @@ TEST_CASE("canonical integers are what Redis stores as numbers", "[storage]") {
     CHECK_FALSE(parse_canonical_int(no, v));
 }
 
-TEST_CASE("scores: shortest text that parses back exactly", "[storage]") {
+TEST_CASE("scores: Redis's text, which parses back exactly", "[storage]") {
   char buf[32];
   for (double d : {0.0, -0.0, 1.0, -3.0, 1.5, 0.1, 1e20, 5e-324, -1.7976931348623157e308,
                    HUGE_VAL, -HUGE_VAL}) {
@@ -134,7 +134,14 @@ TEST_CASE("scores: shortest text that parses back exactly", "[storage]") {
     CHECK(back == d);
     CHECK(std::signbit(back) == std::signbit(d));
   }
-  CHECK(std::string_view(buf, format_score(3.0, buf)) == "3");
+  auto text = [&](double d) { return std::string(buf, format_score(d, buf)); };
+  CHECK(text(3.0) == "3");
+  CHECK(text(100000.0) == "100000");
+  CHECK(text(-0.0) == "-0");
+  CHECK(text(0.1) == "0.10000000000000001");
+  CHECK(text(1e300) == "1.0000000000000001e+300");
+  CHECK(text(4503599627370496.0) == "4503599627370496");  // 2^52: no longer an integer here
+  CHECK(text(-HUGE_VAL) == "-inf");
   double d;
   CHECK(parse_score("+2.5", d));  // strtod's forms too
   CHECK(d == 2.5);
@@ -250,18 +257,18 @@ TEST_CASE("set: small up to 128 short members or 512 integers, then big", "[stor
   }
 }
 
-TEST_CASE("hash: small up to 128 pairs of at most 64 bytes, then big", "[storage]") {
+TEST_CASE("hash: small up to 512 pairs of at most 64 bytes, then big", "[storage]") {
   hash_value h;
-  for (int i = 0; i < 128; ++i)
+  for (int i = 0; i < 512; ++i)
     REQUIRE(h.insert_or_assign("f" + std::to_string(i), "v"));
   CHECK(h.packed() != nullptr);
   REQUIRE_FALSE(h.insert_or_assign("f0", std::string(64, 'v')));
   CHECK(h.packed() != nullptr);
   REQUIRE_FALSE(h.insert("f0", "other"));  // only if absent
   CHECK(h.get("f0") == std::string(64, 'v'));
-  REQUIRE(h.insert_or_assign("f128", "v"));
+  REQUIRE(h.insert_or_assign("f512", "v"));
   CHECK(h.packed() == nullptr);
-  CHECK(h.size() == 129);
+  CHECK(h.size() == 513);
   hash_value long_value{{"a", "b"}};
   long_value.insert_or_assign("a", std::string(65, 'v'));
   CHECK(long_value.packed() == nullptr);
@@ -271,8 +278,8 @@ TEST_CASE("hash: small up to 128 pairs of at most 64 bytes, then big", "[storage
   for (int round = 0; round < 30; ++round) {
     hash_value hv;
     std::map<std::string, std::string> ref;
-    for (int step = 0; step < 600; ++step) {
-      std::string f = round % 2 ? "field:" + std::to_string(r.below(200)) : sample(r, 70);
+    for (int step = 0; step < 1500; ++step) {
+      std::string f = round % 2 ? "field:" + std::to_string(r.below(700)) : sample(r, 70);
       std::string v = sample(r, round % 3 ? 64 : 80);
       switch (r.below(4)) {
         case 0: REQUIRE(hv.erase(f) == (ref.erase(f) == 1)); break;

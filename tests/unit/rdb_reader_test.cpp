@@ -132,7 +132,7 @@ TEST_CASE("every fixture loads exactly as the real redis-server holds it", "[rdb
       {"strings", 10}, {"lists", 10}, {"sets", 10}, {"hashes", 10}, {"zsets", 10},
       {"streams", 10}, {"lfu", 10}, {"lru", 10}, {"empty", 10}, {"legacy_encodings_v6", 6},
       {"legacy_v3", 3}, {"expiry_v10", 10}, {"stream_v1_v9", 9}, {"codecrafters_v11", 11},
-      {"new_types_v12", 12}, {"nochecksum", 10},
+      {"new_types_v12", 12}, {"nochecksum", 10}, {"compact", 10},
   };
   for (const auto& f : fixtures) {
     SECTION(f.name) {
