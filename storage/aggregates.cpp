@@ -24,32 +24,6 @@ bool erase_key(C& c, std::string_view key) {
 
 }  // namespace
 
-bool parse_canonical_int(std::string_view s, int64_t& v) {
-  if (s.empty() || s.size() > 20)
-    return false;
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const bool negative = *p == '-';
-  if (negative && ++p == end)
-    return false;
-  if (*p == '0') {  // only "0" itself: no leading zeros, no "-0"
-    v = 0;
-    return s.size() == 1;
-  }
-  uint64_t u = 0;
-  for (; p != end; ++p) {
-    const unsigned d = static_cast<unsigned>(*p - '0');
-    if (d > 9 || u > (UINT64_MAX - d) / 10)
-      return false;
-    u = u * 10 + d;
-  }
-  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  if (u > limit)
-    return false;
-  v = negative ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
-  return true;
-}
-
 bool parse_score(std::string_view s, double& out) {
   const char* end = s.data() + s.size();
   auto r = std::from_chars(s.data(), end, out);
@@ -94,12 +68,14 @@ list_value::list_value(std::initializer_list<std::string_view> items) {
 list_value::iterator list_value::insert(iterator pos, std::string_view s) {
   if (big_)
     return iterator(big_->emplace(pos.big_pos(), s));
-  if (small_.bytes() + listpack::entry_size(s.size()) <= limits::list_bytes)
-    return iterator(small_.insert(pos.packed_pos(), s));
+  if (small_.bytes() + listpack::entry_size(s) <= limits::list_bytes)
+    return iterator(small_.insert(pos.small_pos(), s));
   // Too big for one listpack from now on. `s` may be one of the elements: insert it before
   // letting the listpack go.
-  const auto index = std::distance(small_.begin(), pos.packed_pos());
-  auto big = std::make_unique<big_type>(small_.begin(), small_.end());
+  const auto index = std::distance(small_.begin(), pos.small_pos());
+  auto big = std::make_unique<big_type>();
+  for (const element& e : small_)
+    big->emplace_back(e.view());
   auto it = big->emplace(big->cbegin() + index, s);
   small_.clear();
   big_ = std::move(big);
@@ -109,7 +85,7 @@ list_value::iterator list_value::insert(iterator pos, std::string_view s) {
 list_value::iterator list_value::erase(iterator pos) {
   if (big_)
     return iterator(big_->erase(pos.big_pos()));
-  return iterator(small_.erase(pos.packed_pos()));
+  return iterator(small_.erase(pos.small_pos()));
 }
 
 bool list_value::operator==(const list_value& o) const {
@@ -118,51 +94,76 @@ bool list_value::operator==(const list_value& o) const {
 
 // ---- set ---------------------------------------------------------------------------------------
 
+bool small_set::contains(std::string_view m) const {
+  if (!strings_.empty())
+    return strings_.find(m) != strings_.end();
+  int64_t v;
+  return parse_canonical_int(m, v) && ints_.contains(v);
+}
+
+bool small_set::add(std::string_view m) {
+  int64_t v;
+  const bool is_int = parse_canonical_int(m, v);
+  const bool fits_listpack = size() < limits::set_entries && m.size() <= limits::set_value;
+  if (!strings_.empty()) {
+    if (!fits_listpack)
+      return false;
+    strings_.push_back(m);
+    return true;
+  }
+  if (is_int)
+    return ints_.size() < limits::set_int_entries && ints_.insert(v);
+  if (!fits_listpack)
+    return false;
+  listpack lp;  // a member that is no integer: the intset becomes a listpack
+  for (const element& e : ints_)
+    lp.push_back(e.view());
+  lp.push_back(m);
+  strings_ = std::move(lp);
+  ints_.clear();
+  return true;
+}
+
+bool small_set::erase(std::string_view m) {
+  if (strings_.empty()) {
+    int64_t v;
+    return parse_canonical_int(m, v) && ints_.erase(v);
+  }
+  auto it = strings_.find(m);
+  if (it == strings_.end())
+    return false;
+  strings_.erase(it);
+  return true;
+}
+
 set_value::set_value(std::initializer_list<std::string_view> members) {
   for (std::string_view m : members)
     insert(m);
 }
 
 bool set_value::contains(std::string_view member) const {
-  return big_ ? big_->contains(member) : small_.find(member) != small_.end();
+  return big_ ? big_->contains(member) : small_.contains(member);
 }
 
 bool set_value::insert(std::string_view member) {
-  if (!big_) {
-    if (small_.find(member) != small_.end())
-      return false;  // (so `member` is no view into the listpack below)
-    const size_t n = small_.size() + 1;
-    bool stays;
-    if (n <= limits::set_entries) {
-      stays = member.size() <= limits::set_value;
-    } else {
-      // Past set_entries a small set holds integers only: the others are checked once, when
-      // the set first crosses that size.
-      stays = n <= limits::set_int_entries && is_canonical_int(member) &&
-              (n > limits::set_entries + 1 ||
-               std::all_of(small_.begin(), small_.end(),
-                           [](std::string_view s) { return is_canonical_int(s); }));
-    }
-    if (stays) {
-      small_.push_back(member);
-      return true;
-    }
-    make_big();
-  }
-  return big_->emplace(member).second;
+  if (big_)
+    return big_->emplace(member).second;
+  if (small_.contains(member))
+    return false;
+  if (small_.add(member))
+    return true;
+  auto big = std::make_unique<big_type>();
+  big->reserve(small_.size() + 1);
+  for (const element& m : small_)
+    big->emplace(m.view());
+  big->emplace(member);  // (before the small set goes: `member` could point into it)
+  small_.clear();
+  big_ = std::move(big);
+  return true;
 }
 
 bool set_value::erase(std::string_view member) {
-  return big_ ? erase_key(*big_, member) : erase_packed(member, 1);
-}
-
-void set_value::make_big() {
-  auto big = std::make_unique<big_type>();
-  big->reserve(small_.size() + 1);
-  for (std::string_view m : small_)
-    big->emplace(m);
-  small_.clear();
-  big_ = std::move(big);
+  return big_ ? erase_key(*big_, member) : small_.erase(member);
 }
 
 // ---- hash --------------------------------------------------------------------------------------
@@ -172,12 +173,12 @@ hash_value::hash_value(std::initializer_list<pair> pairs) {
     insert_or_assign(f, v);
 }
 
-std::optional<std::string_view> hash_value::get(std::string_view field) const {
+std::optional<element> hash_value::get(std::string_view field) const {
   if (big_) {
     auto it = big_->find(field);
     if (it == big_->end())
       return std::nullopt;
-    return std::string_view(it->second);
+    return element(std::string_view(it->second));
   }
   auto it = small_.find(field, 2);
   if (it == small_.end())
@@ -223,16 +224,20 @@ void hash_value::make_big() {
   auto big = std::make_unique<big_type>();
   big->reserve(size() + 1);
   for (const auto& [f, v] : *this)
-    big->emplace(std::string(f), std::string(v));
+    big->emplace(f.str(), v.str());
   small_.clear();
   big_ = std::move(big);
 }
 
 // ---- sorted set --------------------------------------------------------------------------------
 
-zset_entry zset_entries::from_packed(listpack::iterator p) {
+zset_entry zset_entries::from_small(listpack::iterator p) {
   zset_entry e{*p, 0};
-  parse_score(*++p, e.score);  // checked when it was stored
+  const element score = *++p;
+  if (score.is_int())
+    e.score = static_cast<double>(score.as_int());
+  else
+    parse_score(score.view(), e.score);  // checked when it was stored
   return e;
 }
 
@@ -246,7 +251,7 @@ std::optional<double> zset_value::score(std::string_view member) const {
   auto it = small_.find(member, 2);
   if (it == small_.end())
     return std::nullopt;
-  return zset_entries::from_packed(it).score;
+  return zset_entries::from_small(it).score;
 }
 
 bool zset_value::insert(std::string_view member, double score) {
@@ -256,7 +261,7 @@ bool zset_value::insert(std::string_view member, double score) {
     auto it = small_.find(member, 2);
     const bool added = it == small_.end();
     if (!added) {
-      if (zset_entries::from_packed(it).score == score)
+      if (zset_entries::from_small(it).score == score)
         return false;
       small_.erase(small_.erase(it));
     } else if (size() >= limits::zset_entries || member.size() > limits::zset_value) {
@@ -266,8 +271,8 @@ bool zset_value::insert(std::string_view member, double score) {
     // Before the first pair that sorts after (score, member).
     auto pos = small_.begin();
     for (; pos != small_.end(); std::advance(pos, 2)) {
-      const zset_entry e = zset_entries::from_packed(pos);
-      if (e.score > score || (e.score == score && e.member > member))
+      const zset_entry e = zset_entries::from_small(pos);
+      if (e.score > score || (e.score == score && e.member.view() > member))
         break;
     }
     char text[32];
@@ -306,8 +311,8 @@ void zset_value::make_big() {
   auto big = std::make_unique<big_type>();
   big->scores.reserve(size() + 1);
   for (const zset_entry& e : *this) {
-    big->scores.emplace(std::string(e.member), e.score);
-    big->ordered.emplace(e.score, e.member);
+    big->scores.emplace(e.member.str(), e.score);
+    big->ordered.emplace(e.score, e.member.str());
   }
   small_.clear();
   big_ = std::move(big);

@@ -1,8 +1,9 @@
-// The aggregate values: list, set, hash and sorted set. Each keeps a small one in a listpack (one
-// block of bytes, what Redis keeps small aggregates in and writes into RDB files) and turns it
-// into a node-based container once it passes Redis's default thresholds (below), never back,
-// as Redis does. The API does not depend on the representation: elements come out as
-// string_views, valid until the container is next changed.
+// The aggregate values: list, set, hash and sorted set. Each keeps a small one as Redis 7.0
+// does, byte for byte (a listpack, or an intset for a set of integers: what Redis writes into
+// RDB files too) and turns it into a node-based container once it passes Redis's default limits
+// (below), never back, as Redis does. The API does not depend on the representation: elements
+// come out as `element`s (a view of the bytes, or an integer's digits), valid until the
+// container is next changed.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "storage/element.hpp"
+#include "storage/intset.hpp"
 #include "storage/listpack.hpp"
 
 namespace credis {
@@ -35,25 +38,18 @@ constexpr size_t zset_entries = 128, zset_value = 64;
 constexpr size_t list_bytes = 8192;
 }  // namespace limits
 
-// True when `s` is an integer written as Redis writes one (optional '-', no leading zeros, fits
-// 64 bits): what Redis stores as a number in listpacks and intsets. Then stores it in `v`.
-bool parse_canonical_int(std::string_view s, int64_t& v);
-inline bool is_canonical_int(std::string_view s) {
-  int64_t v;
-  return parse_canonical_int(s, v);
-}
-
 // Hash and equality for the big containers, so lookups take string_views without a copy.
 struct string_hash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-// An iterator over either representation of a container: listpack entries, `Traits::stride` of
-// them per item, or an iterator of the big container. Traits gives the item (a prvalue) made
-// from either.
+// An iterator over either representation of a container: Traits::small_iterator (stepping
+// Traits::stride entries per item) or Traits::big_iterator. Traits gives the item (a prvalue)
+// made from either.
 template <class Traits>
 class either_iterator {
+  using small_it = typename Traits::small_iterator;
   using big_it = typename Traits::big_iterator;
   static constexpr bool bidi = std::is_base_of_v<
       std::bidirectional_iterator_tag, typename std::iterator_traits<big_it>::iterator_category>;
@@ -67,15 +63,15 @@ class either_iterator {
   using reference = value_type;
 
   either_iterator() = default;
-  explicit either_iterator(listpack::iterator p) : packed_(p) {}
+  explicit either_iterator(small_it p) : small_(p) {}
   explicit either_iterator(big_it b) : big_(b), is_big_(true) {}
 
-  value_type operator*() const { return is_big_ ? Traits::from_big(big_) : Traits::from_packed(packed_); }
+  value_type operator*() const { return is_big_ ? Traits::from_big(big_) : Traits::from_small(small_); }
   either_iterator& operator++() {
     if (is_big_)
       ++big_;
     else
-      std::advance(packed_, Traits::stride);
+      std::advance(small_, Traits::stride);
     return *this;
   }
   either_iterator operator++(int) {
@@ -89,7 +85,7 @@ class either_iterator {
     if (is_big_)
       --big_;
     else
-      std::advance(packed_, -static_cast<std::ptrdiff_t>(Traits::stride));
+      std::advance(small_, -static_cast<std::ptrdiff_t>(Traits::stride));
     return *this;
   }
   either_iterator operator--(int)
@@ -100,24 +96,25 @@ class either_iterator {
     return t;
   }
   bool operator==(const either_iterator& o) const {
-    return is_big_ ? big_ == o.big_ : packed_ == o.packed_;
+    return is_big_ ? big_ == o.big_ : small_ == o.small_;
   }
 
   // The position in the representation, for the container.
-  listpack::iterator packed_pos() const { return packed_; }
+  small_it small_pos() const { return small_; }
   big_it big_pos() const { return big_; }
 
  private:
-  listpack::iterator packed_;
+  small_it small_{};
   big_it big_{};
   bool is_big_ = false;
 };
 
-// What the four containers share: the listpack while small, else the big container, and
+// What the four containers share: the small representation, else the big container, and
 // iteration over whichever is in use (Traits as for either_iterator, plus big_begin/big_end).
-template <class Big, class Traits>
+template <class Small, class Big, class Traits>
 class either_rep {
  public:
+  using small_type = Small;
   using big_type = Big;
   using iterator = either_iterator<Traits>;
 
@@ -129,12 +126,14 @@ class either_rep {
     small_.clear();
     big_.reset();
   }
-  // The representation, for the RDB code: the listpack while small, else nullptr.
-  const listpack* packed() const { return big_ ? nullptr : &small_; }
+  // The representation, for the RDB code: the small one, else nullptr.
+  const Small* packed() const { return big_ ? nullptr : &small_; }
+  // The block holding the elements (the small one's, or the big container), for prefetching.
+  const void* block() const { return big_ ? static_cast<const void*>(big_.get()) : small_.block(); }
 
  protected:
   either_rep() = default;
-  explicit either_rep(listpack small) : small_(std::move(small)) {}
+  explicit either_rep(Small small) : small_(std::move(small)) {}
   explicit either_rep(Big big) : big_(std::make_unique<Big>(std::move(big))) {}
   either_rep(const either_rep& o)
       : small_(o.small_), big_(o.big_ ? std::make_unique<Big>(*o.big_) : nullptr) {}
@@ -158,18 +157,19 @@ class either_rep {
     return true;
   }
 
-  listpack small_;
+  Small small_;
   std::unique_ptr<Big> big_;
 };
 
 // Traits of containers of strings (list, set) for either_iterator and either_rep.
-template <class Big>
+template <class SmallIt, class Big>
 struct string_items {
+  using small_iterator = SmallIt;
   using big_iterator = typename Big::const_iterator;
-  using item = std::string_view;
+  using item = element;
   static constexpr size_t stride = 1;
-  static item from_packed(listpack::iterator p) { return *p; }
-  static item from_big(big_iterator b) { return *b; }
+  static item from_small(SmallIt p) { return *p; }
+  static item from_big(big_iterator b) { return element(std::string_view(*b)); }
   static big_iterator big_begin(const Big& b) { return b.cbegin(); }
   static big_iterator big_end(const Big& b) { return b.cend(); }
 };
@@ -177,7 +177,10 @@ struct string_items {
 // ---- list --------------------------------------------------------------------------------------
 // Small: one listpack of at most limits::list_bytes bytes (one quicklist node in Redis).
 
-class list_value : public either_rep<std::deque<std::string>, string_items<std::deque<std::string>>> {
+using string_deque = std::deque<std::string>;
+
+class list_value
+    : public either_rep<listpack, string_deque, string_items<listpack::iterator, string_deque>> {
  public:
   list_value() = default;
   list_value(std::initializer_list<std::string_view> items);
@@ -187,8 +190,8 @@ class list_value : public either_rep<std::deque<std::string>, string_items<std::
 
   size_t size() const { return big_ ? big_->size() : small_.size(); }
   bool empty() const { return size() == 0; }
-  std::string_view front() const { return *begin(); }
-  std::string_view back() const { return *--end(); }
+  element front() const { return *begin(); }
+  element back() const { return *--end(); }
 
   void push_back(std::string_view s) { insert(end(), s); }
   void push_front(std::string_view s) { insert(begin(), s); }
@@ -203,17 +206,77 @@ class list_value : public either_rep<std::deque<std::string>, string_items<std::
 };
 
 // ---- set ---------------------------------------------------------------------------------------
-// Small: a listpack of members, at most limits::set_entries of at most limits::set_value bytes,
-// or up to limits::set_int_entries when every member is an integer (Redis's intset).
+
+// A small set: an intset while every member is an integer (at most limits::set_int_entries),
+// else a listpack of at most limits::set_entries members of at most limits::set_value bytes.
+class small_set {
+ public:
+  class iterator : public element_iterator<iterator> {
+   public:
+    using element_iterator::operator++;
+    using element_iterator::operator--;
+
+    iterator() = default;
+    explicit iterator(intset::iterator i) : ints_(i) {}
+    explicit iterator(listpack::iterator s) : strings_(s), in_strings_(true) {}
+    element operator*() const { return in_strings_ ? *strings_ : *ints_; }
+    iterator& operator++() {
+      in_strings_ ? (void)++strings_ : (void)++ints_;
+      return *this;
+    }
+    iterator& operator--() {
+      in_strings_ ? (void)--strings_ : (void)--ints_;
+      return *this;
+    }
+    bool operator==(const iterator& o) const {
+      return in_strings_ ? strings_ == o.strings_ : ints_ == o.ints_;
+    }
+
+   private:
+    intset::iterator ints_;
+    listpack::iterator strings_;
+    bool in_strings_ = false;
+  };
+
+  small_set() = default;
+  // Distinct members, within the limits above.
+  explicit small_set(intset ints) : ints_(std::move(ints)) {}
+  explicit small_set(listpack strings) : strings_(std::move(strings)) {}
+
+  size_t size() const { return strings_.empty() ? ints_.size() : strings_.size(); }
+  bool empty() const { return size() == 0; }
+  iterator begin() const {
+    return strings_.empty() ? iterator(ints_.begin()) : iterator(strings_.begin());
+  }
+  iterator end() const { return strings_.empty() ? iterator(ints_.end()) : iterator(strings_.end()); }
+
+  bool contains(std::string_view m) const;
+  // Adds `m`, not a member yet; false (and nothing changed) when the set would pass the limits.
+  bool add(std::string_view m);
+  bool erase(std::string_view m);
+  void clear() {
+    ints_.clear();
+    strings_.clear();
+  }
+
+  const void* block() const { return strings_.empty() ? ints_.block() : strings_.block(); }
+  // The form in use: the intset (also when empty), else the listpack.
+  const intset* ints() const { return strings_.empty() ? &ints_ : nullptr; }
+  const listpack* strings() const { return strings_.empty() ? nullptr : &strings_; }
+
+ private:
+  intset ints_;
+  listpack strings_;  // not empty: the listpack form
+};
 
 using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
 
-class set_value : public either_rep<string_set, string_items<string_set>> {
+class set_value
+    : public either_rep<small_set, string_set, string_items<small_set::iterator, string_set>> {
  public:
   set_value() = default;
   set_value(std::initializer_list<std::string_view> members);
-  // From a listpack of distinct members within the limits above.
-  explicit set_value(listpack members) : either_rep(std::move(members)) {}
+  explicit set_value(small_set members) : either_rep(std::move(members)) {}
   explicit set_value(big_type members) : either_rep(std::move(members)) {}
 
   size_t size() const { return big_ ? big_->size() : small_.size(); }
@@ -224,16 +287,6 @@ class set_value : public either_rep<string_set, string_items<string_set>> {
   bool insert(std::string_view member);
   // True when the member was there.
   bool erase(std::string_view member);
-
-  // Whether `count` members fit the small representation: every one at most set_value bytes,
-  // or every one an integer.
-  static bool fits_packed(size_t count, bool all_short, bool all_ints) {
-    return (count <= limits::set_entries && all_short) ||
-           (count <= limits::set_int_entries && all_ints);
-  }
-
- private:
-  void make_big();
 };
 
 // ---- hash --------------------------------------------------------------------------------------
@@ -243,21 +296,24 @@ class set_value : public either_rep<string_set, string_items<string_set>> {
 using string_map = std::unordered_map<std::string, std::string, string_hash, std::equal_to<>>;
 
 struct hash_pairs {
+  using small_iterator = listpack::iterator;
   using big_iterator = string_map::const_iterator;
-  using item = std::pair<std::string_view, std::string_view>;
+  using item = std::pair<element, element>;
   static constexpr size_t stride = 2;
-  static item from_packed(listpack::iterator p) {
-    std::string_view field = *p;
+  static item from_small(listpack::iterator p) {
+    element field = *p;
     return {field, *++p};
   }
-  static item from_big(big_iterator b) { return {b->first, b->second}; }
+  static item from_big(big_iterator b) {
+    return {element(std::string_view(b->first)), element(std::string_view(b->second))};
+  }
   static big_iterator big_begin(const string_map& b) { return b.cbegin(); }
   static big_iterator big_end(const string_map& b) { return b.cend(); }
 };
 
-class hash_value : public either_rep<string_map, hash_pairs> {
+class hash_value : public either_rep<listpack, string_map, hash_pairs> {
  public:
-  using pair = hash_pairs::item;
+  using pair = std::pair<std::string_view, std::string_view>;
 
   hash_value() = default;
   hash_value(std::initializer_list<pair> pairs);
@@ -268,7 +324,7 @@ class hash_value : public either_rep<string_map, hash_pairs> {
   size_t size() const { return big_ ? big_->size() : small_.size() / 2; }
   bool empty() const { return size() == 0; }
 
-  std::optional<std::string_view> get(std::string_view field) const;
+  std::optional<element> get(std::string_view field) const;
   bool contains(std::string_view field) const { return get(field).has_value(); }
   // Sets the field; true when it is new.
   bool insert_or_assign(std::string_view field, std::string_view val);
@@ -285,11 +341,11 @@ class hash_value : public either_rep<string_map, hash_pairs> {
 
 // ---- sorted set --------------------------------------------------------------------------------
 // Small: a listpack of member, score, member, score... in (score, member) order, the score as
-// text (as Redis keeps it): at most limits::zset_entries members of at most limits::zset_value
-// bytes. Big: member -> score, plus the (score, member) order.
+// Redis keeps it (an integer entry, or text): at most limits::zset_entries members of at most
+// limits::zset_value bytes. Big: member -> score, plus the (score, member) order.
 
 struct zset_entry {
-  std::string_view member;
+  element member;
   double score;
 };
 
@@ -306,21 +362,22 @@ struct zset_index {
 };
 
 struct zset_entries {
+  using small_iterator = listpack::iterator;
   using big_iterator = std::set<std::pair<double, std::string>>::const_iterator;
   using item = zset_entry;
   static constexpr size_t stride = 2;
-  static item from_packed(listpack::iterator p);
-  static item from_big(big_iterator b) { return {b->second, b->first}; }
+  static item from_small(listpack::iterator p);
+  static item from_big(big_iterator b) { return {element(std::string_view(b->second)), b->first}; }
   static big_iterator big_begin(const zset_index& z) { return z.ordered.cbegin(); }
   static big_iterator big_end(const zset_index& z) { return z.ordered.cend(); }
 };
 
 // Iterates in ascending (score, member) order.
-class zset_value : public either_rep<zset_index, zset_entries> {
+class zset_value : public either_rep<listpack, zset_index, zset_entries> {
  public:
   zset_value() = default;
-  // From a listpack of member/score-text pairs in (score, member) order, distinct members,
-  // scores that parse and are not NaN, within the limits above.
+  // From a listpack of member/score pairs in (score, member) order, distinct members, scores
+  // that parse and are not NaN, within the limits above.
   explicit zset_value(listpack pairs) : either_rep(std::move(pairs)) {}
   explicit zset_value(big_type members) : either_rep(std::move(members)) {}
 

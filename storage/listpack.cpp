@@ -13,34 +13,91 @@ namespace {
 
 constexpr uint8_t end_marker = 0xFF;
 
-uint32_t load_u32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+uint64_t load_le(const uint8_t* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i)
+    v = (v << 8) | p[i];
+  return v;
 }
 
-void store_u32(uint8_t* p, size_t v) {
-  for (int i = 0; i < 4; ++i)
+void store_le(uint8_t* p, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i)
     p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-// Header size and string length of the entry at `p` (string encodings only).
+int64_t sign_extend(uint64_t v, int bits) {
+  const uint64_t sign = uint64_t{1} << (bits - 1);
+  return static_cast<int64_t>((v ^ sign) - sign);
+}
+
+// An entry: `head` bytes of encoding (with an integer's payload), then `len` bytes of string.
 struct entry_shape {
   size_t head;
   size_t len;
+  bool is_int;
+  int64_t num;
+  size_t size() const { return head + len; }  // without the backlen
 };
 
 entry_shape shape(const uint8_t* p) {
   const uint8_t b = p[0];
-  if (b < 0xE0)  // 10xxxxxx
-    return {1, static_cast<size_t>(b & 0x3F)};
-  if (b < 0xF0)  // 1110xxxx xxxxxxxx
-    return {2, (static_cast<size_t>(b & 0x0F) << 8) | p[1]};
-  return {5, load_u32(p + 1)};  // 11110000 + 4 bytes
+  if (b < 0x80)  // 0xxxxxxx: 7-bit unsigned
+    return {1, 0, true, b};
+  if (b < 0xC0)  // 10xxxxxx: string of up to 63 bytes
+    return {1, static_cast<size_t>(b & 0x3F), false, 0};
+  if (b < 0xE0)  // 110xxxxx yyyyyyyy: 13-bit signed
+    return {2, 0, true, sign_extend((static_cast<uint64_t>(b & 0x1F) << 8) | p[1], 13)};
+  if (b < 0xF0)  // 1110xxxx yyyyyyyy: string of up to 4095 bytes
+    return {2, (static_cast<size_t>(b & 0x0F) << 8) | p[1], false, 0};
+  switch (b) {
+    case 0xF0: return {5, static_cast<size_t>(load_le(p + 1, 4)), false, 0};
+    case 0xF1: return {3, 0, true, sign_extend(load_le(p + 1, 2), 16)};
+    case 0xF2: return {4, 0, true, sign_extend(load_le(p + 1, 3), 24)};
+    case 0xF3: return {5, 0, true, sign_extend(load_le(p + 1, 4), 32)};
+    default: return {9, 0, true, static_cast<int64_t>(load_le(p + 1, 8))};  // 0xF4
+  }
 }
 
 size_t backlen_size(size_t len) {
   return len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
 }
+
+const uint8_t* next_entry(const uint8_t* p) {
+  const size_t n = shape(p).size();
+  return p + n + backlen_size(n);
+}
+
+// Writes the integer entry for `v` (without its backlen), as lpEncodeIntegerGetType picks it.
+size_t write_int(uint8_t* p, int64_t v) {
+  if (v >= 0 && v <= 127) {
+    p[0] = static_cast<uint8_t>(v);
+    return 1;
+  }
+  if (v >= -4096 && v <= 4095) {
+    const uint64_t u = static_cast<uint64_t>(v) & 0x1FFF;
+    p[0] = static_cast<uint8_t>(0xC0 | (u >> 8));
+    p[1] = static_cast<uint8_t>(u);
+    return 2;
+  }
+  int width;
+  if (v >= INT16_MIN && v <= INT16_MAX)
+    width = 2, p[0] = 0xF1;
+  else if (v >= -8388608 && v <= 8388607)
+    width = 3, p[0] = 0xF2;
+  else if (v >= INT32_MIN && v <= INT32_MAX)
+    width = 4, p[0] = 0xF3;
+  else
+    width = 8, p[0] = 0xF4;
+  store_le(p + 1, static_cast<uint64_t>(v), width);
+  return 1 + static_cast<size_t>(width);
+}
+
+size_t int_size(int64_t v) {
+  uint8_t scratch[9];
+  return write_int(scratch, v);
+}
+
+size_t string_head(size_t len) { return len < 64 ? 1 : len < 4096 ? 2 : 5; }
 
 uint8_t* allocate(size_t n) {
   void* p = std::malloc(n);
@@ -50,6 +107,32 @@ uint8_t* allocate(size_t n) {
 }
 
 }  // namespace
+
+bool parse_canonical_int(std::string_view s, int64_t& v) {
+  if (s.empty() || s.size() > 20)
+    return false;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const bool negative = *p == '-';
+  if (negative && ++p == end)
+    return false;
+  if (*p == '0') {  // only "0" itself: no leading zeros, no "-0"
+    v = 0;
+    return s.size() == 1;
+  }
+  uint64_t u = 0;
+  for (; p != end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d > 9 || u > (UINT64_MAX - d) / 10)
+      return false;
+    u = u * 10 + d;
+  }
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  if (u > limit)
+    return false;
+  v = negative ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
+  return true;
+}
 
 listpack::listpack(const listpack& o) {
   if (o.buf_) {
@@ -85,12 +168,11 @@ listpack listpack::from_bytes(std::string_view encoded, size_t count) {
 listpack listpack::adopt(uint8_t* block, size_t count) {
   listpack lp;
   lp.buf_ = block;
-  lp.buf_[4] = static_cast<uint8_t>(count);
-  lp.buf_[5] = static_cast<uint8_t>(count >> 8);
+  store_le(lp.buf_ + 4, count, 2);
   return lp;
 }
 
-size_t listpack::bytes() const { return buf_ ? load_u32(buf_) : header_size + 1; }
+size_t listpack::bytes() const { return buf_ ? load_le(buf_, 4) : header_size + 1; }
 
 std::string_view listpack::data() const {
   static const char empty_listpack[] = {7, 0, 0, 0, 0, 0, static_cast<char>(end_marker)};
@@ -99,14 +181,15 @@ std::string_view listpack::data() const {
   return {reinterpret_cast<const char*>(buf_), bytes()};
 }
 
-std::string_view listpack::iterator::operator*() const {
+element listpack::iterator::operator*() const {
   const entry_shape e = shape(p_);
-  return {reinterpret_cast<const char*>(p_ + e.head), e.len};
+  if (e.is_int)
+    return element(e.num);
+  return element(std::string_view(reinterpret_cast<const char*>(p_ + e.head), e.len));
 }
 
 listpack::iterator& listpack::iterator::operator++() {
-  const entry_shape e = shape(p_);
-  p_ += e.head + e.len + backlen_size(e.head + e.len);
+  p_ = next_entry(p_);
   return *this;
 }
 
@@ -124,19 +207,25 @@ listpack::iterator& listpack::iterator::operator--() {
 }
 
 listpack::iterator listpack::find(std::string_view s, iterator from, size_t stride) const {
-  const iterator stop = end();
-  for (iterator it = from; it != stop;) {
-    if (*it == s)
-      return it;
-    for (size_t i = 0; i < stride && it != stop; ++i)
-      ++it;
+  int64_t v = 0;
+  const bool s_is_int = parse_canonical_int(s, v);
+  const uint8_t* const stop = end().p_;
+  for (const uint8_t* p = from.p_; p != stop;) {
+    const entry_shape e = shape(p);
+    if (e.is_int ? s_is_int && e.num == v
+                 : e.len == s.size() && (e.len == 0 || std::memcmp(p + e.head, s.data(), e.len) == 0))
+      return iterator(p);
+    p += e.size() + backlen_size(e.size());
+    for (size_t i = 1; i < stride && p != stop; ++i)
+      p = next_entry(p);
   }
-  return stop;
+  return iterator(stop);
 }
 
-size_t listpack::entry_size(size_t len) {
-  const size_t head = len < 64 ? 1 : len < 4096 ? 2 : 5;
-  return head + len + backlen_size(head + len);
+size_t listpack::entry_size(std::string_view s) {
+  int64_t v;
+  const size_t n = parse_canonical_int(s, v) ? int_size(v) : string_head(s.size()) + s.size();
+  return n + backlen_size(n);
 }
 
 size_t listpack::write_backlen(uint8_t* p, size_t len) {
@@ -149,22 +238,26 @@ size_t listpack::write_backlen(uint8_t* p, size_t len) {
 }
 
 uint8_t* listpack::write_entry(uint8_t* p, std::string_view s) {
-  const size_t len = s.size();
-  size_t head;
-  if (len < 64) {
-    p[0] = static_cast<uint8_t>(0x80 | len);
-    head = 1;
-  } else if (len < 4096) {
-    p[0] = static_cast<uint8_t>(0xE0 | (len >> 8));
-    p[1] = static_cast<uint8_t>(len);
-    head = 2;
+  int64_t v;
+  size_t n;
+  if (parse_canonical_int(s, v)) {
+    n = write_int(p, v);
   } else {
-    p[0] = 0xF0;
-    store_u32(p + 1, len);
-    head = 5;
+    const size_t len = s.size(), head = string_head(len);
+    if (head == 1) {
+      p[0] = static_cast<uint8_t>(0x80 | len);
+    } else if (head == 2) {
+      p[0] = static_cast<uint8_t>(0xE0 | (len >> 8));
+      p[1] = static_cast<uint8_t>(len);
+    } else {
+      p[0] = 0xF0;
+      store_le(p + 1, len, 4);
+    }
+    if (len > 0)
+      std::memcpy(p + head, s.data(), len);
+    n = head + len;
   }
-  std::memcpy(p + head, s.data(), len);
-  return p + head + len + write_backlen(p + head + len, head + len);
+  return p + n + write_backlen(p + n, n);
 }
 
 uint8_t* listpack::splice(size_t at, size_t removed, size_t inserted, int count_delta) {
@@ -183,10 +276,8 @@ uint8_t* listpack::splice(size_t at, size_t removed, size_t inserted, int count_
     buf_ = static_cast<uint8_t*>(p);
   }
   std::memmove(buf_ + at + inserted, buf_ + at + removed, old_total - at - removed);
-  store_u32(buf_, new_total);
-  const size_t count = size() + static_cast<size_t>(static_cast<ptrdiff_t>(count_delta));
-  buf_[4] = static_cast<uint8_t>(count);
-  buf_[5] = static_cast<uint8_t>(count >> 8);
+  store_le(buf_, new_total, 4);
+  store_le(buf_ + 4, size() + static_cast<size_t>(static_cast<ptrdiff_t>(count_delta)), 2);
   if (capacity > 2 * new_total + 64) {  // give back what a shrunken listpack no longer needs
     if (void* p = std::realloc(buf_, new_total))
       buf_ = static_cast<uint8_t*>(p);
@@ -199,14 +290,13 @@ listpack::iterator listpack::insert(iterator pos, std::string_view s) {
     const std::string copy(s);
     return insert(pos, copy);
   }
-  uint8_t* p = splice(buf_ ? offset(pos) : header_size, 0, entry_size(s.size()), 1);
+  uint8_t* p = splice(buf_ ? offset(pos) : header_size, 0, entry_size(s), 1);
   write_entry(p, s);
   return iterator(p);
 }
 
 listpack::iterator listpack::erase(iterator pos) {
-  iterator next = pos;
-  ++next;
+  const iterator next(next_entry(pos.p_));
   return iterator(splice(offset(pos), static_cast<size_t>(next.p_ - pos.p_), 0, -1));
 }
 
@@ -215,9 +305,8 @@ listpack::iterator listpack::replace(iterator pos, std::string_view s) {
     const std::string copy(s);
     return replace(pos, copy);
   }
-  iterator next = pos;
-  ++next;
-  uint8_t* p = splice(offset(pos), static_cast<size_t>(next.p_ - pos.p_), entry_size(s.size()), 0);
+  const iterator next(next_entry(pos.p_));
+  uint8_t* p = splice(offset(pos), static_cast<size_t>(next.p_ - pos.p_), entry_size(s), 0);
   write_entry(p, s);
   return iterator(p);
 }
@@ -230,7 +319,7 @@ void listpack::clear() {
 void listpack::reserve_bytes(size_t n) {
   if (!buf_) {
     buf_ = allocate(header_size + 1 + n);
-    store_u32(buf_, header_size + 1);
+    store_le(buf_, header_size + 1, 4);
     buf_[4] = buf_[5] = 0;
     buf_[header_size] = end_marker;
     return;

@@ -1,13 +1,12 @@
-// A short sequence of strings in one malloc'd block, laid out as a Redis listpack:
-//   <total bytes u32 LE> <count u16 LE> { <header> <bytes> <backlen> }... <0xFF>
-// Every entry is string-encoded (header 0x80|len, 0xE0|len>>8 len, or 0xF0 len32), so an element
-// is a string_view into the block. Redis keeps small hashes, sorted sets and list nodes in
-// listpacks and also writes them into RDB files as one string, so a file's listpack without
-// integer entries is taken over as it is, and written back with one write (the RDB code turns
-// Redis's integer entries into strings on loading, and back on saving).
+// A short sequence of strings in one malloc'd block, in Redis's listpack format, byte for byte
+// what Redis 7.0 keeps small hashes, sorted sets and list nodes in and writes into RDB files:
+//   <total bytes u32 LE> <count u16 LE> { <encoding> <data> <backlen> }... <0xFF>
+// A string that is a canonical integer is stored as an integer entry (1 to 9 bytes), as
+// Redis's lpAppend does; the others as strings. So a file's listpack is taken over as it is and
+// written back with one write.
 //
-// Positions are iterators (bidirectional, const); any change invalidates them, and the changing
-// calls return a fresh one.
+// Positions are iterators (bidirectional, const; an element per entry); any change invalidates
+// them, and the changing calls return a fresh one.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +14,17 @@
 #include <iterator>
 #include <string_view>
 
+#include "storage/element.hpp"
+
 namespace credis {
+
+// True when `s` is an integer written as Redis writes one (optional '-', no leading zeros, fits
+// 64 bits): what Redis stores as a number in listpacks and intsets. Then stores it in `v`.
+bool parse_canonical_int(std::string_view s, int64_t& v);
+inline bool is_canonical_int(std::string_view s) {
+  int64_t v;
+  return parse_canonical_int(s, v);
+}
 
 class listpack {
  public:
@@ -30,8 +39,8 @@ class listpack {
   listpack& operator=(listpack&& o) noexcept;
   ~listpack();
 
-  // A copy of `encoded`, a valid listpack of string entries only, with `count` of them (written
-  // into the copy's header: the caller has counted them when validating it).
+  // A copy of `encoded`, a valid listpack (every entry checked) of `count` entries, which is
+  // written into the copy's header (the caller counted them when checking).
   static listpack from_bytes(std::string_view encoded, size_t count);
   // The same, taking over `block` (from malloc) that holds it instead of copying.
   static listpack adopt(uint8_t* block, size_t count);
@@ -41,29 +50,18 @@ class listpack {
   // The whole encoding (header to end marker): 7 bytes when empty.
   size_t bytes() const;
   std::string_view data() const;
+  // The block itself (nullptr when empty), for prefetching.
+  const void* block() const { return buf_; }
 
-  class iterator {
+  class iterator : public element_iterator<iterator> {
    public:
-    using iterator_category = std::bidirectional_iterator_tag;
-    using value_type = std::string_view;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = std::string_view;
+    using element_iterator::operator++;
+    using element_iterator::operator--;
 
     iterator() = default;
-    std::string_view operator*() const;
+    element operator*() const;
     iterator& operator++();
-    iterator operator++(int) {
-      iterator t = *this;
-      ++*this;
-      return t;
-    }
     iterator& operator--();
-    iterator operator--(int) {
-      iterator t = *this;
-      --*this;
-      return t;
-    }
     bool operator==(const iterator& o) const { return p_ == o.p_; }
 
    private:
@@ -74,14 +72,14 @@ class listpack {
   iterator begin() const { return iterator(buf_ ? buf_ + header_size : nullptr); }
   iterator end() const { return iterator(buf_ ? buf_ + bytes() - 1 : nullptr); }
 
+  element front() const { return *begin(); }
+  element back() const { return *--end(); }
+
   // Whether `s` points into this listpack's block (a change would move or overwrite it).
   bool owns(std::string_view s) const {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
     return buf_ && p >= buf_ && p < buf_ + bytes();
   }
-
-  std::string_view front() const { return *begin(); }
-  std::string_view back() const { return *--end(); }
 
   // The first entry equal to `s` among `from`, from + stride, from + 2 * stride, ...; end() if
   // none. A stride of 2 searches the keys of key/value pairs.
@@ -99,11 +97,11 @@ class listpack {
   // Room for `n` more bytes of entries without reallocating.
   void reserve_bytes(size_t n);
 
-  // Bytes a string entry of `len` bytes takes (header, bytes, backlen).
-  static size_t entry_size(size_t len);
+  // Bytes the entry for `s` takes (encoding, data, backlen).
+  static size_t entry_size(std::string_view s);
   // Writes that entry at `p`; returns the byte after it.
   static uint8_t* write_entry(uint8_t* p, std::string_view s);
-  // Writes the backlen of an entry of `len` bytes (header and data) at `p`; returns its size.
+  // Writes the backlen of an entry of `len` bytes (encoding and data) at `p`; returns its size.
   static size_t write_backlen(uint8_t* p, size_t len);
 
  private:

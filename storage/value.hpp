@@ -66,6 +66,10 @@ class value {
 
   value clone() const;
 
+  // The heap block behind the value (a long string's bytes, an aggregate's container), or
+  // nullptr: for prefetching ahead of a walk over many values.
+  const void* heap_block() const { return get_kind() == kind_small ? nullptr : pointer(); }
+
  private:
   // The last byte says what the other 15 hold: its low 3 bits the kind, and for a small string
   // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in

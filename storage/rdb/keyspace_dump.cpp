@@ -35,22 +35,22 @@ std::string render(const value& v) {
   switch (v.type()) {
     case value_type::string: return to_hex(v.str());
     case value_type::list:
-      for (const auto& e : v.list())
-        parts.push_back(to_hex(e));
+      for (const element& e : v.list())
+        parts.push_back(to_hex(e.view()));
       return join(std::move(parts), false);
     case value_type::set:
-      for (const auto& m : v.set())
-        parts.push_back(to_hex(m));
+      for (const element& m : v.set())
+        parts.push_back(to_hex(m.view()));
       return join(std::move(parts), true);
     case value_type::hash:
       for (const auto& [f, val] : v.hash())
-        parts.push_back(to_hex(f) + "=" + to_hex(val));
+        parts.push_back(to_hex(f.view()) + "=" + to_hex(val.view()));
       return join(std::move(parts), true);
     case value_type::zset:
       for (const zset_entry& e : v.zset()) {
         char bits[8];
         std::memcpy(bits, &e.score, 8);  // little-endian hosts only, like the fixtures
-        parts.push_back(to_hex(e.member) + "=" + to_hex(std::string_view(bits, 8)));
+        parts.push_back(to_hex(e.member.view()) + "=" + to_hex(std::string_view(bits, 8)));
       }
       return join(std::move(parts), true);
   }

@@ -38,47 +38,69 @@ std::string_view packed_item::view(char (&buf)[24]) const {
   return {buf, static_cast<size_t>(r.ptr - buf)};
 }
 
-// ---- listpack of strings --------------------------------------------------------------------
+// ---- listpack, fast path ----------------------------------------------------------------------
 
-bool scan_string_listpack(std::string_view blob, std::vector<std::string_view>& out) {
+bool scan_listpack(std::string_view blob, std::vector<packed_item>& out) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
   if (blob.size() < 7 || blob.back() != static_cast<char>(0xFF))
     return false;
-  const uint32_t total = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-                         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-  if (total != blob.size())
+  auto le = [](const uint8_t* q, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i)
+      v = (v << 8) | q[i];
+    return v;
+  };
+  if (le(p, 4) != blob.size())
     return false;
   const size_t declared = p[4] | (p[5] << 8);
   const uint8_t* const end = p + blob.size() - 1;  // the end marker
   out.clear();
+  packed_item item;
   for (p += listpack::header_size; p < end;) {
     const uint8_t b = *p;
     const size_t room = static_cast<size_t>(end - p);
-    size_t head, len;
-    if ((b & 0xC0) == 0x80) {
-      head = 1, len = b & 0x3F;
-    } else if ((b & 0xF0) == 0xE0 && room >= 2) {
-      head = 2, len = (static_cast<size_t>(b & 0x0F) << 8) | p[1];
-    } else if (b == 0xF0 && room >= 5) {
-      head = 5, len = static_cast<size_t>(p[1]) | (static_cast<size_t>(p[2]) << 8) |
-                      (static_cast<size_t>(p[3]) << 16) | (static_cast<size_t>(p[4]) << 24);
+    size_t head, len = 0;
+    item.is_int = true;
+    if (b < 0x80) {
+      head = 1, item.num = b;
+    } else if (b < 0xC0) {
+      head = 1, len = b & 0x3F, item.is_int = false;
+    } else if (b < 0xE0) {
+      if (room < 2)
+        return false;
+      head = 2, item.num = sign_extend((static_cast<uint64_t>(b & 0x1F) << 8) | p[1], 13);
+    } else if (b < 0xF0) {
+      if (room < 2)
+        return false;
+      head = 2, len = (static_cast<size_t>(b & 0x0F) << 8) | p[1], item.is_int = false;
+    } else if (b <= 0xF4) {
+      static constexpr int widths[] = {4, 2, 3, 4, 8};  // F0: string length; F1-F4: integers
+      const int w = widths[b - 0xF0];
+      if (room < static_cast<size_t>(1 + w))
+        return false;
+      head = 1 + static_cast<size_t>(w);
+      if (b == 0xF0)
+        len = le(p + 1, 4), item.is_int = false;
+      else
+        item.num = w == 8 ? static_cast<int64_t>(le(p + 1, 8)) : sign_extend(le(p + 1, w), 8 * w);
     } else {
       return false;
     }
     const size_t entry = head + len;
+    size_t back = 1;
     if (entry <= 127) {  // one back-length byte: the entry's size
       if (room < entry + 1 || p[entry] != entry)
         return false;
-      out.emplace_back(reinterpret_cast<const char*>(p + head), len);
-      p += entry + 1;
-      continue;
+    } else {
+      uint8_t expect[5];
+      back = listpack::write_backlen(expect, entry);
+      if (room < entry + back || std::memcmp(p + entry, expect, back) != 0)
+        return false;
     }
-    uint8_t expect[5];
-    const size_t n = listpack::write_backlen(expect, entry);
-    if (room < entry + n || std::memcmp(p + entry, expect, n) != 0)
-      return false;
-    out.emplace_back(reinterpret_cast<const char*>(p + head), len);
-    p += entry + n;
+    if (!item.is_int)
+      item.str = std::string_view(reinterpret_cast<const char*>(p + head), len);
+    out.push_back(item);
+    p += entry + back;
   }
   return declared == 0xFFFF || declared == out.size();
 }

@@ -30,11 +30,10 @@ struct packed_item {
 // Renders an integer the way Redis would (decimal).
 std::string int_to_string(int64_t v);
 
-// The fast path for what nearly every listpack in a file is: string entries only. Checks the
-// whole listpack (header, every entry's bounds and back-length, end marker, count) and puts a
-// view of each entry in `out`. False for anything else (an integer entry, or corruption, which
-// listpack_reader then reports).
-bool scan_string_listpack(std::string_view blob, std::vector<std::string_view>& out);
+// The fast path for a listpack: checks the whole of it (header, every entry's encoding, bounds
+// and back-length, end marker, count) and puts each entry in `out` (strings as views of
+// `blob`). False on any corruption, which listpack_reader then reports.
+bool scan_listpack(std::string_view blob, std::vector<packed_item>& out);
 
 class ziplist_reader {
  public:

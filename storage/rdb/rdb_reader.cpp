@@ -101,16 +101,15 @@ class loader {
   // Calls f(packed_item) for each entry of the blob, validating it on the way.
   template <class F>
   void for_each_item(const blob& b, packing p, F&& f);
-  // The blob's entries as strings in `out`; false (and `out` untouched) when there are more
-  // than `bound` of them.
-  // entries_ then holds a view of each entry.
+  // The blob's entries as a listpack in `out` (the blob itself when it is one), and entries_
+  // holds each of them; false (and `out` untouched) when there are more than `bound`.
   bool to_listpack(blob& b, packing p, size_t bound, listpack& out);
-  // Whether entries_[0], entries_[stride], entries_[2 * stride]... holds a string twice.
+  // Whether entries_[0], entries_[stride], entries_[2 * stride]... holds an entry twice.
   bool has_duplicates(size_t stride);
   template <class T>
   read_result loaded_unless_empty(T&& container, value& out);
   read_result finish_list(listpack lp, value& out);
-  read_result finish_set(listpack lp, bool unique, size_t at, value& out);
+  read_result finish_set(listpack lp, size_t at, value& out);
   read_result finish_hash(listpack lp, size_t at, value& out);
   read_result finish_zset(listpack lp, size_t at, value& out);
   void check_known_type(uint8_t type, size_t at);
@@ -126,8 +125,8 @@ class loader {
   bool has_expire_ = false;
   int64_t expire_ms_ = 0;
   std::string key_scratch_, blob_scratch_;
-  std::vector<std::string_view> entries_;  // the entries of the listpack being finished
-  std::vector<std::string_view> views_;    // scratch of has_duplicates
+  std::vector<packed_item> entries_;  // the entries of the listpack being finished
+  std::vector<packed_item> scratch_;  // of has_duplicates
 };
 
 uint64_t loader::read_len_or_encoding(bool& encoded) {
@@ -433,10 +432,11 @@ read_result loader::read_value(uint8_t type, size_t type_at, value& out) {
 }
 
 // ---- aggregates
-// A compact encoding becomes a listpack of strings (the file's own bytes when it is a listpack
-// without integer entries), then finish_* checks it (duplicates, pairs, scores) and keeps it as
-// the value's small representation when within Redis's limits, or makes the big one from it.
-// Plain encodings go through the containers' own insert, which changes representation itself.
+// A listpack (hash, sorted set, list node, 7.2 set) is kept as the file has it, an intset too:
+// that is how credis holds small aggregates. Legacy encodings (ziplist, zipmap) become a
+// listpack. finish_* checks the entries (duplicates, pairs, scores) and keeps the listpack as the
+// value's small representation when within Redis's limits, or makes the big one from it. Plain
+// encodings go through the containers' own insert, which changes representation itself.
 
 template <class F>
 void loader::for_each_item(const blob& b, packing p, F&& f) {
@@ -476,7 +476,7 @@ void loader::for_each_item(const blob& b, packing p, F&& f) {
 }
 
 bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
-  if (p == packing::listpack && scan_string_listpack(b.data, entries_)) {
+  if (p == packing::listpack && scan_listpack(b.data, entries_)) {
     const size_t count = entries_.size();
     if (count > bound)
       return false;
@@ -484,9 +484,9 @@ bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
     return true;  // (entries_ still views the same bytes)
   }
   size_t count = 0, bytes = 0;
-  for_each_item(b, p, [&](const packed_item& item) {
+  for_each_item(b, p, [&](const packed_item& item) {  // checks it all (and reports corruption)
     ++count;
-    bytes += listpack::entry_size(item.is_int ? 20 : item.str.size());
+    bytes += (item.is_int ? 9 : 5 + item.str.size()) + 5;
   });
   if (count > bound || bytes > max_listpack_bytes)
     return false;
@@ -494,20 +494,43 @@ bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
   out.reserve_bytes(bytes);
   char buf[24];
   for_each_item(b, p, [&](const packed_item& item) { out.push_back(item.view(buf)); });
-  entries_.assign(out.begin(), out.end());
+  entries_.clear();
+  for (const element& e : out) {
+    packed_item item;
+    item.is_int = e.is_int();
+    item.num = e.as_int();
+    if (!item.is_int)
+      item.str = e.view();  // (a view of `out`'s block)
+    entries_.push_back(item);
+  }
   return true;
 }
 
 namespace {
 
-// Equal strings have equal fingerprints (size, first, middle and last byte): a cheap first
-// comparison.
-uint64_t fingerprint(std::string_view s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const size_t n = s.size();
-  if (n == 0)
-    return 0;
-  return n ^ (uint64_t{p[0]} << 40) ^ (uint64_t{p[n / 2]} << 48) ^ (uint64_t{p[n - 1]} << 56);
+bool same(const packed_item& a, const packed_item& b) {
+  return a.is_int == b.is_int && (a.is_int ? a.num == b.num : a.str == b.str);
+}
+
+// Equal entries have equal fingerprints (a hash of every byte: members often differ in one
+// byte in the middle): a cheap first comparison.
+uint64_t fingerprint(const packed_item& item) {
+  if (item.is_int)
+    return static_cast<uint64_t>(item.num) * 0xC2B2AE3D27D4EB4FULL + 1;
+  const char* p = item.str.data();
+  size_t n = item.str.size();
+  uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  }
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; ++i)
+    w = (w << 8) | static_cast<uint8_t>(p[i]);
+  h = (h ^ w) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 29);
 }
 
 }  // namespace
@@ -515,21 +538,25 @@ uint64_t fingerprint(std::string_view s) {
 bool loader::has_duplicates(size_t stride) {
   const size_t n = (entries_.size() + stride - 1) / stride;
   if (n > 16) {
-    views_.clear();
+    scratch_.clear();
     for (size_t i = 0; i < entries_.size(); i += stride)
-      views_.push_back(entries_[i]);
-    std::sort(views_.begin(), views_.end());
-    return std::adjacent_find(views_.begin(), views_.end()) != views_.end();
+      scratch_.push_back(entries_[i]);
+    std::sort(scratch_.begin(), scratch_.end(), [](const packed_item& a, const packed_item& b) {
+      if (a.is_int != b.is_int)
+        return a.is_int;
+      return a.is_int ? a.num < b.num : a.str < b.str;
+    });
+    return std::adjacent_find(scratch_.begin(), scratch_.end(), same) != scratch_.end();
   }
-  // Few: a 64-bit filter of fingerprints, and the earlier strings compared only on a hit.
+  // Few: a 64-bit filter of fingerprints, and the earlier entries compared only on a hit.
   uint64_t prints[16], seen = 0;
   for (size_t k = 0; k < n; ++k) {
-    const std::string_view s = entries_[k * stride];
-    prints[k] = fingerprint(s);
+    const packed_item& item = entries_[k * stride];
+    prints[k] = fingerprint(item);
     const uint64_t bit = uint64_t{1} << ((prints[k] * 0x9E3779B97F4A7C15ULL) >> 58);
     if (seen & bit)
       for (size_t j = 0; j < k; ++j)
-        if (prints[j] == prints[k] && entries_[j * stride] == s)
+        if (prints[j] == prints[k] && same(entries_[j * stride], item))
           return true;
     seen |= bit;
   }
@@ -547,25 +574,33 @@ read_result loader::loaded_unless_empty(T&& container, value& out) {
 read_result loader::finish_list(listpack lp, value& out) {
   if (lp.bytes() <= limits::list_bytes)
     return loaded_unless_empty(list_value(std::move(lp)), out);
-  return loaded_unless_empty(list_value(list_value::big_type(lp.begin(), lp.end())), out);
+  string_deque big;
+  for (const element& e : lp)
+    big.emplace_back(e.view());
+  return loaded_unless_empty(list_value(std::move(big)), out);
 }
 
-read_result loader::finish_set(listpack lp, bool unique, size_t at, value& out) {
+read_result loader::finish_set(listpack lp, size_t at, value& out) {
   const size_t n = entries_.size();
-  if (!unique && has_duplicates(1))
+  if (has_duplicates(1))
     c_.fail_at(at, "duplicate set member");
-  const bool all_short = std::all_of(entries_.begin(), entries_.end(), [](std::string_view m) {
-    return m.size() <= limits::set_value;
-  });
-  if (set_value::fits_packed(n, all_short,
-                             n <= limits::set_int_entries &&
-                                 std::all_of(entries_.begin(), entries_.end(),
-                                             [](std::string_view m) { return is_canonical_int(m); })))
-    return loaded_unless_empty(set_value(std::move(lp)), out);
-  set_value::big_type big;
+  auto is_int = [](const packed_item& m) { return m.is_int; };
+  if (n <= limits::set_int_entries && std::all_of(entries_.begin(), entries_.end(), is_int)) {
+    intset ints;
+    for (const packed_item& m : entries_)
+      ints.insert(m.num);
+    return loaded_unless_empty(set_value(small_set(std::move(ints))), out);
+  }
+  if (n <= limits::set_entries &&
+      std::all_of(entries_.begin(), entries_.end(), [](const packed_item& m) {
+        return m.is_int || m.str.size() <= limits::set_value;
+      }))
+    return loaded_unless_empty(set_value(small_set(std::move(lp))), out);
+  string_set big;
   big.reserve(n);
-  for (std::string_view m : entries_)
-    big.emplace(m);
+  char buf[24];
+  for (const packed_item& m : entries_)
+    big.emplace(m.view(buf));
   return loaded_unless_empty(set_value(std::move(big)), out);
 }
 
@@ -576,12 +611,15 @@ read_result loader::finish_hash(listpack lp, size_t at, value& out) {
   if (has_duplicates(2))
     c_.fail_at(at, "duplicate hash field");
   if (n / 2 <= limits::hash_entries &&
-      std::all_of(entries_.begin(), entries_.end(), hash_value::fits_packed))
+      std::all_of(entries_.begin(), entries_.end(), [](const packed_item& e) {
+        return e.is_int || hash_value::fits_packed(e.str);
+      }))
     return loaded_unless_empty(hash_value(std::move(lp)), out);
-  hash_value::big_type big;
+  string_map big;
   big.reserve(n / 2);
+  char fbuf[24], vbuf[24];
   for (size_t i = 0; i < n; i += 2)
-    big.emplace(std::string(entries_[i]), std::string(entries_[i + 1]));
+    big.emplace(entries_[i].view(fbuf), entries_[i + 1].view(vbuf));
   return loaded_unless_empty(hash_value(std::move(big)), out);
 }
 
@@ -591,11 +629,15 @@ read_result loader::finish_zset(listpack lp, size_t at, value& out) {
     c_.fail_at(at, "corrupt sorted set: a member without a score");
   bool fits = n / 2 <= limits::zset_entries, sorted = true;
   double prev = 0;
+  char buf[24], prev_buf[24];
   for (size_t i = 0; i < n; i += 2) {
-    const std::string_view member = entries_[i];
-    const double score = parse_score(entries_[i + 1], at);
-    fits = fits && member.size() <= limits::zset_value;
-    if (i > 0 && (score < prev || (score == prev && member <= entries_[i - 2])))
+    const packed_item& member = entries_[i];
+    const packed_item& s = entries_[i + 1];
+    const double score = s.is_int ? static_cast<double>(s.num) : parse_score(s.str, at);
+    fits = fits && (member.is_int || member.str.size() <= limits::zset_value);
+    if (i > 0 && sorted &&  // (members compare as text, integers by their digits)
+        (score < prev ||
+         (score == prev && member.view(buf) <= entries_[i - 2].view(prev_buf))))
       sorted = false;
     prev = score;
   }
@@ -605,8 +647,10 @@ read_result loader::finish_zset(listpack lp, size_t at, value& out) {
     return loaded_unless_empty(zset_value(std::move(lp)), out);
   // Out of order (no Redis writes that) or too big: insert one by one.
   zset_value z = fits ? zset_value() : zset_value(zset_index{});
-  for (const zset_entry& e : zset_value(std::move(lp)))
-    z.insert(e.member, e.score);
+  for (size_t i = 0; i < n; i += 2) {
+    const packed_item& s = entries_[i + 1];
+    z.insert(entries_[i].view(buf), s.is_int ? static_cast<double>(s.num) : parse_score(s.str, at));
+  }
   return loaded_unless_empty(std::move(z), out);
 }
 
@@ -651,11 +695,12 @@ read_result loader::read_list(uint8_t type, value& out) {
 }
 
 read_result loader::read_set(uint8_t type, value& out) {
-  set_value set;
+  char buf[24];
   if (type == type_set) {
     uint64_t n = read_len();
+    set_value set;
     if (n > limits::set_int_entries) {
-      set_value::big_type big;
+      string_set big;
       big.reserve(reservable(n, 1));
       set = set_value(std::move(big));
     }
@@ -668,13 +713,23 @@ read_result loader::read_set(uint8_t type, value& out) {
     return loaded_unless_empty(std::move(set), out);
   }
   blob b = read_blob();
-  const packing p = type == type_set_intset ? packing::intset : packing::listpack;
-  listpack lp;
-  if (to_listpack(b, p, limits::set_int_entries, lp))
-    return finish_set(std::move(lp), p == packing::intset, b.base, out);
-  set_value::big_type big;
-  char buf[24];
-  for_each_item(b, p, [&](const packed_item& item) {
+  if (type == type_set_intset) {
+    size_t n = 0;
+    for_each_item(b, packing::intset, [&](const packed_item&) { ++n; });  // checks it all
+    if (n <= limits::set_int_entries) {
+      intset ints = b.block ? intset::adopt(b.block.release()) : intset::from_bytes(b.data);
+      return loaded_unless_empty(set_value(small_set(std::move(ints))), out);
+    }
+    string_set big;
+    big.reserve(n);
+    for_each_item(b, packing::intset, [&](const packed_item& item) { big.emplace(item.view(buf)); });
+    return loaded_unless_empty(set_value(std::move(big)), out);
+  }
+  listpack lp;  // a set listpack (7.2)
+  if (to_listpack(b, packing::listpack, limits::set_int_entries, lp))
+    return finish_set(std::move(lp), b.base, out);
+  string_set big;
+  for_each_item(b, packing::listpack, [&](const packed_item& item) {
     if (!big.emplace(item.view(buf)).second)
       c_.fail_at(b.base, "duplicate set member");
   });
@@ -718,7 +773,8 @@ read_result loader::read_zset(uint8_t type, value& out) {
   for_each_item(b, p, [&](const packed_item& item) {
     if (!have_member) {
       member = item.view(buf);
-    } else if (!z.insert(member, parse_score(item.view(buf), b.base))) {
+    } else if (!z.insert(member, item.is_int ? static_cast<double>(item.num)
+                                             : parse_score(item.str, b.base))) {
       c_.fail_at(b.base, "duplicate zset member");
     }
     have_member = !have_member;
@@ -733,7 +789,7 @@ read_result loader::read_hash(uint8_t type, value& out) {
     uint64_t n = read_len();
     hash_value hash;
     if (n > limits::hash_entries) {
-      hash_value::big_type big;
+      string_map big;
       big.reserve(reservable(n, 2));
       hash = hash_value(std::move(big));
     }
@@ -753,7 +809,7 @@ read_result loader::read_hash(uint8_t type, value& out) {
   listpack lp;
   if (to_listpack(b, p, 2 * limits::hash_entries, lp))
     return finish_hash(std::move(lp), b.base, out);
-  hash_value::big_type big;
+  string_map big;
   std::string field;
   bool have_field = false;
   char buf[24];

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "storage/rdb/crc64.hpp"
-#include "storage/rdb/packed_encoders.hpp"
 #include "storage/rdb/rdb_format.hpp"
 
 namespace credis {
@@ -20,7 +19,6 @@ namespace credis {
 namespace {
 
 using namespace rdb;
-using rdb::redis_listpack;
 
 constexpr size_t flush_size = 128 * 1024;
 
@@ -155,6 +153,20 @@ void write_aux(encoder& e, std::string_view key, int64_t val) {
   write_aux(e, key, std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
 }
 
+constexpr size_t save_batch = 16;
+
+// The block an aggregate's elements are in (its listpack, intset or big container).
+const void* elements_block(const value& v) {
+  switch (v.type()) {
+    case value_type::string: return nullptr;
+    case value_type::list: return v.list().block();
+    case value_type::set: return v.set().block();
+    case value_type::hash: return v.hash().block();
+    case value_type::zset: return v.zset().block();
+  }
+  return nullptr;
+}
+
 bool is_empty_aggregate(const value& v) {
   switch (v.type()) {
     case value_type::string: return false;
@@ -197,66 +209,57 @@ class value_writer {
     if (!lp)
       return false;
     head(type, key);
-    e_.raw_str(redis_listpack(*lp, scratch_));
+    e_.raw_str(lp->data());
     return true;
   }
 
-  // A quicklist of listpack nodes: the small list's own, or nodes of at most list_bytes
-  // (counting string entries: integer entries only make them smaller) as Redis cuts them.
+  // A quicklist of listpack nodes: the small list's own, or nodes of at most list_bytes as
+  // Redis cuts them.
   void list(std::string_view key, const list_value& l) {
     head(type_list_quicklist_2, key);
     if (const listpack* lp = l.packed()) {
       e_.len(1);
       e_.len(quicklist_node_packed);
-      e_.raw_str(redis_listpack(*lp, scratch_));
+      e_.raw_str(lp->data());
       return;
     }
     size_t node_bytes = 0;
     auto starts_node = [&](std::string_view s) {
-      const size_t n = listpack::entry_size(s.size());
+      const size_t n = listpack::entry_size(s);
       const bool starts = node_bytes == 0 || node_bytes + n > limits::list_bytes;
       node_bytes = (starts ? listpack::header_size + 1 : node_bytes) + n;
       return starts;
     };
     size_t nodes = 0;
-    for (std::string_view s : l)
+    for (const element& s : l)
       nodes += starts_node(s);
     e_.len(nodes);
     node_bytes = 0;
-    rdb::listpack_builder node(scratch_);
+    listpack node;
     auto flush = [&] {
       e_.len(quicklist_node_packed);
-      e_.raw_str(node.finish());
+      e_.raw_str(node.data());
       node.clear();
     };
-    for (std::string_view s : l) {
-      if (starts_node(s) && node.count() > 0)
+    for (const element& s : l) {
+      if (starts_node(s) && !node.empty())
         flush();
-      node.add(s);
+      node.push_back(s);
     }
     flush();
   }
 
-  // An intset when every member is an integer (and the set small), else type 2: Redis 7.0 has
-  // no set listpack.
+  // A small set of integers: its intset; any other: type 2 (7.0 has no set listpack).
   void set(std::string_view key, const set_value& s) {
-    if (s.packed()) {
-      ints_.clear();
-      for (std::string_view m : s) {
-        int64_t v;
-        if (!parse_canonical_int(m, v))
-          break;
-        ints_.push_back(v);
-      }
-      if (ints_.size() == s.size()) {
-        head(type_set_intset, key);
-        e_.raw_str(rdb::build_intset(ints_, scratch_));
-        return;
-      }
+    const small_set* small = s.packed();
+    if (const intset* ints = small ? small->ints() : nullptr) {
+      head(type_set_intset, key);
+      e_.raw_str(ints->data());
+      return;
     }
     head(type_set, key);
     e_.len(s.size());
-    for (std::string_view m : s)
+    for (const element& m : s)
       e_.str(m);
   }
 
@@ -288,8 +291,6 @@ class value_writer {
   }
 
   encoder& e_;
-  std::string scratch_;
-  std::vector<int64_t> ints_;
 };
 
 // Writes to a file descriptor; remembers the first error and ignores everything after it.
@@ -345,15 +346,37 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
     e.byte(op_resizedb);
     e.len(db.size());
     e.len(db.expires());
-    for (const auto& [key, ent] : db.entries()) {
-      if (is_expired(ent.expire_at, info.now) || is_empty_aggregate(ent.val))
-        continue;
-      if (ent.expire_at != no_expiry) {
-        e.byte(op_expiretime_ms);
-        e.le(static_cast<uint64_t>(ent.expire_at), 8);
+    // In batches: the table's order is random in memory, so the nodes, the containers behind
+    // them and their blocks are fetched for a whole batch before any of them is written.
+    struct pending {
+      std::string_view key;
+      const entry* ent;
+    };
+    pending batch[save_batch];
+    size_t n = 0;
+    auto write_batch = [&] {
+      for (size_t i = 0; i < n; ++i)
+        __builtin_prefetch(batch[i].ent->val.heap_block());
+      for (size_t i = 0; i < n; ++i)
+        __builtin_prefetch(elements_block(batch[i].ent->val));
+      for (size_t i = 0; i < n; ++i) {
+        const entry& ent = *batch[i].ent;
+        if (is_expired(ent.expire_at, info.now) || is_empty_aggregate(ent.val))
+          continue;
+        if (ent.expire_at != no_expiry) {
+          e.byte(op_expiretime_ms);
+          e.le(static_cast<uint64_t>(ent.expire_at), 8);
+        }
+        values.write(batch[i].key, ent.val);
       }
-      values.write(key, ent.val);
+      n = 0;
+    };
+    for (const auto& [key, ent] : db.entries()) {
+      batch[n++] = {key, &ent};
+      if (n == save_batch)
+        write_batch();
     }
+    write_batch();
   }
   e.finish();
 }

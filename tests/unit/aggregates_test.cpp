@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -104,15 +105,114 @@ TEST_CASE("listpack: entries of every header size, both directions, edits in the
 TEST_CASE("listpack: inserting its own elements is safe", "[storage]") {
   listpack lp;
   lp.push_back(std::string(100, 'x'));
-  for (int i = 0; i < 10; ++i)
-    lp.insert(lp.begin(), *--lp.end());  // the block moves while growing
+  for (int i = 0; i < 10; ++i) {
+    const element last = *--lp.end();
+    lp.insert(lp.begin(), last);  // the block moves while growing
+  }
   REQUIRE(lp.size() == 11);
-  lp.replace(lp.begin(), (*lp.begin()).substr(50));
+  const element first = *lp.begin();
+  lp.replace(lp.begin(), first.view().substr(50));
   REQUIRE(*lp.begin() == std::string(50, 'x'));
-  REQUIRE(lp.owns(*lp.begin()));
+  const element again = *lp.begin();
+  REQUIRE(lp.owns(again));
   REQUIRE_FALSE(lp.owns("x"));
   REQUIRE(lp.find(std::string(100, 'x')) == std::next(lp.begin()));
   REQUIRE(lp.find("nope") == lp.end());
+}
+
+TEST_CASE("listpack: canonical integers become integer entries of Redis's widths", "[storage]") {
+  // Value, bytes of the entry with its backlen (lpEncodeIntegerGetType).
+  const std::pair<int64_t, size_t> widths[] = {
+      {0, 2}, {127, 2}, {128, 3}, {-1, 3}, {4095, 3}, {-4096, 3}, {4096, 4}, {-4097, 4},
+      {32767, 4}, {-32768, 4}, {32768, 5}, {8388607, 5}, {-8388608, 5}, {8388608, 6},
+      {2147483647, 6}, {-2147483648LL, 6}, {2147483648LL, 10}, {INT64_MAX, 10}, {INT64_MIN, 10}};
+  listpack lp;
+  size_t bytes = 7;
+  for (const auto& [v, size] : widths) {
+    const std::string text = std::to_string(v);
+    CHECK(listpack::entry_size(text) == size);
+    lp.push_back(text);
+    bytes += size;
+    CHECK(lp.bytes() == bytes);
+  }
+  size_t i = 0;
+  for (const element& e : lp) {
+    CHECK(e.is_int());
+    CHECK(e.as_int() == widths[i].first);
+    CHECK(e == std::to_string(widths[i].first));
+    ++i;
+  }
+  for (auto it = lp.end(); it != lp.begin();)
+    CHECK((*--it).as_int() == widths[--i].first);
+  // Strings that only look like numbers stay strings, and are found as such.
+  for (const char* s : {"05", "-0", "+1", " 1", "1.0", "9223372036854775808", ""}) {
+    lp.push_back(s);
+    const element last = lp.back();
+    CHECK_FALSE(last.is_int());
+    CHECK(last == s);
+    CHECK(lp.find(s) == --lp.end());
+  }
+  CHECK(lp.find("4096") == std::next(lp.begin(), 6));
+  CHECK(lp.find("4097") == lp.end());
+  CHECK(lp.find("-9223372036854775808") != lp.end());
+  // An integer replaced by a string and back.
+  auto it = lp.replace(lp.begin(), "zero");
+  CHECK(*it == "zero");
+  it = lp.replace(it, "-7");
+  CHECK((*it).is_int());
+}
+
+TEST_CASE("intset: Redis's layout, widths that grow, against std::set", "[storage]") {
+  intset s;
+  CHECK(s.data() == std::string_view("\x02\0\0\0\0\0\0\0", 8));
+  CHECK(s.insert(3));
+  CHECK(s.insert(-2));
+  CHECK_FALSE(s.insert(3));
+  CHECK(s.data() == std::string_view("\x02\0\0\0\x02\0\0\0\xfe\xff\x03\0", 12));
+  CHECK(s.insert(70000));  // to 32 bits: rewritten, the new one last
+  CHECK(s.data().size() == 8 + 3 * 4);
+  CHECK(s.insert(-5000000000LL));  // to 64 bits, the new one first
+  CHECK(s.data().size() == 8 + 4 * 8);
+  CHECK(s.contains(-5000000000LL));
+  CHECK_FALSE(s.contains(INT64_MAX));
+  std::vector<int64_t> got;
+  for (const element& e : s)
+    got.push_back(e.as_int());
+  CHECK(got == std::vector<int64_t>{-5000000000LL, -2, 3, 70000});
+  CHECK(intset::from_bytes(s.data()).data() == s.data());
+
+  rng r;
+  intset t;
+  std::set<int64_t> ref;
+  for (int step = 0; step < 5000; ++step) {
+    const int shift = static_cast<int>(r.below(4)) * 16;  // values of every width
+    const int64_t v = static_cast<int64_t>(r()) >> (63 - shift - static_cast<int>(r.below(16)));
+    if (r.below(3) == 0)
+      REQUIRE(t.erase(v) == (ref.erase(v) == 1));
+    else
+      REQUIRE(t.insert(v) == ref.insert(v).second);
+    REQUIRE(t.size() == ref.size());
+    REQUIRE(t.contains(v) == (ref.count(v) == 1));
+  }
+  std::vector<int64_t> all;
+  for (const element& e : t)
+    all.push_back(e.as_int());
+  REQUIRE(std::equal(all.begin(), all.end(), ref.begin(), ref.end()));
+}
+
+TEST_CASE("element: a view, or an integer's digits that travel with it", "[storage]") {
+  std::string bytes = "abc";
+  element a{std::string_view(bytes)};
+  CHECK(a == "abc");
+  CHECK_FALSE(a.is_int());
+  element n(int64_t{-42});
+  element copy = n;  // the digits are copied, not pointed to
+  n = element(int64_t{7});
+  CHECK(copy == "-42");
+  CHECK(copy.as_int() == -42);
+  CHECK(std::string(n) == "7");
+  CHECK(copy.str() == "-42");
+  CHECK(element(int64_t{INT64_MIN}) == "-9223372036854775808");
 }
 
 TEST_CASE("canonical integers are what Redis stores as numbers", "[storage]") {
@@ -210,7 +310,8 @@ TEST_CASE("list: small until one listpack passes 8 KB, then big, same behaviour"
   list_value small{"a", "b"};
   CHECK(small.packed() != nullptr);
   CHECK_FALSE(small == big);
-  small.push_back(small.front());  // an element of its own
+  const element front = small.front();
+  small.push_back(front);  // an element of its own
   CHECK(small == list_value{"a", "b", "a"});
 }
 
@@ -234,6 +335,16 @@ TEST_CASE("set: small up to 128 short members or 512 integers, then big", "[stor
   set_value long_member{"a"};
   long_member.insert(std::string(65, 'm'));
   CHECK(long_member.packed() == nullptr);
+  // An intset while every member is an integer; a listpack from the first other one on.
+  set_value forms{"1", "2"};
+  REQUIRE(forms.packed()->ints() != nullptr);
+  CHECK(forms.contains("2"));
+  CHECK_FALSE(forms.contains("02"));
+  forms.insert("02");
+  REQUIRE(forms.packed()->strings() != nullptr);
+  CHECK(forms.contains("2"));
+  CHECK(forms.contains("02"));
+  CHECK(forms.size() == 3);
 
   rng r;
   for (int round = 0; round < 30; ++round) {
@@ -301,8 +412,9 @@ TEST_CASE("hash: small up to 512 pairs of at most 64 bytes, then big", "[storage
   }
   // A field's own value, assigned to another field.
   hash_value self{{"a", "1"}, {"b", "2"}};
-  self.insert_or_assign("c", *self.get("a"));
-  self.insert_or_assign(*self.get("b"), *self.get("b"));
+  const element a = *self.get("a"), b = *self.get("b");
+  self.insert_or_assign("c", a);
+  self.insert_or_assign(b, b);
   CHECK(self.get("c") == "1");
   CHECK(self.get("2") == "2");
 }
