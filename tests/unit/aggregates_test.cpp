@@ -371,7 +371,7 @@ TEST_CASE("set: small up to 128 short members or 512 integers, then big", "[stor
 TEST_CASE("hash: small up to 512 pairs of at most 64 bytes, then big", "[storage]") {
   hash_value h;
   for (int i = 0; i < 512; ++i)
-    REQUIRE(h.insert_or_assign("f" + std::to_string(i), "v"));
+    REQUIRE(h.insert_or_assign(std::string("f").append(std::to_string(i)), "v"));
   CHECK(h.packed() != nullptr);
   REQUIRE_FALSE(h.insert_or_assign("f0", std::string(64, 'v')));
   CHECK(h.packed() != nullptr);
@@ -390,7 +390,8 @@ TEST_CASE("hash: small up to 512 pairs of at most 64 bytes, then big", "[storage
     hash_value hv;
     std::map<std::string, std::string> ref;
     for (int step = 0; step < 1500; ++step) {
-      std::string f = round % 2 ? "field:" + std::to_string(r.below(700)) : sample(r, 70);
+      std::string f =
+          round % 2 ? std::string("field:").append(std::to_string(r.below(700))) : sample(r, 70);
       std::string v = sample(r, round % 3 ? 64 : 80);
       switch (r.below(4)) {
         case 0: REQUIRE(hv.erase(f) == (ref.erase(f) == 1)); break;
@@ -425,7 +426,7 @@ TEST_CASE("zset: small in (score, member) order up to 128 members, then big", "[
     zset_value z;
     std::map<std::string, double> ref;
     for (int step = 0; step < 600; ++step) {
-      std::string m = round % 2 ? "m" + std::to_string(r.below(300)) : sample(r, 70);
+      std::string m = round % 2 ? std::string("m").append(std::to_string(r.below(300))) : sample(r, 70);
       const double score = static_cast<double>(static_cast<int>(r.below(20)) - 10) /
                            (r.below(2) ? 1 : 4);
       if (r.below(4) == 0) {
