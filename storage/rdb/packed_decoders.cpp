@@ -235,6 +235,43 @@ bool listpack_reader::next(packed_item& out) {
 // ---- intset --------------------------------------------------------------------------------
 // <width u32: 2, 4 or 8><length u32> then `length` little-endian integers, ascending.
 
+namespace {
+
+template <int width>
+int64_t intset_member(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = width - 1; i >= 0; --i)
+    v = (v << 8) | p[i];
+  return sign_extend(v, 8 * width);
+}
+
+template <int width>
+bool ascending(const uint8_t* p, size_t n) {
+  for (size_t i = 1; i < n; ++i, p += width)
+    if (intset_member<width>(p + width) <= intset_member<width>(p))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+bool scan_intset(std::string_view blob, size_t& count) {
+  const auto* p = reinterpret_cast<const uint8_t*>(blob.data());
+  if (blob.size() < 8)
+    return false;
+  const uint32_t width = static_cast<uint32_t>(intset_member<4>(p));
+  const uint32_t n = static_cast<uint32_t>(intset_member<4>(p + 4));
+  if (uint64_t{width} * n != blob.size() - 8)
+    return false;
+  count = n;
+  switch (width) {
+    case 2: return ascending<2>(p + 8, n);
+    case 4: return ascending<4>(p + 8, n);
+    case 8: return ascending<8>(p + 8, n);
+    default: return false;
+  }
+}
+
 intset_reader::intset_reader(std::string_view blob, size_t base, bool exact)
     : c_(blob, base, "intset", exact) {
   if (blob.size() < 8)

@@ -35,6 +35,10 @@ std::string int_to_string(int64_t v);
 // `blob`). False on any corruption, which listpack_reader then reports.
 bool scan_listpack(std::string_view blob, std::vector<packed_item>& out);
 
+// The fast path for an intset: checks it (width, size, strictly ascending) and gives its count;
+// false on any corruption, which intset_reader then reports.
+bool scan_intset(std::string_view blob, size_t& count);
+
 class ziplist_reader {
  public:
   ziplist_reader(std::string_view blob, size_t base, bool exact = true);

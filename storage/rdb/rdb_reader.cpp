@@ -715,7 +715,8 @@ read_result loader::read_set(uint8_t type, value& out) {
   blob b = read_blob();
   if (type == type_set_intset) {
     size_t n = 0;
-    for_each_item(b, packing::intset, [&](const packed_item&) { ++n; });  // checks it all
+    if (!scan_intset(b.data, n))  // then this reports what is wrong
+      for_each_item(b, packing::intset, [&](const packed_item&) { ++n; });
     if (n <= limits::set_int_entries) {
       intset ints = b.block ? intset::adopt(b.block.release()) : intset::from_bytes(b.data);
       return loaded_unless_empty(set_value(small_set(std::move(ints))), out);
