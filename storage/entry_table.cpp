@@ -54,7 +54,7 @@ entry_node* entry_table::insert(std::string_view key) {
     throw std::bad_alloc();
   auto* node = new (block) entry_node();
   node->key_len = static_cast<uint32_t>(key.size());
-  std::memcpy(node + 1, key.data(), key.size());
+  std::memcpy(static_cast<char*>(block) + sizeof(entry_node), key.data(), key.size());
   auto bits = reinterpret_cast<uintptr_t>(node);
   if (bits & ~pointer_mask)
     throw std::runtime_error("entry_table: heap address above 2^48 cannot carry a hash tag");
