@@ -1,7 +1,8 @@
 #include <algorithm>
-#include <cctype>
+#include <cassert>
+#include <cstdint>
+#include <iterator>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "storage/commands/command.hpp"
@@ -11,9 +12,27 @@ namespace credis {
 
 namespace {
 
+// ASCII case folding without the locale lookups of std::tolower: command names are ASCII.
+inline unsigned char fold(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + 32) : u;
+}
+
+// FNV-1a over the folded bytes, so a name hashes the same in any case.
+inline uint32_t folded_hash(std::string_view name) {
+  uint32_t h = 2166136261u;
+  for (char c : name)
+    h = (h ^ fold(c)) * 16777619u;
+  return h;
+}
+
+// Every request looks its name up here, so the table is a small open-addressing array of spec
+// indexes probed with a case-insensitive hash and compare: no lowering copy, no node chasing.
 struct command_table {
+  static constexpr size_t slot_count = 512;  // a power of two, well above twice the commands
+  static constexpr uint16_t empty = 0xffff;
   std::vector<command_spec> specs;
-  std::unordered_map<std::string_view, size_t> by_name;
+  uint16_t slots[slot_count];
 
   command_table() {
     const std::span<const command_spec> families[] = {
@@ -23,8 +42,26 @@ struct command_table {
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());
-    for (size_t i = 0; i < specs.size(); ++i)
-      by_name.emplace(specs[i].name, i);
+    assert(specs.size() * 2 < slot_count);
+    std::fill(std::begin(slots), std::end(slots), empty);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      size_t s = folded_hash(specs[i].name) & (slot_count - 1);
+      while (slots[s] != empty)
+        s = (s + 1) & (slot_count - 1);
+      slots[s] = static_cast<uint16_t>(i);
+    }
+  }
+
+  const command_spec* find(std::string_view name) const {
+    for (size_t s = folded_hash(name) & (slot_count - 1);; s = (s + 1) & (slot_count - 1)) {
+      if (slots[s] == empty)
+        return nullptr;
+      const command_spec& spec = specs[slots[s]];
+      if (spec.name.size() == name.size() &&
+          std::equal(name.begin(), name.end(), spec.name.begin(),
+                     [](char a, char b) { return fold(a) == static_cast<unsigned char>(b); }))
+        return &spec;
+    }
   }
 };
 
@@ -41,16 +78,7 @@ void append_sanitized(std::string& out, std::string_view s, size_t max) {
 
 }  // namespace
 
-const command_spec* find_command(std::string_view name) {
-  char lower[32];
-  if (name.size() > sizeof(lower))
-    return nullptr;
-  for (size_t i = 0; i < name.size(); ++i)
-    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  const auto& t = table();
-  auto it = t.by_name.find(std::string_view(lower, name.size()));
-  return it == t.by_name.end() ? nullptr : &t.specs[it->second];
-}
+const command_spec* find_command(std::string_view name) { return table().find(name); }
 
 std::span<const command_spec> all_commands() { return table().specs; }
 
