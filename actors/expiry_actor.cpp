@@ -36,7 +36,8 @@ expiry_actor::behavior_type expiry_actor_fn(expiry_broker self, keyspace_actor k
           return;  // the armed timer fires first; the keyspace reschedules then
         st.armed_for = deadline;
         auto delay = delay_until(deadline, now_ms(), st.last_wake + min_cycle_ms);
-        self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value, deadline);
+        send_self_later<expiry_actor>(self, std::chrono::milliseconds(delay), wake_atom::value,
+                                      deadline);
       },
       [=](wake_atom, unix_ms deadline) {
         auto& st = self->state;

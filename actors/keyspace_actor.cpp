@@ -77,7 +77,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.expiry);
   schedule_expiry(self);
-  self->delayed_send(self, cron_interval, cron_atom::value);
+  send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, const command_batch& batch) -> std::string {
         auto& st = self->state;
@@ -104,7 +104,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](cron_atom) {
         run_cron(self);
-        self->delayed_send(self, cron_interval, cron_atom::value);
+        send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
       },
       [=](install_atom, const loaded_keyspace& loaded) {
         *self->state.ks = std::move(*loaded.ks);

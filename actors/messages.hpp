@@ -55,3 +55,15 @@ using loader_actor = caf::typed_actor<
     caf::replies_to<load_atom, std::string>::with<std::string>>;
 
 }  // namespace credis
+
+namespace credis {
+
+// Sends `xs` to the actor `self` after `delay`, anonymously. A timer message that names its
+// sender holds a strong reference to the actor; landing in the actor's own mailbox during
+// shutdown it forms a cycle that is never freed (LeakSanitizer found it: 1 exit in 12).
+template <class Handle, class Self, class... Ts>
+void send_self_later(Self* self, std::chrono::milliseconds delay, Ts&&... xs) {
+  caf::delayed_anon_send(caf::actor_cast<Handle>(self), delay, std::forward<Ts>(xs)...);
+}
+
+}  // namespace credis

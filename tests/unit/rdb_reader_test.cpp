@@ -529,7 +529,9 @@ TEST_CASE("with the checksum off, flipped bytes never crash the loader", "[rdb]"
           continue;
         const auto lines = dump_keyspace(ks);
         string_sink image;
-        rdb_write(ks, rdb_save_info{expected_now}, image);
+        rdb_save_info info;
+        info.now = expected_now;
+        rdb_write(ks, info, image);
         keyspace back;
         INFO(name << " byte " << i << " ^ " << int{x});
         REQUIRE(load(image.data, back).ok);
