@@ -1,5 +1,8 @@
 // Generic key commands (Redis's db.c and expire.c): DEL, EXISTS, TYPE, KEYS, SCAN, RENAME,
 // the EXPIRE family, TTL/PTTL and PERSIST.
+#include <cstdint>
+#include <optional>
+
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
@@ -49,16 +52,40 @@ void keys_command(exec_context& ctx, arg_list argv) {
   ctx.out.append(body);
 }
 
+// Redis reads the cursor with strtoul: an optional sign, then digits, all of it, in range; no
+// leading space; "" is 0 and "-1" wraps to 2^64-1.
+bool parse_scan_cursor(std::string_view text, uint64_t& cursor) {
+  size_t i = 0;
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    i = 1;
+    if (text.size() == 1)
+      return false;  // a sign without digits: strtoul parses nothing
+  }
+  uint64_t v = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9')
+      return false;
+    unsigned digit = static_cast<unsigned>(text[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10)
+      return false;  // ERANGE
+    v = v * 10 + digit;
+  }
+  cursor = negative ? 0 - v : v;
+  return true;
+}
+
 // SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]. The cursor is a slot of the database's
 // table; entries never move between resizes, so a full iteration returns every key that
 // stayed present throughout, unless the table resized meanwhile.
 void scan_command(exec_context& ctx, arg_list argv) {
-  int64_t cursor = 0;
-  if (!parse_int64(argv[1], cursor) || cursor < 0) {
+  uint64_t cursor = 0;
+  if (!parse_scan_cursor(argv[1], cursor)) {
     reply::error(ctx.out, "ERR invalid cursor");
     return;
   }
-  std::string_view pattern;
+  std::optional<std::string_view> pattern;  // MATCH "" matches only the empty key
   std::string_view type_filter;
   int64_t count = 10;
   for (size_t i = 2; i < argv.size(); i += 2) {
@@ -67,7 +94,11 @@ void scan_command(exec_context& ctx, arg_list argv) {
       return;
     }
     if (iequals(argv[i], "match")) {
-      pattern = argv[i + 1];
+      // As KEYS, "*" means every key, the empty one too, which the glob itself does not match.
+      if (argv[i + 1] == "*")
+        pattern.reset();
+      else
+        pattern = argv[i + 1];
     } else if (iequals(argv[i], "count")) {
       if (!parse_int64(argv[i + 1], count)) {
         reply::error(ctx.out, errors::not_integer);
@@ -91,7 +122,7 @@ void scan_command(exec_context& ctx, arg_list argv) {
       [&](std::string_view key, const entry& e) {
         if (is_expired(e.expire_at, ctx.now))
           return;
-        if (!pattern.empty() && !glob_match(pattern, key))
+        if (pattern && !glob_match(*pattern, key))
           return;
         if (!type_filter.empty() && !iequals(type_filter, type_name(e.val.type())))
           return;

@@ -88,3 +88,29 @@ TEST_CASE("unknown commands and wrong arity", "[commands]") {
   CHECK(h.run({"ping", "hi"}) == "$2\r\nhi\r\n");
   CHECK(h.run({"ECHO", "x"}) == "$1\r\nx\r\n");
 }
+
+TEST_CASE("SCAN reads its cursor as Redis's strtoul does", "[commands][keys]") {
+  command_harness h;
+  h.run({"MSET", "a", "1", "", "2"});
+  const std::string all = "*2\r\n$1\r\n0\r\n*2\r\n";
+  CHECK(h.run({"SCAN", "0"}).substr(0, all.size()) == all);
+  CHECK(h.run({"SCAN", ""}).substr(0, all.size()) == all);  // no digits at all: cursor 0
+  CHECK(h.run({"SCAN", "+0"}).substr(0, all.size()) == all);
+  CHECK(h.run({"SCAN", "-1"}) == "*2\r\n$1\r\n0\r\n*0\r\n");  // wraps to 2^64-1
+  CHECK(h.run({"SCAN", "18446744073709551615"}) == "*2\r\n$1\r\n0\r\n*0\r\n");
+  for (std::string_view bad : {"18446744073709551616", " 1", "1 ", "+", "-", "0x1", "1.0", "a"})
+    CHECK(h.run({"SCAN", bad}) == "-ERR invalid cursor\r\n");
+  // The cursor is checked before the options, as in Redis.
+  CHECK(h.run({"SCAN", "", "MATCH"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"SCAN", "x", "MATCH"}) == "-ERR invalid cursor\r\n");
+  CHECK(h.run({"SCAN", "0", "COUNT", "99999999999999999999"}) ==
+        "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"SCAN", "0", "COUNT", "0"}) == "-ERR syntax error\r\n");
+}
+
+TEST_CASE("SCAN MATCH with an empty pattern matches only the empty key", "[commands][keys]") {
+  command_harness h;
+  h.run({"MSET", "a", "1", "", "2"});
+  CHECK(h.run({"SCAN", "0", "MATCH", ""}) == "*2\r\n$1\r\n0\r\n*1\r\n$0\r\n\r\n");
+  CHECK(h.run({"SCAN", "0", "MATCH", "*"}).substr(0, 15) == "*2\r\n$1\r\n0\r\n*2\r\n");
+}
