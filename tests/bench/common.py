@@ -9,8 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from server_process import answers_ping, free_port, wait_until  # noqa: E402,F401 (re-exported)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDIS = os.path.abspath(os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server")))
@@ -19,12 +23,6 @@ REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 _started = []  # every Server still running; stopped at exit even if a section fails
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- RESP client
@@ -163,17 +161,6 @@ def rss_bytes(pid):
 
 # ---------------------------------------------------------------- servers
 
-def wait_until(predicate, timeout, interval=0.005, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
-
-
 class Server:
     """credis-server or redis-server on 127.0.0.1:<free port>, persistence off unless `args`
     say otherwise (later flags win in both servers)."""
@@ -203,15 +190,10 @@ class Server:
     def ping(self, timeout=1.0):
         """True if the server answers +PONG within `timeout` (False while refusing/LOADING)."""
         self.check_alive()
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
+        return answers_ping(self.port, timeout)
 
     def wait_ready(self, timeout=30.0):
-        wait_until(self.ping, timeout, what=f"{self.name} on port {self.port}")
+        wait_until(self.ping, timeout, interval=0.005, what=f"{self.name} on port {self.port}")
 
     def log_tail(self, lines=3):
         self._log.flush()

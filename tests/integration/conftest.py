@@ -7,36 +7,20 @@ The binary under test comes from $CREDIS_SERVER (tests/run_all.sh sets it), else
 import os
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
-import time
 
 import pytest
 import redis
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from server_process import answers_ping, free_port, wait_until  # noqa: E402,F401 (re-exported)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDIS = os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout=10.0, interval=0.01, what="condition"):
-    """Polls `predicate` until it returns a truthy value; fails the test after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 class Server:
@@ -60,12 +44,7 @@ class Server:
         def answers():
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited with {self.proc.returncode}: {self.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    return s.recv(64).startswith(b"+PONG")
-            except OSError:
-                return False
+            return answers_ping(self.port)
         wait_until(answers, timeout=timeout, what=f"server on port {self.port}")
 
     def client(self, **kw):
