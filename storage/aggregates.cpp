@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "protocol/integers.hpp"
+
 namespace credis {
 
 namespace {
@@ -98,12 +100,12 @@ bool small_set::contains(std::string_view m) const {
   if (!strings_.empty())
     return strings_.find(m) != strings_.end();
   int64_t v;
-  return parse_canonical_int(m, v) && ints_.contains(v);
+  return parse_int64(m, v) && ints_.contains(v);
 }
 
 bool small_set::add(std::string_view m) {
   int64_t v;
-  const bool is_int = parse_canonical_int(m, v);
+  const bool is_int = parse_int64(m, v);
   const bool fits_listpack = size() < limits::set_entries && m.size() <= limits::set_value;
   if (!strings_.empty()) {
     if (!fits_listpack)
@@ -127,7 +129,7 @@ bool small_set::add(std::string_view m) {
 bool small_set::erase(std::string_view m) {
   if (strings_.empty()) {
     int64_t v;
-    return parse_canonical_int(m, v) && ints_.erase(v);
+    return parse_int64(m, v) && ints_.erase(v);
   }
   auto it = strings_.find(m);
   if (it == strings_.end())

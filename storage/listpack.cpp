@@ -7,6 +7,8 @@
 #include <new>
 #include <string>
 
+#include "protocol/integers.hpp"
+
 namespace credis {
 
 namespace {
@@ -108,32 +110,6 @@ uint8_t* allocate(size_t n) {
 
 }  // namespace
 
-bool parse_canonical_int(std::string_view s, int64_t& v) {
-  if (s.empty() || s.size() > 20)
-    return false;
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const bool negative = *p == '-';
-  if (negative && ++p == end)
-    return false;
-  if (*p == '0') {  // only "0" itself: no leading zeros, no "-0"
-    v = 0;
-    return s.size() == 1;
-  }
-  uint64_t u = 0;
-  for (; p != end; ++p) {
-    const unsigned d = static_cast<unsigned>(*p - '0');
-    if (d > 9 || u > (UINT64_MAX - d) / 10)
-      return false;
-    u = u * 10 + d;
-  }
-  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  if (u > limit)
-    return false;
-  v = negative ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
-  return true;
-}
-
 listpack::listpack(const listpack& o) {
   if (o.buf_) {
     const size_t n = o.bytes();
@@ -208,7 +184,7 @@ listpack::iterator& listpack::iterator::operator--() {
 
 listpack::iterator listpack::find(std::string_view s, iterator from, size_t stride) const {
   int64_t v = 0;
-  const bool s_is_int = parse_canonical_int(s, v);
+  const bool s_is_int = parse_int64(s, v);
   const uint8_t* const stop = end().p_;
   for (const uint8_t* p = from.p_; p != stop;) {
     const entry_shape e = shape(p);
@@ -224,7 +200,7 @@ listpack::iterator listpack::find(std::string_view s, iterator from, size_t stri
 
 size_t listpack::entry_size(std::string_view s) {
   int64_t v;
-  const size_t n = parse_canonical_int(s, v) ? int_size(v) : string_head(s.size()) + s.size();
+  const size_t n = parse_int64(s, v) ? int_size(v) : string_head(s.size()) + s.size();
   return n + backlen_size(n);
 }
 
@@ -240,7 +216,7 @@ size_t listpack::write_backlen(uint8_t* p, size_t len) {
 uint8_t* listpack::write_entry(uint8_t* p, std::string_view s) {
   int64_t v;
   size_t n;
-  if (parse_canonical_int(s, v)) {
+  if (parse_int64(s, v)) {
     n = write_int(p, v);
   } else {
     const size_t len = s.size(), head = string_head(len);

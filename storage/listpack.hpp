@@ -18,14 +18,6 @@
 
 namespace credis {
 
-// True when `s` is an integer written as Redis writes one (optional '-', no leading zeros, fits
-// 64 bits): what Redis stores as a number in listpacks and intsets. Then stores it in `v`.
-bool parse_canonical_int(std::string_view s, int64_t& v);
-inline bool is_canonical_int(std::string_view s) {
-  int64_t v;
-  return parse_canonical_int(s, v);
-}
-
 class listpack {
  public:
   static constexpr size_t header_size = 6;

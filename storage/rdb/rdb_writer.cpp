@@ -11,6 +11,7 @@
 #include <new>
 #include <vector>
 
+#include "protocol/integers.hpp"
 #include "storage/rdb/crc64.hpp"
 #include "storage/rdb/rdb_format.hpp"
 
@@ -73,7 +74,7 @@ class encoder {
   // A string object, encoded as Redis 7.0 does with rdbcompression on.
   void str(std::string_view s) {
     int64_t v;
-    if (s.size() <= 11 && parse_canonical_int(s, v)) {
+    if (s.size() <= 11 && parse_int64(s, v)) {
       if (v >= INT8_MIN && v <= INT8_MAX) {
         byte((len_encoded << 6) | enc_int8);
         le(static_cast<uint64_t>(v), 1);

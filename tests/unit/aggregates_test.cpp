@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/integers.hpp"
 #include "storage/aggregates.hpp"
 #include "storage/value.hpp"
 
@@ -215,14 +216,14 @@ TEST_CASE("element: a view, or an integer's digits that travel with it", "[stora
   CHECK(element(int64_t{INT64_MIN}) == "-9223372036854775808");
 }
 
-TEST_CASE("canonical integers are what Redis stores as numbers", "[storage]") {
+TEST_CASE("canonical integers (parse_int64) are what Redis stores as numbers", "[storage]") {
   int64_t v;
   for (const char* yes : {"0", "1", "-1", "127", "9223372036854775807", "-9223372036854775808"})
-    CHECK(parse_canonical_int(yes, v));
-  CHECK((parse_canonical_int("-9223372036854775808", v) && v == INT64_MIN));
+    CHECK(parse_int64(yes, v));
+  CHECK((parse_int64("-9223372036854775808", v) && v == INT64_MIN));
   for (const char* no : {"", "-", "-0", "01", "+1", " 1", "1 ", "1.0", "9223372036854775808",
                          "-9223372036854775809", "99999999999999999999", "123456789012345678901"})
-    CHECK_FALSE(parse_canonical_int(no, v));
+    CHECK_FALSE(parse_int64(no, v));
 }
 
 TEST_CASE("scores: Redis's text, which parses back exactly", "[storage]") {
