@@ -40,7 +40,6 @@ struct server_stats {
 // The state of RDB snapshots, as INFO persistence reports it.
 struct persistence_state {
   bool loading = false;
-  bool bgsave_in_progress = false;
   int64_t last_save_time = 0;  // unix seconds
   bool last_bgsave_ok = true;
   int64_t last_bgsave_seconds = -1;

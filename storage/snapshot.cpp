@@ -25,10 +25,6 @@ void record_success(server_state& server, unix_ms now, int64_t dirty_included) {
   server.persistence.last_save_time = now / 1000;
 }
 
-std::string temp_path_of(const server_config& config, int pid) {
-  return config.dir + "/temp-" + std::to_string(pid) + ".rdb";
-}
-
 }  // namespace
 
 std::string rdb_path(const server_config& config) {
@@ -46,10 +42,6 @@ rdb_save_info make_save_info(const server_state& server, unix_ms now) {
 }
 
 bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string& error) {
-  if (server.persistence.child_pid > 0) {
-    error = "Background save already in progress";
-    return false;
-  }
   int64_t dirty = server.stats.dirty;
   if (!rdb_save_file(ks, make_save_info(server, now), rdb_path(server.config), error))
     return false;
@@ -60,10 +52,6 @@ bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string
 bool start_background_save(const keyspace& ks, server_state& server, unix_ms now,
                            std::string& error) {
   auto& p = server.persistence;
-  if (p.child_pid > 0) {
-    error = "Background save already in progress";
-    return false;
-  }
   p.last_bgsave_try_ms = now;
   // Everything the child needs is computed before the fork: the child only writes the file.
   rdb_save_info info = make_save_info(server, now);
@@ -88,7 +76,6 @@ bool start_background_save(const keyspace& ks, server_state& server, unix_ms now
     _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
   }
   p.child_pid = pid;
-  p.bgsave_in_progress = true;
   p.dirty_at_bgsave_start = server.stats.dirty;
   p.bgsave_started_ms = now;
   return true;
@@ -104,9 +91,8 @@ bgsave_status poll_background_save(server_state& server, unix_ms now) {
     return bgsave_status::running;
   bool ok = r == p.child_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok && r == p.child_pid && WIFSIGNALED(status))
-    unlink(temp_path_of(server.config, p.child_pid).c_str());
+    unlink(rdb_temp_path(server.config.dir, p.child_pid).c_str());
   p.child_pid = -1;
-  p.bgsave_in_progress = false;
   p.last_bgsave_ok = ok;
   p.last_bgsave_seconds = (now - p.bgsave_started_ms) / 1000;
   if (ok)
@@ -121,14 +107,13 @@ void kill_background_save(server_state& server) {
   kill(p.child_pid, SIGUSR1);
   int status = 0;
   waitpid(p.child_pid, &status, 0);
-  unlink(temp_path_of(server.config, p.child_pid).c_str());
+  unlink(rdb_temp_path(server.config.dir, p.child_pid).c_str());
   p.child_pid = -1;
-  p.bgsave_in_progress = false;
 }
 
 bool save_point_due(const server_state& server, unix_ms now) {
   const auto& p = server.persistence;
-  if (p.child_pid > 0 || server.stats.dirty == 0)
+  if (server.stats.dirty == 0)
     return false;
   if (!p.last_bgsave_ok && now - p.last_bgsave_try_ms < bgsave_retry_delay_ms)
     return false;

@@ -17,11 +17,13 @@ std::string rdb_path(const server_config& config);
 // What goes into the file's AUX fields besides the data.
 rdb_save_info make_save_info(const server_state& server, unix_ms now);
 
+// The three below expect no background save to be running: their callers check first, since
+// each answers a running save differently (an error, SCHEDULE, or waiting for the next tick).
+
 // Writes the file now. On success the change counter restarts and LASTSAVE moves.
 bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string& error);
 
-// Forks a child that writes the file. False with a reason when a save already runs or fork
-// fails.
+// Forks a child that writes the file. False with a reason when fork fails.
 bool start_background_save(const keyspace& ks, server_state& server, unix_ms now,
                            std::string& error);
 

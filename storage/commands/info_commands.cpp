@@ -122,7 +122,7 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.field("loading", p.loading ? 1 : 0);
   w.field("async_loading", 0);
   w.field("rdb_changes_since_last_save", ctx.server.stats.dirty);
-  w.field("rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  w.field("rdb_bgsave_in_progress", p.child_pid > 0 ? 1 : 0);
   w.field("rdb_last_save_time", p.last_save_time);
   w.field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
   w.field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/integers.hpp"
@@ -382,49 +384,47 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
   e.finish();
 }
 
+std::string rdb_temp_path(const std::string& dir, int pid) {
+  return dir + "/temp-" + std::to_string(pid) + ".rdb";
+}
+
 bool rdb_save_file(const keyspace& ks, const rdb_save_info& info, const std::string& path,
                    std::string& error) {
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  const std::string tmp = dir + "/temp-" + std::to_string(::getpid()) + ".rdb";
-  auto fail = [&](const std::string& what, int err) {
-    error = what + ": " + std::strerror(err);
+  const std::string tmp = rdb_temp_path(dir, ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error = "cannot open temp file " + tmp + " for saving: " + std::strerror(errno);
+    return false;
+  }
+  // Every failure after the open removes the temp file, so the old dump stays the only one.
+  // `err` is read by the caller before anything here can change errno.
+  auto discard = [&](int err, std::string_view what, std::string_view detail = {}) {
+    if (fd >= 0)
+      ::close(fd);
+    ::unlink(tmp.c_str());
+    error = std::string(what) + " " + tmp + std::string(detail) + ": " + std::strerror(err);
     return false;
   };
-
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return fail("cannot open temp file " + tmp + " for saving", errno);
   fd_sink sink(fd);
   try {
     rdb_write(ks, info, sink);
   } catch (const std::bad_alloc&) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail("cannot write " + tmp, ENOMEM);
+    return discard(ENOMEM, "cannot write");
   }
-  int err = sink.error();
-  if (err != 0) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail("cannot write " + tmp, err);
-  }
-  if (::fsync(fd) != 0) {
-    err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail("cannot fsync " + tmp, err);
-  }
-  if (::close(fd) != 0) {
-    err = errno;
-    ::unlink(tmp.c_str());
-    return fail("cannot close " + tmp, err);
-  }
+  if (int err = sink.error(); err != 0)
+    return discard(err, "cannot write");
+  if (::fsync(fd) != 0)
+    return discard(errno, "cannot fsync");
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0)
+    return discard(errno, "cannot close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    ::unlink(tmp.c_str());
-    return fail("cannot rename " + tmp + " to " + path, err);
+    int err = errno;
+    return discard(err, "cannot rename", " to " + path);
   }
   // Make the rename itself durable; a failure here does not undo a completed save.
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
