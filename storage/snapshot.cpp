@@ -127,7 +127,7 @@ bool save_point_due(const server_state& server, unix_ms now) {
 }
 
 bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
-                      bool nosave) {
+                      bool nosave, bool force) {
   if (server.shutdown_prepared)
     return true;
   if (server.persistence.child_pid > 0) {
@@ -138,11 +138,14 @@ bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, boo
   if (save) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     std::string error;
-    if (!save_now(ks, server, now, error)) {
+    if (save_now(ks, server, now, error)) {
+      spdlog::info("DB saved on disk");
+    } else if (force) {
+      spdlog::warn("Error trying to save the DB. Exit anyway: {}", error);
+    } else {
       spdlog::warn("Error trying to save the DB, can't exit: {}", error);
       return false;
     }
-    spdlog::info("DB saved on disk");
   }
   server.shutdown_prepared = true;
   return true;

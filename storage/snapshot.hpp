@@ -39,8 +39,9 @@ void kill_background_save(server_state& server);
 bool save_point_due(const server_state& server, unix_ms now);
 
 // The work before exiting: stops a running background save, then saves when `force_save`, or
-// when save points are configured and not `nosave`. False when that save failed.
+// when save points are configured and not `nosave`. False when that save failed, unless
+// `force` (SHUTDOWN FORCE: exit anyway, as Redis does).
 bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
-                      bool nosave);
+                      bool nosave, bool force);
 
 }  // namespace credis

@@ -74,7 +74,7 @@ void shutdown_command(exec_context& ctx, arg_list argv) {
     return;
   }
   spdlog::warn("User requested shutdown...");
-  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, save, nosave) && !force) {
+  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, save, nosave, force)) {
     reply::error(ctx.out, "ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+import redis
 
 from conftest import CREDIS, free_port, wait_until
 
@@ -197,6 +198,23 @@ def test_shutdown_nosave_and_sigterm_without_save_points_do_not_save(start_credi
     s2.client().set("x", "y")
     assert s2.stop() == 0
     assert not (tmp_path / "dump.rdb").exists()
+
+
+@pytest.mark.parametrize("which", ["credis", "redis"])
+def test_shutdown_force_exits_when_the_final_save_fails(start_credis, start_redis, tmp_path,
+                                                       which):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    start = start_credis if which == "credis" else start_redis
+    s = start(["--save", "3600 1"], workdir=str(data_dir))
+    c = s.client()
+    c.set("k", "v")
+    shutil.rmtree(data_dir)  # the final save cannot open its temp file now
+    with pytest.raises(redis.ResponseError, match="Errors trying to SHUTDOWN"):
+        c.shutdown()
+    assert c.ping()
+    c.shutdown(force=True)
+    assert s.proc.wait(timeout=10) == 0
 
 
 def test_sigterm_saves_when_save_points_are_set(start_credis, tmp_path):
