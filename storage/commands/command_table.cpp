@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cstdint>
 #include <iterator>
 #include <string>
@@ -7,22 +8,17 @@
 
 #include "storage/commands/command.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/text.hpp"
 
 namespace credis {
 
 namespace {
 
-// ASCII case folding without the locale lookups of std::tolower: command names are ASCII.
-inline unsigned char fold(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + 32) : u;
-}
-
 // FNV-1a over the folded bytes, so a name hashes the same in any case.
 inline uint32_t folded_hash(std::string_view name) {
   uint32_t h = 2166136261u;
   for (char c : name)
-    h = (h ^ fold(c)) * 16777619u;
+    h = (h ^ static_cast<unsigned char>(ascii_lower(c))) * 16777619u;
   return h;
 }
 
@@ -57,9 +53,7 @@ struct command_table {
       if (slots[s] == empty)
         return nullptr;
       const command_spec& spec = specs[slots[s]];
-      if (spec.name.size() == name.size() &&
-          std::equal(name.begin(), name.end(), spec.name.begin(),
-                     [](char a, char b) { return fold(a) == static_cast<unsigned char>(b); }))
+      if (iequals(name, spec.name))
         return &spec;
     }
   }
