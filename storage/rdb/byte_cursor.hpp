@@ -34,7 +34,6 @@ class byte_cursor {
   size_t offset() const { return base_ + static_cast<size_t>(p_ - begin_); }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
   bool at_end() const { return p_ == end_; }
-  const uint8_t* pos() const { return p_; }
 
   [[noreturn]] void fail(std::string what) const { fail_at(offset(), std::move(what)); }
   [[noreturn]] void fail_at(size_t off, std::string what) const {

@@ -21,16 +21,6 @@ std::string hex_byte(uint8_t b) {
 
 }  // namespace
 
-std::string int_to_string(int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
-std::string packed_item::to_string() const {
-  return is_int ? int_to_string(num) : std::string(str);
-}
-
 std::string_view packed_item::view(char (&buf)[24]) const {
   if (!is_int)
     return str;

@@ -22,13 +22,9 @@ struct packed_item {
   int64_t num = 0;
   bool is_int = false;
 
-  std::string to_string() const;
   // The entry as text: `str`, or the integer written into `buf`.
   std::string_view view(char (&buf)[24]) const;
 };
-
-// Renders an integer the way Redis would (decimal).
-std::string int_to_string(int64_t v);
 
 // The fast path for a listpack: checks the whole of it (header, every entry's encoding, bounds
 // and back-length, end marker, count) and puts each entry in `out` (strings as views of
@@ -59,8 +55,6 @@ class listpack_reader {
  public:
   listpack_reader(std::string_view blob, size_t base, bool exact = true);
   bool next(packed_item& out);
-  // The element count from the header (65535 = "count them").
-  uint16_t header_count() const { return header_count_; }
 
  private:
   byte_cursor c_;
@@ -72,7 +66,6 @@ class intset_reader {
  public:
   intset_reader(std::string_view blob, size_t base, bool exact = true);
   bool next(int64_t& out);
-  uint32_t size() const { return length_; }
 
  private:
   byte_cursor c_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -18,6 +19,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "protocol/integers.hpp"
 #include "storage/rdb/byte_cursor.hpp"
 #include "storage/rdb/crc64.hpp"
 #include "storage/rdb/packed_decoders.hpp"
@@ -155,6 +157,16 @@ uint64_t loader::read_len() {
   return n;
 }
 
+namespace {
+
+std::string_view int_text(std::string& scratch, int64_t v) {
+  scratch.clear();
+  append_int64(scratch, v);
+  return scratch;
+}
+
+}  // namespace
+
 std::string_view loader::read_string(std::string& scratch) {
   const size_t at = c_.offset();
   bool encoded;
@@ -162,9 +174,9 @@ std::string_view loader::read_string(std::string& scratch) {
   if (!encoded)
     return c_.take(n);
   switch (n) {
-    case enc_int8: scratch = int_to_string(static_cast<int8_t>(c_.u8())); return scratch;
-    case enc_int16: scratch = int_to_string(static_cast<int16_t>(c_.le(2))); return scratch;
-    case enc_int32: scratch = int_to_string(static_cast<int32_t>(c_.le(4))); return scratch;
+    case enc_int8: return int_text(scratch, static_cast<int8_t>(c_.u8()));
+    case enc_int16: return int_text(scratch, static_cast<int16_t>(c_.le(2)));
+    case enc_int32: return int_text(scratch, static_cast<int32_t>(c_.le(4)));
     case enc_lzf: read_lzf(scratch, at); return scratch;
     default: c_.fail_at(at, "unknown string encoding " + std::to_string(n));
   }
@@ -494,15 +506,9 @@ bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
   out.reserve_bytes(bytes);
   char buf[24];
   for_each_item(b, p, [&](const packed_item& item) { out.push_back(item.view(buf)); });
-  entries_.clear();
-  for (const element& e : out) {
-    packed_item item;
-    item.is_int = e.is_int();
-    item.num = e.as_int();
-    if (!item.is_int)
-      item.str = e.view();  // (a view of `out`'s block)
-    entries_.push_back(item);
-  }
+  // A listpack just built is valid, so the fast scan lists its entries (views of its block).
+  [[maybe_unused]] const bool scanned = scan_listpack(out.data(), entries_);
+  assert(scanned);
   return true;
 }
 
@@ -753,7 +759,7 @@ read_result loader::read_zset(uint8_t type, value& out) {
     std::string scratch;
     for (uint64_t i = 0; i < n; ++i) {
       const size_t at = c_.offset();
-      std::string member(read_string(scratch));
+      const std::string_view member = read_string(scratch);  // the doubles do not use scratch
       const double score = type == type_zset ? read_ascii_double() : read_binary_double();
       if (std::isnan(score))
         c_.fail_at(at, "zset score is NaN");
@@ -794,11 +800,11 @@ read_result loader::read_hash(uint8_t type, value& out) {
       big.reserve(reservable(n, 2));
       hash = hash_value(std::move(big));
     }
-    std::string scratch;
+    std::string field_scratch, value_scratch;
     for (; n > 0; --n) {
       const size_t at = c_.offset();
-      std::string field(read_string(scratch));
-      if (!hash.insert(field, read_string(scratch)))
+      const std::string_view field = read_string(field_scratch);
+      if (!hash.insert(field, read_string(value_scratch)))
         c_.fail_at(at, "duplicate hash field");
     }
     return loaded_unless_empty(std::move(hash), out);
