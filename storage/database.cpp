@@ -19,21 +19,17 @@ entry* database::find_raw(std::string_view key) {
 }
 
 entry& database::put(std::string_view key, value v, unix_ms expire_at) {
-  entry_node* n = table_.find(key);
-  if (!n)
-    n = table_.insert(key);
+  entry_node* n = table_.find_or_insert(key);
   n->e.val = std::move(v);
   set_deadline(n, expire_at);
   return n->e;
 }
 
-bool database::set_expire(std::string_view key, unix_ms expire_at) {
-  entry_node* n = table_.find(key);
-  if (!n)
-    return false;
-  set_deadline(n, expire_at);
-  return true;
+void database::set_expire(entry& e, unix_ms expire_at) {
+  set_deadline(entry_node::of(&e), expire_at);
 }
+
+void database::erase(entry& e) { erase_node(entry_node::of(&e)); }
 
 bool database::erase(std::string_view key) {
   entry_node* n = table_.find(key);
@@ -63,8 +59,7 @@ void database::set_deadline(entry_node* node, unix_ms at) {
   } else {
     size_t i = node->heap_index;
     heap_[i].at = at;
-    heap_sift_up(i);
-    heap_sift_down(node->heap_index);
+    heap_fix(i);
   }
 }
 
@@ -142,8 +137,14 @@ void database::heap_remove(entry_node* node) {
   if (i == heap_.size())
     return;
   heap_place(i, last);
+  heap_fix(i);
+}
+
+void database::heap_fix(size_t i) {
+  // The item at `i` moves up or down, whichever its new deadline calls for.
+  entry_node* node = heap_[i].node;
   heap_sift_up(i);
-  heap_sift_down(last.node->heap_index);
+  heap_sift_down(node->heap_index);
 }
 
 }  // namespace credis

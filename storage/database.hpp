@@ -26,8 +26,10 @@ class database {
   // Inserts or replaces the value; `expire_at` replaces the deadline (no_expiry removes it).
   // The returned entry stays valid until the key is removed.
   entry& put(std::string_view key, value v, unix_ms expire_at);
-  // Sets or clears the deadline of an existing key; returns false when the key is absent.
-  bool set_expire(std::string_view key, unix_ms expire_at);
+  // Sets or clears the deadline of an entry this database returned.
+  void set_expire(entry& e, unix_ms expire_at);
+  // Removes an entry this database returned (no second lookup of its key).
+  void erase(entry& e);
   bool erase(std::string_view key);
   void clear();
   // Makes room for `n` keys (RDB RESIZEDB) without growing step by step.
@@ -99,6 +101,7 @@ class database {
   void heap_place(size_t i, deadline_item item);
   void heap_sift_up(size_t i);
   void heap_sift_down(size_t i);
+  void heap_fix(size_t i);  // after the deadline at `i` changed
   void heap_remove(entry_node* node);
 
   entry_table table_;

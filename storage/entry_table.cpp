@@ -46,7 +46,13 @@ entry_node* entry_table::find(std::string_view key) const {
   return i == npos ? nullptr : node_of(slots_[i]);
 }
 
-entry_node* entry_table::insert(std::string_view key) {
+entry_node* entry_table::find_or_insert(std::string_view key) {
+  const size_t hash = hash_of(key);
+  const size_t i = find_slot(key, hash);
+  return i == npos ? insert(key, hash) : node_of(slots_[i]);
+}
+
+entry_node* entry_table::insert(std::string_view key, size_t hash) {
   if (slots_.empty() || over_load(size_ + tombstones_ + 1, slots_.size()))
     rehash(slots_for(size_ + 1));
   void* block = std::malloc(sizeof(entry_node) + key.size());
@@ -58,7 +64,6 @@ entry_node* entry_table::insert(std::string_view key) {
   auto bits = reinterpret_cast<uintptr_t>(node);
   if (bits & ~pointer_mask)
     throw std::runtime_error("entry_table: heap address above 2^48 cannot carry a hash tag");
-  size_t hash = hash_of(key);
   size_t mask = slots_.size() - 1;
   size_t i = hash & mask;
   while (is_node(slots_[i]))
@@ -71,8 +76,12 @@ entry_node* entry_table::insert(std::string_view key) {
 }
 
 void entry_table::erase(entry_node* node) {
-  size_t i = find_slot(node->key(), hash_of(node->key()));
+  // The node is in the table: follow its probe chain to the slot that holds this very pointer
+  // (no key comparisons; empty and tombstone slots hold no pointer).
   size_t mask = slots_.size() - 1;
+  size_t i = hash_of(node->key()) & mask;
+  while (node_of(slots_[i]) != node)
+    i = (i + 1) & mask;
   // A slot followed by an empty one ends every probe chain through it: it can be emptied.
   if (slots_[(i + 1) & mask] == empty) {
     slots_[i] = empty;

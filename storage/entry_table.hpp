@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct entry_node {
 };
 
 static_assert(sizeof(entry_node) == 32);
+// entry_node::of relies on the entry being the first member of a standard-layout node.
+static_assert(std::is_standard_layout_v<entry_node>);
 
 class entry_table {
  public:
@@ -52,8 +55,8 @@ class entry_table {
   ~entry_table() { clear(); }
 
   entry_node* find(std::string_view key) const;
-  // Adds a node for `key`, which must not be present, with an empty string value.
-  entry_node* insert(std::string_view key);
+  // The node for `key`, added with an empty string value when absent; the key is hashed once.
+  entry_node* find_or_insert(std::string_view key);
   // Removes and frees `node`, which must be in the table.
   void erase(entry_node* node);
   void clear();
@@ -108,6 +111,7 @@ class entry_table {
   static size_t hash_of(std::string_view key);
 
   size_t find_slot(std::string_view key, size_t hash) const;  // slot index, or npos
+  entry_node* insert(std::string_view key, size_t hash);      // `key` must be absent
   void rehash(size_t new_slot_count);
 
   std::vector<uintptr_t> slots_;  // empty, tombstone, or (tag << 48) | node pointer

@@ -17,9 +17,12 @@ namespace {
 
 void del_command(exec_context& ctx, arg_list argv) {
   int64_t removed = 0;
-  for (size_t i = 1; i < argv.size(); ++i)
-    if (ctx.db().find(argv[i], ctx.now) && ctx.db().erase(argv[i]))
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (entry* e = ctx.db().find(argv[i], ctx.now)) {
+      ctx.db().erase(*e);
       ++removed;
+    }
+  }
   mark_dirty(ctx, removed);
   reply::integer(ctx.out, removed);
 }
@@ -150,7 +153,7 @@ void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
   if (argv[1] != argv[2]) {
     value v = std::move(src->val);
     unix_ms deadline = src->expire_at;
-    ctx.db().erase(argv[1]);
+    ctx.db().erase(*src);
     ctx.db().put(argv[2], std::move(v), deadline);
     mark_dirty(ctx);
   }
@@ -206,9 +209,9 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
     return;
   }
   if (deadline <= ctx.now)
-    ctx.db().erase(argv[1]);
+    ctx.db().erase(*e);
   else
-    ctx.db().set_expire(argv[1], deadline);
+    ctx.db().set_expire(*e, deadline);
   mark_dirty(ctx);
   reply::integer(ctx.out, 1);
 }
@@ -255,7 +258,7 @@ void persist_command(exec_context& ctx, arg_list argv) {
     reply::integer(ctx.out, 0);
     return;
   }
-  ctx.db().set_expire(argv[1], no_expiry);
+  ctx.db().set_expire(*e, no_expiry);
   mark_dirty(ctx);
   reply::integer(ctx.out, 1);
 }

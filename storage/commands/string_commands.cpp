@@ -55,7 +55,7 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
     // Reuse the existing entry (and its buffer) rather than replacing it.
     old->val.assign_str(val);
     if (old->expire_at != deadline)
-      ctx.db().set_expire(key, deadline);
+      ctx.db().set_expire(*old, deadline);
   } else {
     ctx.db().put(key, value(val), deadline);
   }
@@ -160,7 +160,7 @@ void getdel_command(exec_context& ctx, arg_list argv) {
     return;
   }
   reply::bulk(ctx.out, e->val.str());
-  ctx.db().erase(argv[1]);
+  ctx.db().erase(*e);
   mark_dirty(ctx);
 }
 

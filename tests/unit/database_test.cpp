@@ -41,8 +41,8 @@ TEST_CASE("a scheduled delete never removes a rewritten, persisted or re-timed k
   db.put("retimed", value(std::string("v")), 100);
   db.put("renamed-away", value(std::string("v")), 100);
   db.put("overwritten", value(std::string("new")), no_expiry);
-  db.set_expire("persisted", no_expiry);
-  db.set_expire("retimed", 500);
+  db.set_expire(*db.find_raw("persisted"), no_expiry);
+  db.set_expire(*db.find_raw("retimed"), 500);
   db.erase("renamed-away");
   db.put("renamed-away", value(std::string("other")), no_expiry);
   REQUIRE(db.expire_due(200, 100) == 0);
