@@ -7,29 +7,15 @@
 #include <cstring>
 #include <new>
 
+#include "storage/little_endian.hpp"
+
 namespace credis {
 
 namespace {
 
 constexpr size_t header_size = 8;
 
-uint64_t load_le(const uint8_t* p, uint32_t n) {
-  uint64_t v = 0;
-  for (int i = static_cast<int>(n) - 1; i >= 0; --i)
-    v = (v << 8) | p[i];
-  return v;
-}
-
-void store_le(uint8_t* p, uint64_t v, uint32_t n) {
-  for (uint32_t i = 0; i < n; ++i)
-    p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-int64_t read_int(const uint8_t* p, uint32_t width) {
-  const uint64_t v = load_le(p, width);
-  const uint64_t sign = uint64_t{1} << (8 * width - 1);
-  return width == 8 ? static_cast<int64_t>(v) : static_cast<int64_t>((v ^ sign) - sign);
-}
+int64_t read_int(const uint8_t* p, uint32_t width) { return sign_extend(load_le(p, width), 8 * width); }
 
 // The narrowest width that holds `v` (_intsetValueEncoding).
 uint32_t width_of(int64_t v) {

@@ -8,29 +8,13 @@
 #include <string>
 
 #include "protocol/integers.hpp"
+#include "storage/little_endian.hpp"
 
 namespace credis {
 
 namespace {
 
 constexpr uint8_t end_marker = 0xFF;
-
-uint64_t load_le(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i)
-    v = (v << 8) | p[i];
-  return v;
-}
-
-void store_le(uint8_t* p, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i)
-    p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-int64_t sign_extend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
 
 // An entry: `head` bytes of encoding (with an integer's payload), then `len` bytes of string.
 struct entry_shape {

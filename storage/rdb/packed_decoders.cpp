@@ -4,15 +4,11 @@
 #include <cstring>
 
 #include "storage/listpack.hpp"
+#include "storage/little_endian.hpp"
 
 namespace credis::rdb {
 
 namespace {
-
-int64_t sign_extend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
 
 std::string hex_byte(uint8_t b) {
   static const char digits[] = "0123456789abcdef";
@@ -34,13 +30,7 @@ bool scan_listpack(std::string_view blob, std::vector<packed_item>& out) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(blob.data());
   if (blob.size() < 7 || blob.back() != static_cast<char>(0xFF))
     return false;
-  auto le = [](const uint8_t* q, int n) {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i)
-      v = (v << 8) | q[i];
-    return v;
-  };
-  if (le(p, 4) != blob.size())
+  if (load_le(p, 4) != blob.size())
     return false;
   const size_t declared = p[4] | (p[5] << 8);
   const uint8_t* const end = p + blob.size() - 1;  // the end marker
@@ -70,9 +60,9 @@ bool scan_listpack(std::string_view blob, std::vector<packed_item>& out) {
         return false;
       head = 1 + static_cast<size_t>(w);
       if (b == 0xF0)
-        len = le(p + 1, 4), item.is_int = false;
+        len = load_le(p + 1, 4), item.is_int = false;
       else
-        item.num = w == 8 ? static_cast<int64_t>(le(p + 1, 8)) : sign_extend(le(p + 1, w), 8 * w);
+        item.num = sign_extend(load_le(p + 1, w), 8 * w);
     } else {
       return false;
     }
@@ -227,15 +217,12 @@ bool listpack_reader::next(packed_item& out) {
 
 namespace {
 
-template <int width>
+template <unsigned width>
 int64_t intset_member(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = width - 1; i >= 0; --i)
-    v = (v << 8) | p[i];
-  return sign_extend(v, 8 * width);
+  return sign_extend(load_le(p, width), 8 * width);
 }
 
-template <int width>
+template <unsigned width>
 bool ascending(const uint8_t* p, size_t n) {
   for (size_t i = 1; i < n; ++i, p += width)
     if (intset_member<width>(p + width) <= intset_member<width>(p))
