@@ -39,32 +39,7 @@ class database {
   size_t expires() const { return heap_.size(); }
 
   // Every key, expired or not: `for (const auto& [key, e] : db.entries())`.
-  class entry_range {
-   public:
-    class iterator {
-     public:
-      explicit iterator(entry_table::iterator it) : it_(it) {}
-      std::pair<std::string_view, const entry&> operator*() const {
-        const entry_node& n = *it_;
-        return {n.key(), n.e};
-      }
-      iterator& operator++() {
-        ++it_;
-        return *this;
-      }
-      bool operator!=(const iterator& o) const { return it_ != o.it_; }
-
-     private:
-      entry_table::iterator it_;
-    };
-    explicit entry_range(const entry_table& t) : t_(t) {}
-    iterator begin() const { return iterator(t_.begin()); }
-    iterator end() const { return iterator(t_.end()); }
-
-   private:
-    const entry_table& t_;
-  };
-  entry_range entries() const { return entry_range(table_); }
+  const entry_table& entries() const { return table_; }
   // Visits slots from `cursor` until `count` keys were seen or the table ends, calling
   // f(key, entry); returns the next cursor, 0 when the table has been covered.
   template <class F>

@@ -70,11 +70,14 @@ class entry_table {
     return is_node(slots_[slot]) ? node_of(slots_[slot]) : nullptr;
   }
 
-  // Iterates the nodes in slot order.
+  // Iterates (key, entry) in slot order.
   class iterator {
    public:
     iterator(const entry_table* t, size_t slot) : t_(t), slot_(slot) { skip_free(); }
-    const entry_node& operator*() const { return *t_->node_at(slot_); }
+    std::pair<std::string_view, const entry&> operator*() const {
+      const entry_node& n = *t_->node_at(slot_);
+      return {n.key(), n.e};
+    }
     iterator& operator++() {
       ++slot_;
       skip_free();

@@ -91,12 +91,12 @@ class listpack {
 
   // Bytes the entry for `s` takes (encoding, data, backlen).
   static size_t entry_size(std::string_view s);
-  // Writes that entry at `p`; returns the byte after it.
-  static uint8_t* write_entry(uint8_t* p, std::string_view s);
   // Writes the backlen of an entry of `len` bytes (encoding and data) at `p`; returns its size.
   static size_t write_backlen(uint8_t* p, size_t len);
 
  private:
+  // Writes the entry for `s` at `p`; returns the byte after it.
+  static uint8_t* write_entry(uint8_t* p, std::string_view s);
   // Makes [at, at + removed) of the block `inserted` bytes long, moving what follows; adds
   // `count_delta` to the count. Returns the start of that range (in the possibly new block).
   uint8_t* splice(size_t at, size_t removed, size_t inserted, int count_delta);
