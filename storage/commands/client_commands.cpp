@@ -87,13 +87,13 @@ void auth_command(client_state&, server_state&, arg_list argv, std::string& out)
 
 const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
-     "Change the selected database for the current connection"},
+     "Change the selected database for the current connection", "connection", "1.0.0"},
     {"quit", -1, cmd_loading | cmd_stale | cmd_fast, nullptr, quit_command, 0, 0, 0,
-     "Close the connection"},
+     "Close the connection", "connection", "1.0.0"},
     {"client", -2, cmd_loading | cmd_stale, nullptr, client_command, 0, 0, 0,
-     "A container for client connection commands"},
+     "A container for client connection commands", "connection", "2.4.0"},
     {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript, nullptr, auth_command, 0, 0,
-     0, "Authenticate to the server"},
+     0, "Authenticate to the server", "connection", "1.0.0"},
 };
 
 }  // namespace

@@ -58,15 +58,15 @@ struct command_spec {
   client_handler exec_client = nullptr;
   int first_key = 0, last_key = 0, key_step = 0;
   std::string_view summary = {};
+  // As COMMAND DOCS reports them in Redis 7.0.15: the command's group and the version that
+  // introduced it.
+  std::string_view group = {};
+  std::string_view since = {};
 };
 
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);
 std::span<const command_spec> all_commands();
-// The command's group as COMMAND DOCS reports it ("string", "generic", ...), and the Redis
-// version that introduced it.
-std::string_view command_group(const command_spec& spec);
-std::string_view command_since(const command_spec& spec);
 
 // The error replies shared by many commands, with Redis 7.0's texts.
 namespace errors {

@@ -231,7 +231,7 @@ void info_command(exec_context& ctx, arg_list argv) {
 
 const command_spec specs[] = {
     {"info", -1, cmd_loading | cmd_stale, info_command, nullptr, 0, 0, 0,
-     "Get information and statistics about the server"},
+     "Get information and statistics about the server", "server", "1.0.0"},
 };
 
 }  // namespace

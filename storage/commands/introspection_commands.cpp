@@ -36,7 +36,7 @@ void write_info(std::string& out, const command_spec& c) {
   reply::integer(out, c.last_key);
   reply::integer(out, c.key_step);
   reply::array_header(out, 1);
-  reply::simple(out, "@" + std::string(command_group(c)));
+  reply::simple(out, "@" + std::string(c.group));
   reply::array_header(out, 0);  // tips
   reply::array_header(out, 0);  // key specs
   reply::array_header(out, 0);  // subcommands
@@ -48,9 +48,9 @@ void write_docs(std::string& out, const command_spec& c) {
   reply::bulk(out, "summary");
   reply::bulk(out, c.summary);
   reply::bulk(out, "since");
-  reply::bulk(out, command_since(c));
+  reply::bulk(out, c.since);
   reply::bulk(out, "group");
-  reply::bulk(out, command_group(c));
+  reply::bulk(out, c.group);
 }
 
 // The commands named in argv[2..], or all of them when none are named.
@@ -111,7 +111,7 @@ void command_command(exec_context& ctx, arg_list argv) {
 
 const command_spec specs[] = {
     {"command", -1, cmd_loading | cmd_stale, command_command, nullptr, 0, 0, 0,
-     "Get array of Redis command details"},
+     "Get array of Redis command details", "server", "2.8.13"},
 };
 
 }  // namespace

@@ -93,20 +93,20 @@ void wait_command(exec_context& ctx, arg_list argv) {
 
 const command_spec specs[] = {
     {"ping", -1, cmd_fast | cmd_stale | cmd_loading, ping_command, nullptr, 0, 0, 0,
-     "Ping the server"},
+     "Ping the server", "connection", "1.0.0"},
     {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0,
-     "Echo the given string"},
+     "Echo the given string", "connection", "1.0.0"},
     {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0,
-     "Return the number of keys in the selected database"},
+     "Return the number of keys in the selected database", "server", "1.0.0"},
     {"flushdb", -1, cmd_write, flushdb_command, nullptr, 0, 0, 0,
-     "Remove all keys from the current database"},
+     "Remove all keys from the current database", "server", "1.0.0"},
     {"flushall", -1, cmd_write, flushall_command, nullptr, 0, 0, 0,
-     "Remove all keys from all databases"},
+     "Remove all keys from all databases", "server", "1.0.0"},
     {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
-     "Return the current server time"},
+     "Return the current server time", "server", "2.6.0"},
     {"wait", 3, cmd_noscript, wait_command, nullptr, 0, 0, 0,
      "Wait for the synchronous replication of all the write commands sent in the context of "
-     "the current connection"},
+     "the current connection", "generic", "3.0.0"},
 };
 
 }  // namespace

@@ -36,3 +36,15 @@ TEST_CASE("unknown, near-miss and odd names are not found", "[commands][table]")
   CHECK(find_command("g@t") == nullptr);
   CHECK(find_command(std::string(100000, 'x')) == nullptr);
 }
+
+TEST_CASE("every command has the group and version COMMAND DOCS reports", "[commands][table]") {
+  for (const auto& spec : all_commands()) {
+    INFO(spec.name);
+    CHECK(!spec.summary.empty());
+    CHECK(!spec.group.empty());
+    CHECK(!spec.since.empty());
+  }
+  CHECK(find_command("set")->group == "string");
+  CHECK(find_command("ping")->group == "connection");
+  CHECK(find_command("expiretime")->since == "7.0.0");
+}
