@@ -16,6 +16,7 @@
 #include "actors/keyspace_actor.hpp"
 #include "actors/loader_actor.hpp"
 #include "actors/options.hpp"
+#include "actors/spinning_multiplexer.hpp"
 #include "storage/snapshot.hpp"
 
 using namespace credis;
@@ -127,7 +128,8 @@ int main(int argc, char** argv) {
   }
 
   caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
+  cfg.load<caf::io::middleman, spinning_multiplexer>();
+  caf::put(cfg.content, busy_poll_setting, server.config.busy_poll_us);  // not a CAF option: set() would drop it
   // Every steady actor is a broker on the multiplexer thread (the loader has a thread of its
   // own), so the scheduler idles; more workers would just poll and compete
   // with the multiplexer thread on a small machine.

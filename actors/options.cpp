@@ -34,6 +34,10 @@ bool parse_save_points(const std::string& value, std::string& normalised) {
 
 namespace {
 
+// A wake-up costs tens of microseconds; polling much longer only burns CPU, and every timer
+// (10 per second) would start a poll of this length on an idle server.
+constexpr int64_t max_busy_poll_us = 1000;
+
 parsed_options reject(std::string why) {
   parsed_options r;
   r.message = std::move(why);
@@ -62,7 +66,9 @@ parsed_options parse_options(int argc, char** argv) {
        "\"<host> <port>\" of the master to replicate")
       ("loglevel", po::value<std::string>(&cfg.loglevel)->default_value("notice"),
        "debug, verbose, notice, warning or nothing")
-      ("appendonly", po::value<std::string>(&appendonly), "only \"no\" is supported");
+      ("appendonly", po::value<std::string>(&appendonly), "only \"no\" is supported")
+      ("busy-poll-us", po::value<int64_t>(&cfg.busy_poll_us)->default_value(cfg.busy_poll_us),
+       "microseconds the event loop polls for more requests before it sleeps; 0 never polls");
   po::variables_map vm;
   try {
     auto parsed = po::command_line_parser(argc, argv).options(desc).run();
@@ -111,6 +117,9 @@ parsed_options parse_options(int argc, char** argv) {
   if (!level_ok)
     return reject("Invalid loglevel \"" + cfg.loglevel +
                   "\": must be one of debug, verbose, notice, warning, nothing");
+  if (cfg.busy_poll_us < 0 || cfg.busy_poll_us > max_busy_poll_us)
+    return reject("Invalid busy-poll-us " + std::to_string(cfg.busy_poll_us) +
+                  ": must be between 0 and " + std::to_string(max_busy_poll_us));
   if (vm.count("appendonly") && appendonly != "no")
     return reject("Invalid appendonly \"" + appendonly + "\": only \"no\" is supported");
   if (cfg.dbfilename.empty() || cfg.dbfilename.find('/') != std::string::npos)

@@ -20,6 +20,8 @@ struct server_config {
   std::string replicaof;  // "host port" or empty
   std::string loglevel = "notice";
   std::string config_file;
+  // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).
+  int64_t busy_poll_us = 100;
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

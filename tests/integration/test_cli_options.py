@@ -91,6 +91,9 @@ def test_relative_dir_is_made_absolute(start_credis, tmp_path):
     (["--save", "3600"], "save"),
     (["--replicaof", "localhost"], "replicaof"),
     (["--replicaof", "localhost abc"], "replicaof"),
+    (["--busy-poll-us", "-1"], "busy-poll-us"),
+    (["--busy-poll-us", "1001"], "busy-poll-us"),
+    (["--busy-poll-us", "soon"], "soon"),
 ])
 def test_bad_command_line_exits_1_with_message(args, mentions):
     if "--port" not in args:

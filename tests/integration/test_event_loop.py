@@ -1,0 +1,61 @@
+"""The event loop's busy polling (--busy-poll-us): while requests keep coming it polls instead
+of sleeping between them, and once they stop it sleeps, so an idle server costs no CPU."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
+
+REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
+REQUESTS = 5000
+
+
+def thread_stats(pid):
+    """(CPU seconds, voluntary context switches) summed over the process's threads."""
+    ticks = switches = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                status = f.read()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+        switches += int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+    return ticks / os.sysconf("SC_CLK_TCK"), switches
+
+
+def sequential_pings(port):
+    """One client, one request at a time: the server waits for every next request."""
+    subprocess.run([REDIS_BENCHMARK, "-p", str(port), "-t", "ping_mbulk", "-c", "1",
+                    "-n", str(REQUESTS), "-q"], check=True, capture_output=True, timeout=120)
+
+
+def sleeps_per_request(server):
+    _, before = thread_stats(server.proc.pid)
+    sequential_pings(server.port)
+    _, after = thread_stats(server.proc.pid)
+    return (after - before) / REQUESTS
+
+
+def test_polls_between_close_requests_instead_of_sleeping(start_credis):
+    sleeping = start_credis(["--busy-poll-us", "0"])
+    polling = start_credis(["--busy-poll-us", "1000"])
+    # Without polling the event loop sleeps once per request; polling for up to 1 ms covers the
+    # gap to the next request of a client on the same host nearly always.
+    assert sleeps_per_request(sleeping) >= 0.5
+    assert sleeps_per_request(polling) < 0.25
+
+
+@pytest.mark.parametrize("busy_poll", ["100", "1000"])
+def test_idle_server_sleeps_after_load(start_credis, busy_poll):
+    server = start_credis(["--busy-poll-us", busy_poll])
+    sequential_pings(server.port)
+    cpu_before, _ = thread_stats(server.proc.pid)
+    time.sleep(1.0)  # a measurement window, not synchronisation: CPU burnt in one idle second
+    cpu_after, _ = thread_stats(server.proc.pid)
+    assert cpu_after - cpu_before < 0.1
