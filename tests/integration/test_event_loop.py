@@ -10,7 +10,7 @@ import pytest
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
-REQUESTS = 5000
+REQUESTS = 20000
 
 
 def thread_stats(pid):
@@ -45,10 +45,12 @@ def sleeps_per_request(server):
 def test_polls_between_close_requests_instead_of_sleeping(start_credis):
     sleeping = start_credis(["--busy-poll-us", "0"])
     polling = start_credis(["--busy-poll-us", "1000"])
-    # Without polling the event loop sleeps once per request; polling for up to 1 ms covers the
-    # gap to the next request of a client on the same host nearly always.
-    assert sleeps_per_request(sleeping) >= 0.5
-    assert sleeps_per_request(polling) < 0.25
+    # Without polling the event loop sleeps once per request, unless the next one was already
+    # there (a slow build, a loaded machine); polling for up to 1 ms covers the gap to the next
+    # request of a client on the same host nearly always.
+    without = sleeps_per_request(sleeping)
+    assert without >= 0.2
+    assert sleeps_per_request(polling) < without / 4
 
 
 @pytest.mark.parametrize("busy_poll", ["100", "1000"])
