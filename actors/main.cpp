@@ -129,11 +129,14 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();
-  caf::put(cfg.content, busy_poll_setting, server.config.busy_poll_us);  // not a CAF option: set() would drop it
+  // Not a CAF option, so put() rather than set(), which drops names CAF does not know.
+  caf::put(cfg.content, busy_poll_setting, server.config.busy_poll_us);
   // Every steady actor is a broker on the multiplexer thread (the loader has a thread of its
-  // own), so the scheduler idles; more workers would just poll and compete
-  // with the multiplexer thread on a small machine.
+  // own), so the scheduler idles: one worker, and the `sharing` policy, whose idle worker
+  // waits on a condition variable; a `stealing` worker wakes every 10 ms to poll (150 wake-ups
+  // a second on an idle server, and preemptions of the busy-polling multiplexer thread).
   cfg.set("scheduler.max-threads", 1);
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   // epoll is level-triggered: one read per readiness event is enough, and reading on until
   // EAGAIN cost a second recv per request.
   cfg.set("middleman.max-consecutive-reads", 1);
