@@ -52,7 +52,19 @@ void write_out(connection_broker self, std::string_view bytes) {
   self->flush(st.hdl);
 }
 
+// The client leaves WAIT: by its timeout, or by going away.
+void end_block(connection_broker self) {
+  auto& st = self->state;
+  if (!st.client.blocked)
+    return;
+  st.client.blocked = false;
+  st.block_timer_set = false;
+  ++st.block_id;
+  --st.server->stats.blocked_clients;
+}
+
 void finish(connection_broker self) {
+  end_block(self);
   self->close(self->state.hdl);  // sends what is buffered, then shuts the socket down
   self->quit();
 }
@@ -63,7 +75,7 @@ void dispatch(connection_broker self);
 void parse_input(connection_broker self) {
   auto& st = self->state;
   size_t pos = 0;
-  while (!st.closing) {
+  while (!st.closing && !st.client.blocked) {
     auto r = st.parser.parse(st.input, pos, st.argv);
     if (r == resp_parser::result::incomplete)
       break;
@@ -77,8 +89,34 @@ void parse_input(connection_broker self) {
     add_request(st.next, st.argv, st.client, *st.server);
     if (st.client.close_after_reply)
       st.closing = true;
+    if (st.client.blocked)
+      ++st.server->stats.blocked_clients;  // later requests stay unparsed until it ends
   }
   st.input.erase(0, pos);
+}
+
+// Runs the blocked client's timeout once every reply before the blocking command is out, as
+// Redis starts it when the command runs; 0 blocks until the client goes away.
+void start_block_timer(connection_broker self) {
+  auto& st = self->state;
+  if (st.block_timer_set)
+    return;
+  st.block_timer_set = true;
+  if (st.client.block_timeout_ms > 0)
+    caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
+                           std::chrono::milliseconds(st.client.block_timeout_ms),
+                           unblock_atom::value, st.block_id);
+}
+
+void on_block_timeout(connection_broker self, uint64_t block_id) {
+  auto& st = self->state;
+  if (!st.client.blocked || block_id != st.block_id)
+    return;
+  end_block(self);
+  write_out(self, st.client.blocked_reply);
+  st.client.blocked_reply.clear();
+  parse_input(self);
+  dispatch(self);
 }
 
 void on_batch_done(connection_broker self, const std::string& replies) {
@@ -94,7 +132,9 @@ void dispatch(connection_broker self) {
   if (st.in_flight)
     return;
   if (st.next.empty()) {
-    if (st.closing)
+    if (st.client.blocked)
+      start_block_timer(self);
+    else if (st.closing)
       finish(self);
     return;
   }
@@ -104,8 +144,7 @@ void dispatch(connection_broker self) {
     std::string out;
     batch.append_ready_replies(out);
     write_out(self, out);
-    if (st.closing)
-      finish(self);
+    dispatch(self);  // nothing waits now: end a closing connection, or time a blocked client
     return;
   }
   st.in_flight = true;
@@ -143,7 +182,11 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       [=](const caf::io::data_transferred_msg& msg) {
         self->state.queued_in_caf -= std::min(self->state.queued_in_caf, msg.written);
       },
-      [=](const caf::io::connection_closed_msg&) { self->quit(); },
+      [=](unblock_atom, uint64_t block_id) { on_block_timeout(self, block_id); },
+      [=](const caf::io::connection_closed_msg&) {
+        end_block(self);
+        self->quit();
+      },
   };
 }
 

@@ -29,6 +29,8 @@ struct connection_state {
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;
   bool closing = false;        // no more input is read: QUIT or a protocol error
+  bool block_timer_set = false;  // the blocked client's timeout is running
+  uint64_t block_id = 0;         // tells a current block's timeout from an earlier one's
   static const char* name;
 };
 

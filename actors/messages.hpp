@@ -32,6 +32,7 @@ using cron_atom = caf::atom_constant<caf::atom("cron")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using unblock_atom = caf::atom_constant<caf::atom("unblock")>;
 
 // The keyspace: executes a connection's batch and answers with all its replies; removes keys
 // whose deadline has passed when the expiry actor says it is time; runs its periodic duties

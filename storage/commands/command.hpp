@@ -34,6 +34,12 @@ struct client_state {
   int db = 0;
   std::string name;
   bool close_after_reply = false;
+  // Set by a command that blocks its client (WAIT): the connection holds `blocked_reply` back,
+  // and runs none of the client's later requests, until the timeout has passed (0: until the
+  // client goes away).
+  bool blocked = false;
+  int64_t block_timeout_ms = 0;
+  std::string blocked_reply;
 };
 
 // Everything a keyspace command may touch while it runs.

@@ -19,6 +19,10 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);
+    if (client.blocked) {
+      client.blocked_reply = std::move(out);
+      return;
+    }
   } else {
     batch.add_command(cmd, client.db, argv);
     return;

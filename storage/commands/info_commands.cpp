@@ -99,7 +99,7 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("connected_clients", ctx.server.stats.connected_clients.load());
   w.field("cluster_connections", 0);
   w.field("maxclients", 10000);
-  w.field("blocked_clients", 0);
+  w.field("blocked_clients", ctx.server.stats.blocked_clients.load());
   w.field("tracking_clients", 0);
 }
 

@@ -65,11 +65,13 @@ void time_command(exec_context& ctx, arg_list) {
   reply::bulk(ctx.out, micros);
 }
 
-// WAIT numreplicas timeout. Until replicas exist it answers at once with how many are
-// connected, as Redis does when no write of this client is pending.
-void wait_command(exec_context& ctx, arg_list argv) {
-  if (ctx.server.replication.is_replica) {
-    reply::error(ctx.out,
+// WAIT numreplicas timeout. Answers at once when enough replicas have acknowledged this
+// client's writes (none are needed for numreplicas <= 0); otherwise blocks the client until the
+// timeout, as Redis does, and then answers with how many had acknowledged. With no replication
+// link yet that is the number of connected replicas.
+void wait_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
+  if (server.replication.is_replica) {
+    reply::error(out,
                  "ERR WAIT cannot be used with replica instances. Please also note that since "
                  "Redis 4.0 if a replica is configured to be writable (which is not the default) "
                  "writes to replicas are just local and are not propagated.");
@@ -77,18 +79,23 @@ void wait_command(exec_context& ctx, arg_list argv) {
   }
   int64_t wanted = 0, timeout = 0;
   if (!parse_int64(argv[1], wanted)) {
-    reply::error(ctx.out, errors::not_integer);
+    reply::error(out, errors::not_integer);
     return;
   }
   if (!parse_int64(argv[2], timeout)) {
-    reply::error(ctx.out, "ERR timeout is not an integer or out of range");
+    reply::error(out, "ERR timeout is not an integer or out of range");
     return;
   }
   if (timeout < 0) {
-    reply::error(ctx.out, "ERR timeout is negative");
+    reply::error(out, "ERR timeout is negative");
     return;
   }
-  reply::integer(ctx.out, ctx.server.replication.connected_replicas);
+  int64_t acknowledged = server.replication.connected_replicas;
+  reply::integer(out, acknowledged);
+  if (acknowledged < wanted) {
+    client.blocked = true;
+    client.block_timeout_ms = timeout;
+  }
 }
 
 const command_spec specs[] = {
@@ -104,7 +111,7 @@ const command_spec specs[] = {
      "Remove all keys from all databases", "server", "1.0.0"},
     {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
      "Return the current server time", "server", "2.6.0"},
-    {"wait", 3, cmd_noscript, wait_command, nullptr, 0, 0, 0,
+    {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0,
      "Wait for the synchronous replication of all the write commands sent in the context of "
      "the current connection", "generic", "3.0.0"},
 };

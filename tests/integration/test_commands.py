@@ -386,6 +386,52 @@ def test_wait_bad_timeout_error_like_redis(pair):
     pair.same("WAIT", "0", "abc")
 
 
+@pytest.fixture(params=["credis", "redis"])
+def either(request, server, redis_peer):
+    """The port of a fresh credis, or of the real redis-server (flushed): the same test runs
+    against both where a reply's timing is what is compared."""
+    if request.param == "credis":
+        return server.port
+    with Raw(redis_peer.port) as c:
+        c.cmd("FLUSHALL")
+    return redis_peer.port
+
+
+def blocked_clients(port):
+    with Raw(port) as c:
+        return int(parse_info(c.cmd("INFO", "clients").decode())["blocked_clients"])
+
+
+def test_wait_for_missing_replicas_blocks_until_the_timeout(either):
+    with Raw(either) as c, Raw(either) as other:
+        start = time.monotonic()
+        c.send(b"SET k v\r\nWAIT 1 300\r\nPING\r\nGET k\r\n")
+        assert c.read_reply() == b"+OK\r\n"  # the command before WAIT is answered at once
+        assert time.monotonic() - start < 0.25
+        assert blocked_clients(either) == 1
+        assert other.cmd("PING") == b"+PONG\r\n"  # other clients are served meanwhile
+        assert c.read_reply() == b":0\r\n"
+        assert time.monotonic() - start >= 0.29
+        # The requests behind WAIT ran only after it.
+        assert c.read_reply() == b"+PONG\r\n"
+        assert c.read_reply() == b"$1\r\nv\r\n"
+        assert blocked_clients(either) == 0
+        assert c.cmd("WAIT", "0", "0") == b":0\r\n"  # nothing to wait for: at once
+
+
+def test_wait_without_timeout_blocks_until_the_client_leaves(either):
+    c = Raw(either)
+    c.send(b"WAIT 1 0\r\nPING\r\n")
+    wait_until(lambda: blocked_clients(either) == 1, what="client blocked in WAIT")
+    c.sock.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        c.read_reply()
+    c.close()
+    wait_until(lambda: blocked_clients(either) == 0, what="blocked client gone")
+    with Raw(either) as fresh:
+        assert fresh.cmd("PING") == b"+PONG\r\n"
+
+
 def test_client_setname_getname_id(pair):
     run_same(pair, [
         ("CLIENT", "GETNAME"), ("CLIENT", "SETNAME", "myname"), ("CLIENT", "GETNAME"),

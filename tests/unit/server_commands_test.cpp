@@ -64,9 +64,27 @@ TEST_CASE("CLIENT ID, SETNAME, GETNAME and QUIT", "[commands][client]") {
   CHECK(h.client.close_after_reply);
 }
 
-TEST_CASE("WAIT answers at once without replicas", "[commands][server]") {
+TEST_CASE("WAIT answers at once when no replica is wanted", "[commands][server]") {
   command_harness h;
   CHECK(h.run({"WAIT", "0", "0"}) == ":0\r\n");
+  CHECK(h.run({"WAIT", "-3", "100"}) == ":0\r\n");
   CHECK(h.run({"WAIT", "1", "-1"}) == "-ERR timeout is negative\r\n");
   CHECK(h.run({"WAIT", "x", "0"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK_FALSE(h.client.blocked);
+}
+
+TEST_CASE("WAIT for more replicas than there are blocks the client", "[commands][server]") {
+  command_harness h;
+  CHECK(h.run({"WAIT", "1", "250"}).empty());  // the reply is held back
+  CHECK(h.client.blocked);
+  CHECK(h.client.block_timeout_ms == 250);
+  CHECK(h.client.blocked_reply == ":0\r\n");
+
+  command_harness replicas;
+  replicas.server.replication.connected_replicas = 2;
+  CHECK(replicas.run({"WAIT", "2", "0"}) == ":2\r\n");
+  CHECK_FALSE(replicas.client.blocked);
+  CHECK(replicas.run({"WAIT", "3", "0"}).empty());
+  CHECK(replicas.client.blocked);
+  CHECK(replicas.client.block_timeout_ms == 0);
 }
