@@ -21,7 +21,7 @@ TEST_CASE("keys past their deadline read as missing, exactly at the millisecond"
 TEST_CASE("active expiry removes due keys in deadline order within a budget", "[storage]") {
   database db;
   for (int i = 0; i < 10; ++i)
-    db.put("k" + std::to_string(i), value(std::string("v")), 100 + i);
+    db.put(std::string("k").append(std::to_string(i)), value(std::string("v")), 100 + i);
   db.put("forever", value(std::string("v")), no_expiry);
   REQUIRE(db.expires() == 10);
   REQUIRE(db.next_deadline() == 100);
@@ -90,7 +90,7 @@ TEST_CASE("the table agrees with a reference map through inserts, deletes and re
   uint64_t x = 12345;
   auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
   for (int round = 0; round < 200000; ++round) {
-    std::string key = "k" + std::to_string(next() % 5000);
+    std::string key = std::string("k").append(std::to_string(next() % 5000));
     switch (next() % 3) {
       case 0:
       case 1: {

@@ -587,7 +587,7 @@ TEST_CASE("random multi-byte mutations never crash the loader", "[.fuzz][rdb_fuz
         default: bad.insert(at, 1 + rnd() % 4, static_cast<char>(rnd())); break;
       }
       if (bad.empty())
-        bad = "R";
+        bad.assign(1, 'R');
     }
     keyspace ks;
     if (load(bad, ks, expected_now, rnd() % 2).ok) {
