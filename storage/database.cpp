@@ -66,7 +66,9 @@ void database::set_deadline(entry_node* node, unix_ms at) {
 size_t database::expire_due(unix_ms now, size_t budget) {
   size_t removed = 0;
   while (!heap_.empty() && removed < budget && is_expired(heap_.front().at, now)) {
-    erase_node(heap_.front().node);
+    entry_node* node = heap_.front().node;
+    table_.prefetch_slot(node);  // its miss overlaps the heap's sift-down
+    erase_node(node);
     ++removed;
   }
   return removed;
