@@ -1,6 +1,7 @@
 """What the integration tests and the benchmarks both need to run servers: a free loopback
-port, polling with a deadline, and the PING that tells a server is ready. Standard library
-only, since the benchmarks run without pytest."""
+port, polling with a deadline, the PING that tells a server is ready, and the CPU a process
+has used. Standard library only, since the benchmarks run without pytest."""
+import os
 import socket
 import time
 
@@ -33,3 +34,10 @@ def answers_ping(port, timeout=1.0):
             return s.recv(64).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def cpu_seconds(pid):
+    """utime+stime of the whole process (all threads) from /proc/<pid>/stat, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14, 15

@@ -14,13 +14,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from server_process import answers_ping, free_port, wait_until  # noqa: E402,F401 (re-exported)
+from server_process import answers_ping, cpu_seconds, free_port, wait_until  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDIS = os.path.abspath(os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server")))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 _started = []  # every Server still running; stopped at exit even if a section fails
 
@@ -142,13 +141,6 @@ def mset_load(port, n, prefix="k:", key_len=16, value_len=32, per_cmd=1000, cmds
 
 
 # ---------------------------------------------------------------- /proc
-
-def cpu_seconds(pid):
-    """utime+stime of the whole process (all threads) from /proc/<pid>/stat, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14, 15 of the full line
-
 
 def rss_bytes(pid):
     """VmRSS from /proc/<pid>/status, in bytes."""

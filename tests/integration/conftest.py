@@ -15,7 +15,7 @@ import pytest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from server_process import answers_ping, free_port, wait_until  # noqa: E402,F401 (re-exported)
+from server_process import answers_ping, cpu_seconds, free_port, wait_until  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CREDIS = os.environ.get("CREDIS_SERVER", os.path.join(ROOT, "build", "credis-server"))

@@ -1,11 +1,10 @@
 """Key expiry: exact to the millisecond on access, active removal of keys nobody reads, and old
 deadlines that must not remove a key that was overwritten, persisted or renamed since."""
-import os
 import time
 
 import pytest
 
-from conftest import wait_until
+from conftest import cpu_seconds, wait_until
 from helpers import Raw, call
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
@@ -214,12 +213,6 @@ def test_many_keys_expiring_together_do_not_stall_clients(server):
                 worst = max(worst, time.monotonic() - t)
             assert call(other, "DBSIZE") == 0
         assert worst < 1.0, f"a PING took {worst:.3f}s while keys expired"
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.mark.parametrize("args", [
