@@ -59,7 +59,6 @@ void end_block(connection_broker self) {
     return;
   st.client.blocked = false;
   st.block_timer_set = false;
-  ++st.block_id;
   --st.server->stats.blocked_clients;
 }
 
@@ -105,12 +104,14 @@ void start_block_timer(connection_broker self) {
   if (st.client.block_timeout_ms > 0)
     caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
                            std::chrono::milliseconds(st.client.block_timeout_ms),
-                           unblock_atom::value, st.block_id);
+                           unblock_atom::value);
 }
 
-void on_block_timeout(connection_broker self, uint64_t block_id) {
+// A block ends only here or when the connection ends, so the one timeout that can arrive is
+// the current block's.
+void on_block_timeout(connection_broker self) {
   auto& st = self->state;
-  if (!st.client.blocked || block_id != st.block_id)
+  if (!st.client.blocked)
     return;
   end_block(self);
   write_out(self, st.client.blocked_reply);
@@ -182,7 +183,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       [=](const caf::io::data_transferred_msg& msg) {
         self->state.queued_in_caf -= std::min(self->state.queued_in_caf, msg.written);
       },
-      [=](unblock_atom, uint64_t block_id) { on_block_timeout(self, block_id); },
+      [=](unblock_atom) { on_block_timeout(self); },
       [=](const caf::io::connection_closed_msg&) {
         end_block(self);
         self->quit();

@@ -30,7 +30,6 @@ struct connection_state {
   bool in_flight = false;
   bool closing = false;        // no more input is read: QUIT or a protocol error
   bool block_timer_set = false;  // the blocked client's timeout is running
-  uint64_t block_id = 0;         // tells a current block's timeout from an earlier one's
   static const char* name;
 };
 
