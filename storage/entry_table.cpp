@@ -79,7 +79,7 @@ void entry_table::erase(entry_node* node) {
   // The node is in the table: follow its probe chain to the slot that holds this very pointer
   // (no key comparisons; empty and tombstone slots hold no pointer).
   size_t mask = slots_.size() - 1;
-  size_t i = hash_of(node->key()) & mask;
+  size_t i = home_slot(node);
   while (node_of(slots_[i]) != node)
     i = (i + 1) & mask;
   // A slot followed by an empty one ends every probe chain through it: it can be emptied.
@@ -122,7 +122,7 @@ void entry_table::rehash(size_t new_slot_count) {
   for (uintptr_t s : old) {
     if (!is_node(s))
       continue;
-    size_t i = hash_of(node_of(s)->key()) & mask;
+    size_t i = home_slot(node_of(s));
     while (slots_[i] != empty)
       i = (i + 1) & mask;
     slots_[i] = s;

@@ -63,7 +63,7 @@ class entry_table {
   // cache miss overlaps other work done before the erase.
   void prefetch_slot(const entry_node* node) const {
     if (!slots_.empty())
-      __builtin_prefetch(&slots_[hash_of(node->key()) & (slots_.size() - 1)], 1);
+      __builtin_prefetch(&slots_[home_slot(node)], 1);
   }
   void clear();
   // Makes room for `n` keys without growing again.
@@ -120,6 +120,10 @@ class entry_table {
   static size_t hash_of(std::string_view key);
 
   size_t find_slot(std::string_view key, size_t hash) const;  // slot index, or npos
+  // Where the probe chain of a node's key starts (the table is not empty).
+  size_t home_slot(const entry_node* node) const {
+    return hash_of(node->key()) & (slots_.size() - 1);
+  }
   entry_node* insert(std::string_view key, size_t hash);      // `key` must be absent
   void rehash(size_t new_slot_count);
 
