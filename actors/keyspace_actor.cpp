@@ -114,7 +114,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](shutdown_atom) {
         auto& st = self->state;
-        return prepare_shutdown(*st.ks, *st.server, now_ms(), false, false, false);
+        return prepare_shutdown(*st.ks, *st.server, now_ms(), shutdown_options{});
       },
   };
 }

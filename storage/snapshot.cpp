@@ -126,21 +126,20 @@ bool save_point_due(const server_state& server, unix_ms now) {
   return false;
 }
 
-bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
-                      bool nosave, bool force) {
+bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now,
+                      const shutdown_options& options) {
   if (server.shutdown_prepared)
     return true;
   if (server.persistence.child_pid > 0) {
     spdlog::warn("There is a child saving an .rdb. Killing it!");
     kill_background_save(server);
   }
-  bool save = force_save || (!nosave && !server.config.save.empty());
-  if (save) {
+  if (options.save || (!options.nosave && !server.config.save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     std::string error;
     if (save_now(ks, server, now, error)) {
       spdlog::info("DB saved on disk");
-    } else if (force) {
+    } else if (options.force) {
       spdlog::warn("Error trying to save the DB. Exit anyway: {}", error);
     } else {
       spdlog::warn("Error trying to save the DB, can't exit: {}", error);

@@ -38,10 +38,17 @@ void kill_background_save(server_state& server);
 // True when a "<seconds> <changes>" save point of the `save` setting is reached.
 bool save_point_due(const server_state& server, unix_ms now);
 
-// The work before exiting: stops a running background save, then saves when `force_save`, or
-// when save points are configured and not `nosave`. False when that save failed, unless
-// `force` (SHUTDOWN FORCE: exit anyway, as Redis does).
-bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now, bool force_save,
-                      bool nosave, bool force);
+// SHUTDOWN's options; none for SIGTERM and SIGINT.
+struct shutdown_options {
+  bool save = false;    // save even without save points
+  bool nosave = false;  // do not save even with save points
+  bool force = false;   // exit even when the save fails
+};
+
+// The work before exiting: stops a running background save, then saves when `save`, or when
+// save points are configured and not `nosave`. False when that save failed, unless `force`
+// (SHUTDOWN FORCE: exit anyway, as Redis does).
+bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now,
+                      const shutdown_options& options);
 
 }  // namespace credis

@@ -56,25 +56,25 @@ void lastsave_command(exec_context& ctx, arg_list) {
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]. On success there is no reply: the server exits.
 void shutdown_command(exec_context& ctx, arg_list argv) {
-  bool nosave = false, save = false, force = false;
+  shutdown_options options;
   for (size_t i = 1; i < argv.size(); ++i) {
     if (iequals(argv[i], "nosave"))
-      nosave = true;
+      options.nosave = true;
     else if (iequals(argv[i], "save"))
-      save = true;
+      options.save = true;
     else if (iequals(argv[i], "force"))
-      force = true;
+      options.force = true;
     else if (!iequals(argv[i], "now")) {
       reply::error(ctx.out, errors::syntax);
       return;
     }
   }
-  if (nosave && save) {
+  if (options.nosave && options.save) {
     reply::error(ctx.out, errors::syntax);
     return;
   }
   spdlog::warn("User requested shutdown...");
-  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, save, nosave, force)) {
+  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, options)) {
     reply::error(ctx.out, "ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }
