@@ -15,7 +15,9 @@ namespace {
 
 constexpr size_t header_size = 8;
 
-int64_t read_int(const uint8_t* p, uint32_t width) { return sign_extend(load_le(p, width), 8 * width); }
+int64_t read_int(const uint8_t* p, uint32_t width) {
+  return sign_extend(load_le(p, width), 8 * width);
+}
 
 // The narrowest width that holds `v` (_intsetValueEncoding).
 uint32_t width_of(int64_t v) {

@@ -236,8 +236,8 @@ bool scan_intset(std::string_view blob, size_t& count) {
   const auto* p = reinterpret_cast<const uint8_t*>(blob.data());
   if (blob.size() < 8)
     return false;
-  const uint32_t width = static_cast<uint32_t>(intset_member<4>(p));
-  const uint32_t n = static_cast<uint32_t>(intset_member<4>(p + 4));
+  const uint32_t width = static_cast<uint32_t>(load_le(p, 4));  // header fields are unsigned
+  const uint32_t n = static_cast<uint32_t>(load_le(p + 4, 4));
   if (uint64_t{width} * n != blob.size() - 8)
     return false;
   count = n;

@@ -42,12 +42,12 @@ struct rdb_save_info {
 // (binary scores), lists as quicklist 2 (18) of listpack nodes of at most 8 KB.
 void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out);
 
-// Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.
-// Returns false with a message in `error` on any I/O failure (the old file is left intact and
-// the temp file removed).
 // The temporary file a save by process `pid` writes in `dir` before renaming it into place.
 std::string rdb_temp_path(const std::string& dir, int pid);
 
+// Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.
+// Returns false with a message in `error` on any I/O failure (the old file is left intact and
+// the temp file removed).
 bool rdb_save_file(const keyspace& ks, const rdb_save_info& info, const std::string& path,
                    std::string& error);
 
