@@ -427,7 +427,8 @@ TEST_CASE("zset: small in (score, member) order up to 128 members, then big", "[
     zset_value z;
     std::map<std::string, double> ref;
     for (int step = 0; step < 600; ++step) {
-      std::string m = round % 2 ? std::string("m").append(std::to_string(r.below(300))) : sample(r, 70);
+      std::string m =
+          round % 2 ? std::string("m").append(std::to_string(r.below(300))) : sample(r, 70);
       const double score = static_cast<double>(static_cast<int>(r.below(20)) - 10) /
                            (r.below(2) ? 1 : 4);
       if (r.below(4) == 0) {
