@@ -9,9 +9,10 @@ namespace credis {
 const char* acceptor_state::name = "acceptor";
 
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
-                                server_state* server) {
+                                replication_manager_actor manager, server_state* server) {
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
+  st.manager = std::move(manager);
   st.server = server;
   std::istringstream addresses(server->config.bind);
   std::string address;
@@ -33,7 +34,7 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   return {
       [=](const caf::io::new_connection_msg& msg) {
         auto conn = self->fork(connection_actor_fn, msg.handle, self->state.keyspace,
-                               self->state.server);
+                               self->state.manager, self->state.server);
         self->link_to(conn);
       },
       [=](port_atom) { return self->state.listen_error; },

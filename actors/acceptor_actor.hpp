@@ -14,6 +14,7 @@ namespace credis {
 struct acceptor_state {
   acceptor_state() = default;  // not an aggregate: CAF would try to build it from self
   keyspace_actor keyspace;
+  replication_manager_actor manager;
   server_state* server = nullptr;
   std::string listen_error;  // why a listening socket could not be opened, if it could not
   static const char* name;
@@ -24,6 +25,6 @@ using acceptor_broker = caf::io::stateful_broker<acceptor_state>*;
 // Opens a listening socket on each address of `bind` (space separated). The result of that is
 // asked for with `port_atom`: the error text, empty on success.
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
-                                server_state* server);
+                                replication_manager_actor manager, server_state* server);
 
 }  // namespace credis

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "actors/clock.hpp"
 #include "actors/direct_send.hpp"
 #include "protocol/reply.hpp"
 
@@ -18,6 +21,13 @@ constexpr size_t small_read_size = 1024;
 constexpr size_t large_read_size = 64 * 1024;
 // Consecutive short reads after which a grown connection goes back to the small size.
 constexpr int shrink_after_short_reads = 64;
+
+// client-output-buffer-limit replica 256mb 64mb 60, Redis's default: a replica whose unsent
+// stream passes the hard limit, or stays above the soft one for the whole period, is dropped
+// (it will resync) rather than let it grow the master's memory without bound.
+constexpr uint64_t replica_hard_limit = 256ull * 1024 * 1024;
+constexpr uint64_t replica_soft_limit = 64ull * 1024 * 1024;
+constexpr int64_t replica_soft_limit_ms = 60 * 1000;
 
 // Grows the read size when a read filled it, and shrinks it (and an input buffer left large by
 // a burst) once the client has stayed quiet for a while.
@@ -52,29 +62,38 @@ void write_out(connection_broker self, std::string_view bytes) {
   self->flush(st.hdl);
 }
 
-// The client leaves WAIT: by its timeout, or by going away.
-void end_block(connection_broker self) {
-  auto& st = self->state;
-  if (!st.client.blocked)
-    return;
-  st.client.blocked = false;
-  st.block_timer_set = false;
-  --st.server->stats.blocked_clients;
-}
-
 void finish(connection_broker self) {
-  end_block(self);
   self->close(self->state.hdl);  // sends what is buffered, then shuts the socket down
   self->quit();
 }
 
+// True when a replica's unsent output is past the limits, in which case it is dropped.
+bool replica_over_limits(connection_broker self) {
+  auto& st = self->state;
+  uint64_t pending = st.queued_in_caf + st.held_stream.size();
+  int64_t now = now_ms();
+  if (pending <= replica_soft_limit) {
+    st.over_soft_limit_since = 0;
+    return false;
+  }
+  if (st.over_soft_limit_since == 0)
+    st.over_soft_limit_since = now;
+  if (pending <= replica_hard_limit && now - st.over_soft_limit_since < replica_soft_limit_ms)
+    return false;
+  spdlog::warn("Client id={} addr={}:{} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.", st.client.id, self->remote_addr(st.hdl),
+               self->remote_port(st.hdl));
+  return true;
+}
+
 void dispatch(connection_broker self);
 
-// Parses every complete request in the input buffer.
+// Parses every complete request in the input buffer, up to one the replication manager
+// answers: the requests after it wait until that answer is out.
 void parse_input(connection_broker self) {
   auto& st = self->state;
   size_t pos = 0;
-  while (!st.closing && !st.client.blocked) {
+  while (!st.closing && st.client.pending.what == replication_request::kind::none) {
     auto r = st.parser.parse(st.input, pos, st.argv);
     if (r == resp_parser::result::incomplete)
       break;
@@ -88,53 +107,63 @@ void parse_input(connection_broker self) {
     add_request(st.next, st.argv, st.client, *st.server);
     if (st.client.close_after_reply)
       st.closing = true;
-    if (st.client.blocked)
-      ++st.server->stats.blocked_clients;  // later requests stay unparsed until it ends
   }
   st.input.erase(0, pos);
 }
 
-// Runs the blocked client's timeout once every reply before the blocking command is out, as
-// Redis starts it when the command runs; 0 blocks until the client goes away.
-void start_block_timer(connection_broker self) {
-  auto& st = self->state;
-  if (st.block_timer_set)
-    return;
-  st.block_timer_set = true;
-  if (st.client.block_timeout_ms > 0)
-    caf::delayed_anon_send(caf::actor_cast<caf::actor>(self),
-                           std::chrono::milliseconds(st.client.block_timeout_ms),
-                           unblock_atom::value);
-}
-
-// A block ends only here or when the connection ends, so the one timeout that can arrive is
-// the current block's.
-void on_block_timeout(connection_broker self) {
-  auto& st = self->state;
-  if (!st.client.blocked)
-    return;
-  end_block(self);
-  write_out(self, st.client.blocked_reply);
-  st.client.blocked_reply.clear();
-  parse_input(self);
-  dispatch(self);
-}
-
-void on_batch_done(connection_broker self, const std::string& replies) {
+void on_batch_done(connection_broker self, const std::string& replies, int64_t write_offset) {
   auto& st = self->state;
   st.in_flight = false;
+  if (write_offset > 0)
+    st.client.write_offset = write_offset;
   write_out(self, replies);
   dispatch(self);
 }
 
-// Sends the waiting batch to the keyspace, or writes it directly when it holds only replies.
+void on_request_done(connection_broker self, replication_request::kind what,
+                     const std::string& reply) {
+  auto& st = self->state;
+  st.in_flight = false;
+  if (what == replication_request::kind::psync && (reply.empty() || reply[0] == '+')) {
+    // From now on this connection carries the stream: held back while the snapshot is
+    // written (straight into the socket by a child process), sent as it comes after.
+    st.replica = true;
+    st.replica_syncing = reply.empty();
+  }
+  write_out(self, reply);
+  parse_input(self);
+  dispatch(self);
+}
+
+// Passes the request a command left to the replication manager.
+void send_request(connection_broker self) {
+  auto& st = self->state;
+  replication_request req = std::move(st.client.pending);
+  st.client.pending = {};
+  replication_peer peer;
+  peer.fd = st.fd;
+  peer.ip = self->remote_addr(st.hdl);
+  peer.listening_port = st.client.replica_listening_port;
+  peer.capa_eof = st.client.replica_capa_eof;
+  peer.capa_psync2 = st.client.replica_capa_psync2;
+  peer.write_offset = st.client.write_offset;
+  peer.client_id = st.client.id;
+  auto what = req.what;
+  st.in_flight = true;
+  self->request(st.manager, caf::infinite, repl_atom::value, std::move(req), std::move(peer))
+      .then([=](const std::string& reply) { on_request_done(self, what, reply); },
+            [=](const caf::error&) { finish(self); });
+}
+
+// Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
+// then a request for the replication manager once nothing is ahead of it.
 void dispatch(connection_broker self) {
   auto& st = self->state;
   if (st.in_flight)
     return;
   if (st.next.empty()) {
-    if (st.client.blocked)
-      start_block_timer(self);
+    if (st.client.pending.what != replication_request::kind::none)
+      send_request(self);
     else if (st.closing)
       finish(self);
     return;
@@ -145,22 +174,25 @@ void dispatch(connection_broker self) {
     std::string out;
     batch.append_ready_replies(out);
     write_out(self, out);
-    dispatch(self);  // nothing waits now: end a closing connection, or time a blocked client
+    dispatch(self);  // nothing waits now: pass a request on, or end a closing connection
     return;
   }
   st.in_flight = true;
   self->request(st.keyspace, caf::infinite, exec_atom::value, std::move(batch))
-      .then([=](const std::string& replies) { on_batch_done(self, replies); },
+      .then([=](const std::string& replies,
+                int64_t write_offset) { on_batch_done(self, replies, write_offset); },
             [=](const caf::error&) { finish(self); });
 }
 
 }  // namespace
 
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
-                                  keyspace_actor keyspace, server_state* server) {
+                                  keyspace_actor keyspace, replication_manager_actor manager,
+                                  server_state* server) {
   auto& st = self->state;
   st.hdl = hdl;
   st.keyspace = std::move(keyspace);
+  st.manager = std::move(manager);
   st.server = server;
   st.client.id = server->stats.next_client_id++;
   ++server->stats.connected_clients;
@@ -183,11 +215,31 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       [=](const caf::io::data_transferred_msg& msg) {
         self->state.queued_in_caf -= std::min(self->state.queued_in_caf, msg.written);
       },
-      [=](unblock_atom) { on_block_timeout(self); },
-      [=](const caf::io::connection_closed_msg&) {
-        end_block(self);
-        self->quit();
+      // A replica's stream: held while its snapshot is being written, sent after.
+      [=](stream_atom, const stream_bytes& chunk) {
+        auto& st = self->state;
+        if (st.replica_syncing)
+          st.held_stream.append(*chunk.bytes);
+        else
+          write_out(self, *chunk.bytes);
+        if (replica_over_limits(self))
+          finish(self);
       },
+      [=](online_atom) {
+        auto& st = self->state;
+        st.replica_syncing = false;
+        write_out(self, st.held_stream);
+        std::string().swap(st.held_stream);
+      },
+      // A newline, which replicas skip, keeps the link alive while the sync is prepared; only
+      // what the socket takes at once, since a snapshot may soon be written into it.
+      [=](keepalive_atom) {
+        auto& st = self->state;
+        if (st.fd >= 0 && st.queued_in_caf == 0)
+          send_now(st.fd, "\n");
+      },
+      [=](drop_atom) { finish(self); },
+      [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
 }
 

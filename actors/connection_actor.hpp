@@ -2,7 +2,9 @@
 // the command table, and sends each read's commands to the keyspace as one batch.
 //
 // At most one batch is in flight per connection. Commands parsed while it is out wait in the
-// next batch, so replies keep the order of the requests however deep the client pipelines.
+// next batch, so replies keep the order of the requests however deep the client pipelines. A
+// command the replication manager answers (WAIT, PSYNC, ...) goes out once the batch before it
+// is back, and the client's later requests wait for its answer.
 #pragma once
 
 #include <string>
@@ -17,6 +19,7 @@ struct connection_state {
   connection_state() = default;  // not an aggregate: CAF would try to build it from self
   caf::io::connection_handle hdl;
   keyspace_actor keyspace;
+  replication_manager_actor manager;
   server_state* server = nullptr;
   client_state client;
   resp_parser parser;
@@ -27,15 +30,20 @@ struct connection_state {
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
   int short_reads = 0;         // consecutive reads well below a grown read size
-  bool in_flight = false;
+  bool in_flight = false;       // a batch, or a request to the replication manager
   bool closing = false;        // no more input is read: QUIT or a protocol error
-  bool block_timer_set = false;  // the blocked client's timeout is running
+  // Once PSYNC made the client a replica, the connection carries the replication stream.
+  bool replica = false;
+  bool replica_syncing = false;  // its snapshot is being written: the stream waits here
+  std::string held_stream;       // the stream since the snapshot, sent once it is through
+  int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
   static const char* name;
 };
 
 using connection_broker = caf::io::stateful_broker<connection_state>*;
 
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
-                                  keyspace_actor keyspace, server_state* server);
+                                  keyspace_actor keyspace, replication_manager_actor manager,
+                                  server_state* server);
 
 }  // namespace credis

@@ -1,12 +1,14 @@
 #include "actors/keyspace_actor.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
+#include "actors/sync_child.hpp"
 #include "storage/snapshot.hpp"
 
 namespace credis {
@@ -22,6 +24,10 @@ constexpr size_t expire_budget = 20000;
 // How often the keyspace looks after background saves and save points (Redis's serverCron
 // runs at hz 10).
 constexpr auto cron_interval = std::chrono::milliseconds(100);
+// How often a finished full-sync child is looked for: its replicas wait for the stream.
+constexpr auto sync_reap_interval = std::chrono::milliseconds(5);
+// A master pings its replicas through the stream this often (repl-ping-replica-period).
+constexpr unix_ms replica_ping_ms = 10000;
 
 unix_ms earliest_deadline(const keyspace& ks) {
   unix_ms earliest = no_expiry;
@@ -33,14 +39,44 @@ unix_ms earliest_deadline(const keyspace& ks) {
   return earliest;
 }
 
-// Tells the expiry actor about a deadline earlier than the one it already waits for.
+// Tells the expiry actor about a deadline earlier than the one it already waits for. A
+// replica expires nothing itself: its master sends DEL.
 void schedule_expiry(keyspace_broker self) {
   auto& st = self->state;
+  if (st.repl.is_replica)
+    return;
   unix_ms next = earliest_deadline(*st.ks);
   if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
     return;
   st.scheduled_for = next;
   self->send(st.expiry, schedule_atom::value, next);
+}
+
+// A master propagates once a replica has asked for its stream (the backlog exists).
+bool propagating(const keyspace_state& st) { return st.repl.backlog_active; }
+
+void apply_expiry_handling(keyspace_state& st) {
+  bool master = !st.repl.is_replica;
+  st.ks->set_expiry_handling(master && propagating(st) ? &st.expired : nullptr, !master);
+}
+
+// Sends stream bytes to the replication manager and counts them in the offset.
+void feed(keyspace_broker self, std::string bytes) {
+  auto& st = self->state;
+  st.repl.offset += static_cast<int64_t>(bytes.size());
+  self->send(st.manager, feed_atom::value, std::move(bytes), st.repl.offset);
+}
+
+// Encodes the writes collected since the last call into the stream. Returns whether any.
+bool flush_writes(keyspace_broker self) {
+  auto& st = self->state;
+  if (st.propagated.empty())
+    return false;
+  std::string bytes;
+  st.encoder.encode(st.propagated, bytes);
+  st.propagated.clear();
+  feed(self, std::move(bytes));
+  return true;
 }
 
 void run_cron(keyspace_broker self) {
@@ -60,43 +96,90 @@ void run_cron(keyspace_broker self) {
   if (p.child_pid <= 0 && (p.save_scheduled || save_point_due(*st.server, now))) {
     p.save_scheduled = false;
     std::string error;
-    if (start_background_save(*st.ks, *st.server, now, error))
+    if (start_background_save(*st.ks, *st.server, st.repl, now, error))
       spdlog::info("Background saving started by pid {}", p.child_pid);
     else
       spdlog::warn("{}", error);
   }
+  if (propagating(st) && !st.repl.is_replica && now - st.last_replica_ping >= replica_ping_ms) {
+    st.last_replica_ping = now;
+    std::string ping;
+    std::string_view argv[] = {"PING"};
+    st.encoder.encode(-1, argv, ping);
+    feed(self, std::move(ping));
+  }
+}
+
+// Reaps the full-sync children that ended and tells the manager how each went.
+void reap_sync_children(keyspace_broker self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.sync_children.size();) {
+    int status = 0;
+    pid_t pid = st.sync_children[i];
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == 0) {
+      ++i;
+      continue;
+    }
+    bool ok = r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    st.sync_children.erase(st.sync_children.begin() + static_cast<long>(i));
+    self->send(st.manager, synced_atom::value, static_cast<int>(pid), ok);
+  }
+  if (!st.sync_children.empty())
+    send_self_later<keyspace_actor>(self, sync_reap_interval, synced_atom::value);
 }
 
 }  // namespace
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
-                                                server_state* server) {
+                                                server_state* server,
+                                                replication_manager_actor manager) {
   self->state.ks = ks;
   self->state.server = server;
+  self->state.manager = std::move(manager);
+  self->state.repl.is_replica = !server->config.replicaof.empty();
+  apply_expiry_handling(self->state);
   self->state.expiry = self->system().middleman().spawn_broker(
       expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.expiry);
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
-      [=](exec_atom, const command_batch& batch) -> std::string {
+      [=](exec_atom, const command_batch& batch) -> std::tuple<std::string, int64_t> {
         auto& st = self->state;
         std::string out;
-        execute_batch(*st.ks, *st.server, batch, now_ms(), out);
+        execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
+                       propagating(st) ? &st.propagated : nullptr},
+                      batch, out);
+        int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
         schedule_expiry(self);
         // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
         if (st.server->shutdown_requested)
           kill(getpid(), SIGTERM);
-        return out;
+        return {std::move(out), write_offset};
+      },
+      [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
+        auto& st = self->state;
+        std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
+        execute_batch({*st.ks, *st.server, st.repl, now_ms(), true, nullptr}, batch, ignored);
+        st.stream_db = stream_db;
+        if (propagating(st)) {
+          feed(self, std::move(raw));  // sub-replicas get the master's stream as it came
+        } else {
+          st.repl.offset += static_cast<int64_t>(raw.size());
+        }
       },
       [=](expire_atom) {
         auto& st = self->state;
         st.scheduled_for = no_expiry;
+        if (st.repl.is_replica)
+          return;
         unix_ms now = now_ms();
         size_t removed = 0;
         for (int i = 0; i < keyspace::db_count && removed < expire_budget; ++i)
           removed += st.ks->db(i).expire_due(now, expire_budget - removed);
         st.server->stats.expired_keys += static_cast<int64_t>(removed);
+        flush_writes(self);
         if (removed == expire_budget)
           self->send(self, expire_atom::value);  // more are due: continue after queued batches
         else
@@ -107,14 +190,68 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
       },
       [=](install_atom, const loaded_keyspace& loaded) {
-        *self->state.ks = std::move(*loaded.ks);
-        self->state.scheduled_for = no_expiry;
+        auto& st = self->state;
+        *st.ks = std::move(*loaded.ks);
+        apply_expiry_handling(st);
+        st.scheduled_for = no_expiry;
         schedule_expiry(self);
+        if (loaded.repl_offset >= 0) {
+          // The data belongs to this history now: the stream goes on from its offset.
+          st.repl.offset = loaded.repl_offset;
+          st.stream_db = loaded.repl_stream_db;
+          st.encoder.forget_db();
+          self->send(st.manager, restored_atom::value, loaded.repl_id, loaded.repl_offset);
+        }
         return true;
+      },
+      [=](sync_atom, const sync_job& job) -> std::tuple<int, int64_t> {
+        auto& st = self->state;
+        unix_ms now = now_ms();
+        rdb_save_info info = make_save_info(st.repl, now);
+        info.repl_id = job.replid;
+        info.repl_stream_db = st.repl.is_replica ? st.stream_db : 0;
+        // After the snapshot the stream starts with a SELECT, whatever database it was in.
+        if (!st.repl.is_replica)
+          st.encoder.forget_db();
+        std::string error;
+        int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
+                                  st.server->config.repl_timeout * 1000, error);
+        if (pid < 0) {
+          spdlog::warn("{}", error);
+        } else {
+          spdlog::info("Starting BGSAVE for SYNC with target: {}",
+                       job.disk ? "disk" : "replicas sockets");
+          if (st.sync_children.empty())
+            send_self_later<keyspace_actor>(self, sync_reap_interval, synced_atom::value);
+          st.sync_children.push_back(pid);
+        }
+        return {pid, st.repl.offset};
+      },
+      [=](synced_atom) { reap_sync_children(self); },
+      [=](getack_atom) {
+        auto& st = self->state;
+        if (!propagating(st))
+          return;
+        std::string bytes;
+        std::string_view argv[] = {"REPLCONF", "GETACK", "*"};
+        st.encoder.encode(-1, argv, bytes);
+        feed(self, std::move(bytes));
+      },
+      [=](status_atom, replication_info& info) {
+        auto& st = self->state;
+        bool was_replica = st.repl.is_replica;
+        info.offset = st.repl.offset;
+        st.repl = std::move(info);
+        if (was_replica && !st.repl.is_replica)
+          st.encoder.forget_db();  // a promoted replica's stream starts with SELECT
+        apply_expiry_handling(st);
+        schedule_expiry(self);
       },
       [=](shutdown_atom) {
         auto& st = self->state;
-        return prepare_shutdown(*st.ks, *st.server, now_ms(), shutdown_options{});
+        for (int pid : st.sync_children)
+          kill(pid, SIGKILL);
+        return prepare_shutdown(*st.ks, *st.server, st.repl, now_ms(), shutdown_options{});
       },
   };
 }

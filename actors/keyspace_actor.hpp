@@ -2,25 +2,56 @@
 //
 // It is a broker without sockets, so it runs on the middleman's thread next to the connection
 // brokers: a batch goes from a connection to the keyspace and back without crossing threads,
-// which measured 2-4x faster than a keyspace on the scheduler (../shared/notes).
+// which measured 2-4x faster than a keyspace on the scheduler (see README, Design).
+//
+// It is also where the replication stream starts: the writes of each batch, in the form
+// replicas apply them, go to the replication manager as one message, and the keyspace counts
+// the stream's offset (every byte of it passes here, a master's own writes or, on a replica,
+// its master's stream passed on as it came).
 #pragma once
 
+#include <vector>
+
 #include "actors/messages.hpp"
+#include "replication/stream_encoder.hpp"
 
 namespace credis {
 
+// Deleting an expired key on a master sends replicas a DEL for it.
+class expired_key_propagator : public expiry_listener {
+ public:
+  explicit expired_key_propagator(command_batch& writes) : writes_(writes) {}
+  void key_expired(int db, std::string_view key) override {
+    std::string_view argv[] = {"DEL", key};
+    writes_.add_command(nullptr, db, argv);
+  }
+
+ private:
+  command_batch& writes_;
+};
+
 struct keyspace_state {
-  keyspace_state() = default;  // not an aggregate: CAF would try to build it from self
+  keyspace_state() : expired(propagated) {}  // not an aggregate: CAF would build it from self
   keyspace* ks = nullptr;
   server_state* server = nullptr;
   expiry_actor expiry;
+  replication_manager_actor manager;
   unix_ms scheduled_for = no_expiry;  // the deadline the expiry actor was last told about
+  // Replication: the status the manager reports, with the offset kept here.
+  replication_info repl;
+  stream_encoder encoder;
+  command_batch propagated;           // the writes of the current batch, for replicas
+  expired_key_propagator expired;
+  int stream_db = 0;                  // on a replica: the database its master's stream is in
+  unix_ms last_replica_ping = 0;
+  std::vector<int> sync_children;     // forked full syncs not yet reaped
   static const char* name;
 };
 
 using keyspace_broker = keyspace_actor::stateful_broker_pointer<keyspace_state>;
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
-                                                server_state* server);
+                                                server_state* server,
+                                                replication_manager_actor manager);
 
 }  // namespace credis

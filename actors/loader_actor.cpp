@@ -11,8 +11,45 @@ namespace credis {
 
 const char* loader_state::name = "loader";
 
-loader_actor::behavior_type loader_actor_fn(loader_actor::stateful_pointer<loader_state> self,
-                                            keyspace_actor keyspace, bool skip_expired) {
+namespace {
+
+using loader_pointer = loader_actor::stateful_pointer<loader_state>;
+
+// The file names the history of its data when it has all three repl-* fields, as Redis
+// requires before it trusts them.
+bool has_history(const rdb_load_info& info) {
+  return !info.repl_id.empty() && info.repl_offset >= 0 && info.repl_stream_db >= 0;
+}
+
+void log_loaded(const rdb_load_info& info, std::chrono::steady_clock::time_point started,
+                const char* source) {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (info.streams_skipped > 0)
+    spdlog::warn("Skipped {} stream keys: streams are not supported yet", info.streams_skipped);
+  auto ver = info.aux.find("redis-ver");
+  spdlog::info("Loading RDB produced by version {}", ver == info.aux.end() ? "" : ver->second);
+  spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys_loaded,
+               info.expired_skipped);
+  spdlog::info("{}: {:.3f} seconds", source, seconds);
+}
+
+// Hands the keyspace over and answers the requester once the keyspace actor has taken it.
+caf::result<std::string> install(loader_pointer self, loaded_keyspace loaded) {
+  auto rp = self->make_response_promise<std::string>();
+  self->request(self->state.keyspace, caf::infinite, install_atom::value, std::move(loaded))
+      .then([=](bool) mutable { rp.deliver(std::string()); },
+            [=](const caf::error& e) mutable {
+              rp.deliver("the keyspace did not take the loaded data: " +
+                         self->system().render(e));
+            });
+  return rp;
+}
+
+}  // namespace
+
+loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor keyspace,
+                                            bool skip_expired) {
   self->state.keyspace = std::move(keyspace);
   self->state.skip_expired = skip_expired;
   return {
@@ -24,21 +61,35 @@ loader_actor::behavior_type loader_actor_fn(loader_actor::stateful_pointer<loade
         if (!rdb_load_file(path, *loaded.ks, now_ms(), self->state.skip_expired, info, err))
           return "Error loading " + path + " at byte offset " + std::to_string(err.offset) +
                  ": " + err.what;
-        double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (info.streams_skipped > 0)
-          spdlog::warn("Skipped {} stream keys: streams are not supported yet",
-                       info.streams_skipped);
-        spdlog::info("Loading RDB produced by version {}", info.aux["redis-ver"]);
-        spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys_loaded,
-                     info.expired_skipped);
-        spdlog::info("DB loaded from disk: {:.3f} seconds", seconds);
-        auto rp = self->make_response_promise<std::string>();
-        self->request(self->state.keyspace, caf::infinite, install_atom::value, loaded)
-            .then([=](bool) mutable { rp.deliver(std::string()); },
+        log_loaded(info, started, "DB loaded from disk");
+        if (has_history(info)) {
+          loaded.repl_id = info.repl_id;
+          loaded.repl_offset = info.repl_offset;
+          loaded.repl_stream_db = info.repl_stream_db;
+        }
+        return install(self, std::move(loaded));
+      },
+      [=](load_atom, const stream_bytes& payload, const std::string& replid,
+          int64_t offset) -> caf::result<std::string, int> {
+        auto started = std::chrono::steady_clock::now();
+        loaded_keyspace loaded{std::make_shared<credis::keyspace>()};
+        rdb_load_info info;
+        rdb_error err;
+        spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
+        if (!rdb_load(*payload.bytes, *loaded.ks, now_ms(), false, info, err))
+          return {"Failed trying to load the MASTER synchronization DB from socket, at byte "
+                  "offset " + std::to_string(err.offset) + ": " + err.what, 0};
+        log_loaded(info, started, "MASTER <-> REPLICA sync: Finished with success");
+        loaded.repl_id = replid;
+        loaded.repl_offset = offset;
+        loaded.repl_stream_db = info.repl_stream_db >= 0 ? info.repl_stream_db : 0;
+        int stream_db = loaded.repl_stream_db;
+        auto rp = self->make_response_promise<std::string, int>();
+        self->request(self->state.keyspace, caf::infinite, install_atom::value, std::move(loaded))
+            .then([=](bool) mutable { rp.deliver(std::string(), stream_db); },
                   [=](const caf::error& e) mutable {
                     rp.deliver("the keyspace did not take the loaded data: " +
-                               self->system().render(e));
+                               self->system().render(e), 0);
                   });
         return rp;
       },

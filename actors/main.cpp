@@ -16,6 +16,7 @@
 #include "actors/keyspace_actor.hpp"
 #include "actors/loader_actor.hpp"
 #include "actors/options.hpp"
+#include "actors/replication_manager_actor.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "storage/snapshot.hpp"
 
@@ -60,8 +61,9 @@ std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
   std::string path = rdb_path(server.config);
   if (access(path.c_str(), F_OK) != 0)
     return {};
+  // A master drops keys already expired; a replica keeps them until its master's DEL.
   auto loader = sys.spawn<caf::detached>(loader_actor_fn, keyspace_ref,
-                                         !server.replication.is_replica);
+                                         server.config.replicaof.empty());
   std::string failure;
   self->request(loader, caf::infinite, load_atom::value, path)
       .receive([&](const std::string& result) { failure = result; },
@@ -118,14 +120,8 @@ int main(int argc, char** argv) {
   server_state server;
   server.config = opts.config;
   server.run_id = make_replication_id();
-  server.replication.replid = make_replication_id();
   server.stats.start_time_ms = now_ms();
   server.persistence.last_save_time = server.stats.start_time_ms / 1000;
-  if (!server.config.replicaof.empty()) {
-    server.replication.is_replica = true;
-    parse_replicaof(server.config.replicaof, server.replication.master_host,
-                    server.replication.master_port);
-  }
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();
@@ -143,13 +139,17 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system sys(cfg);
-    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server);
+    auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server);
+    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
     std::string failure = load_rdb_file(sys, self, keyspace_ref, server);
     caf::actor acceptor;
     if (failure.empty()) {
-      acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, &server);
+      // Replication starts once the data on disk is in: a replica asks its master to continue
+      // the history that data belongs to.
+      caf::anon_send(manager, start_atom::value, keyspace_ref);
+      acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server);
       self->request(acceptor, caf::infinite, port_atom::value)
           .receive([&](const std::string& err) { failure = err; },
                    [&](const caf::error& err) { failure = sys.render(err); });
@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
     if (acceptor)
       caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(keyspace_ref, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
   }
   if (exit_code == 0)
     spdlog::info("credis is now ready to exit, bye bye...");

@@ -10,15 +10,59 @@
 
 namespace credis {
 
-// A keyspace the loader actor filled from an RDB file, handed over whole to the keyspace actor.
+// A keyspace the loader actor filled from an RDB file, handed over whole to the keyspace actor,
+// with the replication history the file says its data belongs to (offset -1: none).
 struct loaded_keyspace {
   std::shared_ptr<keyspace> ks;
+  std::string repl_id;
+  int64_t repl_offset = -1;
+  int repl_stream_db = 0;
+};
+
+// Bytes of the replication stream, shared by every replica they go to.
+struct stream_bytes {
+  std::shared_ptr<const std::string> bytes;
+};
+
+// What a connection knows of its peer when it asks the replication manager to act: its socket
+// (a full sync's snapshot is written straight to it) and what its REPLCONFs said.
+struct replication_peer {
+  int fd = -1;
+  std::string ip;
+  int64_t listening_port = 0;
+  bool capa_eof = false;
+  bool capa_psync2 = false;
+  int64_t write_offset = 0;  // the client's last write (WAIT)
+  int64_t client_id = 0;
+};
+
+// The replicas a full sync's snapshot is written to, and how.
+struct sync_job {
+  std::vector<int> fds;
+  bool eof_form = true;   // $EOF:<mark> (diskless) rather than $<length>
+  bool disk = false;      // write the RDB file first and send it from there
+  bool fullresync_line = true;  // false for the old SYNC: the payload alone
+  std::string replid;
+};
+
+// What the link to our master reports to the replication manager.
+struct link_report {
+  enum class kind { syncing, up, io } what = kind::io;
+  std::string replid;      // syncing/up: the master's history id
+  int64_t offset = 0;      // syncing: the snapshot's offset; up: ours
+  int64_t last_io_ms = 0;  // the last byte from the master
 };
 
 }  // namespace credis
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::command_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::link_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::loaded_keyspace)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::stream_bytes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_peer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::sync_job)
 
 namespace credis {
 
@@ -32,28 +76,70 @@ using cron_atom = caf::atom_constant<caf::atom("cron")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using unblock_atom = caf::atom_constant<caf::atom("unblock")>;
+using feed_atom = caf::atom_constant<caf::atom("feed")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using repl_atom = caf::atom_constant<caf::atom("repl")>;
+using stream_atom = caf::atom_constant<caf::atom("stream")>;
+using online_atom = caf::atom_constant<caf::atom("online")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using synced_atom = caf::atom_constant<caf::atom("synced")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using getack_atom = caf::atom_constant<caf::atom("getack")>;
+using restored_atom = caf::atom_constant<caf::atom("restored")>;
+using keepalive_atom = caf::atom_constant<caf::atom("keepalive")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using link_atom = caf::atom_constant<caf::atom("link")>;
+using drop_atom = caf::atom_constant<caf::atom("drop")>;
 
-// The keyspace: executes a connection's batch and answers with all its replies; removes keys
-// whose deadline has passed when the expiry actor says it is time; runs its periodic duties
-// (background saves, save points) on cron; takes over a keyspace the loader filled; and makes
-// the final save before the process exits (false: it failed, so the server keeps running).
+// The keyspace: executes a connection's batch and answers with all its replies and the
+// replication offset after its writes (0 when it propagated none); applies what its master
+// streams (with the stream's raw bytes and its database after them); removes keys whose
+// deadline has passed when the expiry actor says it is time; runs its periodic duties
+// (background saves, save points, replica pings) on cron; takes over a keyspace the loader
+// filled; forks the snapshot of a full sync into replicas' sockets (answering with the child's
+// pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
+// status the manager reports; and makes the final save before the process exits (false: it
+// failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
-    caf::replies_to<exec_atom, command_batch>::with<std::string>,
+    caf::replies_to<exec_atom, command_batch>::with<std::string, int64_t>,
+    caf::reacts_to<apply_atom, command_batch, std::string, int>,
     caf::reacts_to<expire_atom>,
     caf::reacts_to<cron_atom>,
     caf::replies_to<install_atom, loaded_keyspace>::with<bool>,
+    caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
+    caf::reacts_to<synced_atom>,
+    caf::reacts_to<getack_atom>,
+    caf::reacts_to<status_atom, replication_info>,
     caf::replies_to<shutdown_atom>::with<bool>>;
+
+// The replication manager: keeps the backlog and the replicas, feeding them the stream the
+// keyspace produces (bytes and the offset after them); answers the replication requests of
+// connections (PSYNC, REPLCONF ACK, WAIT, REPLICAOF); learns that a full sync's child ended
+// (pid, success); learns the history loaded data belongs to (id, offset); and, on a replica,
+// runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded).
+using replication_manager_actor = caf::typed_actor<
+    caf::reacts_to<feed_atom, std::string, int64_t>,
+    caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
+    caf::reacts_to<synced_atom, int, bool>,
+    caf::reacts_to<restored_atom, std::string, int64_t>,
+    caf::reacts_to<start_atom, keyspace_actor>,
+    caf::reacts_to<link_atom, link_report>,
+    caf::reacts_to<timeout_atom, uint64_t>,
+    caf::reacts_to<cron_atom>>;
 
 // The expiry actor: told the earliest deadline in the keyspace, it wakes the keyspace then.
 using expiry_actor = caf::typed_actor<
     caf::reacts_to<schedule_atom, unix_ms>,
     caf::reacts_to<wake_atom, unix_ms>>;
 
-// The loader: reads the RDB file at the given path into a new keyspace and installs it in the
-// keyspace actor. Answers with an empty string on success, else why loading failed.
+// The loader: reads the RDB file at the given path, or a snapshot a master sent (with the
+// history id and offset it named), into a new keyspace and installs it in the keyspace actor.
+// Answers with an empty string on success, else why loading failed (for a snapshot, also the
+// database its master's stream was in, which the stream after it continues in).
 using loader_actor = caf::typed_actor<
-    caf::replies_to<load_atom, std::string>::with<std::string>>;
+    caf::replies_to<load_atom, std::string>::with<std::string>,
+    caf::replies_to<load_atom, stream_bytes, std::string, int64_t>::with<std::string, int>>;
 
 }  // namespace credis
 

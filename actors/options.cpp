@@ -1,13 +1,15 @@
 #include "actors/options.hpp"
 
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <vector>
 
 #include "protocol/integers.hpp"
-#include "replication/replication_state.hpp"
+#include "replication/replication_id.hpp"
 
 namespace po = boost::program_options;
 
@@ -38,6 +40,36 @@ namespace {
 // (10 per second) would start a poll of this length on an idle server.
 constexpr int64_t max_busy_poll_us = 1000;
 
+// A memory size as redis.conf writes them: bytes, or with k/m/g (x1000) or kb/mb/gb (x1024).
+bool parse_memory(std::string text, int64_t& bytes) {
+  for (auto& c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, int64_t> units[] = {
+      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
+      {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000}, {"b", 1}};
+  int64_t mul = 1;
+  for (const auto& [suffix, factor] : units) {
+    std::string_view sv(text), sx(suffix);
+    if (sv.size() > sx.size() && sv.substr(sv.size() - sx.size()) == sx) {
+      text.resize(text.size() - sx.size());
+      mul = factor;
+      break;
+    }
+  }
+  int64_t n = 0;
+  if (!parse_int64(text, n) || n < 0 || n > INT64_MAX / mul)
+    return false;
+  bytes = n * mul;
+  return true;
+}
+
+bool parse_yes_no(const std::string& text, bool& value) {
+  if (text != "yes" && text != "no")
+    return false;
+  value = text == "yes";
+  return true;
+}
+
 parsed_options reject(std::string why) {
   parsed_options r;
   r.message = std::move(why);
@@ -51,7 +83,7 @@ parsed_options parse_options(int argc, char** argv) {
   int64_t port = 6379;
   // `--replicaof host port` arrives as one token ("host port") or two; accept both.
   std::vector<std::string> replicaof;
-  std::string save, dir, appendonly;
+  std::string save, dir, appendonly, backlog_size, diskless_sync;
   server_config cfg;
   desc.add_options()
       ("help,h", "print this help and exit")
@@ -67,6 +99,15 @@ parsed_options parse_options(int argc, char** argv) {
       ("loglevel", po::value<std::string>(&cfg.loglevel)->default_value("notice"),
        "debug, verbose, notice, warning or nothing")
       ("appendonly", po::value<std::string>(&appendonly), "only \"no\" is supported")
+      ("repl-backlog-size", po::value<std::string>(&backlog_size),
+       "bytes of replication stream kept for partial resyncs (1mb, 100kb, ...)")
+      ("repl-diskless-sync", po::value<std::string>(&diskless_sync),
+       "yes: send a full sync's snapshot straight to the replicas; no: through the RDB file")
+      ("repl-diskless-sync-delay",
+       po::value<int64_t>(&cfg.repl_diskless_sync_delay)->default_value(cfg.repl_diskless_sync_delay),
+       "seconds a full sync waits for more replicas to share it")
+      ("repl-timeout", po::value<int64_t>(&cfg.repl_timeout)->default_value(cfg.repl_timeout),
+       "seconds of silence after which a replication link is dropped")
       ("busy-poll-us", po::value<int64_t>(&cfg.busy_poll_us)->default_value(cfg.busy_poll_us),
        "microseconds the event loop polls for more requests before it sleeps; 0 never polls");
   po::variables_map vm;
@@ -120,6 +161,15 @@ parsed_options parse_options(int argc, char** argv) {
   if (cfg.busy_poll_us < 0 || cfg.busy_poll_us > max_busy_poll_us)
     return reject("Invalid busy-poll-us " + std::to_string(cfg.busy_poll_us) +
                   ": must be between 0 and " + std::to_string(max_busy_poll_us));
+  if (vm.count("repl-backlog-size") &&
+      (!parse_memory(backlog_size, cfg.repl_backlog_size) || cfg.repl_backlog_size < 1))
+    return reject("Invalid repl-backlog-size \"" + backlog_size + "\"");
+  if (vm.count("repl-diskless-sync") && !parse_yes_no(diskless_sync, cfg.repl_diskless_sync))
+    return reject("Invalid repl-diskless-sync \"" + diskless_sync + "\": must be yes or no");
+  if (cfg.repl_diskless_sync_delay < 0)
+    return reject("Invalid repl-diskless-sync-delay: must not be negative");
+  if (cfg.repl_timeout < 1)
+    return reject("Invalid repl-timeout: must be at least 1");
   if (vm.count("appendonly") && appendonly != "no")
     return reject("Invalid appendonly \"" + appendonly + "\": only \"no\" is supported");
   if (cfg.dbfilename.empty() || cfg.dbfilename.find('/') != std::string::npos)

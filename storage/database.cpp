@@ -7,7 +7,8 @@ entry* database::find(std::string_view key, unix_ms now) {
   if (!n)
     return nullptr;
   if (is_expired(n->e.expire_at, now)) {
-    erase_node(n);
+    if (!keep_expired_)
+      erase_expired(n);
     return nullptr;
   }
   return &n->e;
@@ -44,6 +45,12 @@ void database::clear() {
   std::vector<deadline_item>().swap(heap_);
 }
 
+void database::erase_expired(entry_node* node) {
+  if (listener_)
+    listener_->key_expired(index_, node->key());
+  erase_node(node);
+}
+
 void database::erase_node(entry_node* node) {
   heap_remove(node);
   table_.erase(node);
@@ -68,7 +75,7 @@ size_t database::expire_due(unix_ms now, size_t budget) {
   while (!heap_.empty() && removed < budget && is_expired(heap_.front().at, now)) {
     entry_node* node = heap_.front().node;
     table_.prefetch_slot(node);  // its miss overlaps the heap's sift-down
-    erase_node(node);
+    erase_expired(node);
     ++removed;
   }
   return removed;

@@ -16,9 +16,18 @@ inline bool is_expired(unix_ms expire_at, unix_ms now) {
   return expire_at != no_expiry && now > expire_at;
 }
 
+// Told of every key the database deletes because its deadline passed (on access or by the
+// active expiry), so that the deletion can be passed on (as DEL) to whoever copies the data.
+class expiry_listener {
+ public:
+  virtual ~expiry_listener() = default;
+  virtual void key_expired(int db, std::string_view key) = 0;
+};
+
 class database {
  public:
-  // The live entry for `key`; an entry past its deadline is deleted and reads as missing.
+  // The live entry for `key`; an entry past its deadline reads as missing and is deleted,
+  // unless the database keeps expired keys (a replica waits for its master's DEL).
   entry* find(std::string_view key, unix_ms now);
   // The entry whatever its deadline (for loaders, writers and tests).
   entry* find_raw(std::string_view key);
@@ -54,6 +63,13 @@ class database {
     return cursor >= table_.slot_count() ? 0 : cursor;
   }
 
+  // Who hears of expired keys (null: nobody), and whether find() keeps them.
+  void set_expiry_handling(int index, expiry_listener* listener, bool keep_expired) {
+    index_ = index;
+    listener_ = listener;
+    keep_expired_ = keep_expired;
+  }
+
   // Removes keys whose deadline has passed, earliest first, at most `budget` of them.
   // Returns how many were removed.
   size_t expire_due(unix_ms now, size_t budget);
@@ -79,8 +95,13 @@ class database {
   void heap_fix(size_t i);  // after the deadline at `i` changed
   void heap_remove(entry_node* node);
 
+  void erase_expired(entry_node* node);
+
   entry_table table_;
   std::vector<deadline_item> heap_;
+  int index_ = 0;
+  expiry_listener* listener_ = nullptr;
+  bool keep_expired_ = false;
 };
 
 }  // namespace credis

@@ -25,6 +25,11 @@ class keyspace {
     for (auto& d : dbs_)
       d.clear();
   }
+  // See database::set_expiry_handling; applies to every database.
+  void set_expiry_handling(expiry_listener* listener, bool keep_expired) {
+    for (int i = 0; i < db_count; ++i)
+      dbs_[i].set_expiry_handling(i, listener, keep_expired);
+  }
 
  private:
   std::array<database, db_count> dbs_;

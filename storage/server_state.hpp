@@ -7,7 +7,6 @@
 #include <map>
 #include <string>
 
-#include "replication/replication_state.hpp"
 
 namespace credis {
 
@@ -18,6 +17,11 @@ struct server_config {
   std::string dbfilename = "dump.rdb";
   std::string save = "3600 1 300 100 60 10000";
   std::string replicaof;  // "host port" or empty
+  // Replication, with redis-server's names and defaults.
+  int64_t repl_backlog_size = 1024 * 1024;
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay = 5;  // seconds to wait for more replicas before a sync
+  int64_t repl_timeout = 60;             // seconds without traffic before a link is dropped
   std::string loglevel = "notice";
   std::string config_file;
   // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).
@@ -56,7 +60,6 @@ struct persistence_state {
 struct server_state {
   server_config config;
   server_stats stats;
-  replication_state replication;
   persistence_state persistence;
   std::string run_id;  // 40 hex chars, as INFO's run_id
   bool shutdown_requested = false;  // SHUTDOWN succeeded: the process is to exit

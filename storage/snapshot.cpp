@@ -31,30 +31,31 @@ std::string rdb_path(const server_config& config) {
   return config.dir + "/" + config.dbfilename;
 }
 
-rdb_save_info make_save_info(const server_state& server, unix_ms now) {
+rdb_save_info make_save_info(const replication_info& repl, unix_ms now) {
   rdb_save_info info;
   info.now = now;
-  info.repl_id = server.replication.replid;
-  info.repl_offset = server.replication.offset;
-  info.repl_stream_db = 0;
+  info.repl_id = repl.replid;
+  info.repl_offset = repl.offset;
+  info.repl_stream_db = repl.backlog_active || repl.is_replica ? 0 : -1;
   info.used_mem = allocated_bytes();
   return info;
 }
 
-bool save_now(const keyspace& ks, server_state& server, unix_ms now, std::string& error) {
+bool save_now(const keyspace& ks, server_state& server, const replication_info& repl,
+              unix_ms now, std::string& error) {
   int64_t dirty = server.stats.dirty;
-  if (!rdb_save_file(ks, make_save_info(server, now), rdb_path(server.config), error))
+  if (!rdb_save_file(ks, make_save_info(repl, now), rdb_path(server.config), error))
     return false;
   record_success(server, now, dirty);
   return true;
 }
 
-bool start_background_save(const keyspace& ks, server_state& server, unix_ms now,
-                           std::string& error) {
+bool start_background_save(const keyspace& ks, server_state& server,
+                           const replication_info& repl, unix_ms now, std::string& error) {
   auto& p = server.persistence;
   p.last_bgsave_try_ms = now;
   // Everything the child needs is computed before the fork: the child only writes the file.
-  rdb_save_info info = make_save_info(server, now);
+  rdb_save_info info = make_save_info(repl, now);
   std::string path = rdb_path(server.config);
   pid_t pid = fork();
   if (pid < 0) {
@@ -126,8 +127,8 @@ bool save_point_due(const server_state& server, unix_ms now) {
   return false;
 }
 
-bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now,
-                      const shutdown_options& options) {
+bool prepare_shutdown(const keyspace& ks, server_state& server, const replication_info& repl,
+                      unix_ms now, const shutdown_options& options) {
   if (server.shutdown_prepared)
     return true;
   if (server.persistence.child_pid > 0) {
@@ -137,7 +138,7 @@ bool prepare_shutdown(const keyspace& ks, server_state& server, unix_ms now,
   if (options.save || (!options.nosave && !server.config.save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     std::string error;
-    if (save_now(ks, server, now, error)) {
+    if (save_now(ks, server, repl, now, error)) {
       spdlog::info("DB saved on disk");
     } else if (options.force) {
       spdlog::warn("Error trying to save the DB. Exit anyway: {}", error);

@@ -10,12 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "storage/commands/replication_info.hpp"
 #include "storage/keyspace.hpp"
 #include "storage/server_state.hpp"
 
 namespace credis {
 
 using arg_list = std::span<const std::string_view>;
+class command_batch;
 
 enum command_flag : uint32_t {
   cmd_write = 1u << 0,
@@ -26,6 +28,8 @@ enum command_flag : uint32_t {
   cmd_loading = 1u << 5,
   cmd_stale = 1u << 6,
   cmd_fast = 1u << 7,
+  // Propagated to replicas even when it changed nothing (FLUSHALL on an empty server).
+  cmd_propagate_always = 1u << 8,
 };
 
 // Per-connection state that client commands read and change.
@@ -34,27 +38,40 @@ struct client_state {
   int db = 0;
   std::string name;
   bool close_after_reply = false;
-  // Set by a command that blocks its client (WAIT): the connection holds `blocked_reply` back,
-  // and runs none of the client's later requests, until the timeout has passed (0: until the
-  // client goes away).
-  bool blocked = false;
-  int64_t block_timeout_ms = 0;
-  std::string blocked_reply;
+  // Set by a command that the replication manager answers (WAIT, PSYNC, REPLICAOF, ...): the
+  // connection passes it on once the replies before it are out, and runs none of the client's
+  // later requests until the answer is back.
+  replication_request pending;
+  int64_t write_offset = 0;  // the replication offset after this client's last write (WAIT)
+  // Set by REPLCONF during a replica's handshake.
+  int64_t replica_listening_port = 0;
+  bool replica_capa_eof = false;
+  bool replica_capa_psync2 = false;
 };
 
 // Everything a keyspace command may touch while it runs.
 struct exec_context {
   keyspace& ks;
   server_state& server;
+  const replication_info& replication;
   std::string& out;  // replies are appended here
   int db_index;
   unix_ms now;
+  // The time keys expire against: `now`, or 0 for the commands of our master, which see every
+  // key it has not deleted (as Redis's replicas do: the master sends DEL when a key expires).
+  unix_ms expiry_now;
+  // Where the writes go in the form replicas apply them; null when nobody copies this server.
+  command_batch* propagated;
 
   database& db() { return ks.db(db_index); }
 };
 
 using keyspace_handler = void (*)(exec_context&, arg_list);
 using client_handler = void (*)(client_state&, server_state&, arg_list, std::string& out);
+// Adds the deterministic form of a write that changed the data to ctx.propagated (SET .. EX
+// becomes SET .. PXAT, EXPIRE becomes PEXPIREAT or DEL); without one the command goes as it
+// came.
+using propagate_handler = void (*)(exec_context&, arg_list);
 
 struct command_spec {
   std::string_view name;  // lower case, as Redis reports it
@@ -68,6 +85,7 @@ struct command_spec {
   // introduced it.
   std::string_view group = {};
   std::string_view since = {};
+  propagate_handler propagate = nullptr;
 };
 
 // Case-insensitive lookup; null when unknown.

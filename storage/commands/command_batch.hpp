@@ -15,6 +15,8 @@
 
 namespace credis {
 
+// The same shape also carries the writes a batch propagates to replicas (database and
+// arguments of each; the spec is null there).
 class command_batch {
  public:
   struct item {
@@ -87,8 +89,20 @@ class command_batch {
 void add_request(command_batch& batch, arg_list argv, client_state& client,
                  server_state& server);
 
+// What a batch runs against, and for whom.
+struct batch_context {
+  keyspace& ks;
+  server_state& server;
+  const replication_info& replication;
+  unix_ms now;
+  // Our master's stream: its writes are applied on a replica, and keys expire only by its DEL.
+  bool from_master = false;
+  // Where the writes that changed the data go, in the form replicas apply them; null when
+  // nobody copies this server.
+  command_batch* propagated = nullptr;
+};
+
 // Runs every item of `batch` in order against the keyspace, appending all replies to `out`.
-void execute_batch(keyspace& ks, server_state& server, const command_batch& batch, unix_ms now,
-                   std::string& out);
+void execute_batch(const batch_context& bc, const command_batch& batch, std::string& out);
 
 }  // namespace credis

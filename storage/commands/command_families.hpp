@@ -16,5 +16,6 @@ std::span<const command_spec> config_commands();
 std::span<const command_spec> info_commands();
 std::span<const command_spec> introspection_commands();
 std::span<const command_spec> persistence_commands();
+std::span<const command_spec> replication_commands();
 
 }  // namespace credis

@@ -34,7 +34,7 @@ struct command_table {
     const std::span<const command_spec> families[] = {
         string_commands(), key_commands(),           server_commands(),
         client_commands(), config_commands(),        info_commands(),
-        introspection_commands(), persistence_commands(),
+        introspection_commands(), persistence_commands(), replication_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -30,15 +30,15 @@ const stored_default stored_defaults[] = {
     {"protected-mode", "yes"},     {"hz", "10"},
     {"maxclients", "10000"},       {"requirepass", ""},
     {"masterauth", ""},            {"replica-read-only", "yes"},
-    {"repl-diskless-sync", "yes"}, {"rdbcompression", "yes"},
+    {"rdbcompression", "yes"},
     {"rdbchecksum", "yes"},        {"daemonize", "no"},
     {"io-threads", "1"},           {"tcp-backlog", "511"},
     {"lazyfree-lazy-user-del", "no"},
 };
 
-std::string port_text(const server_config& c) {
+std::string int_text(int64_t v) {
   std::string s;
-  append_int64(s, c.port);
+  append_int64(s, v);
   return s;
 }
 
@@ -61,7 +61,7 @@ const std::vector<parameter>& parameters() {
            c.dbfilename = std::string(v);
            return {};
          }},
-        {"port", port_text, nullptr},
+        {"port", [](const server_config& c) { return int_text(c.port); }, nullptr},
         {"bind", [](const server_config& c) { return c.bind; }, nullptr},
         {"databases", [](const server_config&) { return std::string("16"); }, nullptr},
         {"save", [](const server_config& c) { return c.save; },
@@ -80,6 +80,15 @@ const std::vector<parameter>& parameters() {
            return {};
          }},
         {"replicaof", [](const server_config& c) { return c.replicaof; }, nullptr},
+        // Read by the replication manager when it starts.
+        {"repl-backlog-size", [](const server_config& c) { return int_text(c.repl_backlog_size); },
+         nullptr},
+        {"repl-diskless-sync",
+         [](const server_config& c) { return std::string(c.repl_diskless_sync ? "yes" : "no"); },
+         nullptr},
+        {"repl-diskless-sync-delay",
+         [](const server_config& c) { return int_text(c.repl_diskless_sync_delay); }, nullptr},
+        {"repl-timeout", [](const server_config& c) { return int_text(c.repl_timeout); }, nullptr},
         {"slaveof", [](const server_config& c) { return c.replicaof; }, nullptr},
     };
     for (const auto& d : stored_defaults) {

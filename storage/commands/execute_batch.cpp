@@ -2,6 +2,7 @@
 
 #include "protocol/reply.hpp"
 #include "storage/commands/command_batch.hpp"
+#include "storage/commands/propagate.hpp"
 
 namespace credis {
 
@@ -13,16 +14,11 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
     reply::error(out, arity_error(cmd->name));
-  } else if ((cmd->flags & cmd_write) && server.replication.is_replica) {
-    // Writes reach a replica only through its master link, which does not come this way.
-    reply::error(out, "READONLY You can't write against a read only replica.");
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);
-    if (client.blocked) {
-      client.blocked_reply = std::move(out);
-      return;
-    }
+    if (client.pending.what != replication_request::kind::none && out.empty())
+      return;  // the replication manager answers it
   } else {
     batch.add_command(cmd, client.db, argv);
     return;
@@ -30,25 +26,43 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   batch.add_reply(out);
 }
 
-void execute_batch(keyspace& ks, server_state& server, const command_batch& batch, unix_ms now,
-                   std::string& out) {
+void execute_batch(const batch_context& bc, const command_batch& batch, std::string& out) {
   std::vector<std::string_view> argv;
+  auto& stats = bc.server.stats;
   for (const auto& item : batch.items()) {
     batch.args_of(item, argv);
     if (!item.cmd) {
       out.append(argv[0]);
       continue;
     }
-    ++server.stats.total_commands_processed;
-    exec_context ctx{ks, server, out, item.db, now};
+    ++stats.total_commands_processed;
+    if ((item.cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master) {
+      // Writes reach a replica only through its master's stream.
+      reply::error(out, "READONLY You can't write against a read only replica.");
+      continue;
+    }
+    exec_context ctx{bc.ks,          bc.server, bc.replication,  out,
+                     item.db,        bc.now,    bc.from_master ? 0 : bc.now,
+                     bc.propagated};
     size_t mark = out.size();
+    int64_t dirty_before = stats.dirty;
     try {
       item.cmd->exec(ctx, argv);
     } catch (const std::exception& e) {
       // One failing command (out of memory, say) must not take the keyspace down with it.
       out.resize(mark);
       reply::error(out, std::string("ERR internal error: ") + e.what());
+      continue;
     }
+    bool changed = stats.dirty > dirty_before ||
+                   ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
+                    out[mark] != '-');
+    if (!bc.propagated || !changed)
+      continue;
+    if (item.cmd->propagate)
+      item.cmd->propagate(ctx, argv);
+    else
+      bc.propagated->add_command(nullptr, item.db, argv);
   }
 }
 

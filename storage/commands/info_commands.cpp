@@ -137,6 +137,9 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("total_commands_processed", s.total_commands_processed);
   w.field("instantaneous_ops_per_sec", 0);
   w.field("rejected_connections", s.rejected_connections.load());
+  w.field("sync_full", ctx.replication.sync_full);
+  w.field("sync_partial_ok", ctx.replication.sync_partial_ok);
+  w.field("sync_partial_err", ctx.replication.sync_partial_err);
   w.field("expired_keys", s.expired_keys);
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", s.keyspace_hits);
@@ -144,31 +147,44 @@ void stats_section(info_writer& w, exec_context& ctx) {
 }
 
 void replication_section(info_writer& w, exec_context& ctx) {
-  const auto& r = ctx.server.replication;
+  const replication_info& r = ctx.replication;
   w.section("Replication");
   w.field("role", r.is_replica ? "slave" : "master");
   if (r.is_replica) {
     w.field("master_host", r.master_host);
     w.field("master_port", r.master_port);
-    w.field("master_link_status", "down");
-    w.field("master_last_io_seconds_ago", -1);
-    w.field("master_sync_in_progress", 0);
+    w.field("master_link_status", r.link_up ? "up" : "down");
+    w.field("master_last_io_seconds_ago",
+            r.link_up ? (ctx.now - r.last_io_ms) / 1000 : -1);
+    w.field("master_sync_in_progress", r.sync_in_progress ? 1 : 0);
     w.field("slave_read_repl_offset", r.offset);
     w.field("slave_repl_offset", r.offset);
     w.field("slave_priority", 100);
     w.field("slave_read_only", 1);
     w.field("replica_announced", 1);
   }
-  w.field("connected_slaves", r.connected_replicas);
+  w.field("connected_slaves", static_cast<int64_t>(r.replicas.size()));
+  for (size_t i = 0; i < r.replicas.size(); ++i) {
+    const auto& replica = r.replicas[i];
+    std::string line = "ip=" + replica.ip + ",port=";
+    append_int64(line, replica.port);
+    line += ",state=" + replica.state + ",offset=";
+    append_int64(line, replica.ack_offset);
+    line += ",lag=";
+    append_int64(line, replica.last_ack_ms ? (ctx.now - replica.last_ack_ms) / 1000 : 0);
+    std::string name = "slave";
+    append_int64(name, static_cast<int64_t>(i));
+    w.field(name, line);
+  }
   w.field("master_failover_state", "no-failover");
   w.field("master_replid", r.replid);
   w.field("master_replid2", r.replid2);
   w.field("master_repl_offset", r.offset);
-  w.field("second_repl_offset", -1);
-  w.field("repl_backlog_active", 0);
-  w.field("repl_backlog_size", 1048576);
-  w.field("repl_backlog_first_byte_offset", 0);
-  w.field("repl_backlog_histlen", 0);
+  w.field("second_repl_offset", r.second_offset);
+  w.field("repl_backlog_active", r.backlog_active ? 1 : 0);
+  w.field("repl_backlog_size", r.backlog_size);
+  w.field("repl_backlog_first_byte_offset", r.backlog_first_byte());
+  w.field("repl_backlog_histlen", r.backlog_histlen());
 }
 
 void cpu_section(info_writer& w, exec_context&) {

@@ -8,6 +8,7 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/propagate.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/glob.hpp"
 
@@ -18,7 +19,7 @@ namespace {
 void del_command(exec_context& ctx, arg_list argv) {
   int64_t removed = 0;
   for (size_t i = 1; i < argv.size(); ++i) {
-    if (entry* e = ctx.db().find(argv[i], ctx.now)) {
+    if (entry* e = ctx.db().find(argv[i], ctx.expiry_now)) {
       ctx.db().erase(*e);
       ++removed;
     }
@@ -30,13 +31,13 @@ void del_command(exec_context& ctx, arg_list argv) {
 void exists_command(exec_context& ctx, arg_list argv) {
   int64_t n = 0;
   for (size_t i = 1; i < argv.size(); ++i)
-    if (ctx.db().find(argv[i], ctx.now))
+    if (ctx.db().find(argv[i], ctx.expiry_now))
       ++n;
   reply::integer(ctx.out, n);
 }
 
 void type_command(exec_context& ctx, arg_list argv) {
-  entry* e = ctx.db().find(argv[1], ctx.now);
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   reply::simple(ctx.out, e ? type_name(e->val.type()) : "none");
 }
 
@@ -46,7 +47,7 @@ void keys_command(exec_context& ctx, arg_list argv) {
   std::string body;
   int64_t n = 0;
   for (const auto& [key, e] : ctx.db().entries()) {
-    if (!is_expired(e.expire_at, ctx.now) && (all || glob_match(pattern, key))) {
+    if (!is_expired(e.expire_at, ctx.expiry_now) && (all || glob_match(pattern, key))) {
       reply::bulk(body, key);
       ++n;
     }
@@ -123,7 +124,7 @@ void scan_command(exec_context& ctx, arg_list argv) {
   size_t next_cursor = ctx.db().scan(
       static_cast<size_t>(cursor), static_cast<size_t>(count),
       [&](std::string_view key, const entry& e) {
-        if (is_expired(e.expire_at, ctx.now))
+        if (is_expired(e.expire_at, ctx.expiry_now))
           return;
         if (pattern && !glob_match(*pattern, key))
           return;
@@ -141,12 +142,12 @@ void scan_command(exec_context& ctx, arg_list argv) {
 }
 
 void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
-  entry* src = ctx.db().find(argv[1], ctx.now);
+  entry* src = ctx.db().find(argv[1], ctx.expiry_now);
   if (!src) {
     reply::error(ctx.out, "ERR no such key");
     return;
   }
-  if (only_if_new && ctx.db().find(argv[2], ctx.now)) {
+  if (only_if_new && ctx.db().find(argv[2], ctx.expiry_now)) {
     reply::integer(ctx.out, 0);
     return;
   }
@@ -195,7 +196,7 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
   unix_ms deadline = 0;
   if (!parse_deadline(ctx, argv[2], unit, absolute, false, name, deadline))
     return;
-  entry* e = ctx.db().find(argv[1], ctx.now);
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   if (!e) {
     reply::integer(ctx.out, 0);
     return;
@@ -208,7 +209,8 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
     reply::integer(ctx.out, 0);
     return;
   }
-  if (deadline <= ctx.now)
+  // A replica keeps the key with its past deadline and waits for the master's DEL.
+  if (deadline <= ctx.expiry_now)
     ctx.db().erase(*e);
   else
     ctx.db().set_expire(*e, deadline);
@@ -229,9 +231,35 @@ void pexpireat_command(exec_context& ctx, arg_list argv) {
   expire_generic(ctx, argv, time_unit::milliseconds, true, "pexpireat");
 }
 
+// Replicas get PEXPIREAT with the absolute deadline, or DEL when it had passed already.
+void expire_generic_propagate(exec_context& ctx, arg_list argv, time_unit unit, bool absolute) {
+  unix_ms deadline = 0;
+  parse_deadline(ctx, argv[2], unit, absolute, false, "expire", deadline);
+  if (deadline <= ctx.now) {
+    propagate(ctx, {"DEL", argv[1]});
+    return;
+  }
+  std::string ms;
+  append_int64(ms, deadline);
+  propagate(ctx, {"PEXPIREAT", argv[1], ms});
+}
+
+void expire_propagate(exec_context& ctx, arg_list argv) {
+  expire_generic_propagate(ctx, argv, time_unit::seconds, false);
+}
+void pexpire_propagate(exec_context& ctx, arg_list argv) {
+  expire_generic_propagate(ctx, argv, time_unit::milliseconds, false);
+}
+void expireat_propagate(exec_context& ctx, arg_list argv) {
+  expire_generic_propagate(ctx, argv, time_unit::seconds, true);
+}
+void pexpireat_propagate(exec_context& ctx, arg_list argv) {
+  expire_generic_propagate(ctx, argv, time_unit::milliseconds, true);
+}
+
 // TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 when the key is missing, -1 without a deadline.
 void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
-  entry* e = ctx.db().find(argv[1], ctx.now);
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   if (!e) {
     reply::integer(ctx.out, -2);
     return;
@@ -253,7 +281,7 @@ void expiretime_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, arg
 void pexpiretime_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, argv, true, true); }
 
 void persist_command(exec_context& ctx, arg_list argv) {
-  entry* e = ctx.db().find(argv[1], ctx.now);
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   if (!e || e->expire_at == no_expiry) {
     reply::integer(ctx.out, 0);
     return;
@@ -280,14 +308,15 @@ const command_spec specs[] = {
     {"renamenx", 3, cmd_write | cmd_fast, renamenx_command, nullptr, 1, 2, 1,
      "Rename a key, only if the new key does not exist", "generic", "1.0.0"},
     {"expire", -3, cmd_write | cmd_fast, expire_command, nullptr, 1, 1, 1,
-     "Set a key's time to live in seconds", "generic", "1.0.0"},
+     "Set a key's time to live in seconds", "generic", "1.0.0", expire_propagate},
     {"pexpire", -3, cmd_write | cmd_fast, pexpire_command, nullptr, 1, 1, 1,
-     "Set a key's time to live in milliseconds", "generic", "2.6.0"},
+     "Set a key's time to live in milliseconds", "generic", "2.6.0", pexpire_propagate},
     {"expireat", -3, cmd_write | cmd_fast, expireat_command, nullptr, 1, 1, 1,
-     "Set the expiration for a key as a UNIX timestamp", "generic", "1.2.0"},
+     "Set the expiration for a key as a UNIX timestamp", "generic", "1.2.0",
+     expireat_propagate},
     {"pexpireat", -3, cmd_write | cmd_fast, pexpireat_command, nullptr, 1, 1, 1,
      "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-     "generic", "2.6.0"},
+     "generic", "2.6.0", pexpireat_propagate},
     {"ttl", 2, cmd_readonly | cmd_fast, ttl_command, nullptr, 1, 1, 1,
      "Get the time to live for a key in seconds", "generic", "1.0.0"},
     {"pttl", 2, cmd_readonly | cmd_fast, pttl_command, nullptr, 1, 1, 1,

@@ -8,7 +8,7 @@ namespace credis {
 
 // The live entry for `key`, or null. Counts a keyspace hit or miss as Redis's INFO does.
 inline entry* lookup_read(exec_context& ctx, std::string_view key) {
-  entry* e = ctx.db().find(key, ctx.now);
+  entry* e = ctx.db().find(key, ctx.expiry_now);
   ++(e ? ctx.server.stats.keyspace_hits : ctx.server.stats.keyspace_misses);
   return e;
 }

@@ -14,7 +14,7 @@ void save_command(exec_context& ctx, arg_list) {
   std::string error;
   if (ctx.server.persistence.child_pid > 0) {
     reply::error(ctx.out, "ERR Background save already in progress");
-  } else if (save_now(ctx.ks, ctx.server, ctx.now, error)) {
+  } else if (save_now(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
     spdlog::info("DB saved on disk");
     reply::ok(ctx.out);
   } else {
@@ -41,7 +41,7 @@ void bgsave_command(exec_context& ctx, arg_list argv) {
     return;
   }
   std::string error;
-  if (!start_background_save(ctx.ks, ctx.server, ctx.now, error)) {
+  if (!start_background_save(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
     spdlog::warn("{}", error);
     reply::error(ctx.out, "ERR " + error);
     return;
@@ -74,7 +74,7 @@ void shutdown_command(exec_context& ctx, arg_list argv) {
     return;
   }
   spdlog::warn("User requested shutdown...");
-  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.now, options)) {
+  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.replication, ctx.now, options)) {
     reply::error(ctx.out, "ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }

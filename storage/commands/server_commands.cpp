@@ -1,5 +1,5 @@
 // Server-wide commands (parts of Redis's server.c and db.c): PING, ECHO, DBSIZE, FLUSHDB,
-// FLUSHALL, TIME and WAIT.
+// FLUSHALL and TIME.
 #include <chrono>
 
 #include "protocol/integers.hpp"
@@ -65,39 +65,6 @@ void time_command(exec_context& ctx, arg_list) {
   reply::bulk(ctx.out, micros);
 }
 
-// WAIT numreplicas timeout. Answers at once when enough replicas have acknowledged this
-// client's writes (none are needed for numreplicas <= 0); otherwise blocks the client until the
-// timeout, as Redis does, and then answers with how many had acknowledged. With no replication
-// link yet that is the number of connected replicas.
-void wait_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
-  if (server.replication.is_replica) {
-    reply::error(out,
-                 "ERR WAIT cannot be used with replica instances. Please also note that since "
-                 "Redis 4.0 if a replica is configured to be writable (which is not the default) "
-                 "writes to replicas are just local and are not propagated.");
-    return;
-  }
-  int64_t wanted = 0, timeout = 0;
-  if (!parse_int64(argv[1], wanted)) {
-    reply::error(out, errors::not_integer);
-    return;
-  }
-  if (!parse_int64(argv[2], timeout)) {
-    reply::error(out, "ERR timeout is not an integer or out of range");
-    return;
-  }
-  if (timeout < 0) {
-    reply::error(out, "ERR timeout is negative");
-    return;
-  }
-  int64_t acknowledged = server.replication.connected_replicas;
-  reply::integer(out, acknowledged);
-  if (acknowledged < wanted) {
-    client.blocked = true;
-    client.block_timeout_ms = timeout;
-  }
-}
-
 const command_spec specs[] = {
     {"ping", -1, cmd_fast | cmd_stale | cmd_loading, ping_command, nullptr, 0, 0, 0,
      "Ping the server", "connection", "1.0.0"},
@@ -105,15 +72,12 @@ const command_spec specs[] = {
      "Echo the given string", "connection", "1.0.0"},
     {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0,
      "Return the number of keys in the selected database", "server", "1.0.0"},
-    {"flushdb", -1, cmd_write, flushdb_command, nullptr, 0, 0, 0,
+    {"flushdb", -1, cmd_write | cmd_propagate_always, flushdb_command, nullptr, 0, 0, 0,
      "Remove all keys from the current database", "server", "1.0.0"},
-    {"flushall", -1, cmd_write, flushall_command, nullptr, 0, 0, 0,
+    {"flushall", -1, cmd_write | cmd_propagate_always, flushall_command, nullptr, 0, 0, 0,
      "Remove all keys from all databases", "server", "1.0.0"},
     {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
      "Return the current server time", "server", "2.6.0"},
-    {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0,
-     "Wait for the synchronous replication of all the write commands sent in the context of "
-     "the current connection", "generic", "3.0.0"},
 };
 
 }  // namespace

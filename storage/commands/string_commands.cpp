@@ -8,6 +8,7 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/propagate.hpp"
 #include "storage/commands/text.hpp"
 
 namespace credis {
@@ -32,7 +33,7 @@ constexpr unsigned expire_flags = set_ex | set_px | set_exat | set_pxat | set_ke
 // expire option was given. Appends the reply unless `reply_ok` is false and the set happened.
 void set_generic(exec_context& ctx, std::string_view key, std::string_view val, unsigned flags,
                  unix_ms deadline) {
-  entry* old = ctx.db().find(key, ctx.now);
+  entry* old = ctx.db().find(key, ctx.expiry_now);
   if ((flags & set_get) && old && old->val.type() != value_type::string) {
     reply::error(ctx.out, errors::wrong_type);
     return;
@@ -113,7 +114,7 @@ void set_command(exec_context& ctx, arg_list argv) {
 }
 
 void setnx_command(exec_context& ctx, arg_list argv) {
-  bool existed = ctx.db().find(argv[1], ctx.now) != nullptr;
+  bool existed = ctx.db().find(argv[1], ctx.expiry_now) != nullptr;
   if (!existed) {
     ctx.db().put(argv[1], value(argv[2]), no_expiry);
     mark_dirty(ctx);
@@ -182,7 +183,7 @@ void mset_generic(exec_context& ctx, arg_list argv, bool only_if_none_exist) {
   }
   if (only_if_none_exist) {
     for (size_t i = 1; i < argv.size(); i += 2) {
-      if (ctx.db().find(argv[i], ctx.now)) {
+      if (ctx.db().find(argv[i], ctx.expiry_now)) {
         reply::integer(ctx.out, 0);
         return;
       }
@@ -276,21 +277,75 @@ void decrby_command(exec_context& ctx, arg_list argv) {
     incr_generic(ctx, argv[1], -delta);
 }
 
+// Replicas get SET key value PXAT <deadline>, so that they agree whatever their clock.
+void propagate_set_pxat(exec_context& ctx, std::string_view key, std::string_view val,
+                        unix_ms deadline) {
+  std::string ms;
+  append_int64(ms, deadline);
+  propagate(ctx, {"SET", key, val, "PXAT", ms});
+}
+
+// SET with a relative or absolute deadline goes as SET .. PXAT (the last expire option counts,
+// as when it ran); otherwise as it came, less GET.
+void set_propagate(exec_context& ctx, arg_list argv) {
+  std::vector<std::string_view> plain(argv.begin(), argv.begin() + 3);
+  std::string_view expire_opt, expire_arg;
+  for (size_t i = 3; i < argv.size(); ++i) {
+    std::string_view opt = argv[i];
+    if (iequals(opt, "ex") || iequals(opt, "exat") || iequals(opt, "px") ||
+        iequals(opt, "pxat")) {
+      expire_opt = opt;
+      expire_arg = argv[++i];
+    } else if (!iequals(opt, "get")) {
+      plain.push_back(opt);
+    }
+  }
+  if (expire_opt.empty()) {
+    ctx.propagated->add_command(nullptr, ctx.db_index, plain);
+    return;
+  }
+  bool seconds = iequals(expire_opt, "ex") || iequals(expire_opt, "exat");
+  bool absolute = iequals(expire_opt, "exat") || iequals(expire_opt, "pxat");
+  unix_ms deadline = no_expiry;
+  parse_deadline(ctx, expire_arg, seconds ? time_unit::seconds : time_unit::milliseconds,
+                 absolute, true, "set", deadline);
+  propagate_set_pxat(ctx, argv[1], argv[2], deadline);
+}
+
+void setex_generic_propagate(exec_context& ctx, arg_list argv, time_unit unit) {
+  unix_ms deadline = no_expiry;
+  parse_deadline(ctx, argv[2], unit, false, true, "setex", deadline);
+  propagate_set_pxat(ctx, argv[1], argv[3], deadline);
+}
+
+void setex_propagate(exec_context& ctx, arg_list argv) {
+  setex_generic_propagate(ctx, argv, time_unit::seconds);
+}
+void psetex_propagate(exec_context& ctx, arg_list argv) {
+  setex_generic_propagate(ctx, argv, time_unit::milliseconds);
+}
+void getset_propagate(exec_context& ctx, arg_list argv) {
+  propagate(ctx, {"SET", argv[1], argv[2]});
+}
+void getdel_propagate(exec_context& ctx, arg_list argv) { propagate(ctx, {"DEL", argv[1]}); }
+
 const command_spec specs[] = {
     {"set", -3, cmd_write | cmd_denyoom, set_command, nullptr, 1, 1, 1,
-     "Set the string value of a key", "string", "1.0.0"},
+     "Set the string value of a key", "string", "1.0.0", set_propagate},
     {"setnx", 3, cmd_write | cmd_denyoom | cmd_fast, setnx_command, nullptr, 1, 1, 1,
      "Set the value of a key, only if the key does not exist", "string", "1.0.0"},
     {"setex", 4, cmd_write | cmd_denyoom, setex_command, nullptr, 1, 1, 1,
-     "Set the value and expiration of a key", "string", "2.0.0"},
+     "Set the value and expiration of a key", "string", "2.0.0", setex_propagate},
     {"psetex", 4, cmd_write | cmd_denyoom, psetex_command, nullptr, 1, 1, 1,
-     "Set the value and expiration in milliseconds of a key", "string", "2.6.0"},
+     "Set the value and expiration in milliseconds of a key", "string", "2.6.0",
+     psetex_propagate},
     {"getset", 3, cmd_write | cmd_denyoom | cmd_fast, getset_command, nullptr, 1, 1, 1,
-     "Set the string value of a key and return its old value", "string", "1.0.0"},
+     "Set the string value of a key and return its old value", "string", "1.0.0",
+     getset_propagate},
     {"get", 2, cmd_readonly | cmd_fast, get_command, nullptr, 1, 1, 1,
      "Get the value of a key", "string", "1.0.0"},
     {"getdel", 2, cmd_write | cmd_fast, getdel_command, nullptr, 1, 1, 1,
-     "Get the value of a key and delete the key", "string", "6.2.0"},
+     "Get the value of a key and delete the key", "string", "6.2.0", getdel_propagate},
     {"mget", -2, cmd_readonly | cmd_fast, mget_command, nullptr, 1, -1, 1,
      "Get the values of all the given keys", "string", "1.0.0"},
     {"mset", -3, cmd_write | cmd_denyoom, mset_command, nullptr, 1, -1, 2,

@@ -335,10 +335,12 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
   write_aux(e, "redis-bits", 64);
   write_aux(e, "ctime", info.now / 1000);
   write_aux(e, "used-mem", info.used_mem);
-  write_aux(e, "repl-stream-db", info.repl_stream_db);
-  if (!info.repl_id.empty())
-    write_aux(e, "repl-id", info.repl_id);
-  write_aux(e, "repl-offset", info.repl_offset);
+  if (info.repl_stream_db >= 0) {
+    write_aux(e, "repl-stream-db", info.repl_stream_db);
+    if (!info.repl_id.empty())
+      write_aux(e, "repl-id", info.repl_id);
+    write_aux(e, "repl-offset", info.repl_offset);
+  }
   write_aux(e, "aof-base", 0);
   for (int i = 0; i < keyspace::db_count; ++i) {
     const database& db = ks.db(i);

@@ -27,12 +27,14 @@ struct rdb_save_info {
   unix_ms now = 0;          // ctime AUX (seconds) and expired-key skipping
   std::string repl_id;      // AUX repl-id (40 hex), written when non-empty
   int64_t repl_offset = 0;  // AUX repl-offset
-  int repl_stream_db = 0;   // AUX repl-stream-db
+  // AUX repl-stream-db; -1 leaves out the three repl-* fields, as Redis does when the server
+  // is in no replication chain (a master that never had a replica).
+  int repl_stream_db = 0;
   int64_t used_mem = 0;     // AUX used-mem
 };
 
 // Writes a complete RDB version 10 image: REDIS0010, AUX redis-ver "7.0.15", redis-bits 64, ctime,
-// used-mem, repl-stream-db, repl-id (when set), repl-offset, aof-base 0; SELECTDB + RESIZEDB for
+// used-mem, repl-stream-db, repl-id (when set), repl-offset (unless repl_stream_db is -1), aof-base 0; SELECTDB + RESIZEDB for
 // each non-empty db; keys with FC (ms) expiry; EOF; CRC64 little-endian. Keys already expired at
 // info.now (and empty aggregates) are left out.
 // Encodings, as Redis 7.0 writes them: strings type 0 (int-encoded when a short integer, LZF when

@@ -2,6 +2,7 @@
 
 #include "command_harness.hpp"
 
+using credis::replication_request;
 using credis::testing::command_harness;
 using Catch::Matchers::Contains;
 
@@ -26,7 +27,7 @@ TEST_CASE("CONFIG GET matches globs over the parameters", "[commands][config]") 
 
 TEST_CASE("INFO reports the fields clients read", "[commands][info]") {
   command_harness h;
-  h.server.replication.replid = std::string(40, 'a');
+  h.replication.replid = std::string(40, 'a');
   h.run({"SET", "a", "1", "EX", "100"});
   h.run({"SET", "b", "1"});
   std::string info = h.run({"INFO"});
@@ -64,27 +65,15 @@ TEST_CASE("CLIENT ID, SETNAME, GETNAME and QUIT", "[commands][client]") {
   CHECK(h.client.close_after_reply);
 }
 
-TEST_CASE("WAIT answers at once when no replica is wanted", "[commands][server]") {
+TEST_CASE("WAIT validates its arguments and leaves the rest to the replication manager",
+          "[commands][server]") {
   command_harness h;
-  CHECK(h.run({"WAIT", "0", "0"}) == ":0\r\n");
-  CHECK(h.run({"WAIT", "-3", "100"}) == ":0\r\n");
   CHECK(h.run({"WAIT", "1", "-1"}) == "-ERR timeout is negative\r\n");
   CHECK(h.run({"WAIT", "x", "0"}) == "-ERR value is not an integer or out of range\r\n");
-  CHECK_FALSE(h.client.blocked);
+  CHECK(h.client.pending.what == replication_request::kind::none);
+  CHECK(h.run({"WAIT", "2", "250"}).empty());  // the manager answers
+  CHECK(h.client.pending.what == replication_request::kind::wait);
+  CHECK(h.client.pending.count == 2);
+  CHECK(h.client.pending.number == 250);
 }
 
-TEST_CASE("WAIT for more replicas than there are blocks the client", "[commands][server]") {
-  command_harness h;
-  CHECK(h.run({"WAIT", "1", "250"}).empty());  // the reply is held back
-  CHECK(h.client.blocked);
-  CHECK(h.client.block_timeout_ms == 250);
-  CHECK(h.client.blocked_reply == ":0\r\n");
-
-  command_harness replicas;
-  replicas.server.replication.connected_replicas = 2;
-  CHECK(replicas.run({"WAIT", "2", "0"}) == ":2\r\n");
-  CHECK_FALSE(replicas.client.blocked);
-  CHECK(replicas.run({"WAIT", "3", "0"}).empty());
-  CHECK(replicas.client.blocked);
-  CHECK(replicas.client.block_timeout_ms == 0);
-}

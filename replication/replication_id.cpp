@@ -1,4 +1,4 @@
-#include "replication/replication_state.hpp"
+#include "replication/replication_id.hpp"
 
 #include <random>
 #include <sstream>
@@ -15,6 +15,18 @@ std::string make_replication_id() {
   for (auto& c : id)
     c = hex[gen() & 15];
   return id;
+}
+
+void replication_ids::shift(int64_t offset) {
+  replid2 = replid;
+  second_offset = offset + 1;
+  replid = make_replication_id();
+}
+
+void replication_ids::restart() {
+  replid = make_replication_id();
+  replid2 = std::string(40, '0');
+  second_offset = -1;
 }
 
 bool parse_replicaof(const std::string& value, std::string& host, uint16_t& port) {

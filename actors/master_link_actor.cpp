@@ -1,0 +1,225 @@
+#include "actors/master_link_actor.hpp"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/clock.hpp"
+#include "actors/loader_actor.hpp"
+
+namespace credis {
+
+const char* master_link_state::name = "master-link";
+
+namespace {
+
+// A replica acknowledges its offset this often, and checks the master is still talking.
+constexpr auto tick_interval = std::chrono::milliseconds(1000);
+
+// Starts a non-blocking connect to host:port (IPv4 addresses first, as "localhost" usually
+// means a master bound to 127.0.0.1); the socket, or -1 with `error` set. A refused connect
+// shows later as the connection closing.
+int start_connect(const std::string& host, uint16_t port, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+  if (rc != 0) {
+    error = gai_strerror(rc);
+    return -1;
+  }
+  addrinfo* pick = found;
+  for (addrinfo* a = found; a; a = a->ai_next)
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  int fd = socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect(fd, pick->ai_addr, pick->ai_addrlen) != 0 && errno != EINPROGRESS) {
+    error = std::strerror(errno);
+    close(fd);
+    fd = -1;
+  } else if (fd < 0) {
+    error = std::strerror(errno);
+  }
+  freeaddrinfo(found);
+  return fd;
+}
+
+void send_to_master(master_link_broker self, const std::string& bytes) {
+  if (bytes.empty())
+    return;
+  self->write(self->state.hdl, bytes.size(), bytes.data());
+  self->flush(self->state.hdl);
+}
+
+void report(master_link_broker self, link_report::kind what) {
+  auto& st = self->state;
+  link_report r;
+  r.what = what;
+  r.replid = st.replid;
+  r.offset = st.protocol->offset();
+  r.last_io_ms = st.last_io_ms;
+  self->send(st.manager, link_atom::value, std::move(r));
+}
+
+void drop_link(master_link_broker self, const std::string& why) {
+  spdlog::warn("{}", why);
+  self->close(self->state.hdl);
+  self->quit();
+}
+
+// Hands the stream read so far to the keyspace (or holds it while a snapshot loads).
+void pass_stream(master_link_broker self) {
+  auto& st = self->state;
+  auto& s = st.stream;
+  if (s.batch.empty() && s.raw.empty())
+    return;
+  if (st.loading) {
+    st.held.push_back({std::move(s.batch), std::move(s.raw), s.client.db});
+  } else {
+    self->send(st.keyspace, apply_atom::value, std::move(s.batch), std::move(s.raw),
+               s.client.db);
+  }
+  s.batch = command_batch();
+  s.raw.clear();
+}
+
+// Loads a full sync's snapshot on the loader's own thread; the old data serves reads meanwhile.
+void load_snapshot(master_link_broker self) {
+  auto& st = self->state;
+  st.loading = true;
+  stream_bytes payload{std::make_shared<const std::string>(std::move(st.protocol->snapshot()))};
+  spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
+  auto loader = self->system().spawn<caf::detached>(loader_actor_fn, st.keyspace, false);
+  self->request(loader, caf::infinite, load_atom::value, payload, st.replid, st.sync_offset)
+      .then(
+          [=](const std::string& failure, int stream_db) {
+            auto& st = self->state;
+            caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
+            if (!failure.empty()) {
+              drop_link(self, failure);  // the old data stays; the manager connects again
+              return;
+            }
+            st.loading = false;
+            st.stream.client.db = stream_db;
+            for (auto& h : st.held)
+              self->send(st.keyspace, apply_atom::value, std::move(h.batch), std::move(h.raw),
+                         h.db);
+            st.held.clear();
+            // The first ACK tells a diskless master the snapshot is in: the stream may start.
+            send_to_master(self, st.protocol->ack());
+            report(self, link_report::kind::up);
+          },
+          [=](const caf::error& e) {
+            caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
+            drop_link(self, "Loading the master's snapshot failed: " + self->system().render(e));
+          });
+}
+
+void on_data(master_link_broker self, const caf::io::new_data_msg& msg) {
+  auto& st = self->state;
+  st.last_io_ms = now_ms();
+  auto before = st.protocol->current();
+  auto p = st.protocol->feed(std::string_view(msg.buf.data(), msg.buf.size()), st.stream);
+  if (before == master_link::state::pong && st.protocol->current() != master_link::state::pong)
+    spdlog::info("Master replied to PING, replication can continue...");
+  send_to_master(self, p.send);
+  if (p.full_sync) {
+    st.replid = p.replid;
+    st.sync_offset = p.offset;
+    spdlog::info("Full resync from master: {}:{}", p.replid, p.offset);
+    report(self, link_report::kind::syncing);
+  }
+  if (p.continued) {
+    if (!p.replid.empty()) {
+      spdlog::info("Master replication ID changed to {}", p.replid);
+      st.replid = p.replid;
+    }
+    spdlog::info("Successful partial resynchronization with master.");
+    spdlog::info("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+    report(self, link_report::kind::up);
+  }
+  if (st.protocol->current() == master_link::state::payload &&
+      st.snapshot_logged < 0 && st.protocol->snapshot_expected() != -2) {
+    st.snapshot_logged = 0;
+    if (st.protocol->snapshot_expected() >= 0)
+      spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to memory",
+                   st.protocol->snapshot_expected());
+    else
+      spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to "
+                   "memory");
+  }
+  if (p.snapshot_done) {
+    spdlog::info("MASTER <-> REPLICA sync: received {} bytes", st.protocol->snapshot_received());
+    load_snapshot(self);
+  }
+  pass_stream(self);
+  if (!p.error.empty())
+    drop_link(self, p.error);
+}
+
+}  // namespace
+
+void stream_batcher::command(const std::vector<std::string_view>& argv, std::string_view bytes) {
+  add_request(batch, argv, client, *server);
+  client.pending = {};  // a master asks nothing of its replica's manager
+  raw.append(bytes);
+}
+
+caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
+                             int64_t listening_port, std::string replid, int64_t offset,
+                             keyspace_actor keyspace, replication_manager_actor manager,
+                             server_state* server, int64_t timeout_ms) {
+  auto& st = self->state;
+  st.keyspace = std::move(keyspace);
+  st.manager = std::move(manager);
+  st.stream.server = server;
+  st.timeout_ms = timeout_ms;
+  st.replid = replid;
+  st.protocol.emplace(listening_port, replid, offset);
+  st.last_io_ms = now_ms();
+  std::string error;
+  int fd = start_connect(host, port, error);
+  if (fd < 0) {
+    spdlog::warn("Unable to connect to MASTER: {}", error);
+    self->quit();
+    return {};
+  }
+  st.hdl = self->add_scribe(fd);
+  self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
+  spdlog::info("MASTER <-> REPLICA sync started");
+  send_to_master(self, st.protocol->start());
+  if (replid.empty())
+    spdlog::info("Partial resynchronization not possible (no cached master)");
+  else
+    spdlog::info("Trying a partial resynchronization (request {}:{}).", replid, offset + 1);
+  send_self_later<caf::actor>(self, tick_interval, timeout_atom::value);
+  return {
+      [=](const caf::io::new_data_msg& msg) { on_data(self, msg); },
+      [=](timeout_atom) {
+        auto& st = self->state;
+        if (now_ms() - st.last_io_ms > st.timeout_ms) {
+          drop_link(self, "MASTER timeout: no data nor PING received...");
+          return;
+        }
+        if (st.protocol->current() == master_link::state::streaming && !st.loading)
+          send_to_master(self, st.protocol->ack());
+        report(self, link_report::kind::io);
+        send_self_later<caf::actor>(self, tick_interval, timeout_atom::value);
+      },
+      [=](const caf::io::connection_closed_msg&) {
+        spdlog::warn("Error condition on socket for SYNC: Connection lost");
+        self->quit();
+      },
+  };
+}
+
+}  // namespace credis

@@ -1,0 +1,567 @@
+#include "actors/replication_manager_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "actors/clock.hpp"
+#include "actors/master_link_actor.hpp"
+#include "protocol/reply.hpp"
+#include "replication/psync.hpp"
+
+namespace credis {
+
+const char* manager_state::name = "replication-manager";
+
+namespace {
+
+using request_kind = replication_request::kind;
+using replica_state = replica_entry::state;
+
+// Keep-alives, sync delays, timeouts and reconnects are looked after this often (Redis's
+// replicationCron runs once a second).
+constexpr auto cron_interval = std::chrono::milliseconds(1000);
+
+std::string integer_reply(int64_t n) {
+  std::string out;
+  reply::integer(out, n);
+  return out;
+}
+
+std::string error_reply(std::string_view msg) {
+  std::string out;
+  reply::error(out, msg);
+  return out;
+}
+
+const char* state_name(replica_state s) {
+  switch (s) {
+    case replica_state::wait_bgsave:
+      return "wait_bgsave";
+    case replica_state::send_bulk:
+    case replica_state::wait_ack:
+      return "send_bulk";
+    default:
+      return "online";
+  }
+}
+
+// Tells the keyspace what INFO replication and ROLE show, and whether to propagate.
+void push_status(manager_broker self) {
+  auto& st = self->state;
+  if (!st.keyspace)
+    return;
+  replication_info info;
+  info.is_replica = st.is_replica;
+  info.master_host = st.master_host;
+  info.master_port = st.master_port;
+  info.link_up = st.link_up;
+  info.last_io_ms = st.last_io_ms;
+  info.sync_in_progress = st.link_syncing;
+  info.replid = st.ids.replid;
+  info.replid2 = st.ids.replid2;
+  info.second_offset = st.ids.second_offset;
+  info.backlog_active = st.log != nullptr;
+  info.backlog_size = st.log ? static_cast<int64_t>(st.log->capacity()) : st.config.repl_backlog_size;
+  info.backlog_origin = st.log ? st.log->end_offset() - static_cast<int64_t>(st.log->histlen()) : 0;
+  for (const auto& r : st.replicas)
+    info.replicas.push_back({r.ip, r.port, state_name(r.st), r.ack_offset, r.last_ack_ms});
+  info.sync_full = st.sync_full;
+  info.sync_partial_ok = st.sync_partial_ok;
+  info.sync_partial_err = st.sync_partial_err;
+  self->send(st.keyspace, status_atom::value, std::move(info));
+}
+
+// The backlog, created (empty, at the current offset) the first time it is needed.
+backlog& ensure_backlog(manager_broker self) {
+  auto& st = self->state;
+  if (!st.log) {
+    st.log = std::make_unique<backlog>(static_cast<size_t>(st.config.repl_backlog_size));
+    st.log->reset(st.offset);
+  }
+  return *st.log;
+}
+
+replica_entry* find_replica(manager_broker self, const caf::actor_addr& who) {
+  for (auto& r : self->state.replicas)
+    if (r.conn.address() == who)
+      return &r;
+  return nullptr;
+}
+
+int64_t count_acked(const manager_state& st, int64_t offset) {
+  int64_t n = 0;
+  for (const auto& r : st.replicas)
+    n += r.st == replica_state::online && r.ack_offset >= offset;
+  return n;
+}
+
+void finish_wait(manager_broker self, size_t i, std::string reply) {
+  auto& st = self->state;
+  st.waiters[i].rp.deliver(std::move(reply));
+  st.waiters.erase(st.waiters.begin() + static_cast<long>(i));
+  --st.server->stats.blocked_clients;
+}
+
+// Answers every WAIT whose client's writes enough replicas have acknowledged.
+void check_waiters(manager_broker self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.waiters.size();) {
+    int64_t n = count_acked(st, st.waiters[i].offset);
+    if (n >= st.waiters[i].wanted)
+      finish_wait(self, i, integer_reply(n));
+    else
+      ++i;
+  }
+}
+
+void drop_replica(manager_broker self, size_t i) {
+  auto& st = self->state;
+  caf::anon_send(st.replicas[i].conn, drop_atom::value);
+  st.replicas.erase(st.replicas.begin() + static_cast<long>(i));
+}
+
+void drop_all_replicas(manager_broker self) {
+  while (!self->state.replicas.empty())
+    drop_replica(self, self->state.replicas.size() - 1);
+}
+
+void set_online(manager_broker self, replica_entry& r) {
+  r.st = replica_state::online;
+  r.last_ack_ms = now_ms();
+  caf::anon_send(r.conn, online_atom::value);
+}
+
+// Starts a full sync for the replicas waiting for one, once the diskless delay has passed (it
+// lets more replicas share one snapshot) and no other sync is being written.
+void maybe_start_sync(manager_broker self) {
+  auto& st = self->state;
+  if (st.sync_pid > 0 || !st.keyspace)
+    return;
+  std::vector<replica_entry*> waiting;
+  for (auto& r : st.replicas)
+    if (r.st == replica_state::wait_bgsave && r.sync_pid == -1)
+      waiting.push_back(&r);
+  if (waiting.empty())
+    return;
+  bool diskless = st.config.repl_diskless_sync;
+  if (diskless && now_ms() - st.sync_wait_since < st.config.repl_diskless_sync_delay * 1000)
+    return;
+  sync_job job;
+  // The same bytes go to every socket: replicas that sent the old SYNC go in a round of their
+  // own. A replica without the EOF capability makes it a disk sync, as in Redis.
+  bool old_sync = waiting.front()->old_sync;
+  bool all_eof = true;
+  for (auto* r : waiting)
+    if (r->old_sync == old_sync)
+      all_eof = all_eof && r->capa_eof;
+  job.eof_form = diskless && all_eof;
+  job.disk = !job.eof_form;
+  job.fullresync_line = !old_sync;
+  job.replid = st.ids.replid;
+  std::vector<int64_t> ids;
+  for (auto* r : waiting) {
+    if (r->old_sync != old_sync)
+      continue;
+    job.fds.push_back(r->fd);
+    ids.push_back(r->client_id);
+    r->sync_pid = 0;  // being started
+    r->eof_form = job.eof_form;
+  }
+  st.sync_pid = 0;
+  self->request(st.keyspace, caf::infinite, sync_atom::value, std::move(job))
+      .then(
+          [=](int pid, int64_t offset) {
+            auto& st = self->state;
+            st.sync_pid = pid > 0 ? pid : -1;
+            for (size_t i = 0; i < st.replicas.size();) {
+              auto& r = st.replicas[i];
+              if (std::find(ids.begin(), ids.end(), r.client_id) == ids.end() ||
+                  r.sync_pid != 0) {
+                ++i;
+              } else if (pid <= 0) {
+                drop_replica(self, i);
+              } else {
+                r.sync_pid = pid;
+                r.st = replica_state::send_bulk;
+                spdlog::info("Full resync of replica {} from offset {}", r.name(), offset);
+                ++i;
+              }
+            }
+            st.sync_wait_since = now_ms();
+            push_status(self);
+          },
+          [=](const caf::error&) { self->state.sync_pid = -1; });
+}
+
+// PSYNC / SYNC: continue from the backlog when possible, else a full sync (the reply is then
+// written by the child that writes the snapshot, so the connection gets nothing to send).
+std::string on_psync(manager_broker self, const replication_request& req,
+                     const replication_peer& peer) {
+  auto& st = self->state;
+  if (st.is_replica && !st.link_up)
+    return error_reply("NOMASTERLINK Can't SYNC while not connected with my master");
+  if (peer.fd < 0)
+    return error_reply("ERR SYNC is not possible on this connection");
+  replica_entry r;
+  r.conn = caf::actor_cast<caf::actor>(self->current_sender());
+  r.fd = peer.fd;
+  r.ip = peer.ip;
+  r.port = peer.listening_port;
+  r.capa_eof = peer.capa_eof;
+  r.old_sync = req.count == 0;
+  r.client_id = peer.client_id;
+  spdlog::info("Replica {} asks for synchronization", r.name());
+  self->monitor(r.conn);
+  if (!r.old_sync) {
+    psync_decision d = decide_psync(st.ids, st.log.get(), req.text, req.number);
+    if (d.can_continue) {
+      std::string out = peer.capa_psync2 ? "+CONTINUE " + st.ids.replid + "\r\n"
+                                         : std::string("+CONTINUE\r\n");
+      size_t header = out.size();
+      st.log->copy_after(req.number - 1, out);
+      spdlog::info("Partial resynchronization request from {} accepted. Sending {} bytes of "
+                   "backlog starting from offset {}.", r.name(), out.size() - header,
+                   req.number);
+      r.st = replica_state::online;
+      r.last_ack_ms = now_ms();
+      st.replicas.push_back(std::move(r));
+      ++st.sync_partial_ok;
+      push_status(self);
+      return out;
+    }
+    spdlog::info("{}", d.why);
+    if (req.text != "?")
+      ++st.sync_partial_err;
+  }
+  ++st.sync_full;
+  if (!st.log) {
+    // A backlog made from nothing starts a new history: nothing before it can be continued.
+    st.ids.restart();
+    ensure_backlog(self);
+    st.has_history = true;
+    spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'",
+                 st.ids.replid, st.ids.replid2);
+  }
+  if (std::none_of(st.replicas.begin(), st.replicas.end(),
+                   [](const replica_entry& e) { return e.st == replica_state::wait_bgsave; }))
+    st.sync_wait_since = now_ms();
+  st.replicas.push_back(std::move(r));
+  push_status(self);  // the keyspace propagates from now on, before it takes the snapshot
+  maybe_start_sync(self);
+  return {};
+}
+
+std::string on_ack(manager_broker self, int64_t offset) {
+  auto& st = self->state;
+  replica_entry* r = find_replica(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
+  if (!r)
+    return {};
+  r->ack_offset = std::max(r->ack_offset, offset);
+  r->last_ack_ms = now_ms();
+  if (r->st == replica_state::wait_ack)
+    set_online(self, *r);
+  check_waiters(self);
+  push_status(self);
+  return {};
+}
+
+caf::result<std::string> on_wait(manager_broker self, const replication_request& req,
+                                 const replication_peer& peer) {
+  auto& st = self->state;
+  if (st.is_replica)
+    return error_reply(
+        "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
+        "if a replica is configured to be writable (which is not the default) writes to "
+        "replicas are just local and are not propagated.");
+  int64_t acked = count_acked(st, peer.write_offset);
+  if (acked >= req.count)
+    return integer_reply(acked);
+  wait_entry w{st.next_waiter++, self->make_response_promise<std::string>(),
+               caf::actor_cast<caf::actor_addr>(self->current_sender()), peer.write_offset,
+               req.count};
+  uint64_t id = w.id;
+  auto rp = w.rp;
+  self->monitor(caf::actor_cast<caf::actor>(w.client));
+  st.waiters.push_back(std::move(w));
+  ++st.server->stats.blocked_clients;
+  if (!st.getack_asked && st.log) {
+    st.getack_asked = true;
+    self->send(st.keyspace, getack_atom::value);
+  }
+  if (req.number > 0)
+    send_self_later<replication_manager_actor>(self, std::chrono::milliseconds(req.number),
+                                               timeout_atom::value, id);
+  return rp;
+}
+
+// Waiting clients are let go when the server stops being a master, as Redis does.
+void unblock_waiters(manager_broker self) {
+  while (!self->state.waiters.empty())
+    finish_wait(self, 0,
+                error_reply("UNBLOCKED force unblock from blocking operation, instance state "
+                            "changed (master -> replica?)"));
+}
+
+void connect_link(manager_broker self) {
+  auto& st = self->state;
+  if (st.link || !st.keyspace)
+    return;
+  st.link = self->system().middleman().spawn_broker(
+      master_link_fn, st.master_host, st.master_port, st.config.port,
+      st.has_history ? st.ids.replid : std::string(), st.offset, st.keyspace,
+      caf::actor_cast<replication_manager_actor>(self), st.server,
+      st.config.repl_timeout * 1000);
+  self->monitor(st.link);
+}
+
+void stop_link(manager_broker self) {
+  auto& st = self->state;
+  if (st.link)
+    self->send_exit(st.link, caf::exit_reason::user_shutdown);
+  st.link = nullptr;
+  st.link_up = false;
+  st.link_syncing = false;
+}
+
+std::string on_replicaof(manager_broker self, const replication_request& req,
+                         const replication_peer& peer) {
+  auto& st = self->state;
+  if (st.is_replica && st.master_host == req.text && st.master_port == req.number)
+    return "+OK Already connected to specified master\r\n";
+  if (!st.is_replica) {
+    // Our own data's history is what we ask the new master to continue.
+    st.has_history = st.has_history || st.log != nullptr;
+    unblock_waiters(self);
+  }
+  stop_link(self);
+  st.is_replica = true;
+  st.master_host = req.text;
+  st.master_port = static_cast<uint16_t>(req.number);
+  spdlog::info("REPLICAOF {}:{} enabled (user request from 'id={}')", st.master_host,
+               st.master_port, peer.client_id);
+  connect_link(self);
+  push_status(self);
+  return "+OK\r\n";
+}
+
+std::string on_replicaof_no_one(manager_broker self, const replication_peer& peer) {
+  auto& st = self->state;
+  if (!st.is_replica)
+    return "+OK\r\n";
+  stop_link(self);
+  st.is_replica = false;
+  st.master_host.clear();
+  st.master_port = 0;
+  // The history so far stays valid as the second id, so former siblings can continue.
+  st.ids.shift(st.offset);
+  ensure_backlog(self);
+  drop_all_replicas(self);  // they reconnect and learn the new id with +CONTINUE
+  spdlog::info("Setting secondary replication ID to {}, valid up to offset: {}. New replication "
+               "ID is {}", st.ids.replid2, st.ids.second_offset, st.ids.replid);
+  spdlog::info("MASTER MODE enabled (user request from 'id={}')", peer.client_id);
+  push_status(self);
+  return "+OK\r\n";
+}
+
+void on_link_report(manager_broker self, const link_report& report) {
+  auto& st = self->state;
+  st.last_io_ms = report.last_io_ms;
+  switch (report.what) {
+    case link_report::kind::syncing:
+      st.link_syncing = true;
+      break;
+    case link_report::kind::up:
+      st.link_syncing = false;
+      st.link_up = true;
+      if (report.replid != st.ids.replid) {
+        // +CONTINUE with a new id: the master was promoted; our history goes on under it.
+        st.ids.replid2 = st.ids.replid;
+        st.ids.second_offset = st.offset + 1;
+        st.ids.replid = report.replid;
+        drop_all_replicas(self);
+      }
+      st.has_history = true;
+      ensure_backlog(self);
+      break;
+    case link_report::kind::io:
+      return;  // INFO's master_last_io_seconds_ago may lag by a second
+  }
+  push_status(self);
+}
+
+void on_down(manager_broker self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.link && msg.source == st.link.address()) {
+    st.link = nullptr;
+    if (st.link_up)
+      spdlog::warn("Connection with master lost.");
+    st.link_up = false;
+    st.link_syncing = false;
+    push_status(self);
+    return;  // the cron connects again
+  }
+  for (size_t i = 0; i < st.replicas.size(); ++i) {
+    if (st.replicas[i].conn.address() == msg.source) {
+      spdlog::info("Connection with replica {} lost.", st.replicas[i].name());
+      st.replicas.erase(st.replicas.begin() + static_cast<long>(i));
+      check_waiters(self);
+      push_status(self);
+      return;
+    }
+  }
+  for (size_t i = 0; i < st.waiters.size();) {
+    if (st.waiters[i].client == msg.source) {
+      st.waiters.erase(st.waiters.begin() + static_cast<long>(i));
+      --st.server->stats.blocked_clients;
+    } else {
+      ++i;
+    }
+  }
+}
+
+void run_cron(manager_broker self) {
+  auto& st = self->state;
+  int64_t now = now_ms();
+  for (size_t i = 0; i < st.replicas.size();) {
+    auto& r = st.replicas[i];
+    if (r.st == replica_state::wait_bgsave && r.sync_pid == -1)
+      caf::anon_send(r.conn, keepalive_atom::value);
+    if (r.st == replica_state::online && !r.old_sync &&
+        now - r.last_ack_ms > st.config.repl_timeout * 1000) {
+      spdlog::warn("Disconnecting timedout replica (streaming sync): {}", r.name());
+      drop_replica(self, i);
+      continue;
+    }
+    ++i;
+  }
+  maybe_start_sync(self);
+  if (st.is_replica && !st.link) {
+    spdlog::info("Connecting to MASTER {}:{}", st.master_host, st.master_port);
+    connect_link(self);
+  }
+}
+
+}  // namespace
+
+replication_manager_actor::behavior_type replication_manager_fn(manager_broker self,
+                                                                server_state* server) {
+  auto& st = self->state;
+  st.server = server;
+  st.config = server->config;
+  st.ids.replid = make_replication_id();
+  if (!st.config.replicaof.empty()) {
+    st.is_replica = true;
+    parse_replicaof(st.config.replicaof, st.master_host, st.master_port);
+  }
+  self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  return {
+      [=](feed_atom, std::string& bytes, int64_t end_offset) {
+        auto& st = self->state;
+        st.getack_asked = false;
+        if (st.log) {
+          int64_t start = end_offset - static_cast<int64_t>(bytes.size());
+          if (st.log->end_offset() != start) {
+            st.log->reset(start);
+            push_status(self);
+          }
+          st.log->append(bytes);
+        }
+        st.offset = end_offset;
+        stream_bytes chunk;
+        for (const auto& r : st.replicas) {
+          if (r.st == replica_state::wait_bgsave)
+            continue;
+          if (!chunk.bytes)
+            chunk.bytes = std::make_shared<const std::string>(std::move(bytes));
+          caf::anon_send(r.conn, stream_atom::value, chunk);
+        }
+      },
+      [=](repl_atom, const replication_request& req,
+          const replication_peer& peer) -> caf::result<std::string> {
+        switch (req.what) {
+          case request_kind::psync:
+            return on_psync(self, req, peer);
+          case request_kind::ack:
+            return on_ack(self, req.number);
+          case request_kind::wait:
+            return on_wait(self, req, peer);
+          case request_kind::replicaof:
+            return on_replicaof(self, req, peer);
+          case request_kind::replicaof_no_one:
+            return on_replicaof_no_one(self, peer);
+          default:
+            return std::string();
+        }
+      },
+      [=](synced_atom, int pid, bool ok) {
+        auto& st = self->state;
+        if (pid == st.sync_pid)
+          st.sync_pid = -1;
+        for (size_t i = 0; i < st.replicas.size();) {
+          auto& r = st.replicas[i];
+          if (r.sync_pid != pid) {
+            ++i;
+            continue;
+          }
+          r.sync_pid = -1;
+          if (!ok) {
+            spdlog::warn("Background sync of replica {} failed", r.name());
+            drop_replica(self, i);
+            continue;
+          }
+          spdlog::info("Synchronization with replica {} succeeded", r.name());
+          if (r.eof_form)
+            r.st = replica_state::wait_ack;  // online once it has loaded it and ACKs
+          else
+            set_online(self, r);
+          ++i;
+        }
+        push_status(self);
+        maybe_start_sync(self);
+      },
+      [=](restored_atom, const std::string& replid, int64_t offset) {
+        auto& st = self->state;
+        st.offset = offset;
+        if (st.is_replica) {
+          // A full sync (or our file) put this history's data here.
+          st.ids.replid = replid;
+          st.ids.replid2 = std::string(40, '0');
+          st.ids.second_offset = -1;
+          drop_all_replicas(self);
+        } else {
+          // A master restarted from its file: replicas of that history may continue.
+          st.ids.replid2 = replid;
+          st.ids.second_offset = offset + 1;
+        }
+        st.has_history = true;
+        ensure_backlog(self).reset(offset);
+        push_status(self);
+      },
+      [=](start_atom, keyspace_actor keyspace) {
+        self->state.keyspace = std::move(keyspace);
+        push_status(self);
+        if (self->state.is_replica) {
+          spdlog::info("Connecting to MASTER {}:{}", self->state.master_host,
+                       self->state.master_port);
+          connect_link(self);
+        }
+        send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);
+      },
+      [=](link_atom, const link_report& report) { on_link_report(self, report); },
+      [=](timeout_atom, uint64_t id) {
+        auto& st = self->state;
+        for (size_t i = 0; i < st.waiters.size(); ++i)
+          if (st.waiters[i].id == id) {
+            finish_wait(self, i, integer_reply(count_acked(st, st.waiters[i].offset)));
+            return;
+          }
+      },
+      [=](cron_atom) {
+        run_cron(self);
+        send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);
+      },
+  };
+}
+
+}  // namespace credis

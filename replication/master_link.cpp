@@ -1,0 +1,212 @@
+#include "replication/master_link.hpp"
+
+#include <algorithm>
+
+#include "protocol/integers.hpp"
+#include "replication/stream_encoder.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+constexpr size_t eof_mark_size = 40;
+// A reply line longer than this is not from a Redis master.
+constexpr size_t max_line = 64 * 1024;
+
+std::string command(std::initializer_list<std::string_view> argv) {
+  std::string out;
+  encode_command(arg_list(argv.begin(), argv.size()), out);
+  return out;
+}
+
+std::string text_of(int64_t v) {
+  std::string s;
+  append_int64(s, v);
+  return s;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+master_link::master_link(int64_t listening_port, std::string replid, int64_t offset)
+    : listening_port_(listening_port), replid_(std::move(replid)), offset_(offset) {}
+
+std::string master_link::start() const { return command({"PING"}); }
+
+std::string master_link::ack() const { return command({"REPLCONF", "ACK", text_of(offset_)}); }
+
+void master_link::fail(progress& p, std::string why) {
+  state_ = state::failed;
+  p.error = std::move(why);
+}
+
+// A line without its CR LF; false until one is complete.
+bool master_link::read_line(std::string& line) {
+  size_t nl = in_.find('\n', pos_);
+  if (nl == std::string::npos)
+    return false;
+  size_t end = nl > pos_ && in_[nl - 1] == '\r' ? nl - 1 : nl;
+  line.assign(in_, pos_, end - pos_);
+  pos_ = nl + 1;
+  return true;
+}
+
+void master_link::on_line(const std::string& line, progress& p) {
+  switch (state_) {
+    case state::pong:
+      // Only a '+' reply lets the handshake go on: Redis also goes on after an authentication
+      // error when it has a masterauth to send, and credis has none.
+      if (line.empty() || line[0] != '+') {
+        fail(p, "Error reply to PING from master: '" + line + "'");
+        return;
+      }
+      p.send += command({"REPLCONF", "listening-port", text_of(listening_port_)});
+      p.send += command({"REPLCONF", "capa", "eof", "capa", "psync2"});
+      state_ = state::port_ok;
+      return;
+    case state::port_ok:  // an error here is not critical, as in Redis
+      state_ = state::capa_ok;
+      return;
+    case state::capa_ok:
+      p.send += replid_.empty() ? command({"PSYNC", "?", "-1"})
+                                : command({"PSYNC", replid_, text_of(offset_ + 1)});
+      state_ = state::psync;
+      return;
+    case state::psync: {
+      if (starts_with(line, "+FULLRESYNC ")) {
+        std::string_view rest = std::string_view(line).substr(12);
+        size_t space = rest.find(' ');
+        int64_t offset = 0;
+        if (space != eof_mark_size || !parse_int64(rest.substr(space + 1), offset) ||
+            offset < 0) {
+          fail(p, "Bad +FULLRESYNC reply from master: '" + line + "'");
+          return;
+        }
+        replid_ = std::string(rest.substr(0, space));
+        offset_ = offset;
+        p.full_sync = true;
+        p.replid = replid_;
+        p.offset = offset;
+        state_ = state::payload;
+      } else if (line == "+CONTINUE" || starts_with(line, "+CONTINUE ")) {
+        std::string id = line.size() > 10 ? line.substr(10) : std::string();
+        if (!id.empty() && id.size() != eof_mark_size) {
+          fail(p, "Bad +CONTINUE reply from master: '" + line + "'");
+          return;
+        }
+        p.continued = true;
+        if (!id.empty() && id != replid_) {
+          p.replid = id;
+          replid_ = id;
+        }
+        state_ = state::streaming;
+      } else {
+        fail(p, "Unexpected reply to PSYNC from master: '" + line + "'");
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void master_link::read_payload(progress& p) {
+  if (payload_len_ == -2) {
+    std::string line;
+    for (;;) {
+      if (!read_line(line)) {
+        if (in_.size() - pos_ > max_line)
+          fail(p, "Bad protocol from master: no payload header");
+        return;
+      }
+      if (!line.empty())
+        break;  // empty lines are keep-alives
+    }
+    if (starts_with(line, "$EOF:") && line.size() == 5 + eof_mark_size) {
+      eof_mark_ = line.substr(5);
+      payload_len_ = -1;
+    } else if (line.size() > 1 && line[0] == '$' &&
+               parse_int64(std::string_view(line).substr(1), payload_len_) && payload_len_ >= 0) {
+      rdb_.reserve(static_cast<size_t>(std::min<int64_t>(payload_len_, 1 << 30)));
+    } else {
+      fail(p, "Bad protocol from master: expected the payload's length, got '" + line + "'");
+      return;
+    }
+  }
+  size_t available = in_.size() - pos_;
+  if (payload_len_ >= 0) {
+    size_t take = std::min(available, static_cast<size_t>(payload_len_) - rdb_.size());
+    rdb_.append(in_, pos_, take);
+    pos_ += take;
+    if (rdb_.size() < static_cast<size_t>(payload_len_))
+      return;
+  } else {
+    size_t before = rdb_.size();
+    rdb_.append(in_, pos_, available);
+    pos_ += available;
+    size_t from = before >= eof_mark_size ? before - eof_mark_size + 1 : 0;
+    size_t mark = rdb_.find(eof_mark_, from);
+    if (mark == std::string::npos)
+      return;
+    // What follows the mark is already the stream: give it back to the input.
+    in_.insert(pos_, rdb_, mark + eof_mark_size);
+    rdb_.resize(mark);
+  }
+  p.snapshot_done = true;
+  state_ = state::streaming;
+}
+
+void master_link::read_stream(progress& p, stream_sink& sink) {
+  for (;;) {
+    size_t start = pos_;
+    auto r = parser_.parse(in_, pos_, argv_);
+    if (r == resp_parser::result::incomplete)
+      return;
+    if (r == resp_parser::result::error) {
+      fail(p, "Bad protocol from master: " + parser_.error());
+      return;
+    }
+    std::string_view raw(in_.data() + start, pos_ - start);
+    // The ACK counts every byte before the GETACK, which itself counts afterwards.
+    if (argv_.size() >= 2 && iequals(argv_[0], "replconf") && iequals(argv_[1], "getack"))
+      p.send += ack();
+    offset_ += static_cast<int64_t>(raw.size());
+    sink.command(argv_, raw);
+  }
+}
+
+master_link::progress master_link::feed(std::string_view data, stream_sink& sink) {
+  progress p;
+  in_.append(data);
+  while (state_ != state::failed) {
+    size_t before = pos_;
+    state s = state_;
+    if (s == state::payload) {
+      read_payload(p);
+    } else if (s == state::streaming) {
+      read_stream(p, sink);
+      break;
+    } else {
+      std::string line;
+      if (!read_line(line)) {
+        if (in_.size() - pos_ > max_line)
+          fail(p, "Bad protocol from master: reply line too long");
+        break;
+      }
+      // Newlines are keep-alives a master sends while it prepares the snapshot.
+      if (!line.empty() || s != state::psync)
+        on_line(line, p);
+    }
+    if (pos_ == before && state_ == s)
+      break;  // waiting for more bytes
+  }
+  in_.erase(0, pos_);
+  pos_ = 0;
+  return p;
+}
+
+}  // namespace credis

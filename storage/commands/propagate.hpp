@@ -1,0 +1,16 @@
+// Propagation: the form in which a write that changed the data reaches replicas, as Redis's
+// call() decides it (a command goes as it came unless its table entry rewrites it).
+#pragma once
+
+#include <initializer_list>
+
+#include "storage/commands/command_batch.hpp"
+
+namespace credis {
+
+// Adds `argv` to the writes propagated for this command (ctx.propagated must be set).
+inline void propagate(exec_context& ctx, std::initializer_list<std::string_view> argv) {
+  ctx.propagated->add_command(nullptr, ctx.db_index, arg_list(argv.begin(), argv.size()));
+}
+
+}  // namespace credis
