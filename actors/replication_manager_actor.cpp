@@ -277,12 +277,13 @@ caf::result<std::string> on_wait(manager_broker self, const replication_request&
   int64_t acked = count_acked(st, peer.write_offset);
   if (acked >= req.count)
     return integer_reply(acked);
-  wait_entry w{st.next_waiter++, self->make_response_promise<std::string>(),
-               caf::actor_cast<caf::actor_addr>(self->current_sender()), peer.write_offset,
-               req.count};
+  // The sender first: making the response promise takes it out of the current message.
+  auto client = caf::actor_cast<caf::actor>(self->current_sender());
+  wait_entry w{st.next_waiter++, self->make_response_promise<std::string>(), client.address(),
+               peer.write_offset, req.count};
   uint64_t id = w.id;
   auto rp = w.rp;
-  self->monitor(caf::actor_cast<caf::actor>(w.client));
+  self->monitor(client);
   st.waiters.push_back(std::move(w));
   ++st.server->stats.blocked_clients;
   if (!st.getack_asked && st.log) {

@@ -141,10 +141,10 @@ const command_spec specs[] = {
     {"sync", 1, cmd_admin | cmd_noscript, nullptr, sync_command, 0, 0, 0,
      "Internal command used for replication", "server", "1.0.0"},
     {"replicaof", 3, cmd_admin | cmd_noscript | cmd_stale, nullptr, replicaof_command, 0, 0, 0,
-     "Make the server a replica of another instance, or promote it as master", "server",
+     "Make the server a replica of another instance, or promote it as master.", "server",
      "5.0.0"},
     {"slaveof", 3, cmd_admin | cmd_noscript | cmd_stale, nullptr, replicaof_command, 0, 0, 0,
-     "Make the server a replica of another instance, or promote it as master", "server",
+     "Make the server a replica of another instance, or promote it as master.", "server",
      "1.0.0"},
     {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0,
      "Wait for the synchronous replication of all the write commands sent in the context of "
