@@ -60,11 +60,33 @@ void apply_expiry_handling(keyspace_state& st) {
   st.ks->set_expiry_handling(master && propagating(st) ? &st.expired : nullptr, !master);
 }
 
-// Sends stream bytes to the replication manager and counts them in the offset.
-void feed(keyspace_broker self, std::string bytes) {
+// Counts stream bytes in the offset and passes them to the replication manager once the
+// batches already waiting here have run: one message and one write per replica for all the
+// writes of a round (Redis writes a replica's buffer once per event loop iteration), instead
+// of one per batch, which at -c 50 -P 1 halved the master's throughput.
+// `appended` bytes were just added to stream_out.
+void count_stream(keyspace_broker self, size_t appended) {
   auto& st = self->state;
-  st.repl.offset += static_cast<int64_t>(bytes.size());
-  self->send(st.manager, feed_atom::value, std::move(bytes), st.repl.offset);
+  st.repl.offset += static_cast<int64_t>(appended);
+  if (!st.stream_flush_due) {
+    st.stream_flush_due = true;
+    self->send(self, feed_atom::value);
+  }
+}
+
+void feed(keyspace_broker self, std::string_view bytes) {
+  self->state.stream_out.append(bytes);
+  count_stream(self, bytes.size());
+}
+
+// Passes the stream bytes counted so far to the manager now.
+void flush_stream(keyspace_broker self) {
+  auto& st = self->state;
+  st.stream_flush_due = false;
+  if (st.stream_out.empty())
+    return;
+  self->send(st.manager, feed_atom::value, std::move(st.stream_out), st.repl.offset);
+  st.stream_out = std::string();
 }
 
 // Encodes the writes collected since the last call into the stream. Returns whether any.
@@ -72,10 +94,10 @@ bool flush_writes(keyspace_broker self) {
   auto& st = self->state;
   if (st.propagated.empty())
     return false;
-  std::string bytes;
-  st.encoder.encode(st.propagated, bytes);
+  size_t before = st.stream_out.size();
+  st.encoder.encode(st.propagated, st.stream_out);
   st.propagated.clear();
-  feed(self, std::move(bytes));
+  count_stream(self, st.stream_out.size() - before);
   return true;
 }
 
@@ -106,7 +128,7 @@ void run_cron(keyspace_broker self) {
     std::string ping;
     std::string_view argv[] = {"PING"};
     st.encoder.encode(-1, argv, ping);
-    feed(self, std::move(ping));
+    feed(self, ping);
   }
 }
 
@@ -164,7 +186,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         execute_batch({*st.ks, *st.server, st.repl, now_ms(), true, nullptr}, batch, ignored);
         st.stream_db = stream_db;
         if (propagating(st)) {
-          feed(self, std::move(raw));  // sub-replicas get the master's stream as it came
+          feed(self, raw);  // sub-replicas get the master's stream as it came
         } else {
           st.repl.offset += static_cast<int64_t>(raw.size());
         }
@@ -191,6 +213,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](install_atom, const loaded_keyspace& loaded) {
         auto& st = self->state;
+        flush_stream(self);  // the old history's bytes go out before the offset moves
         *st.ks = std::move(*loaded.ks);
         apply_expiry_handling(st);
         st.scheduled_for = no_expiry;
@@ -206,6 +229,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](sync_atom, const sync_job& job) -> std::tuple<int, int64_t> {
         auto& st = self->state;
+        // The manager must have every byte up to the snapshot before it learns its offset:
+        // what it gets after goes to the new replicas.
+        flush_stream(self);
         unix_ms now = now_ms();
         rdb_save_info info = make_save_info(st.repl, now);
         info.repl_id = job.replid;
@@ -235,8 +261,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         std::string bytes;
         std::string_view argv[] = {"REPLCONF", "GETACK", "*"};
         st.encoder.encode(-1, argv, bytes);
-        feed(self, std::move(bytes));
+        feed(self, bytes);
       },
+      [=](feed_atom) { flush_stream(self); },
       [=](status_atom, replication_info& info) {
         auto& st = self->state;
         bool was_replica = st.repl.is_replica;

@@ -41,6 +41,8 @@ struct keyspace_state {
   replication_info repl;
   stream_encoder encoder;
   command_batch propagated;           // the writes of the current batch, for replicas
+  std::string stream_out;             // stream bytes not yet passed to the manager
+  bool stream_flush_due = false;      // a feed_atom to self will pass them
   expired_key_propagator expired;
   int stream_db = 0;                  // on a replica: the database its master's stream is in
   unix_ms last_replica_ping = 0;

@@ -15,6 +15,7 @@
 #include "actors/clock.hpp"
 #include "actors/keyspace_actor.hpp"
 #include "actors/loader_actor.hpp"
+#include "actors/log_role.hpp"
 #include "actors/options.hpp"
 #include "actors/replication_manager_actor.hpp"
 #include "actors/spinning_multiplexer.hpp"
@@ -24,10 +25,9 @@ using namespace credis;
 
 namespace {
 
-void setup_logging(const std::string& level) {
+void setup_logging(const std::string& level, bool replica) {
   auto logger = spdlog::stdout_logger_mt("credis");
-  // Redis's log line shape: "pid:role date time.ms <level> message".
-  logger->set_pattern("%P:M %d %b %Y %H:%M:%S.%e %L %v");
+  set_log_role(*logger, replica);
   if (level == "debug")
     logger->set_level(spdlog::level::debug);
   else if (level == "verbose")
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     std::cout << opts.message;
     return 0;
   }
-  setup_logging(opts.config.loglevel);
+  setup_logging(opts.config.loglevel, !opts.config.replicaof.empty());
   if (chdir(opts.config.dir.c_str()) != 0) {
     spdlog::error("Can't chdir to '{}'", opts.config.dir);
     return 1;

@@ -109,6 +109,7 @@ using keyspace_actor = caf::typed_actor<
     caf::replies_to<install_atom, loaded_keyspace>::with<bool>,
     caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
     caf::reacts_to<synced_atom>,
+    caf::reacts_to<feed_atom>,
     caf::reacts_to<getack_atom>,
     caf::reacts_to<status_atom, replication_info>,
     caf::replies_to<shutdown_atom>::with<bool>>;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "actors/clock.hpp"
+#include "actors/log_role.hpp"
 #include "actors/master_link_actor.hpp"
 #include "protocol/reply.hpp"
 #include "replication/psync.hpp"
@@ -337,6 +338,7 @@ std::string on_replicaof(manager_broker self, const replication_request& req,
   }
   stop_link(self);
   st.is_replica = true;
+  set_log_role(*spdlog::default_logger(), true);
   st.master_host = req.text;
   st.master_port = static_cast<uint16_t>(req.number);
   spdlog::info("REPLICAOF {}:{} enabled (user request from 'id={}')", st.master_host,
@@ -352,6 +354,7 @@ std::string on_replicaof_no_one(manager_broker self, const replication_peer& pee
     return "+OK\r\n";
   stop_link(self);
   st.is_replica = false;
+  set_log_role(*spdlog::default_logger(), false);
   st.master_host.clear();
   st.master_port = 0;
   // The history so far stays valid as the second id, so former siblings can continue.
@@ -456,6 +459,13 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
     parse_replicaof(st.config.replicaof, st.master_host, st.master_port);
   }
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  // The link to the master is not linked to the manager (its end is no error of ours), so it
+  // must be ended here, or the actor system would wait for it at exit.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    stop_link(self);
+    unblock_waiters(self);
+    self->quit(msg.reason);
+  });
   return {
       [=](feed_atom, std::string& bytes, int64_t end_offset) {
         auto& st = self->state;
