@@ -97,6 +97,7 @@ void load_snapshot(master_link_broker self) {
   auto& st = self->state;
   st.loading = true;
   stream_bytes payload{std::make_shared<const std::string>(std::move(st.protocol->snapshot()))};
+  bool eof_form = st.protocol->snapshot_expected() == -1;
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   auto loader = self->system().spawn<caf::detached>(loader_actor_fn, st.keyspace, false);
   self->request(loader, caf::infinite, load_atom::value, payload, st.replid, st.sync_offset)
@@ -114,8 +115,12 @@ void load_snapshot(master_link_broker self) {
               self->send(st.keyspace, apply_atom::value, std::move(h.batch), std::move(h.raw),
                          h.db);
             st.held.clear();
-            // The first ACK tells a diskless master the snapshot is in: the stream may start.
-            send_to_master(self, st.protocol->ack());
+            // After an EOF-marked snapshot the first ACK tells the master it is in: only then
+            // does a diskless master start the stream (Redis sends it for that form only).
+            std::string first_ack =
+                eof_form ? master_link::ack(st.sync_offset) : std::string();
+            send_to_master(self, first_ack + st.held_replies);
+            st.held_replies.clear();
             report(self, link_report::kind::up);
           },
           [=](const caf::error& e) {
@@ -131,7 +136,11 @@ void on_data(master_link_broker self, const caf::io::new_data_msg& msg) {
   auto p = st.protocol->feed(std::string_view(msg.buf.data(), msg.buf.size()), st.stream);
   if (before == master_link::state::pong && st.protocol->current() != master_link::state::pong)
     spdlog::info("Master replied to PING, replication can continue...");
-  send_to_master(self, p.send);
+  // A GETACK is answered once what came before it is applied, not while a snapshot loads.
+  if (st.loading || p.snapshot_done)
+    st.held_replies += p.send;
+  else
+    send_to_master(self, p.send);
   if (p.full_sync) {
     st.replid = p.replid;
     st.sync_offset = p.offset;

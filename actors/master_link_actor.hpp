@@ -41,6 +41,7 @@ struct master_link_state {
   stream_batcher stream;
   bool loading = false;             // a snapshot is being loaded: the stream waits here
   std::vector<held_batch> held;
+  std::string held_replies;         // ACKs to GETACKs that came while it loads
   std::string replid;               // the master's history id
   int64_t sync_offset = 0;          // where its snapshot is
   int64_t last_io_ms = 0;

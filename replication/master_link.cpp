@@ -37,7 +37,9 @@ master_link::master_link(int64_t listening_port, std::string replid, int64_t off
 
 std::string master_link::start() const { return command({"PING"}); }
 
-std::string master_link::ack() const { return command({"REPLCONF", "ACK", text_of(offset_)}); }
+std::string master_link::ack(int64_t offset) {
+  return command({"REPLCONF", "ACK", text_of(offset)});
+}
 
 void master_link::fail(progress& p, std::string why) {
   state_ = state::failed;

@@ -55,7 +55,8 @@ class master_link {
   size_t snapshot_received() const { return rdb_.size(); }
   int64_t snapshot_expected() const { return payload_len_; }
   // REPLCONF ACK <offset>, as a replica sends it every second.
-  std::string ack() const;
+  std::string ack() const { return ack(offset_); }
+  static std::string ack(int64_t offset);
 
  private:
   bool read_line(std::string& line);

@@ -4,6 +4,7 @@
 #
 # Usage: tests/bench/bench.sh [--quick] [--only throughput,memory,idle,expiry] [--out FILE] [...]
 #        tests/bench/bench.sh --rdb [--quick] [--out FILE]   # RDB load/SAVE times (rdb_bench.py)
+#        tests/bench/bench.sh --repl [--quick] [--out FILE]  # replication (repl_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only).
@@ -12,5 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ "${1:-}" = "--rdb" ]; then
     shift
     exec /usr/bin/python3 "$here/rdb_bench.py" "$@"
+fi
+if [ "${1:-}" = "--repl" ]; then
+    shift
+    exec /usr/bin/python3 "$here/repl_bench.py" "$@"
 fi
 exec /usr/bin/python3 "$here/bench.py" "$@"
