@@ -7,6 +7,7 @@
 #include "actors/clock.hpp"
 #include "actors/log_role.hpp"
 #include "actors/master_link_actor.hpp"
+#include "actors/spinning_multiplexer.hpp"
 #include "protocol/reply.hpp"
 #include "replication/psync.hpp"
 
@@ -45,6 +46,13 @@ const char* state_name(replica_state s) {
     default:
       return "online";
   }
+}
+
+void set_role(manager_broker self, bool replica) {
+  self->state.is_replica = replica;
+  set_log_role(*spdlog::default_logger(), replica);
+  if (auto* loop = spinning_multiplexer::of(self->system()))
+    loop->enable_busy_poll(!replica);
 }
 
 // Tells the keyspace what INFO replication and ROLE show, and whether to propagate.
@@ -337,8 +345,7 @@ std::string on_replicaof(manager_broker self, const replication_request& req,
     unblock_waiters(self);
   }
   stop_link(self);
-  st.is_replica = true;
-  set_log_role(*spdlog::default_logger(), true);
+  set_role(self, true);
   st.master_host = req.text;
   st.master_port = static_cast<uint16_t>(req.number);
   spdlog::info("REPLICAOF {}:{} enabled (user request from 'id={}')", st.master_host,
@@ -353,8 +360,7 @@ std::string on_replicaof_no_one(manager_broker self, const replication_peer& pee
   if (!st.is_replica)
     return "+OK\r\n";
   stop_link(self);
-  st.is_replica = false;
-  set_log_role(*spdlog::default_logger(), false);
+  set_role(self, false);
   st.master_host.clear();
   st.master_port = 0;
   // The history so far stays valid as the second id, so former siblings can continue.
@@ -455,7 +461,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
   st.config = server->config;
   st.ids.replid = make_replication_id();
   if (!st.config.replicaof.empty()) {
-    st.is_replica = true;
+    set_role(self, true);
     parse_replicaof(st.config.replicaof, st.master_host, st.master_port);
   }
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });

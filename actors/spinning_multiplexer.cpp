@@ -1,12 +1,17 @@
 #include "actors/spinning_multiplexer.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 
 namespace credis {
 
 spinning_multiplexer::spinning_multiplexer(caf::actor_system* sys)
     : default_multiplexer(sys),
       busy_poll_(caf::get_or(sys->config(), busy_poll_setting, int64_t{0})) {}
+
+spinning_multiplexer* spinning_multiplexer::of(caf::actor_system& sys) {
+  return dynamic_cast<spinning_multiplexer*>(&sys.middleman().backend());
+}
 
 void spinning_multiplexer::run() {
   using clock = std::chrono::steady_clock;
@@ -15,7 +20,8 @@ void spinning_multiplexer::run() {
     if (poll_once(false))
       continue;
     bool ready = false;
-    for (auto until = clock::now() + busy_poll_; !ready && clock::now() < until;)
+    auto spin = enabled_.load(std::memory_order_relaxed) ? busy_poll_ : std::chrono::microseconds(0);
+    for (auto until = clock::now() + spin; !ready && clock::now() < until;)
       ready = poll_once(false);
     if (!ready)
       poll_once(true);
