@@ -26,8 +26,8 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (REDIS_BENCHMARK, Conn, check_binaries, fmt, markdown_table, mset_load,
-                    ratio, start_pair, stop_all)
+from common import (REDIS_BENCHMARK, Conn, check_binaries, fmt, log, mset_load, parse_only, ratio,
+                    run_sections, start_pair, stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
@@ -49,10 +49,6 @@ class Row:
         ok = "n/a" if value is None else ("yes" if (value >= limit if op == ">=" else value <= limit) else "NO")
         text = f"{which} {op} {limit:g}" + (f" {self.unit}" if which == "ours" and self.unit else "")
         return [self.metric, self.ours, self.redis, self.ratio, text, ok]
-
-
-def log(msg):
-    print(msg, flush=True)
 
 
 # ---------------------------------------------------------------- redis-benchmark
@@ -313,10 +309,7 @@ def parse_args(argv):
     opts.keys = opts.keys or (100000 if q else 1000000)
     opts.expiry_window = opts.expiry_window or (4.0 if q else 10.0)
     opts.expiry_lead = opts.expiry_lead or round(1 + opts.keys * 6e-6, 1)
-    opts.only = [s.strip() for s in opts.only.split(",") if s.strip()]
-    bad = [s for s in opts.only if s not in SECTIONS]
-    if bad:
-        ap.error(f"unknown section(s) {bad}; choose from {SECTIONS}")
+    opts.only = parse_only(ap, opts.only, SECTIONS)
     return opts
 
 
@@ -325,30 +318,12 @@ def main(argv):
     check_binaries()
     measures = {"throughput": measure_throughput, "memory": measure_memory,
                 "idle": measure_idle, "expiry": measure_expiry}
-    rows, failed = [], []
-    for section in SECTIONS:
-        if section not in opts.only:
-            continue
-        log(f"== {section}")
-        try:
-            rows += measures[section](opts)
-        except Exception as e:  # report and go on with the other sections
-            log(f"  FAILED: {type(e).__name__}: {e}")
-            failed.append(f"{section}: {e}")
-    table = markdown_table(["metric", "ours", "redis", "ratio ours/redis", "target", "met"],
-                           [r.cells() for r in rows])
     notes = []
     if "expiry" in opts.only:
         notes.append("Expiry lateness assumes keys are removed in deadline order (removed = N - DBSIZE "
                      "at each poll, poll time = reply receipt); Redis removes by random sampling, so "
                      "its figures are a lower bound.")
-    notes += [f"FAILED {f}" for f in failed]
-    text = table + "".join(f"\n\n- {n}" for n in notes) + "\n"
-    print("\n" + text)
-    if opts.out:
-        with open(opts.out, "w") as f:
-            f.write(text)
-    return 1 if failed else 0
+    return run_sections(opts, SECTIONS, measures, notes)
 
 
 if __name__ == "__main__":

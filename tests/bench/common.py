@@ -1,5 +1,6 @@
-"""Helpers shared by bench.py and rdb_bench.py: start/stop servers on free loopback ports, poll
-readiness, read /proc, a minimal RESP client for pipelined loading, and the markdown table.
+"""Helpers shared by bench.py, repl_bench.py and rdb_bench.py: start/stop servers on free loopback
+ports, poll readiness, read /proc, a minimal RESP client for pipelined loading, the markdown
+table and the section loop that prints and writes it.
 
 Only processes started here are ever signalled (by their Popen object, never by name).
 """
@@ -111,6 +112,18 @@ class Conn:
         if isinstance(reply, RespError):
             raise reply
         return reply
+
+
+def dbsize(port):
+    """DBSIZE reply (int or RespError), or None if the server does not accept connections."""
+    try:
+        c = Conn(port, timeout=5)
+        try:
+            return c.pipeline(encode("DBSIZE"), 1)[0]
+        finally:
+            c.close()
+    except OSError:
+        return None
 
 
 def mset_load(port, n, prefix="k:", key_len=16, value_len=32, per_cmd=1000, cmds_per_trip=8):
@@ -241,6 +254,10 @@ def check_binaries():
 
 # ---------------------------------------------------------------- reporting
 
+def log(msg):
+    print(msg, flush=True)
+
+
 def ratio(ours, redis):
     if ours is None or redis is None or redis == 0:
         return None
@@ -263,3 +280,42 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(fmt(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def parse_only(ap, only, sections):
+    """--only's comma-separated section names as a list; ap.error() (exit 2) on an unknown one."""
+    names = [s.strip() for s in only.split(",") if s.strip()]
+    bad = [s for s in names if s not in sections]
+    if bad:
+        ap.error(f"unknown section(s) {bad}; choose from {sections}")
+    return names
+
+
+def write_report(text, out=None):
+    """Prints the final report after a blank line and, if `out` is given, writes it there too."""
+    print("\n" + text)
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+
+
+def run_sections(opts, sections, measures, notes=()):
+    """Runs measures[s](opts) for each s in `sections` that is in opts.only, in that order; a
+    section that raises is logged and listed as a FAILED note while the others go on. Prints the
+    table of the returned rows (objects with .cells()) followed by `notes`, writes it to opts.out
+    if set, and returns the exit status: 1 if any section failed, else 0."""
+    rows, failed = [], []
+    for section in sections:
+        if section not in opts.only:
+            continue
+        log(f"== {section}")
+        try:
+            rows += measures[section](opts)
+        except Exception as e:  # report and go on with the other sections
+            log(f"  FAILED: {type(e).__name__}: {e}")
+            failed.append(f"{section}: {e}")
+    table = markdown_table(["metric", "ours", "redis", "ratio ours/redis", "target", "met"],
+                           [r.cells() for r in rows])
+    notes = list(notes) + [f"FAILED {f}" for f in failed]
+    write_report(table + "".join(f"\n\n- {n}" for n in notes) + "\n", opts.out)
+    return 1 if failed else 0

@@ -17,8 +17,8 @@ import tempfile
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (CREDIS, REDIS_SERVER, Conn, RespError, Server, check_binaries, encode,
-                    fmt, markdown_table, mset_load, ratio)
+from common import (CREDIS, REDIS_SERVER, Conn, RespError, Server, check_binaries, dbsize,
+                    encode, fmt, markdown_table, mset_load, ratio, write_report)
 
 
 def hset_load(port, n, fields=10, batch=1000):
@@ -57,18 +57,6 @@ def make_rdb(name, fill, count, outdir):
         return path
     finally:
         srv.stop()
-
-
-def dbsize(port):
-    """DBSIZE reply (int or RespError), or None if the server does not accept connections."""
-    try:
-        c = Conn(port, timeout=5)
-        try:
-            return c.pipeline(encode("DBSIZE"), 1)[0]
-        finally:
-            c.close()
-    except OSError:
-        return None
 
 
 def wait_loaded(srv, expected, timeout, settle=2.0):
@@ -175,10 +163,7 @@ def main(argv):
 
     text = markdown_table(["metric", "ours", "redis", "ratio ours/redis"], rows)
     text += ("\n\n" + "\n".join(notes) if notes else "") + "\n"
-    print("\n" + text)
-    if opts.out:
-        with open(opts.out, "w") as f:
-            f.write(text)
+    write_report(text, opts.out)
     return 0
 
 

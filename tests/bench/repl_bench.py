@@ -36,9 +36,9 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (CREDIS, REDIS_SERVER, Conn, RespError, Server, check_binaries, encode,
-                    markdown_table, mset_load)
-from bench import Row, log, redis_benchmark
+from common import (CREDIS, REDIS_SERVER, Conn, RespError, Server, check_binaries, dbsize, encode,
+                    log, mset_load, parse_only, run_sections)
+from bench import Row, redis_benchmark
 
 BINARIES = {"ours": CREDIS, "redis": REDIS_SERVER}
 PIPELINES = [1, 16]
@@ -250,18 +250,6 @@ def config_get(port, name):
     if isinstance(reply, list) and len(reply) >= 2 and isinstance(reply[1], bytes):
         return reply[1].decode()
     return "unknown"
-
-
-def dbsize(port):
-    """DBSIZE reply (int or RespError), or None if the server does not accept connections."""
-    try:
-        c = Conn(port, timeout=5)
-        try:
-            return c.pipeline(encode("DBSIZE"), 1)[0]
-        finally:
-            c.close()
-    except OSError:
-        return None
 
 
 # ---------------------------------------------------------------- throughput
@@ -510,10 +498,7 @@ def parse_args(argv):
     opts.requests = opts.requests or (50000 if q else 200000)
     opts.keys = opts.keys or (100000 if q else 1000000)
     opts.apply_requests = opts.apply_requests or (200000 if q else 1000000)
-    opts.only = [s.strip() for s in opts.only.split(",") if s.strip()]
-    bad = [s for s in opts.only if s not in SECTIONS]
-    if bad:
-        ap.error(f"unknown section(s) {bad}; choose from {SECTIONS}")
+    opts.only = parse_only(ap, opts.only, SECTIONS)
     return opts
 
 
@@ -521,18 +506,6 @@ def main(argv):
     opts = parse_args(argv)
     check_binaries()
     measures = {"throughput": measure_throughput, "sync": measure_sync, "apply": measure_apply}
-    rows, failed = [], []
-    for section in SECTIONS:
-        if section not in opts.only:
-            continue
-        log(f"== {section}")
-        try:
-            rows += measures[section](opts)
-        except Exception as e:  # report and go on with the other sections
-            log(f"  FAILED: {type(e).__name__}: {e}")
-            failed.append(f"{section}: {e}")
-    table = markdown_table(["metric", "ours", "redis", "ratio ours/redis", "target", "met"],
-                           [r.cells() for r in rows])
     notes = ["ratio is ours/redis in every row: for ops/s higher is better, for seconds, bytes "
              "and ms lower is better."]
     if "apply" in opts.only:
@@ -540,13 +513,7 @@ def main(argv):
                      "read every 20 ms while redis-benchmark runs; catch-up is timed from "
                      f"redis-benchmark's exit; one poll is two INFO round trips, so catch-up "
                      f"<= {CATCHUP_FLOOR_MS:g} ms counts as met whatever the ratio.")
-    notes += [f"FAILED {f}" for f in failed]
-    text = table + "".join(f"\n\n- {n}" for n in notes) + "\n"
-    print("\n" + text)
-    if opts.out:
-        with open(opts.out, "w") as f:
-            f.write(text)
-    return 1 if failed else 0
+    return run_sections(opts, SECTIONS, measures, notes)
 
 
 if __name__ == "__main__":
