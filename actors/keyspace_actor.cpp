@@ -85,7 +85,8 @@ void flush_stream(keyspace_broker self) {
   st.stream_flush_due = false;
   if (st.stream_out.empty())
     return;
-  self->send(st.manager, feed_atom::value, std::move(st.stream_out), st.repl.offset);
+  self->send(st.manager, feed_atom::value, std::move(st.stream_out), st.repl.offset,
+             st.stream_db);
   st.stream_out = std::string();
 }
 
@@ -223,7 +224,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           st.repl.offset = loaded.repl_offset;
           st.stream_db = loaded.repl_stream_db;
           st.encoder.forget_db();
-          self->send(st.manager, restored_atom::value, loaded.repl_id, loaded.repl_offset);
+          self->send(st.manager, restored_atom::value, loaded.repl_id, loaded.repl_offset,
+                     loaded.repl_stream_db);
         }
         return true;
       },

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "actors/clock.hpp"
@@ -35,13 +36,14 @@ void log_loaded(const rdb_load_info& info, std::chrono::steady_clock::time_point
 }
 
 // Hands the keyspace over and answers the requester once the keyspace actor has taken it.
-caf::result<std::string> install(loader_pointer self, loaded_keyspace loaded) {
-  auto rp = self->make_response_promise<std::string>();
+caf::result<std::string, int> install(loader_pointer self, loaded_keyspace loaded) {
+  int stream_db = loaded.repl_stream_db;
+  auto rp = self->make_response_promise<std::string, int>();
   self->request(self->state.keyspace, caf::infinite, install_atom::value, std::move(loaded))
-      .then([=](bool) mutable { rp.deliver(std::string()); },
+      .then([=](bool) mutable { rp.deliver(std::string(), stream_db); },
             [=](const caf::error& e) mutable {
               rp.deliver("the keyspace did not take the loaded data: " +
-                         self->system().render(e));
+                         self->system().render(e), 0);
             });
   return rp;
 }
@@ -53,14 +55,15 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
   self->state.keyspace = std::move(keyspace);
   self->state.skip_expired = skip_expired;
   return {
-      [=](load_atom, const std::string& path) -> caf::result<std::string> {
+      [=](load_atom, const std::string& path) -> caf::result<std::string, int> {
         auto started = std::chrono::steady_clock::now();
-        loaded_keyspace loaded{std::make_shared<credis::keyspace>()};
+        loaded_keyspace loaded;
+        loaded.ks = std::make_shared<credis::keyspace>();
         rdb_load_info info;
         rdb_error err;
         if (!rdb_load_file(path, *loaded.ks, now_ms(), self->state.skip_expired, info, err))
-          return "Error loading " + path + " at byte offset " + std::to_string(err.offset) +
-                 ": " + err.what;
+          return {"Error loading " + path + " at byte offset " + std::to_string(err.offset) +
+                      ": " + err.what, 0};
         log_loaded(info, started, "DB loaded from disk");
         if (has_history(info)) {
           loaded.repl_id = info.repl_id;
@@ -72,7 +75,8 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
       [=](load_atom, const stream_bytes& payload, const std::string& replid,
           int64_t offset) -> caf::result<std::string, int> {
         auto started = std::chrono::steady_clock::now();
-        loaded_keyspace loaded{std::make_shared<credis::keyspace>()};
+        loaded_keyspace loaded;
+        loaded.ks = std::make_shared<credis::keyspace>();
         rdb_load_info info;
         rdb_error err;
         spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
@@ -82,16 +86,8 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         log_loaded(info, started, "MASTER <-> REPLICA sync: Finished with success");
         loaded.repl_id = replid;
         loaded.repl_offset = offset;
-        loaded.repl_stream_db = info.repl_stream_db >= 0 ? info.repl_stream_db : 0;
-        int stream_db = loaded.repl_stream_db;
-        auto rp = self->make_response_promise<std::string, int>();
-        self->request(self->state.keyspace, caf::infinite, install_atom::value, std::move(loaded))
-            .then([=](bool) mutable { rp.deliver(std::string(), stream_db); },
-                  [=](const caf::error& e) mutable {
-                    rp.deliver("the keyspace did not take the loaded data: " +
-                               self->system().render(e), 0);
-                  });
-        return rp;
+        loaded.repl_stream_db = std::max(info.repl_stream_db, 0);
+        return install(self, std::move(loaded));
       },
   };
 }

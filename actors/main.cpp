@@ -66,7 +66,7 @@ std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
                                          server.config.replicaof.empty());
   std::string failure;
   self->request(loader, caf::infinite, load_atom::value, path)
-      .receive([&](const std::string& result) { failure = result; },
+      .receive([&](const std::string& result, int) { failure = result; },
                [&](const caf::error& err) { failure = "Loading failed: " + sys.render(err); });
   caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
   return failure;

@@ -185,12 +185,14 @@ void stream_batcher::command(const std::vector<std::string_view>& argv, std::str
 
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
                              int64_t listening_port, std::string replid, int64_t offset,
-                             keyspace_actor keyspace, replication_manager_actor manager,
+                             int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, int64_t timeout_ms) {
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);
   st.stream.server = server;
+  // A continued stream goes on in the database the previous link left it in.
+  st.stream.client.db = stream_db;
   st.timeout_ms = timeout_ms;
   st.replid = replid;
   st.protocol.emplace(listening_port, replid, offset);

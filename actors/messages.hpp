@@ -115,15 +115,16 @@ using keyspace_actor = caf::typed_actor<
     caf::replies_to<shutdown_atom>::with<bool>>;
 
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the
-// keyspace produces (bytes and the offset after them); answers the replication requests of
+// keyspace produces (bytes, the offset after them, and on a replica the database its master's
+// stream is in there, where a new link to the master continues); answers the replication requests of
 // connections (PSYNC, REPLCONF ACK, WAIT, REPLICAOF); learns that a full sync's child ended
-// (pid, success); learns the history loaded data belongs to (id, offset); and, on a replica,
+// (pid, success); learns the history loaded data belongs to (id, offset, stream database); and, on a replica,
 // runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded).
 using replication_manager_actor = caf::typed_actor<
-    caf::reacts_to<feed_atom, std::string, int64_t>,
+    caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
     caf::reacts_to<synced_atom, int, bool>,
-    caf::reacts_to<restored_atom, std::string, int64_t>,
+    caf::reacts_to<restored_atom, std::string, int64_t, int>,
     caf::reacts_to<start_atom, keyspace_actor>,
     caf::reacts_to<link_atom, link_report>,
     caf::reacts_to<timeout_atom, uint64_t>,
@@ -136,10 +137,10 @@ using expiry_actor = caf::typed_actor<
 
 // The loader: reads the RDB file at the given path, or a snapshot a master sent (with the
 // history id and offset it named), into a new keyspace and installs it in the keyspace actor.
-// Answers with an empty string on success, else why loading failed (for a snapshot, also the
-// database its master's stream was in, which the stream after it continues in).
+// Answers with an empty string on success, else why loading failed, and the database the
+// stream the data came with was in (a replica's stream after a snapshot continues there).
 using loader_actor = caf::typed_actor<
-    caf::replies_to<load_atom, std::string>::with<std::string>,
+    caf::replies_to<load_atom, std::string>::with<std::string, int>,
     caf::replies_to<load_atom, stream_bytes, std::string, int64_t>::with<std::string, int>>;
 
 }  // namespace credis

@@ -135,7 +135,7 @@ void drop_all_replicas(manager_broker self) {
     drop_replica(self, self->state.replicas.size() - 1);
 }
 
-void set_online(manager_broker self, replica_entry& r) {
+void set_online(replica_entry& r) {
   r.st = replica_state::online;
   r.last_ack_ms = now_ms();
   caf::anon_send(r.conn, online_atom::value);
@@ -262,14 +262,13 @@ std::string on_psync(manager_broker self, const replication_request& req,
 }
 
 std::string on_ack(manager_broker self, int64_t offset) {
-  auto& st = self->state;
   replica_entry* r = find_replica(self, caf::actor_cast<caf::actor_addr>(self->current_sender()));
   if (!r)
     return {};
   r->ack_offset = std::max(r->ack_offset, offset);
   r->last_ack_ms = now_ms();
   if (r->st == replica_state::wait_ack)
-    set_online(self, *r);
+    set_online(*r);
   check_waiters(self);
   push_status(self);
   return {};
@@ -319,7 +318,7 @@ void connect_link(manager_broker self) {
     return;
   st.link = self->system().middleman().spawn_broker(
       master_link_fn, st.master_host, st.master_port, st.config.port,
-      st.has_history ? st.ids.replid : std::string(), st.offset, st.keyspace,
+      st.has_history ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
       caf::actor_cast<replication_manager_actor>(self), st.server,
       st.config.repl_timeout * 1000);
   self->monitor(st.link);
@@ -473,8 +472,9 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
     self->quit(msg.reason);
   });
   return {
-      [=](feed_atom, std::string& bytes, int64_t end_offset) {
+      [=](feed_atom, std::string& bytes, int64_t end_offset, int stream_db) {
         auto& st = self->state;
+        st.stream_db = stream_db;
         st.getack_asked = false;
         if (st.log) {
           int64_t start = end_offset - static_cast<int64_t>(bytes.size());
@@ -531,15 +531,16 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
           if (r.eof_form)
             r.st = replica_state::wait_ack;  // online once it has loaded it and ACKs
           else
-            set_online(self, r);
+            set_online(r);
           ++i;
         }
         push_status(self);
         maybe_start_sync(self);
       },
-      [=](restored_atom, const std::string& replid, int64_t offset) {
+      [=](restored_atom, const std::string& replid, int64_t offset, int stream_db) {
         auto& st = self->state;
         st.offset = offset;
+        st.stream_db = stream_db;
         if (st.is_replica) {
           // A full sync (or our file) put this history's data here.
           st.ids.replid = replid;

@@ -51,6 +51,7 @@ struct manager_state {
   bool has_history = false;  // the data belongs to ids.replid up to offset (PSYNC can ask)
   std::unique_ptr<backlog> log;  // null until a replica first asks for the stream
   int64_t offset = 0;            // the stream's end, as the keyspace last fed it
+  int stream_db = 0;             // on a replica: the database the master's stream is in there
   std::vector<replica_entry> replicas;
   int sync_pid = -1;             // the full sync being written, if any
   int64_t sync_wait_since = 0;   // when the first replica waiting for a full sync came

@@ -77,13 +77,21 @@ void close_other_fds(std::vector<int> keep) {
   close_range(from, ~0U, 0);
 }
 
+// "$<length>\r\n", the header of a payload sent with its length.
+std::string length_header(size_t length) {
+  std::string header = "$";
+  header += std::to_string(length);
+  header += "\r\n";
+  return header;
+}
+
 bool send_file(const std::string& path, replica_sockets& out) {
   int fd = open(path.c_str(), O_RDONLY);
   if (fd < 0)
     return false;
   off_t size = lseek(fd, 0, SEEK_END);
   lseek(fd, 0, SEEK_SET);
-  out.write("$" + std::to_string(size) + "\r\n");
+  out.write(length_header(static_cast<size_t>(size)));
   std::string buf(128 * 1024, '\0');
   ssize_t n;
   while ((n = read(fd, buf.data(), buf.size())) > 0)
@@ -109,7 +117,7 @@ bool write_payload(const keyspace& ks, const rdb_save_info& info, const sync_job
   }
   string_sink image;  // the length goes first
   rdb_write(ks, info, image);
-  out.write("$" + std::to_string(image.data.size()) + "\r\n");
+  out.write(length_header(image.data.size()));
   out.write(image.data);
   return true;
 }
