@@ -248,7 +248,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           spdlog::warn("{}", error);
         } else {
           spdlog::info("Starting BGSAVE for SYNC with target: {}",
-                       job.disk ? "disk" : "replicas sockets");
+                       job.eof_form ? "replicas sockets" : "disk");
           if (st.sync_children.empty())
             send_self_later<keyspace_actor>(self, sync_reap_interval, synced_atom::value);
           st.sync_children.push_back(pid);

@@ -39,8 +39,8 @@ struct replication_peer {
 // The replicas a full sync's snapshot is written to, and how.
 struct sync_job {
   std::vector<int> fds;
-  bool eof_form = true;   // $EOF:<mark> (diskless) rather than $<length>
-  bool disk = false;      // write the RDB file first and send it from there
+  // $EOF:<mark> streamed (diskless); else the RDB file is written first and sent as $<length>.
+  bool eof_form = true;
   bool fullresync_line = true;  // false for the old SYNC: the payload alone
   std::string replid;
 };

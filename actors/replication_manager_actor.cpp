@@ -165,7 +165,6 @@ void maybe_start_sync(manager_broker self) {
     if (r->old_sync == old_sync)
       all_eof = all_eof && r->capa_eof;
   job.eof_form = diskless && all_eof;
-  job.disk = !job.eof_form;
   job.fullresync_line = !old_sync;
   job.replid = st.ids.replid;
   std::vector<int64_t> ids;

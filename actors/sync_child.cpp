@@ -104,10 +104,6 @@ bool write_payload(const keyspace& ks, const rdb_save_info& info, const sync_job
                    const std::string& rdb_file, replica_sockets& out) {
   if (job.fullresync_line)
     out.write("+FULLRESYNC " + job.replid + " " + std::to_string(info.repl_offset) + "\r\n");
-  if (job.disk) {
-    std::string error;
-    return rdb_save_file(ks, info, rdb_file, error) && send_file(rdb_file, out);
-  }
   if (job.eof_form) {
     std::string mark = make_replication_id();
     out.write("$EOF:" + mark + "\r\n");
@@ -115,11 +111,8 @@ bool write_payload(const keyspace& ks, const rdb_save_info& info, const sync_job
     out.write(mark);
     return true;
   }
-  string_sink image;  // the length goes first
-  rdb_write(ks, info, image);
-  out.write(length_header(image.data.size()));
-  out.write(image.data);
-  return true;
+  std::string error;
+  return rdb_save_file(ks, info, rdb_file, error) && send_file(rdb_file, out);
 }
 
 }  // namespace
