@@ -86,7 +86,7 @@ void flush_stream(keyspace_broker self) {
   if (st.stream_out.empty())
     return;
   self->send(st.manager, feed_atom::value, std::move(st.stream_out), st.repl.offset,
-             st.stream_db);
+             st.repl.stream_db);
   st.stream_out = std::string();
 }
 
@@ -185,7 +185,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         auto& st = self->state;
         std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
         execute_batch({*st.ks, *st.server, st.repl, now_ms(), true, nullptr}, batch, ignored);
-        st.stream_db = stream_db;
+        st.repl.stream_db = stream_db;
         if (propagating(st)) {
           feed(self, raw);  // sub-replicas get the master's stream as it came
         } else {
@@ -222,7 +222,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (loaded.repl_offset >= 0) {
           // The data belongs to this history now: the stream goes on from its offset.
           st.repl.offset = loaded.repl_offset;
-          st.stream_db = loaded.repl_stream_db;
+          st.repl.stream_db = loaded.repl_stream_db;
           st.encoder.forget_db();
           self->send(st.manager, restored_atom::value, loaded.repl_id, loaded.repl_offset,
                      loaded.repl_stream_db);
@@ -237,7 +237,6 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         unix_ms now = now_ms();
         rdb_save_info info = make_save_info(st.repl, now);
         info.repl_id = job.replid;
-        info.repl_stream_db = st.repl.is_replica ? st.stream_db : 0;
         // After the snapshot the stream starts with a SELECT, whatever database it was in.
         if (!st.repl.is_replica)
           st.encoder.forget_db();
@@ -269,7 +268,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](status_atom, replication_info& info) {
         auto& st = self->state;
         bool was_replica = st.repl.is_replica;
-        info.offset = st.repl.offset;
+        info.offset = st.repl.offset;  // these two are kept here, not by the manager
+        info.stream_db = st.repl.stream_db;
         st.repl = std::move(info);
         if (was_replica && !st.repl.is_replica)
           st.encoder.forget_db();  // a promoted replica's stream starts with SELECT

@@ -44,7 +44,6 @@ struct keyspace_state {
   std::string stream_out;             // stream bytes not yet passed to the manager
   bool stream_flush_due = false;      // a feed_atom to self will pass them
   expired_key_propagator expired;
-  int stream_db = 0;                  // on a replica: the database its master's stream is in
   unix_ms last_replica_ping = 0;
   std::vector<int> sync_children;     // forked full syncs not yet reaped
   static const char* name;

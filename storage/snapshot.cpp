@@ -36,7 +36,12 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now) {
   info.now = now;
   info.repl_id = repl.replid;
   info.repl_offset = repl.offset;
-  info.repl_stream_db = repl.backlog_active || repl.is_replica ? 0 : -1;
+  // A master's stream after a snapshot starts with SELECT; a replica's goes on in its
+  // master's database. -1: in no replication chain, the repl-* fields are left out.
+  if (repl.is_replica)
+    info.repl_stream_db = repl.stream_db;
+  else
+    info.repl_stream_db = repl.backlog_active ? 0 : -1;
   info.used_mem = allocated_bytes();
   return info;
 }

@@ -30,6 +30,7 @@ struct replication_info {
   std::string replid;
   std::string replid2 = std::string(40, '0');
   int64_t offset = 0;              // master_repl_offset
+  int stream_db = 0;               // on a replica: the database its master's stream is in
   int64_t second_offset = -1;      // second_repl_offset
   bool backlog_active = false;
   int64_t backlog_size = 1024 * 1024;

@@ -1,6 +1,7 @@
 """The replica's link across a break, against a fake master: it asks to continue the history
 it has (PSYNC <replid> <offset+1>), and the continued stream goes on in the database the
 previous link left it in (a master does not repeat SELECT after +CONTINUE)."""
+import signal
 import socket
 
 import pytest
@@ -84,3 +85,63 @@ def test_replica_retries_a_master_that_is_not_there_yet(start_credis):
         expect_command(link, "PING")
     finally:
         fm2.close()
+
+
+def stats(server):
+    return info(server, "stats")
+
+
+def synced(master, replica):
+    m, r = info(master), info(replica)
+    return r.get("master_link_status") == "up" and \
+        m["master_repl_offset"] == r["slave_repl_offset"]
+
+
+def write(server, prefix, n, dbs=(0, 5), size=10):
+    with Raw(server.port) as c:
+        for db in dbs:
+            assert c.cmd("SELECT", str(db)) == b"+OK\r\n"
+            for i in range(n):
+                assert c.cmd("SET", f"{prefix}:{i}", f"{db}" * size) == b"+OK\r\n"
+
+
+def same_keys(master, replica, dbs=(0, 5)):
+    for db in dbs:
+        with Raw(master.port) as m, Raw(replica.port) as r:
+            for c in (m, r):
+                c.cmd("SELECT", str(db))
+            assert m.cmd("DBSIZE") == r.cmd("DBSIZE"), db
+            assert sorted(m.cmd("KEYS", "*").split(b"\r\n")) == \
+                sorted(r.cmd("KEYS", "*").split(b"\r\n")), db
+
+
+def test_restarted_replica_continues_or_syncs_in_full(start_credis):
+    """A replica restarted from its own RDB file asks to continue its history: the master
+    answers +CONTINUE while its backlog holds what the replica missed, and a full sync once
+    the replica missed more than the backlog holds."""
+    m = start_credis(["--save", "", "--repl-diskless-sync-delay", "0",
+                      "--repl-backlog-size", "16kb"])
+    args = ["--save", "", "--replicaof", f"127.0.0.1 {m.port}"]
+    r = start_credis(args)
+    write(m, "a", 20)
+    wait_until(lambda: synced(m, r), timeout=30, what="the replica to catch up")
+    assert Raw(r.port).cmd("SAVE") == b"+OK\r\n"  # its history goes into the file
+    r.stop(signal.SIGKILL)
+
+    write(m, "b", 20)  # ~2 KB of stream, in the backlog; the last SELECT was db 5
+    r = start_credis(args, port=r.port, workdir=r.dir)
+    wait_until(lambda: synced(m, r), timeout=30, what="the replica to continue")
+    assert stats(m)["sync_partial_ok"] == "1", stats(m)
+    assert "Partial resynchronization request from" in m.output()
+    write(m, "c", 5, dbs=(5,))  # the continued stream goes on in db 5
+    wait_until(lambda: synced(m, r), timeout=30, what="the replica to catch up")
+    same_keys(m, r)
+
+    assert Raw(r.port).cmd("SAVE") == b"+OK\r\n"
+    r.stop(signal.SIGKILL)
+    write(m, "d", 400, size=100)  # ~100 KB: more than the 16 KB backlog holds
+    r = start_credis(args, port=r.port, workdir=r.dir)
+    wait_until(lambda: synced(m, r), timeout=30, what="the replica to sync in full")
+    assert stats(m)["sync_full"] == "2", stats(m)  # the first sync and this one
+    assert "for lack of backlog" in m.output()
+    same_keys(m, r)
