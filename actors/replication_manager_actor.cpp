@@ -266,6 +266,7 @@ std::string on_ack(manager_broker self, int64_t offset) {
     return {};
   r->ack_offset = std::max(r->ack_offset, offset);
   r->last_ack_ms = now_ms();
+  r->acked = true;
   if (r->st == replica_state::wait_ack)
     set_online(*r);
   check_waiters(self);
@@ -527,7 +528,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
             continue;
           }
           spdlog::info("Synchronization with replica {} succeeded", r.name());
-          if (r.eof_form)
+          if (r.eof_form && !r.acked)
             r.st = replica_state::wait_ack;  // online once it has loaded it and ACKs
           else
             set_online(r);

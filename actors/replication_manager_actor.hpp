@@ -27,6 +27,7 @@ struct replica_entry {
   state st = state::wait_bgsave;
   int sync_pid = -1;      // the child writing its snapshot
   bool eof_form = false;  // that snapshot has an EOF mark: online at its first ACK
+  bool acked = false;     // an ACK came since (it may come before the child is reaped)
   int64_t ack_offset = 0;
   int64_t last_ack_ms = 0;
   int64_t client_id = 0;

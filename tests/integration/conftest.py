@@ -89,9 +89,16 @@ def server_factory(binary):
         return s
 
     def stop_all():
+        # Every server is stopped even when one of them does not exit in time; that one is
+        # reported after the rest are gone.
+        failures = []
         for s in started:
             if s.alive():
-                s.stop()
+                try:
+                    s.stop()
+                except AssertionError as e:
+                    failures.append(str(e))
+        assert not failures, "; ".join(failures)
 
     return start, stop_all
 

@@ -11,7 +11,7 @@ import re
 import socket
 import time
 
-from conftest import Server, free_port, wait_until  # noqa: F401 (free_port re-exported)
+from conftest import wait_until
 from helpers import Raw, encode, parse_info
 
 SYNC_TIMEOUT = 30.0  # generous: the ASan build is several times slower
@@ -66,13 +66,10 @@ class Servers:
         RDB file it may have written), after it has stopped. Its log is kept under a new name
         (still *.log, so the sanitizer check reads it)."""
         assert not old.alive(), "restart() needs the old process stopped first"
-        kept = old.log_path[:-len(".log")] + f"-run{time.monotonic_ns()}.log"
-        os.rename(old.log_path, kept)
+        os.rename(old.log_path, old.log_path[:-len(".log")] + f"-run{time.monotonic_ns()}.log")
         kw = dict(old.start_kw)
         kw.update(changes)
-        new = self.start(old.kind, port=old.port, workdir=old.dir, **kw)
-        new.previous_logs = getattr(old, "previous_logs", []) + [kept]
-        return new
+        return self.start(old.kind, port=old.port, workdir=old.dir, **kw)
 
 
 def port_of(server_or_port):
@@ -165,16 +162,6 @@ def tail(server, lines=25):
         return "\n".join(server.output().splitlines()[-lines:])
     except (OSError, ValueError):
         return "(no log)"
-
-
-def full_log(server):
-    """Everything this server wrote, including its earlier runs (see Servers.restart)."""
-    parts = []
-    for path in getattr(server, "previous_logs", []):
-        with open(path, "rb") as f:
-            parts.append(f.read().decode(errors="replace"))
-    parts.append(server.output())
-    return "".join(parts)
 
 
 # --- pipelined raw commands -------------------------------------------------------------------
@@ -542,20 +529,3 @@ def send_full_sync(link, rdb, form="len", replid=FAKE_REPLID, offset=0, newlines
         link.send(b"\n" * newlines + b"$EOF:" + mark + b"\r\n" + rdb + mark)
     else:
         link.send(b"\n" * newlines + b"$%d\r\n" % len(rdb) + rdb)
-
-
-def closed_by_peer(link, timeout=LINK_TIMEOUT):
-    """True once the peer closed the connection (reads everything it sent meanwhile)."""
-    link.sock.settimeout(timeout)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            data = link.sock.recv(1 << 16)
-            if not data:
-                return True
-            link.buf += data
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except socket.timeout:
-        return False
-    return False
