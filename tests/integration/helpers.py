@@ -181,13 +181,19 @@ class ReplyError(Exception):
 def parse_reply(data):
     """Parses one raw RESP2 reply into Python values: bytes, int, None, list, or ReplyError
     (returned, not raised)."""
-    value, end = _parse(data, 0)
+    parsed = parse_prefix(data, 0)
+    assert parsed is not None, f"incomplete reply: {data!r}"
+    value, end = parsed
     assert end == len(data), f"trailing bytes after reply: {data[end:]!r}"
     return value
 
 
-def _parse(data, i):
-    j = data.index(b"\r\n", i)
+def parse_prefix(data, i):
+    """Parses the RESP2 reply that starts at data[i]: (value, index after it), or None while
+    it is incomplete."""
+    j = data.find(b"\r\n", i)
+    if j < 0:
+        return None
     kind, body = data[i:i + 1], data[i + 1:j]
     i = j + 2
     if kind == b"+":
@@ -200,6 +206,8 @@ def _parse(data, i):
         n = int(body)
         if n < 0:
             return None, i
+        if len(data) < i + n + 2:
+            return None
         return data[i:i + n], i + n + 2
     if kind == b"*":
         n = int(body)
@@ -207,10 +215,13 @@ def _parse(data, i):
             return None, i
         items = []
         for _ in range(n):
-            v, i = _parse(data, i)
+            parsed = parse_prefix(data, i)
+            if parsed is None:
+                return None
+            v, i = parsed
             items.append(v)
         return items, i
-    raise AssertionError(f"bad reply type {kind!r}")
+    raise AssertionError(f"bad reply type {kind!r} in {data[i - 2 - len(body) - 1:][:40]!r}")
 
 
 def call(conn, *args):

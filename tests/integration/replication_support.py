@@ -12,7 +12,7 @@ import socket
 import time
 
 from conftest import wait_until
-from helpers import Raw, encode, parse_info
+from helpers import Raw, encode, parse_info, parse_prefix
 
 SYNC_TIMEOUT = 30.0  # generous: the ASan build is several times slower
 LINK_TIMEOUT = 30.0
@@ -166,54 +166,9 @@ def tail(server, lines=25):
 
 # --- pipelined raw commands -------------------------------------------------------------------
 
-class Reply:
-    """An error reply."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return f"Error({self.text!r})"
-
-
-_INCOMPLETE = None
-
-
-def _parse_one(buf, i):
-    """Parses one RESP2 reply of buf at i; returns (value, next index), or _INCOMPLETE."""
-    j = buf.find(b"\r\n", i)
-    if j < 0:
-        return _INCOMPLETE
-    kind, body, nxt = buf[i:i + 1], buf[i + 1:j], j + 2
-    if kind == b"+":
-        return body, nxt
-    if kind == b"-":
-        return Reply(body.decode(errors="replace")), nxt
-    if kind == b":":
-        return int(body), nxt
-    if kind == b"$":
-        n = int(body)
-        if n < 0:
-            return None, nxt  # nil
-        if len(buf) < nxt + n + 2:
-            return _INCOMPLETE
-        return buf[nxt:nxt + n], nxt + n + 2
-    if kind == b"*":
-        n = int(body)
-        items = []
-        for _ in range(max(n, 0)):
-            got = _parse_one(buf, nxt)
-            if got is _INCOMPLETE:
-                return _INCOMPLETE
-            v, nxt = got
-            items.append(v)
-        return (items if n >= 0 else None), nxt
-    raise AssertionError(f"bad reply byte {kind!r} in {buf[i:i + 40]!r}")
-
-
 def pipeline(port, commands, chunk=5000, timeout=60.0):
     """Sends `commands` (tuples, or pre-encoded bytes) on one connection in chunks and returns
-    every parsed reply. Error replies come back as Reply objects."""
+    every parsed reply. Error replies come back as ReplyError objects."""
     out = []
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         for start in range(0, len(commands), chunk):
@@ -227,8 +182,8 @@ def pipeline(port, commands, chunk=5000, timeout=60.0):
                 buf = buf[i:] + data
                 i = 0
                 while got < len(part):
-                    r = _parse_one(buf, i)
-                    if r is _INCOMPLETE:
+                    r = parse_prefix(buf, i)
+                    if r is None:
                         break
                     v, i = r
                     out.append(v)
