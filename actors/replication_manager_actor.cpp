@@ -145,7 +145,7 @@ void set_online(replica_entry& r) {
 // lets more replicas share one snapshot) and no other sync is being written.
 void maybe_start_sync(manager_broker self) {
   auto& st = self->state;
-  if (st.sync_pid > 0 || !st.keyspace)
+  if (st.sync_pid >= 0 || !st.keyspace)  // one sync at a time; 0: being started
     return;
   std::vector<replica_entry*> waiting;
   for (auto& r : st.replicas)
@@ -199,7 +199,13 @@ void maybe_start_sync(manager_broker self) {
             st.sync_wait_since = now_ms();
             push_status(self);
           },
-          [=](const caf::error&) { self->state.sync_pid = -1; });
+          [=](const caf::error&) {
+            // The keyspace is gone (shutdown): nothing will be synced.
+            self->state.sync_pid = -1;
+            for (auto& r : self->state.replicas)
+              if (r.sync_pid == 0)
+                r.sync_pid = -1;
+          });
 }
 
 // PSYNC / SYNC: continue from the backlog when possible, else a full sync (the reply is then
