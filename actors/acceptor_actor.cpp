@@ -25,17 +25,22 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
       break;
     }
   }
-  // A connection that ends abnormally must not take the acceptor and the other clients along.
-  // Only main's shutdown ends the acceptor; anon_send_exit names the receiver as the source.
+  // Only main's shutdown ends the acceptor, and every connection with it.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
-    if (!msg.source || msg.source == self->address())
-      self->quit(msg.reason);
+    for (auto& [id, conn] : self->state.connections)
+      self->send_exit(conn, msg.reason);
+    self->state.connections.clear();
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    self->state.connections.erase(msg.source.id());
   });
   return {
       [=](const caf::io::new_connection_msg& msg) {
         auto conn = self->fork(connection_actor_fn, msg.handle, self->state.keyspace,
                                self->state.manager, self->state.server);
-        self->link_to(conn);
+        self->monitor(conn);
+        self->state.connections.emplace(conn.id(), std::move(conn));
       },
       [=](port_atom) { return self->state.listen_error; },
   };
