@@ -25,10 +25,12 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
       break;
     }
   }
-  // Only main's shutdown ends the acceptor, and every connection with it.
+  // Only main's shutdown ends the acceptor, and every connection with it. The exits go
+  // anonymously: a message naming the acceptor as sender, left in a connection's mailbox,
+  // would keep the acceptor alive while the acceptor's down message keeps the connection.
   self->set_exit_handler([=](const caf::exit_msg& msg) {
     for (auto& [id, conn] : self->state.connections)
-      self->send_exit(conn, msg.reason);
+      caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
     self->state.connections.clear();
     self->quit(msg.reason);
   });
