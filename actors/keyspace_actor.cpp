@@ -161,6 +161,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.server = server;
   self->state.manager = std::move(manager);
   self->state.repl.is_replica = !server->config.replicaof.empty();
+  self->state.repl_settings = server->config.repl;
   apply_expiry_handling(self->state);
   self->state.expiry = self->system().middleman().spawn_broker(
       expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
@@ -176,6 +177,11 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
                       batch, out);
         int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
         schedule_expiry(self);
+        // CONFIG SET changed a repl-* setting: the manager uses them.
+        if (st.server->config.repl != st.repl_settings) {
+          st.repl_settings = st.server->config.repl;
+          self->send(st.manager, config_atom::value, st.repl_settings);
+        }
         // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
         if (st.server->shutdown_requested)
           kill(getpid(), SIGTERM);
@@ -242,7 +248,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           st.encoder.forget_db();
         std::string error;
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
-                                  st.server->config.repl_timeout * 1000, error);
+                                  st.server->config.repl.timeout * 1000, error);
         if (pid < 0) {
           spdlog::warn("{}", error);
         } else {

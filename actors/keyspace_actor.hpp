@@ -45,6 +45,7 @@ struct keyspace_state {
   bool stream_flush_due = false;      // a feed_atom to self will pass them
   expired_key_propagator expired;
   unix_ms last_replica_ping = 0;
+  replication_settings repl_settings;  // as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
   static const char* name;
 };

@@ -57,6 +57,7 @@ struct link_report {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::command_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::link_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_settings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::loaded_keyspace)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::stream_bytes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_peer)
@@ -91,6 +92,7 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using link_atom = caf::atom_constant<caf::atom("link")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
+using config_atom = caf::atom_constant<caf::atom("config")>;
 
 // The keyspace: executes a connection's batch and answers with all its replies and the
 // replication offset after its writes (0 when it propagated none); applies what its master
@@ -119,7 +121,8 @@ using keyspace_actor = caf::typed_actor<
 // stream is in there, where a new link to the master continues); answers the replication requests of
 // connections (PSYNC, REPLCONF ACK, WAIT, REPLICAOF); learns that a full sync's child ended
 // (pid, success); learns the history loaded data belongs to (id, offset, stream database); and, on a replica,
-// runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded).
+// runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded);
+// and takes new repl-* settings that CONFIG SET made.
 using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
@@ -128,6 +131,7 @@ using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<start_atom, keyspace_actor>,
     caf::reacts_to<link_atom, link_report>,
     caf::reacts_to<timeout_atom, uint64_t>,
+    caf::reacts_to<config_atom, replication_settings>,
     caf::reacts_to<cron_atom>>;
 
 // The expiry actor: told the earliest deadline in the keyspace, it wakes the keyspace then.

@@ -40,29 +40,6 @@ namespace {
 // (10 per second) would start a poll of this length on an idle server.
 constexpr int64_t max_busy_poll_us = 1000;
 
-// A memory size as redis.conf writes them: bytes, or with k/m/g (x1000) or kb/mb/gb (x1024).
-bool parse_memory(std::string text, int64_t& bytes) {
-  for (auto& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::pair<const char*, int64_t> units[] = {
-      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
-      {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000}, {"b", 1}};
-  int64_t mul = 1;
-  for (const auto& [suffix, factor] : units) {
-    std::string_view sv(text), sx(suffix);
-    if (sv.size() > sx.size() && sv.substr(sv.size() - sx.size()) == sx) {
-      text.resize(text.size() - sx.size());
-      mul = factor;
-      break;
-    }
-  }
-  int64_t n = 0;
-  if (!parse_int64(text, n) || n < 0 || n > INT64_MAX / mul)
-    return false;
-  bytes = n * mul;
-  return true;
-}
-
 bool parse_yes_no(const std::string& text, bool& value) {
   if (text != "yes" && text != "no")
     return false;
@@ -104,9 +81,9 @@ parsed_options parse_options(int argc, char** argv) {
       ("repl-diskless-sync", po::value<std::string>(&diskless_sync),
        "yes: send a full sync's snapshot straight to the replicas; no: through the RDB file")
       ("repl-diskless-sync-delay",
-       po::value<int64_t>(&cfg.repl_diskless_sync_delay)->default_value(cfg.repl_diskless_sync_delay),
+       po::value<int64_t>(&cfg.repl.diskless_sync_delay)->default_value(cfg.repl.diskless_sync_delay),
        "seconds a full sync waits for more replicas to share it")
-      ("repl-timeout", po::value<int64_t>(&cfg.repl_timeout)->default_value(cfg.repl_timeout),
+      ("repl-timeout", po::value<int64_t>(&cfg.repl.timeout)->default_value(cfg.repl.timeout),
        "seconds of silence after which a replication link is dropped")
       ("busy-poll-us", po::value<int64_t>(&cfg.busy_poll_us)->default_value(cfg.busy_poll_us),
        "microseconds the event loop polls for more requests before it sleeps; 0 never polls");
@@ -162,13 +139,13 @@ parsed_options parse_options(int argc, char** argv) {
     return reject("Invalid busy-poll-us " + std::to_string(cfg.busy_poll_us) +
                   ": must be between 0 and " + std::to_string(max_busy_poll_us));
   if (vm.count("repl-backlog-size") &&
-      (!parse_memory(backlog_size, cfg.repl_backlog_size) || cfg.repl_backlog_size < 1))
+      (!parse_memory_size(backlog_size, cfg.repl.backlog_size) || cfg.repl.backlog_size < 1))
     return reject("Invalid repl-backlog-size \"" + backlog_size + "\"");
-  if (vm.count("repl-diskless-sync") && !parse_yes_no(diskless_sync, cfg.repl_diskless_sync))
+  if (vm.count("repl-diskless-sync") && !parse_yes_no(diskless_sync, cfg.repl.diskless_sync))
     return reject("Invalid repl-diskless-sync \"" + diskless_sync + "\": must be yes or no");
-  if (cfg.repl_diskless_sync_delay < 0)
+  if (cfg.repl.diskless_sync_delay < 0)
     return reject("Invalid repl-diskless-sync-delay: must not be negative");
-  if (cfg.repl_timeout < 1)
+  if (cfg.repl.timeout < 1)
     return reject("Invalid repl-timeout: must be at least 1");
   if (vm.count("appendonly") && appendonly != "no")
     return reject("Invalid appendonly \"" + appendonly + "\": only \"no\" is supported");

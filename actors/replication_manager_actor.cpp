@@ -71,7 +71,7 @@ void push_status(manager_broker self) {
   info.replid2 = st.ids.replid2;
   info.second_offset = st.ids.second_offset;
   info.backlog_active = st.log != nullptr;
-  info.backlog_size = st.log ? static_cast<int64_t>(st.log->capacity()) : st.config.repl_backlog_size;
+  info.backlog_size = st.log ? static_cast<int64_t>(st.log->capacity()) : st.config.repl.backlog_size;
   info.backlog_origin = st.log ? st.log->end_offset() - static_cast<int64_t>(st.log->histlen()) : 0;
   for (const auto& r : st.replicas)
     info.replicas.push_back({r.ip, r.port, state_name(r.st), r.ack_offset, r.last_ack_ms});
@@ -85,7 +85,7 @@ void push_status(manager_broker self) {
 backlog& ensure_backlog(manager_broker self) {
   auto& st = self->state;
   if (!st.log) {
-    st.log = std::make_unique<backlog>(static_cast<size_t>(st.config.repl_backlog_size));
+    st.log = std::make_unique<backlog>(static_cast<size_t>(st.config.repl.backlog_size));
     st.log->reset(st.offset);
   }
   return *st.log;
@@ -153,8 +153,8 @@ void maybe_start_sync(manager_broker self) {
       waiting.push_back(&r);
   if (waiting.empty())
     return;
-  bool diskless = st.config.repl_diskless_sync;
-  if (diskless && now_ms() - st.sync_wait_since < st.config.repl_diskless_sync_delay * 1000)
+  bool diskless = st.config.repl.diskless_sync;
+  if (diskless && now_ms() - st.sync_wait_since < st.config.repl.diskless_sync_delay * 1000)
     return;
   sync_job job;
   // The same bytes go to every socket: replicas that sent the old SYNC go in a round of their
@@ -326,7 +326,7 @@ void connect_link(manager_broker self) {
       master_link_fn, st.master_host, st.master_port, st.config.port,
       st.has_history ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
       caf::actor_cast<replication_manager_actor>(self), st.server,
-      st.config.repl_timeout * 1000);
+      st.config.repl.timeout * 1000);
   self->monitor(st.link);
 }
 
@@ -443,7 +443,7 @@ void run_cron(manager_broker self) {
     if (r.st == replica_state::wait_bgsave && r.sync_pid == -1)
       caf::anon_send(r.conn, keepalive_atom::value);
     if (r.st == replica_state::online && !r.old_sync &&
-        now - r.last_ack_ms > st.config.repl_timeout * 1000) {
+        now - r.last_ack_ms > st.config.repl.timeout * 1000) {
       spdlog::warn("Disconnecting timedout replica (streaming sync): {}", r.name());
       drop_replica(self, i);
       continue;
@@ -580,6 +580,14 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
             finish_wait(self, i, integer_reply(count_acked(st, st.waiters[i].offset)));
             return;
           }
+      },
+      [=](config_atom, const replication_settings& settings) {
+        auto& st = self->state;
+        st.config.repl = settings;
+        if (st.log)
+          st.log->resize(static_cast<size_t>(settings.backlog_size));
+        push_status(self);
+        maybe_start_sync(self);  // a shorter delay may have passed already
       },
       [=](cron_atom) {
         run_cron(self);

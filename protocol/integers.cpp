@@ -51,4 +51,30 @@ void append_int64(std::string& out, int64_t v) {
   out.append(buf, res.ptr);
 }
 
+bool parse_memory_size(std::string_view text, int64_t& bytes) {
+  static const std::pair<std::string_view, int64_t> units[] = {
+      {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
+      {"k", 1000},  {"m", 1000 * 1000},  {"g", 1000LL * 1000 * 1000}, {"b", 1}};
+  int64_t mul = 1;
+  for (const auto& [suffix, factor] : units) {
+    if (text.size() <= suffix.size())
+      continue;
+    bool match = true;
+    for (size_t i = 0; i < suffix.size(); ++i) {
+      char c = text[text.size() - suffix.size() + i];
+      match = match && (c == suffix[i] || c == suffix[i] - 32);
+    }
+    if (match) {
+      text.remove_suffix(suffix.size());
+      mul = factor;
+      break;
+    }
+  }
+  int64_t n = 0;
+  if (!parse_int64(text, n) || n < 0 || n > INT64_MAX / mul)
+    return false;
+  bytes = n * mul;
+  return true;
+}
+
 }  // namespace credis

@@ -10,6 +10,15 @@
 
 namespace credis {
 
+// Replication's settings, with redis-server's names (repl-*) and defaults.
+struct replication_settings {
+  int64_t backlog_size = 1024 * 1024;
+  bool diskless_sync = true;
+  int64_t diskless_sync_delay = 5;  // seconds to wait for more replicas before a sync
+  int64_t timeout = 60;             // seconds without traffic before a link is dropped
+  bool operator==(const replication_settings&) const = default;
+};
+
 struct server_config {
   uint16_t port = 6379;
   std::string bind = "127.0.0.1";
@@ -17,11 +26,7 @@ struct server_config {
   std::string dbfilename = "dump.rdb";
   std::string save = "3600 1 300 100 60 10000";
   std::string replicaof;  // "host port" or empty
-  // Replication, with redis-server's names and defaults.
-  int64_t repl_backlog_size = 1024 * 1024;
-  bool repl_diskless_sync = true;
-  int64_t repl_diskless_sync_delay = 5;  // seconds to wait for more replicas before a sync
-  int64_t repl_timeout = 60;             // seconds without traffic before a link is dropped
+  replication_settings repl;
   std::string loglevel = "notice";
   std::string config_file;
   // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).

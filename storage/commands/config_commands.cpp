@@ -36,6 +36,17 @@ const stored_default stored_defaults[] = {
     {"lazyfree-lazy-user-del", "no"},
 };
 
+// Sets an integer parameter that must be at least `min`; an error text, or empty.
+std::string set_int(int64_t& field, std::string_view v, int64_t min) {
+  int64_t n = 0;
+  if (!parse_int64(v, n))
+    return "argument couldn't be parsed into an integer";
+  if (n < min || n > INT32_MAX)
+    return "argument must be between " + std::to_string(min) + " and 2147483647 inclusive";
+  field = n;
+  return {};
+}
+
 std::string int_text(int64_t v) {
   std::string s;
   append_int64(s, v);
@@ -80,15 +91,28 @@ const std::vector<parameter>& parameters() {
            return {};
          }},
         {"replicaof", [](const server_config& c) { return c.replicaof; }, nullptr},
-        // Read by the replication manager when it starts.
-        {"repl-backlog-size", [](const server_config& c) { return int_text(c.repl_backlog_size); },
-         nullptr},
+        // The keyspace tells the replication manager when these change.
+        {"repl-backlog-size", [](const server_config& c) { return int_text(c.repl.backlog_size); },
+         [](server_config& c, std::string_view v) -> std::string {
+           int64_t bytes = 0;
+           if (!parse_memory_size(v, bytes) || bytes < 1)
+             return "argument must be a memory value";
+           c.repl.backlog_size = bytes;
+           return {};
+         }},
         {"repl-diskless-sync",
-         [](const server_config& c) { return std::string(c.repl_diskless_sync ? "yes" : "no"); },
-         nullptr},
+         [](const server_config& c) { return std::string(c.repl.diskless_sync ? "yes" : "no"); },
+         [](server_config& c, std::string_view v) -> std::string {
+           if (!iequals(v, "yes") && !iequals(v, "no"))
+             return "argument must be 'yes' or 'no'";
+           c.repl.diskless_sync = iequals(v, "yes");
+           return {};
+         }},
         {"repl-diskless-sync-delay",
-         [](const server_config& c) { return int_text(c.repl_diskless_sync_delay); }, nullptr},
-        {"repl-timeout", [](const server_config& c) { return int_text(c.repl_timeout); }, nullptr},
+         [](const server_config& c) { return int_text(c.repl.diskless_sync_delay); },
+         [](server_config& c, std::string_view v) { return set_int(c.repl.diskless_sync_delay, v, 0); }},
+        {"repl-timeout", [](const server_config& c) { return int_text(c.repl.timeout); },
+         [](server_config& c, std::string_view v) { return set_int(c.repl.timeout, v, 1); }},
         {"slaveof", [](const server_config& c) { return c.replicaof; }, nullptr},
     };
     for (const auto& d : stored_defaults) {

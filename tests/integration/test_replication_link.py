@@ -3,6 +3,7 @@ it has (PSYNC <replid> <offset+1>), and the continued stream goes on in the data
 previous link left it in (a master does not repeat SELECT after +CONTINUE)."""
 import signal
 import socket
+import time
 
 import pytest
 
@@ -145,3 +146,22 @@ def test_restarted_replica_continues_or_syncs_in_full(start_credis):
     assert stats(m)["sync_full"] == "2", stats(m)  # the first sync and this one
     assert "for lack of backlog" in m.output()
     same_keys(m, r)
+
+
+def test_config_set_changes_replication_settings_at_run_time(start_credis):
+    m = start_credis(["--save", ""])  # repl-diskless-sync-delay 5, as Redis's default
+    with Raw(m.port) as c:
+        assert c.cmd("CONFIG", "SET", "repl-diskless-sync-delay", "0") == b"+OK\r\n"
+        assert c.cmd("CONFIG", "SET", "repl-backlog-size", "100kb") == b"+OK\r\n"
+        assert c.cmd("CONFIG", "SET", "repl-timeout", "0").startswith(
+            b"-ERR CONFIG SET failed (possibly related to argument 'repl-timeout')")
+        assert c.cmd("CONFIG", "GET", "repl-backlog-size") == \
+            b"*2\r\n$17\r\nrepl-backlog-size\r\n$6\r\n102400\r\n"
+        assert c.cmd("SET", "k", "v") == b"+OK\r\n"
+    start = time.monotonic()
+    r = start_credis(["--save", "", "--replicaof", f"127.0.0.1 {m.port}"])
+    wait_until(lambda: cmd(r, "GET", "k") == b"$1\r\nv\r\n", timeout=30,
+               what="the replica to sync")
+    # With the default delay of 5 s the sync would start only after it.
+    assert time.monotonic() - start < 4
+    assert info(m)["repl_backlog_size"] == "102400"
