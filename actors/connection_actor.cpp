@@ -127,7 +127,6 @@ void on_request_done(connection_broker self, replication_request::kind what,
   if (what == replication_request::kind::psync && (reply.empty() || reply[0] == '+')) {
     // From now on this connection carries the stream: held back while the snapshot is
     // written (straight into the socket by a child process), sent as it comes after.
-    st.replica = true;
     st.replica_syncing = reply.empty();
   }
   write_out(self, reply);

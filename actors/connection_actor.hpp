@@ -32,9 +32,9 @@ struct connection_state {
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;       // a batch, or a request to the replication manager
   bool closing = false;        // no more input is read: QUIT or a protocol error
-  // Once PSYNC made the client a replica, the connection carries the replication stream.
-  bool replica = false;
-  bool replica_syncing = false;  // its snapshot is being written: the stream waits here
+  // Once PSYNC made the client a replica the connection carries the replication stream; while
+  // its snapshot is being written the stream waits here.
+  bool replica_syncing = false;
   std::string held_stream;       // the stream since the snapshot, sent once it is through
   int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
   static const char* name;

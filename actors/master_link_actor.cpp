@@ -157,8 +157,8 @@ void on_data(master_link_broker self, const caf::io::new_data_msg& msg) {
     report(self, link_report::kind::up);
   }
   if (st.protocol->current() == master_link::state::payload &&
-      st.snapshot_logged < 0 && st.protocol->snapshot_expected() != -2) {
-    st.snapshot_logged = 0;
+      !st.payload_logged && st.protocol->snapshot_expected() != -2) {
+    st.payload_logged = true;
     if (st.protocol->snapshot_expected() >= 0)
       spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to memory",
                    st.protocol->snapshot_expected());

@@ -46,7 +46,7 @@ struct master_link_state {
   int64_t sync_offset = 0;          // where its snapshot is
   int64_t last_io_ms = 0;
   int64_t timeout_ms = 60000;
-  int64_t snapshot_logged = -1;     // payload size already logged
+  bool payload_logged = false;      // the payload's header was logged
   static const char* name;
 };
 

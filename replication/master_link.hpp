@@ -14,8 +14,8 @@
 
 namespace credis {
 
-// Receives each command of the stream: its arguments (views valid during the call) and the
-// offset of its last byte in the master's stream.
+// Receives each command of the stream: its arguments and its raw bytes (views valid during the
+// call); master_link::offset() already counts them.
 class stream_sink {
  public:
   virtual ~stream_sink() = default;
@@ -51,7 +51,8 @@ class master_link {
   int64_t offset() const { return offset_; }
   // The snapshot's bytes, complete once snapshot_done was reported; the caller may take them.
   std::string& snapshot() { return rdb_; }
-  // Bytes of the snapshot received so far (and how many are expected; -1 for the EOF form).
+  // Bytes of the snapshot received so far, and how many are expected: -1 for the EOF form,
+  // -2 while the payload's header has not come.
   size_t snapshot_received() const { return rdb_.size(); }
   int64_t snapshot_expected() const { return payload_len_; }
   // REPLCONF ACK <offset>, as a replica sends it every second.
