@@ -253,7 +253,6 @@ std::string on_psync(manager_broker self, const replication_request& req,
     // A backlog made from nothing starts a new history: nothing before it can be continued.
     st.ids.restart();
     ensure_backlog(self);
-    st.has_history = true;
     spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'",
                  st.ids.replid, st.ids.replid2);
   }
@@ -324,7 +323,7 @@ void connect_link(manager_broker self) {
     return;
   st.link = self->system().middleman().spawn_broker(
       master_link_fn, st.master_host, st.master_port, st.config.port,
-      st.has_history ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
+      st.log ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
       caf::actor_cast<replication_manager_actor>(self), st.server,
       st.config.repl.timeout * 1000);
   self->monitor(st.link);
@@ -344,11 +343,8 @@ std::string on_replicaof(manager_broker self, const replication_request& req,
   auto& st = self->state;
   if (st.is_replica && st.master_host == req.text && st.master_port == req.number)
     return "+OK Already connected to specified master\r\n";
-  if (!st.is_replica) {
-    // Our own data's history is what we ask the new master to continue.
-    st.has_history = st.has_history || st.log != nullptr;
-    unblock_waiters(self);
-  }
+  if (!st.is_replica)
+    unblock_waiters(self);  // the new link asks to continue our history, if we have one
   stop_link(self);
   set_role(self, true);
   st.master_host = req.text;
@@ -396,8 +392,7 @@ void on_link_report(manager_broker self, const link_report& report) {
         st.ids.replid = report.replid;
         drop_all_replicas(self);
       }
-      st.has_history = true;
-      ensure_backlog(self);
+        ensure_backlog(self);
       break;
     case link_report::kind::io:
       return;  // INFO's master_last_io_seconds_ago may lag by a second
@@ -558,8 +553,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
           st.ids.replid2 = replid;
           st.ids.second_offset = offset + 1;
         }
-        st.has_history = true;
-        ensure_backlog(self).reset(offset);
+            ensure_backlog(self).reset(offset);
         push_status(self);
       },
       [=](start_atom, keyspace_actor keyspace) {

@@ -49,8 +49,9 @@ struct manager_state {
   server_config config;  // as at start-up
   keyspace_actor keyspace;
   replication_ids ids;
-  bool has_history = false;  // the data belongs to ids.replid up to offset (PSYNC can ask)
-  std::unique_ptr<backlog> log;  // null until a replica first asks for the stream
+  // Null until a replica first asks for the stream (or a history is loaded or synced); with
+  // it, the data belongs to ids.replid up to offset, which a new master link asks to continue.
+  std::unique_ptr<backlog> log;
   int64_t offset = 0;            // the stream's end, as the keyspace last fed it
   int stream_db = 0;             // on a replica: the database the master's stream is in there
   std::vector<replica_entry> replicas;
