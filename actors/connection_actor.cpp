@@ -1,6 +1,7 @@
 #include "actors/connection_actor.hpp"
 
 #include <algorithm>
+#include <new>
 
 #include <spdlog/spdlog.h>
 
@@ -49,28 +50,69 @@ void adapt_read_size(connection_broker self, size_t bytes_read) {
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(st.read_size));
 }
 
-// Sends `bytes` directly when CAF holds nothing for this connection (so order is kept), and
-// queues in CAF what the socket does not take at once.
+// The output CAF holds at most for a connection: what the socket did not take at once waits in
+// the connection's output queue and goes to CAF a chunk at a time.
+constexpr size_t caf_chunk_size = 64 * 1024;
+
+void close_now(connection_broker self) {
+  self->close(self->state.hdl);  // sends what CAF holds, then shuts the socket down
+  self->quit();
+}
+
+// Moves output along: straight into the socket when CAF holds nothing for this connection (so
+// order is kept), then the next chunk of what is left to CAF, which sends it when the socket
+// is writable and tells (data_transferred_msg) when it is through.
+void pump_output(connection_broker self) {
+  auto& st = self->state;
+  if (st.queued_in_caf == 0 && st.fd >= 0 && !st.output.empty())
+    st.output.send_some(st.fd);
+  if (st.queued_in_caf == 0 && !st.output.empty()) {
+    auto& buf = self->wr_buf(st.hdl);
+    size_t before = buf.size();
+    st.output.take(caf_chunk_size, buf);
+    st.queued_in_caf += buf.size() - before;
+    self->flush(st.hdl);
+  }
+  if (st.finishing && st.output.empty())
+    close_now(self);
+}
+
+// Sends `bytes` straight away when nothing is waiting, and queues what the socket did not take.
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
-  if (st.fd >= 0 && st.queued_in_caf == 0)
+  if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
     bytes.remove_prefix(send_now(st.fd, bytes));
   if (bytes.empty())
     return;
-  st.queued_in_caf += bytes.size();
-  self->write(st.hdl, bytes.size(), bytes.data());
-  self->flush(st.hdl);
+  st.output.append(bytes);
+  pump_output(self);
 }
 
+void write_out(connection_broker self, batch_replies&& replies) {
+  auto& st = self->state;
+  if (replies.spliced.empty()) {
+    size_t sent = 0;
+    if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
+      sent = send_now(st.fd, replies.text);
+    if (sent == replies.text.size())
+      return;
+    st.output.append(std::move(replies), sent);
+  } else {
+    st.output.append(std::move(replies));
+  }
+  pump_output(self);
+}
+
+// Closes the connection once everything queued for it is out.
 void finish(connection_broker self) {
-  self->close(self->state.hdl);  // sends what is buffered, then shuts the socket down
-  self->quit();
+  self->state.finishing = true;
+  pump_output(self);
 }
 
 // True when a replica's unsent output is past the limits, in which case it is dropped.
 bool replica_over_limits(connection_broker self) {
   auto& st = self->state;
-  uint64_t pending = st.queued_in_caf + st.held_stream.size();
+  uint64_t pending = st.queued_in_caf + st.output.size() + st.held_stream.size();
   int64_t now = now_ms();
   if (pending <= replica_soft_limit) {
     st.over_soft_limit_since = 0;
@@ -88,6 +130,41 @@ bool replica_over_limits(connection_broker self) {
 
 void dispatch(connection_broker self);
 
+// Hands a complete big bulk to the parser, which goes on with the bytes after it.
+void end_big_bulk(connection_state& st) {
+  st.arg_blocks.push_back(st.big_bulk.finish());
+  st.parser.add_big_bulk(st.arg_blocks.back().view());
+}
+
+// The parser waits for the data of a big bulk that starts at input[at]: collect it into its
+// own block, from the input and then straight from the socket. True when it is all there.
+bool start_big_bulk(connection_broker self, size_t at) {
+  auto& st = self->state;
+  try {
+    st.big_bulk.start(st.parser.big_bulk_length());
+  } catch (const std::bad_alloc&) {
+    // Redis would abort here; only this client loses its connection.
+    std::string out;
+    reply::error(out, "ERR out of memory for a bulk of " +
+                          std::to_string(st.parser.big_bulk_length()) + " bytes");
+    st.next.add_reply(out);
+    st.closing = true;
+    return false;
+  }
+  // CAF's reads only wake us now: the bytes go straight from the socket into the block.
+  if (st.read_size != small_read_size) {
+    st.read_size = small_read_size;
+    self->configure_read(st.hdl, caf::io::receive_policy::at_most(small_read_size));
+  }
+  st.input.erase(at, st.big_bulk.fill(std::string_view(st.input).substr(at)));
+  if (!st.big_bulk.complete() && st.fd >= 0)
+    st.big_bulk.read_from(st.fd);
+  if (!st.big_bulk.complete())
+    return false;
+  end_big_bulk(st);
+  return true;
+}
+
 // Parses every complete request in the input buffer, up to one the replication manager
 // answers: the requests after it wait until that answer is out.
 void parse_input(connection_broker self) {
@@ -95,8 +172,12 @@ void parse_input(connection_broker self) {
   size_t pos = 0;
   while (!st.closing && st.client.pending.what == replication_request::kind::none) {
     auto r = st.parser.parse(st.input, pos, st.argv);
-    if (r == resp_parser::result::incomplete)
+    if (r == resp_parser::result::incomplete) {
+      if (st.parser.big_bulk_pending() &&
+          start_big_bulk(self, pos + st.parser.big_bulk_offset()))
+        continue;
       break;
+    }
     if (r == resp_parser::result::error) {
       std::string out;
       reply::error(out, "ERR " + st.parser.error());
@@ -104,19 +185,20 @@ void parse_input(connection_broker self) {
       st.closing = true;
       break;
     }
-    add_request(st.next, st.argv, st.client, *st.server);
+    add_request(st.next, st.argv, st.client, *st.server, st.arg_blocks);
+    st.arg_blocks.clear();
     if (st.client.close_after_reply)
       st.closing = true;
   }
   st.input.erase(0, pos);
 }
 
-void on_batch_done(connection_broker self, const std::string& replies, int64_t write_offset) {
+void on_batch_done(connection_broker self, batch_replies& replies, int64_t write_offset) {
   auto& st = self->state;
   st.in_flight = false;
   if (write_offset > 0)
     st.client.write_offset = write_offset;
-  write_out(self, replies);
+  write_out(self, std::move(replies));
   dispatch(self);
 }
 
@@ -151,7 +233,7 @@ void send_request(connection_broker self) {
   st.in_flight = true;
   self->request(st.manager, caf::infinite, repl_atom::value, std::move(req), std::move(peer))
       .then([=](const std::string& reply) { on_request_done(self, what, reply); },
-            [=](const caf::error&) { finish(self); });
+            [=](const caf::error&) { close_now(self); });
 }
 
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
@@ -178,9 +260,9 @@ void dispatch(connection_broker self) {
   }
   st.in_flight = true;
   self->request(st.keyspace, caf::infinite, exec_atom::value, std::move(batch))
-      .then([=](const std::string& replies,
+      .then([=](batch_replies& replies,
                 int64_t write_offset) { on_batch_done(self, replies, write_offset); },
-            [=](const caf::error&) { finish(self); });
+            [=](const caf::error&) { close_now(self); });
 }
 
 }  // namespace
@@ -206,13 +288,26 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         auto& st = self->state;
         if (st.closing)
           return;
-        adapt_read_size(self, msg.buf.size());
-        st.input.append(msg.buf.begin(), msg.buf.end());
+        std::string_view bytes(msg.buf.data(), msg.buf.size());
+        if (!st.big_bulk.active())
+          adapt_read_size(self, msg.buf.size());
+        if (st.big_bulk.active()) {
+          bytes.remove_prefix(st.big_bulk.fill(bytes));
+          if (!st.big_bulk.complete() && st.fd >= 0)
+            st.big_bulk.read_from(st.fd);
+          if (!st.big_bulk.complete())
+            return;
+          end_big_bulk(st);
+        }
+        st.input.append(bytes);
         parse_input(self);
         dispatch(self);
       },
       [=](const caf::io::data_transferred_msg& msg) {
-        self->state.queued_in_caf -= std::min(self->state.queued_in_caf, msg.written);
+        auto& st = self->state;
+        st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
+        if (st.queued_in_caf == 0)
+          pump_output(self);
       },
       // A replica's stream: held while its snapshot is being written, sent after.
       [=](stream_atom, const stream_bytes& chunk) {
@@ -222,7 +317,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         else
           write_out(self, *chunk.bytes);
         if (replica_over_limits(self))
-          finish(self);
+          close_now(self);
       },
       [=](online_atom) {
         auto& st = self->state;
@@ -234,10 +329,10 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       // what the socket takes at once, since a snapshot may soon be written into it.
       [=](keepalive_atom) {
         auto& st = self->state;
-        if (st.fd >= 0 && st.queued_in_caf == 0)
+        if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
           send_now(st.fd, "\n");
       },
-      [=](drop_atom) { finish(self); },
+      [=](drop_atom) { close_now(self); },
       [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
 }

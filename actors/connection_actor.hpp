@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/bulk_collector.hpp"
 #include "actors/messages.hpp"
+#include "actors/output_queue.hpp"
 #include "protocol/resp_parser.hpp"
 
 namespace credis {
@@ -25,13 +27,17 @@ struct connection_state {
   resp_parser parser;
   std::string input;           // bytes received and not yet parsed into commands
   std::vector<std::string_view> argv;
+  bulk_collector big_bulk;     // a big argument being read into its own block
+  std::vector<byte_block> arg_blocks;  // the big arguments of the command being parsed
   command_batch next;          // commands waiting for the batch in flight to come back
-  int fd = -1;                  // the socket, for direct sends; -1 when unknown
+  int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown
+  output_queue output;         // replies not yet handed to the socket or to CAF
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;       // a batch, or a request to the replication manager
   bool closing = false;        // no more input is read: QUIT or a protocol error
+  bool finishing = false;      // closed once the output is handed to CAF
   // Once PSYNC made the client a replica the connection carries the replication stream; while
   // its snapshot is being written the stream waits here.
   bool replica_syncing = false;

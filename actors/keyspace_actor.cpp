@@ -169,12 +169,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
-      [=](exec_atom, const command_batch& batch) -> std::tuple<std::string, int64_t> {
+      [=](exec_atom, const command_batch& batch) -> std::tuple<batch_replies, int64_t> {
         auto& st = self->state;
-        std::string out;
+        batch_replies out;
         execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
-                       propagating(st) ? &st.propagated : nullptr},
-                      batch, out);
+                       propagating(st) ? &st.propagated : nullptr, &out.spliced},
+                      batch, out.text);
         int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
         schedule_expiry(self);
         // CONFIG SET changed a repl-* setting: the manager uses them.

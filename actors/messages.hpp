@@ -56,6 +56,7 @@ struct link_report {
 }  // namespace credis
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::command_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::batch_replies)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::link_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_settings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::loaded_keyspace)
@@ -104,7 +105,7 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 // status the manager reports; and makes the final save before the process exits (false: it
 // failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
-    caf::replies_to<exec_atom, command_batch>::with<std::string, int64_t>,
+    caf::replies_to<exec_atom, command_batch>::with<batch_replies, int64_t>,
     caf::reacts_to<apply_atom, command_batch, std::string, int>,
     caf::reacts_to<expire_atom>,
     caf::reacts_to<cron_atom>,

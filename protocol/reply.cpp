@@ -37,6 +37,10 @@ void bulk(std::string& out, std::string_view s) {
   out.append("\r\n", 2);
 }
 
+void bulk_header(std::string& out, size_t len) {
+  header(out, '$', static_cast<int64_t>(len));
+}
+
 void null_bulk(std::string& out) { out.append("$-1\r\n", 5); }
 
 void array_header(std::string& out, int64_t n) { header(out, '*', n); }

@@ -24,6 +24,12 @@ void resp_parser::reset() {
   args_.clear();
   bulk_len_ = -1;
   inline_scanned_ = 0;
+  external_ = {};
+}
+
+void resp_parser::add_big_bulk(std::string_view data) {
+  external_ = data;
+  bulk_len_ = 0;  // what is left of it in the input: its CRLF
 }
 
 resp_parser::result resp_parser::fail(std::string msg) {
@@ -93,13 +99,18 @@ resp_parser::result resp_parser::parse_multibulk(std::string_view in, size_t& po
     size_t need = static_cast<size_t>(bulk_len_) + 2;
     if (cmd.size() - cursor_ < need)
       return result::incomplete;
-    args_.emplace_back(cursor_, static_cast<size_t>(bulk_len_));
+    if (external_.data()) {
+      args_.push_back({0, external_.size(), external_.data()});
+      external_ = {};
+    } else {
+      args_.push_back({cursor_, static_cast<size_t>(bulk_len_), nullptr});
+    }
     cursor_ += need;
     bulk_len_ = -1;
   }
   argv.clear();
-  for (auto [off, len] : args_)
-    argv.emplace_back(cmd.data() + off, len);
+  for (const arg& a : args_)
+    argv.emplace_back(a.external ? a.external : cmd.data() + a.offset, a.length);
   pos += cursor_;
   reset();
   return result::command;

@@ -20,6 +20,9 @@ namespace credis {
 constexpr size_t max_inline_size = 64 * 1024;
 constexpr int64_t max_bulk_length = 512LL * 1024 * 1024;
 constexpr int64_t max_multibulk_length = 1024 * 1024;
+// A bulk argument this long or longer is "big" (Redis's PROTO_MBULK_BIG_ARG): its bytes may be
+// collected outside the input buffer, straight into the memory that will keep them.
+constexpr size_t big_bulk_size = 32 * 1024;
 
 class resp_parser {
  public:
@@ -33,6 +36,19 @@ class resp_parser {
 
   const std::string& error() const { return error_; }
 
+  // After `incomplete`: true when what is missing is the data of a big bulk argument, which
+  // starts at input[pos + big_bulk_offset()] and is big_bulk_length() bytes long. The caller may
+  // then take those bytes out of its input (the ones already there and the rest as it arrives)
+  // and hand them over with add_big_bulk(), so its input never holds them.
+  bool big_bulk_pending() const {
+    return bulk_len_ >= static_cast<int64_t>(big_bulk_size) && !external_.data();
+  }
+  size_t big_bulk_offset() const { return cursor_; }
+  size_t big_bulk_length() const { return static_cast<size_t>(bulk_len_); }
+  // The pending big bulk's data, which must stay valid until the command is complete. The input
+  // then goes on at big_bulk_offset() with the bytes after the data (its CRLF).
+  void add_big_bulk(std::string_view data);
+
  private:
   result parse_multibulk(std::string_view in, size_t& pos, std::vector<std::string_view>& argv);
   result parse_inline(std::string_view in, size_t& pos, std::vector<std::string_view>& argv);
@@ -42,7 +58,13 @@ class resp_parser {
   // Progress through the current multibulk command, relative to its first byte.
   int64_t expected_args_ = -1;  // -1: the "*<n>" header has not been read yet
   size_t cursor_ = 0;           // first byte not yet parsed
-  std::vector<std::pair<size_t, size_t>> args_;  // (offset, length) of each complete bulk
+  struct arg {
+    size_t offset;          // in the command, or
+    size_t length;
+    const char* external;   // where a big bulk collected by the caller lives
+  };
+  std::vector<arg> args_;       // each complete bulk
+  std::string_view external_;   // a big bulk handed over, waiting for its CRLF
   int64_t bulk_len_ = -1;       // length from a "$<n>" header whose data is still pending
   size_t inline_scanned_ = 0;   // bytes of an inline line already searched for '\n'
   std::string error_;

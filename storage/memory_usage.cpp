@@ -1,5 +1,7 @@
 #include "storage/memory_usage.hpp"
 
+#include <atomic>
+
 #ifdef CREDIS_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
 #else
@@ -8,9 +10,25 @@
 
 namespace credis {
 
-#ifdef CREDIS_WITH_JEMALLOC
+namespace {
+std::atomic<int64_t> unwritten_bytes{0};
+
+int64_t allocator_bytes();
+}  // namespace
+
+void add_unwritten_bytes(int64_t delta) {
+  unwritten_bytes.fetch_add(delta, std::memory_order_relaxed);
+}
 
 int64_t allocated_bytes() {
+  return allocator_bytes() - unwritten_bytes.load(std::memory_order_relaxed);
+}
+
+#ifdef CREDIS_WITH_JEMALLOC
+
+namespace {
+
+int64_t allocator_bytes() {
   // jemalloc's statistics are a snapshot refreshed by advancing its epoch.
   uint64_t epoch = 1;
   size_t len = sizeof(epoch);
@@ -22,14 +40,20 @@ int64_t allocated_bytes() {
   return static_cast<int64_t>(allocated);
 }
 
+}  // namespace
+
 std::string_view allocator_name() { return "jemalloc-" JEMALLOC_VERSION; }
 
 #else
 
-int64_t allocated_bytes() {
+namespace {
+
+int64_t allocator_bytes() {
   struct mallinfo2 mi = mallinfo2();
   return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
 }
+
+}  // namespace
 
 std::string_view allocator_name() { return "libc"; }
 

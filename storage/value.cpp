@@ -47,9 +47,23 @@ value_type value::type() const {
 }
 
 std::string_view value::str() const {
-  if (get_kind() == kind_small)
-    return {reinterpret_cast<const char*>(bytes_), static_cast<size_t>(bytes_[15] >> 3)};
-  return {static_cast<const char*>(pointer()), heap_size()};
+  switch (get_kind()) {
+    case kind_small:
+      return {reinterpret_cast<const char*>(bytes_), static_cast<size_t>(bytes_[15] >> 3)};
+    case kind_large: return large().view();
+    default: return {static_cast<const char*>(pointer()), heap_size()};
+  }
+}
+
+value::value(byte_block b) {
+  if (b.size() < large_size)
+    init_string(b.view());
+  else
+    set_large(std::move(b));
+}
+
+byte_block value::shared_block() const {
+  return get_kind() == kind_large ? large() : byte_block();
 }
 
 void value::init_string(std::string_view s) {
@@ -58,12 +72,24 @@ void value::init_string(std::string_view s) {
     set_small(s.size());
     return;
   }
+  if (s.size() >= large_size) {
+    set_large(byte_block::copy_of(s));
+    return;
+  }
   char* p = allocate_chars(s.size());
   std::memcpy(p, s.data(), s.size());
   set_heap(p, s.size());
 }
 
 void value::assign_str(std::string_view s) {
+  if (get_kind() == kind_large && s.size() >= large_size && large().unique()) {
+    byte_block& b = large();
+    if (s.size() <= b.capacity() && b.capacity() <= 2 * s.size()) {
+      std::memmove(b.data(), s.data(), s.size());
+      b.resize(s.size());
+      return;
+    }
+  }
   if (get_kind() == kind_heap) {
     char* p = static_cast<char*>(pointer());
     size_t capacity = malloc_usable_size(p);
@@ -81,6 +107,20 @@ void value::assign_str(std::string_view s) {
 void value::append_str(std::string_view s) {
   std::string_view current = str();
   size_t needed = current.size() + s.size();
+  if (needed >= large_size) {
+    // In place while nobody shares the block (a reply being sent may), else into a new one.
+    if (get_kind() == kind_large && large().unique() && needed <= large().capacity()) {
+      std::memmove(large().data() + current.size(), s.data(), s.size());
+      large().resize(needed);
+      return;
+    }
+    byte_block grown = byte_block::allocate(needed, grown_capacity(needed));
+    std::memcpy(grown.data(), current.data(), current.size());
+    std::memcpy(grown.data() + current.size(), s.data(), s.size());
+    release();
+    set_large(std::move(grown));
+    return;
+  }
   if (get_kind() == kind_heap && needed <= malloc_usable_size(pointer())) {
     char* p = static_cast<char*>(pointer());
     std::memmove(p + current.size(), s.data(), s.size());
@@ -107,6 +147,7 @@ void value::release() {
     case kind_set: delete &set(); break;
     case kind_hash: delete &hash(); break;
     case kind_zset: delete &zset(); break;
+    case kind_large: large().~byte_block(); break;
   }
   set_small(0);
 }

@@ -1,18 +1,21 @@
 // The value stored under a key: a string, list, set, hash or sorted set, in 16 bytes.
 //
 // Strings of up to 15 bytes live inside the value itself (most counters, flags and short
-// tokens), longer ones in one heap block; the aggregate types (storage/aggregates.hpp) live
+// tokens), longer ones in one heap block, and those of 32 KB and more in a shared byte_block (a
+// big request argument becomes the value without a copy, and replies share it); the aggregate types (storage/aggregates.hpp) live
 // behind a pointer. A key's whole entry (value, deadline and key bytes) is then one allocation
 // of the database's table.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "storage/aggregates.hpp"
+#include "storage/byte_block.hpp"
 
 namespace credis {
 
@@ -27,6 +30,7 @@ class value {
   explicit value(std::string_view s) { init_string(s); }
   explicit value(const std::string& s) { init_string(s); }
   explicit value(const char* s) { init_string(s); }
+  explicit value(byte_block b);
   explicit value(list_value l) { set_aggregate(kind_list, new list_value(std::move(l))); }
   explicit value(set_value s) { set_aggregate(kind_set, new set_value(std::move(s))); }
   explicit value(hash_value h) { set_aggregate(kind_hash, new hash_value(std::move(h))); }
@@ -66,6 +70,9 @@ class value {
 
   value clone() const;
 
+  // The shared block behind a large string (a new reference), or an empty one.
+  byte_block shared_block() const;
+
   // The heap block behind the value (a long string's bytes, an aggregate's container), or
   // nullptr: for prefetching ahead of a walk over many values.
   const void* heap_block() const { return get_kind() == kind_small ? nullptr : pointer(); }
@@ -74,8 +81,11 @@ class value {
   // The last byte says what the other 15 hold: its low 3 bits the kind, and for a small string
   // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in
   // bytes 8-11; its capacity is the allocator's usable size of the block.
-  enum kind : uint8_t { kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset };
+  enum kind : uint8_t { kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset, kind_large };
   static constexpr size_t small_capacity = 15;
+  // From this size on a string lives in a byte_block: the size of the request arguments that
+  // connections read straight into one (Redis's PROTO_MBULK_BIG_ARG).
+  static constexpr size_t large_size = 32 * 1024;
 
   kind get_kind() const { return static_cast<kind>(bytes_[15] & 7); }
   void set_small(size_t len) { bytes_[15] = static_cast<uint8_t>((len << 3) | kind_small); }
@@ -101,6 +111,16 @@ class value {
     bytes_[15] = k;
   }
   void init_string(std::string_view s);
+  // A large string's byte_block lives in bytes 0-7 (a pointer, so moving a value's bytes
+  // moves it too).
+  void set_large(byte_block b) {
+    new (bytes_) byte_block(std::move(b));
+    bytes_[15] = kind_large;
+  }
+  byte_block& large() { return *std::launder(reinterpret_cast<byte_block*>(bytes_)); }
+  const byte_block& large() const {
+    return *std::launder(reinterpret_cast<const byte_block*>(bytes_));
+  }
   void release();
 
   alignas(8) uint8_t bytes_[16];

@@ -9,7 +9,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "storage/byte_block.hpp"
 #include "storage/commands/replication_info.hpp"
 #include "storage/keyspace.hpp"
 #include "storage/server_state.hpp"
@@ -49,6 +51,13 @@ struct client_state {
   bool replica_capa_psync2 = false;
 };
 
+// A large string in the replies of a batch, sent by reference: its bytes go out after the
+// first `offset` bytes of the reply text.
+struct spliced_block {
+  size_t offset;
+  byte_block block;
+};
+
 // Everything a keyspace command may touch while it runs.
 struct exec_context {
   keyspace& ks;
@@ -62,6 +71,10 @@ struct exec_context {
   unix_ms expiry_now;
   // Where the writes go in the form replicas apply them; null when nobody copies this server.
   command_batch* propagated;
+  // The byte_blocks among the command's arguments: a value may keep one as it is.
+  std::span<const byte_block> arg_blocks = {};
+  // Where a large string in a reply goes by reference; null: its bytes are copied into `out`.
+  std::vector<spliced_block>* spliced = nullptr;
 
   database& db() { return ks.db(db_index); }
 };

@@ -1,16 +1,19 @@
 // The commands parsed from one read of one connection, travelling together to the keyspace.
 //
 // All argument bytes live in one buffer, so a batch of N commands costs a few allocations, not
-// one per argument. An item without a command carries a reply the connection already produced
+// one per argument; big arguments the connection collected into byte_blocks travel as those
+// blocks, which a command may keep as a value without copying them. An item without a command carries a reply the connection already produced
 // (an error, or the answer of a client command), so replies keep the order of the requests.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "storage/byte_block.hpp"
 #include "storage/commands/command.hpp"
 
 namespace credis {
@@ -24,13 +27,26 @@ class command_batch {
     int db;
     uint32_t first_arg;
     uint32_t arg_count;
+    uint32_t first_block = 0;
+    uint32_t block_count = 0;
   };
 
-  void add_command(const command_spec* cmd, int db, arg_list argv) {
+  // An argument whose bytes are one of `blocks` travels as that block, the others are copied.
+  void add_command(const command_spec* cmd, int db, arg_list argv,
+                   std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
-                      static_cast<uint32_t>(argv.size())});
-    for (auto a : argv)
-      add_arg(a);
+                      static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
+                      0});
+    for (auto a : argv) {
+      const byte_block* b = find_block(blocks, a);
+      if (!b) {
+        add_arg(a);
+        continue;
+      }
+      args_.push_back({blocks_.size(), a.size(), true});
+      blocks_.push_back(*b);
+      ++items_.back().block_count;
+    }
   }
 
   void add_reply(std::string_view reply) {
@@ -51,17 +67,31 @@ class command_batch {
   void args_of(const item& it, std::vector<std::string_view>& out) const {
     out.clear();
     for (uint32_t i = 0; i < it.arg_count; ++i) {
-      auto [off, len] = args_[it.first_arg + i];
-      out.emplace_back(bytes_.data() + off, len);
+      const arg& a = args_[it.first_arg + i];
+      out.emplace_back(a.in_block ? blocks_[a.offset].data() : bytes_.data() + a.offset,
+                       a.length);
     }
+  }
+
+  // The blocks among the item's arguments.
+  std::span<const byte_block> blocks_of(const item& it) const {
+    return {blocks_.data() + it.first_block, it.block_count};
+  }
+
+  // The block whose bytes `arg` is, if any.
+  static const byte_block* find_block(std::span<const byte_block> blocks, std::string_view arg) {
+    for (const auto& b : blocks)
+      if (b.data() == arg.data() && b.size() == arg.size())
+        return &b;
+    return nullptr;
   }
 
   // Appends the replies of the items that carry one (all items, when !has_commands()).
   void append_ready_replies(std::string& out) const {
     for (const auto& it : items_) {
       if (!it.cmd) {
-        auto [off, len] = args_[it.first_arg];
-        out.append(bytes_, off, len);
+        const arg& a = args_[it.first_arg];
+        out.append(bytes_, a.offset, a.length);
       }
     }
   }
@@ -69,17 +99,25 @@ class command_batch {
   void clear() {
     bytes_.clear();
     args_.clear();
+    blocks_.clear();
     items_.clear();
   }
 
  private:
+  struct arg {
+    size_t offset;  // in bytes_, or the index in blocks_
+    size_t length;
+    bool in_block;
+  };
+
   void add_arg(std::string_view a) {
-    args_.emplace_back(bytes_.size(), a.size());
+    args_.push_back({bytes_.size(), a.size(), false});
     bytes_.append(a);
   }
 
   std::string bytes_;
-  std::vector<std::pair<size_t, size_t>> args_;  // (offset, length) in bytes_
+  std::vector<arg> args_;
+  std::vector<byte_block> blocks_;
   std::vector<item> items_;
 };
 
@@ -87,7 +125,7 @@ class command_batch {
 // command, or the reply to an unknown command, a wrong arity or a client command (which runs
 // now, on `client`).
 void add_request(command_batch& batch, arg_list argv, client_state& client,
-                 server_state& server);
+                 server_state& server, std::span<const byte_block> blocks = {});
 
 // What a batch runs against, and for whom.
 struct batch_context {
@@ -100,6 +138,15 @@ struct batch_context {
   // Where the writes that changed the data go, in the form replicas apply them; null when
   // nobody copies this server.
   command_batch* propagated = nullptr;
+  // Where replies put large strings by reference instead of copying them into the text; null:
+  // they are copied.
+  std::vector<spliced_block>* spliced = nullptr;
+};
+
+// The replies of a batch: text, with large strings spliced in by reference.
+struct batch_replies {
+  std::string text;
+  std::vector<spliced_block> spliced;  // in order of offset
 };
 
 // Runs every item of `batch` in order against the keyspace, appending all replies to `out`.

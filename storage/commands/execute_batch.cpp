@@ -7,7 +7,7 @@
 namespace credis {
 
 void add_request(command_batch& batch, arg_list argv, client_state& client,
-                 server_state& server) {
+                 server_state& server, std::span<const byte_block> blocks) {
   const command_spec* cmd = find_command(argv[0]);
   std::string out;
   if (!cmd) {
@@ -20,7 +20,7 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     if (client.pending.what != replication_request::kind::none && out.empty())
       return;  // the replication manager answers it
   } else {
-    batch.add_command(cmd, client.db, argv);
+    batch.add_command(cmd, client.db, argv, blocks);
     return;
   }
   batch.add_reply(out);
@@ -43,14 +43,17 @@ void execute_batch(const batch_context& bc, const command_batch& batch, std::str
     }
     exec_context ctx{bc.ks,          bc.server, bc.replication,  out,
                      item.db,        bc.now,    bc.from_master ? 0 : bc.now,
-                     bc.propagated};
+                     bc.propagated,  batch.blocks_of(item), bc.spliced};
     size_t mark = out.size();
+    size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
     int64_t dirty_before = stats.dirty;
     try {
       item.cmd->exec(ctx, argv);
     } catch (const std::exception& e) {
       // One failing command (out of memory, say) must not take the keyspace down with it.
       out.resize(mark);
+      if (bc.spliced)
+        bc.spliced->resize(spliced_mark);
       reply::error(out, std::string("ERR internal error: ") + e.what());
       continue;
     }

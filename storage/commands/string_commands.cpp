@@ -9,6 +9,7 @@
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
+#include "storage/commands/shared_strings.hpp"
 #include "storage/commands/text.hpp"
 
 namespace credis {
@@ -41,7 +42,7 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
   bool blocked = ((flags & set_nx) && old) || ((flags & set_xx) && !old);
   if (flags & set_get) {
     if (old)
-      reply::bulk(ctx.out, old->val.str());
+      reply_string(ctx, old->val);
     else
       reply::null_bulk(ctx.out);
   }
@@ -54,11 +55,11 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
     deadline = old->expire_at;
   if (old && old->val.type() == value_type::string) {
     // Reuse the existing entry (and its buffer) rather than replacing it.
-    old->val.assign_str(val);
+    assign_string(ctx, old->val, val);
     if (old->expire_at != deadline)
       ctx.db().set_expire(*old, deadline);
   } else {
-    ctx.db().put(key, value(val), deadline);
+    ctx.db().put(key, string_value(ctx, val), deadline);
   }
   mark_dirty(ctx);
   if (!(flags & set_get))
@@ -116,7 +117,7 @@ void set_command(exec_context& ctx, arg_list argv) {
 void setnx_command(exec_context& ctx, arg_list argv) {
   bool existed = ctx.db().find(argv[1], ctx.expiry_now) != nullptr;
   if (!existed) {
-    ctx.db().put(argv[1], value(argv[2]), no_expiry);
+    ctx.db().put(argv[1], string_value(ctx, argv[2]), no_expiry);
     mark_dirty(ctx);
   }
   reply::integer(ctx.out, existed ? 0 : 1);
@@ -146,7 +147,7 @@ void get_command(exec_context& ctx, arg_list argv) {
   if (wrong)
     return;
   if (e)
-    reply::bulk(ctx.out, e->val.str());
+    reply_string(ctx, e->val);
   else
     reply::null_bulk(ctx.out);
 }
@@ -160,7 +161,7 @@ void getdel_command(exec_context& ctx, arg_list argv) {
     reply::null_bulk(ctx.out);
     return;
   }
-  reply::bulk(ctx.out, e->val.str());
+  reply_string(ctx, e->val);
   ctx.db().erase(*e);
   mark_dirty(ctx);
 }
@@ -170,7 +171,7 @@ void mget_command(exec_context& ctx, arg_list argv) {
   for (size_t i = 1; i < argv.size(); ++i) {
     entry* e = lookup_read(ctx, argv[i]);
     if (e && e->val.type() == value_type::string)
-      reply::bulk(ctx.out, e->val.str());
+      reply_string(ctx, e->val);
     else
       reply::null_bulk(ctx.out);
   }
@@ -190,7 +191,7 @@ void mset_generic(exec_context& ctx, arg_list argv, bool only_if_none_exist) {
     }
   }
   for (size_t i = 1; i < argv.size(); i += 2)
-    ctx.db().put(argv[i], value(argv[i + 1]), no_expiry);
+    ctx.db().put(argv[i], string_value(ctx, argv[i + 1]), no_expiry);
   mark_dirty(ctx, static_cast<int64_t>(argv.size() / 2));
   if (only_if_none_exist)
     reply::integer(ctx.out, 1);
@@ -207,7 +208,7 @@ void append_command(exec_context& ctx, arg_list argv) {
   if (wrong)
     return;
   if (!e) {
-    e = &ctx.db().put(argv[1], value(argv[2]), no_expiry);
+    e = &ctx.db().put(argv[1], string_value(ctx, argv[2]), no_expiry);
   } else {
     if (e->val.str().size() + argv[2].size() > static_cast<size_t>(512) * 1024 * 1024) {
       reply::error(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");

@@ -5,9 +5,12 @@
 # Usage: tests/bench/bench.sh [--quick] [--only throughput,memory,idle,expiry] [--out FILE] [...]
 #        tests/bench/bench.sh --rdb [--quick] [--out FILE]   # RDB load/SAVE times (rdb_bench.py)
 #        tests/bench/bench.sh --repl [--quick] [--out FILE]  # replication (repl_bench.py)
+#        tests/bench/bench.sh --large [--quick] [--only throughput,redispy,pipeline,memory,slow]
+#                             [--out FILE]                   # large values (large_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
-# Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only).
+# Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
+# uses python3-redis).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${1:-}" = "--rdb" ]; then
@@ -17,5 +20,9 @@ fi
 if [ "${1:-}" = "--repl" ]; then
     shift
     exec /usr/bin/python3 "$here/repl_bench.py" "$@"
+fi
+if [ "${1:-}" = "--large" ]; then
+    shift
+    exec /usr/bin/python3 "$here/large_bench.py" "$@"
 fi
 exec /usr/bin/python3 "$here/bench.py" "$@"

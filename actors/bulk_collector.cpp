@@ -1,0 +1,57 @@
+#include "actors/bulk_collector.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "storage/memory_usage.hpp"
+
+namespace credis {
+
+void bulk_collector::start(size_t length) {
+  reset();
+  block_ = byte_block::allocate(length);
+  // The allocator's rounding up to its size class is untouched as well.
+  add_unwritten_bytes(static_cast<int64_t>(block_.capacity()));
+}
+
+void bulk_collector::filled(size_t n) {
+  filled_ += n;
+  add_unwritten_bytes(-static_cast<int64_t>(n));
+}
+
+size_t bulk_collector::fill(std::string_view bytes) {
+  size_t n = std::min(bytes.size(), block_.size() - filled_);
+  std::memcpy(block_.data() + filled_, bytes.data(), n);
+  filled(n);
+  return n;
+}
+
+void bulk_collector::read_from(int fd) {
+  while (filled_ < block_.size()) {
+    ssize_t n = ::recv(fd, block_.data() + filled_, block_.size() - filled_, MSG_DONTWAIT);
+    if (n > 0)
+      filled(static_cast<size_t>(n));
+    else if (n < 0 && errno == EINTR)
+      continue;
+    else
+      return;
+  }
+}
+
+byte_block bulk_collector::finish() {
+  add_unwritten_bytes(-static_cast<int64_t>(block_.capacity() - filled_));
+  filled_ = 0;
+  return std::move(block_);
+}
+
+void bulk_collector::reset() {
+  if (block_)
+    add_unwritten_bytes(-static_cast<int64_t>(block_.capacity() - filled_));
+  block_ = {};
+  filled_ = 0;
+}
+
+}  // namespace credis

@@ -1,0 +1,51 @@
+// What a connection still has to send, in order: reply text and the shared blocks of large
+// values, each kept as it came (moved, never copied into one buffer).
+//
+// The socket takes what it can at once; the rest goes to CAF a chunk at a time, when CAF has
+// sent the chunk before, so a 100 MB GET reply to a slow reader costs the connection one chunk
+// of copies on top of the stored value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/commands/command_batch.hpp"
+
+namespace credis {
+
+class output_queue {
+ public:
+  // Queues everything in `replies` after its first `skip` bytes (already sent).
+  void append(batch_replies&& replies, size_t skip = 0);
+  void append(std::string_view text);
+
+  bool empty() const { return segments_.empty(); }
+  uint64_t size() const { return bytes_; }
+
+  // Sends from the front what the socket takes without blocking; returns how many bytes.
+  size_t send_some(int fd);
+  // Moves up to `max` bytes from the front to the end of `sink`.
+  void take(size_t max, std::vector<char>& sink);
+
+ private:
+  struct segment {
+    std::string text;  // or, when `block` is set, its bytes
+    byte_block block;
+    size_t from = 0;   // bytes of it already sent
+    std::string_view rest() const {
+      std::string_view all = block ? block.view() : std::string_view(text);
+      return all.substr(from);
+    }
+  };
+  void push_text(std::string&& text, size_t from);
+  void consume(size_t n);
+
+  std::deque<segment> segments_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace credis
