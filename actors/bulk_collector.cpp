@@ -31,13 +31,15 @@ size_t bulk_collector::fill(std::string_view bytes) {
 
 void bulk_collector::read_from(int fd) {
   while (filled_ < block_.size()) {
-    ssize_t n = ::recv(fd, block_.data() + filled_, block_.size() - filled_, MSG_DONTWAIT);
-    if (n > 0)
-      filled(static_cast<size_t>(n));
-    else if (n < 0 && errno == EINTR)
+    size_t wanted = block_.size() - filled_;
+    ssize_t n = ::recv(fd, block_.data() + filled_, wanted, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
       continue;
-    else
+    if (n <= 0)
       return;
+    filled(static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < wanted)
+      return;  // the socket is empty: asking again would only say so
   }
 }
 

@@ -136,6 +136,17 @@ void end_big_bulk(connection_state& st) {
   st.parser.add_big_bulk(st.arg_blocks.back().view());
 }
 
+// Reads the rest of a big bulk from the socket, unless the last read emptied it (a client that
+// sends a byte at a time then costs one read per byte, not two). True when it is complete.
+bool collect_big_bulk(connection_state& st) {
+  if (!st.big_bulk.complete() && st.fd >= 0 && st.last_read_full)
+    st.big_bulk.read_from(st.fd);
+  if (!st.big_bulk.complete())
+    return false;
+  end_big_bulk(st);
+  return true;
+}
+
 // The parser waits for the data of a big bulk that starts at input[at]: collect it into its
 // own block, from the input and then straight from the socket. True when it is all there.
 bool start_big_bulk(connection_broker self, size_t at) {
@@ -157,12 +168,7 @@ bool start_big_bulk(connection_broker self, size_t at) {
     self->configure_read(st.hdl, caf::io::receive_policy::at_most(small_read_size));
   }
   st.input.erase(at, st.big_bulk.fill(std::string_view(st.input).substr(at)));
-  if (!st.big_bulk.complete() && st.fd >= 0)
-    st.big_bulk.read_from(st.fd);
-  if (!st.big_bulk.complete())
-    return false;
-  end_big_bulk(st);
-  return true;
+  return collect_big_bulk(st);
 }
 
 // Parses every complete request in the input buffer, up to one the replication manager
@@ -289,15 +295,13 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         if (st.closing)
           return;
         std::string_view bytes(msg.buf.data(), msg.buf.size());
+        st.last_read_full = msg.buf.size() >= st.read_size;
         if (!st.big_bulk.active())
           adapt_read_size(self, msg.buf.size());
         if (st.big_bulk.active()) {
           bytes.remove_prefix(st.big_bulk.fill(bytes));
-          if (!st.big_bulk.complete() && st.fd >= 0)
-            st.big_bulk.read_from(st.fd);
-          if (!st.big_bulk.complete())
+          if (!collect_big_bulk(st))
             return;
-          end_big_bulk(st);
         }
         st.input.append(bytes);
         parse_input(self);

@@ -34,6 +34,7 @@ struct connection_state {
   output_queue output;         // replies not yet handed to the socket or to CAF
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
+  bool last_read_full = false;  // the last read filled read_size: the socket may hold more
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;       // a batch, or a request to the replication manager
   bool closing = false;        // no more input is read: QUIT or a protocol error

@@ -65,7 +65,7 @@ void execute_batch(const batch_context& bc, const command_batch& batch, std::str
     if (item.cmd->propagate)
       item.cmd->propagate(ctx, argv);
     else
-      bc.propagated->add_command(nullptr, item.db, argv);
+      bc.propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
   }
 }
 

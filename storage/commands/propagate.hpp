@@ -10,7 +10,8 @@ namespace credis {
 
 // Adds `argv` to the writes propagated for this command (ctx.propagated must be set).
 inline void propagate(exec_context& ctx, std::initializer_list<std::string_view> argv) {
-  ctx.propagated->add_command(nullptr, ctx.db_index, arg_list(argv.begin(), argv.size()));
+  ctx.propagated->add_command(nullptr, ctx.db_index, arg_list(argv.begin(), argv.size()),
+                              ctx.arg_blocks);
 }
 
 }  // namespace credis

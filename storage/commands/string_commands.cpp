@@ -302,7 +302,7 @@ void set_propagate(exec_context& ctx, arg_list argv) {
     }
   }
   if (expire_opt.empty()) {
-    ctx.propagated->add_command(nullptr, ctx.db_index, plain);
+    ctx.propagated->add_command(nullptr, ctx.db_index, plain, ctx.arg_blocks);
     return;
   }
   bool seconds = iequals(expire_opt, "ex") || iequals(expire_opt, "exat");
