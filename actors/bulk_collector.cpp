@@ -39,12 +39,26 @@ void bulk_collector::read_from(int fd) {
       return;
     filled(static_cast<size_t>(n));
     if (static_cast<size_t>(n) < wanted)
-      return;  // the socket is empty: asking again would only say so
+      break;  // the socket is empty: asking again would only say so
   }
+  // Never more than the client still owes, or it would wait for our reply and we for it.
+  fd_ = fd;
+  set_low_water(std::min(block_.size() - filled_, max_low_water));
+}
+
+void bulk_collector::set_low_water(size_t bytes) {
+  if (bytes == 0)
+    bytes = 1;
+  if (bytes == low_water_ || fd_ < 0)
+    return;
+  int value = static_cast<int>(bytes);
+  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof(value)) == 0)
+    low_water_ = bytes;
 }
 
 byte_block bulk_collector::finish() {
   add_unwritten_bytes(-static_cast<int64_t>(block_.capacity() - filled_));
+  set_low_water(1);
   filled_ = 0;
   return std::move(block_);
 }
@@ -52,6 +66,7 @@ byte_block bulk_collector::finish() {
 void bulk_collector::reset() {
   if (block_)
     add_unwritten_bytes(-static_cast<int64_t>(block_.capacity() - filled_));
+  set_low_water(1);
   block_ = {};
   filled_ = 0;
 }

@@ -30,17 +30,24 @@ class bulk_collector {
   // Takes what the bulk still needs from the front of `bytes`; returns how many it took.
   size_t fill(std::string_view bytes);
   // Reads what is missing straight from the socket, as far as the socket has it now. An end of
-  // stream or an error is left for the next read by CAF to report.
+  // stream or an error is left for the next read by CAF to report. While bytes are missing the
+  // socket reports itself readable only once a good part of them is there (SO_RCVLOWAT), so a
+  // 1 MB value wakes the server a few times rather than once per segment.
   void read_from(int fd);
   // The complete bulk; the collector is idle again.
   byte_block finish();
 
+  static constexpr size_t max_low_water = 256 * 1024;
+
  private:
   void filled(size_t n);
   void reset();
+  void set_low_water(size_t bytes);
 
   byte_block block_;
   size_t filled_ = 0;
+  int fd_ = -1;          // the socket whose low-water mark was raised
+  size_t low_water_ = 1;
 };
 
 }  // namespace credis
