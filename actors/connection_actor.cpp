@@ -50,6 +50,15 @@ void adapt_read_size(connection_broker self, size_t bytes_read) {
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(st.read_size));
 }
 
+// Replies waiting beyond this stop the reading of a client's requests, and the running of those
+// already read, until they drain: a client that sends and never reads then costs a bounded
+// amount of memory (its requests wait in the kernel's socket buffers), where Redis keeps
+// buffering its replies without limit. Replicas are not paused: their ACKs must be read.
+constexpr uint64_t output_pause_bytes = 64 * 1024;
+// Likewise requests parsed and waiting for the batch in flight: CAF reads up to 50 times in a
+// row, so a client that pipelines deeply could otherwise queue megabytes of them at once.
+constexpr size_t waiting_requests_pause_bytes = 128 * 1024;
+
 // The output CAF holds at most for a connection: what the socket did not take at once waits in
 // the connection's output queue and goes to CAF a chunk at a time.
 constexpr size_t caf_chunk_size = 64 * 1024;
@@ -101,6 +110,25 @@ void write_out(connection_broker self, batch_replies&& replies) {
     st.output.append(std::move(replies));
   }
   pump_output(self);
+}
+
+bool output_backed_up(const connection_state& st) {
+  return !st.is_replica && st.output.size() + st.queued_in_caf > output_pause_bytes;
+}
+
+// Stops reading while the client's replies are backed up, or its parsed requests pile up
+// behind the batch in flight, and starts again once they drain.
+void pace_reading(connection_broker self) {
+  auto& st = self->state;
+  bool pause = output_backed_up(st) || st.next.memory_size() + st.in_flight_size >
+                                           waiting_requests_pause_bytes;
+  if (pause == st.reading_paused)
+    return;
+  st.reading_paused = pause;
+  if (pause)
+    self->halt(st.hdl);
+  else
+    self->trigger(st.hdl);
 }
 
 // Closes the connection once everything queued for it is out.
@@ -202,8 +230,15 @@ void parse_input(connection_broker self) {
 void on_batch_done(connection_broker self, batch_replies& replies, int64_t write_offset) {
   auto& st = self->state;
   st.in_flight = false;
+  st.in_flight_size = 0;
   if (write_offset > 0)
     st.client.write_offset = write_offset;
+  if (!replies.rest.empty()) {
+    // The keyspace stopped at its reply limit: the rest runs before anything read since.
+    command_batch rest = std::move(replies.rest);
+    rest.append(st.next);
+    st.next = std::move(rest);
+  }
   write_out(self, std::move(replies));
   dispatch(self);
 }
@@ -216,6 +251,7 @@ void on_request_done(connection_broker self, replication_request::kind what,
     // From now on this connection carries the stream: held back while the snapshot is
     // written (straight into the socket by a child process), sent as it comes after.
     st.replica_syncing = reply.empty();
+    st.is_replica = true;
   }
   write_out(self, reply);
   parse_input(self);
@@ -244,9 +280,9 @@ void send_request(connection_broker self) {
 
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
 // then a request for the replication manager once nothing is ahead of it.
-void dispatch(connection_broker self) {
+void run_next(connection_broker self) {
   auto& st = self->state;
-  if (st.in_flight)
+  if (st.in_flight || output_backed_up(st))
     return;
   if (st.next.empty()) {
     if (st.client.pending.what != replication_request::kind::none)
@@ -261,14 +297,20 @@ void dispatch(connection_broker self) {
     std::string out;
     batch.append_ready_replies(out);
     write_out(self, out);
-    dispatch(self);  // nothing waits now: pass a request on, or end a closing connection
+    run_next(self);  // nothing waits now: pass a request on, or end a closing connection
     return;
   }
   st.in_flight = true;
+  st.in_flight_size = batch.memory_size();  // what may come back unrun
   self->request(st.keyspace, caf::infinite, exec_atom::value, std::move(batch))
       .then([=](batch_replies& replies,
                 int64_t write_offset) { on_batch_done(self, replies, write_offset); },
             [=](const caf::error&) { close_now(self); });
+}
+
+void dispatch(connection_broker self) {
+  run_next(self);
+  pace_reading(self);
 }
 
 }  // namespace
@@ -312,6 +354,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
         if (st.queued_in_caf == 0)
           pump_output(self);
+        if (st.reading_paused && !output_backed_up(st))
+          dispatch(self);  // runs what waits, and reads again
       },
       // A replica's stream: held while its snapshot is being written, sent after.
       [=](stream_atom, const stream_bytes& chunk) {

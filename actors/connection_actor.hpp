@@ -37,8 +37,11 @@ struct connection_state {
   bool last_read_full = false;  // the last read filled read_size: the socket may hold more
   int short_reads = 0;         // consecutive reads well below a grown read size
   bool in_flight = false;       // a batch, or a request to the replication manager
+  size_t in_flight_size = 0;    // the memory of the batch in flight
   bool closing = false;        // no more input is read: QUIT or a protocol error
   bool finishing = false;      // closed once the output is handed to CAF
+  bool reading_paused = false;  // replies are backed up: no requests are read or run
+  bool is_replica = false;     // PSYNC made this connection carry the replication stream
   // Once PSYNC made the client a replica the connection carries the replication stream; while
   // its snapshot is being written the stream waits here.
   bool replica_syncing = false;

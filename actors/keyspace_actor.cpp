@@ -28,6 +28,10 @@ constexpr auto cron_interval = std::chrono::milliseconds(100);
 constexpr auto sync_reap_interval = std::chrono::milliseconds(5);
 // A master pings its replicas through the stream this often (repl-ping-replica-period).
 constexpr unix_ms replica_ping_ms = 10000;
+// Reply text one batch may produce before the rest of it goes back to its connection, which
+// sends it again once the replies are out: a client that pipelines without reading then holds
+// at most this much of them (large values go by reference and do not count).
+constexpr size_t batch_reply_limit = 256 * 1024;
 
 unix_ms earliest_deadline(const keyspace& ks) {
   unix_ms earliest = no_expiry;
@@ -172,9 +176,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](exec_atom, const command_batch& batch) -> std::tuple<batch_replies, int64_t> {
         auto& st = self->state;
         batch_replies out;
-        execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
-                       propagating(st) ? &st.propagated : nullptr, &out.spliced},
-                      batch, out.text);
+        size_t done = execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
+                                     propagating(st) ? &st.propagated : nullptr, &out.spliced,
+                                     batch_reply_limit},
+                                    batch, out.text);
+        if (done < batch.items().size())
+          out.rest.append(batch, done);
         int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
         schedule_expiry(self);
         // CONFIG SET changed a repl-* setting: the manager uses them.

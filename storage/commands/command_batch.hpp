@@ -55,6 +55,10 @@ class command_batch {
   }
 
   const std::vector<item>& items() const { return items_; }
+  // What the batch holds in memory besides its blocks.
+  size_t memory_size() const {
+    return bytes_.size() + args_.size() * sizeof(arg) + items_.size() * sizeof(item);
+  }
   bool empty() const { return items_.empty(); }
   bool has_commands() const {
     for (const auto& i : items_)
@@ -93,6 +97,19 @@ class command_batch {
         const arg& a = args_[it.first_arg];
         out.append(bytes_, a.offset, a.length);
       }
+    }
+  }
+
+  // Appends the items of `other` from `first_item` on (their blocks are shared, not copied).
+  void append(const command_batch& other, size_t first_item = 0) {
+    std::vector<std::string_view> argv;
+    for (size_t i = first_item; i < other.items_.size(); ++i) {
+      const item& it = other.items_[i];
+      other.args_of(it, argv);
+      if (it.cmd)
+        add_command(it.cmd, it.db, argv, other.blocks_of(it));
+      else
+        add_reply(argv[0]);
     }
   }
 
@@ -141,15 +158,20 @@ struct batch_context {
   // Where replies put large strings by reference instead of copying them into the text; null:
   // they are copied.
   std::vector<spliced_block>* spliced = nullptr;
+  // Stop once the replies' text has grown by this many bytes (0: run every item), so that a
+  // client's deep pipeline of large replies is answered a part at a time.
+  size_t reply_limit = 0;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.
 struct batch_replies {
   std::string text;
   std::vector<spliced_block> spliced;  // in order of offset
+  command_batch rest;                  // the items not run because of the reply limit
 };
 
-// Runs every item of `batch` in order against the keyspace, appending all replies to `out`.
-void execute_batch(const batch_context& bc, const command_batch& batch, std::string& out);
+// Runs the items of `batch` in order against the keyspace, appending their replies to `out`,
+// until bc.reply_limit stops it; returns how many items ran.
+size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out);
 
 }  // namespace credis

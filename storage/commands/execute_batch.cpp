@@ -26,10 +26,15 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   batch.add_reply(out);
 }
 
-void execute_batch(const batch_context& bc, const command_batch& batch, std::string& out) {
+size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out) {
   std::vector<std::string_view> argv;
   auto& stats = bc.server.stats;
+  const size_t start = out.size();
+  size_t done = 0;
   for (const auto& item : batch.items()) {
+    if (bc.reply_limit > 0 && out.size() - start >= bc.reply_limit)
+      break;
+    ++done;
     batch.args_of(item, argv);
     if (!item.cmd) {
       out.append(argv[0]);
@@ -67,6 +72,7 @@ void execute_batch(const batch_context& bc, const command_batch& batch, std::str
     else
       bc.propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
   }
+  return done;
 }
 
 }  // namespace credis
