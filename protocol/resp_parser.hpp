@@ -29,7 +29,8 @@ class resp_parser {
   enum class result { command, incomplete, error };
 
   // Parses one command starting at input[pos]. On `command`, `argv` holds its arguments (views
-  // into `input`) and `pos` is advanced past it. On `incomplete`, `pos` is unchanged. On
+  // into `input`) and `pos` is advanced past it. On `incomplete`, `pos` is only advanced past
+  // empty commands it skipped (callers that count bytes must count those). On
   // `error`, error() has Redis's text (without "-ERR " prefix) and the connection must close.
   // Empty commands (a blank inline line, `*0`, `*-1`) are consumed and skipped.
   result parse(std::string_view input, size_t& pos, std::vector<std::string_view>& argv);

@@ -164,10 +164,13 @@ void master_link::read_payload(progress& p) {
 
 void master_link::read_stream(progress& p, stream_sink& sink) {
   for (;;) {
-    size_t start = pos_;
+    size_t start = pos_ - skipped_;
     auto r = parser_.parse(in_, pos_, argv_);
-    if (r == resp_parser::result::incomplete)
+    if (r == resp_parser::result::incomplete) {
+      skipped_ = pos_ - start;
       return;
+    }
+    skipped_ = 0;
     if (r == resp_parser::result::error) {
       fail(p, "Bad protocol from master: " + parser_.error());
       return;
@@ -206,8 +209,8 @@ master_link::progress master_link::feed(std::string_view data, stream_sink& sink
     if (pos_ == before && state_ == s)
       break;  // waiting for more bytes
   }
-  in_.erase(0, pos_);
-  pos_ = 0;
+  in_.erase(0, pos_ - skipped_);
+  pos_ = skipped_;
   return p;
 }
 

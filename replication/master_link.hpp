@@ -72,6 +72,9 @@ class master_link {
   int64_t offset_;
   std::string in_;      // unconsumed input
   size_t pos_ = 0;      // consumed part of in_
+  // Empty lines the parser skipped before pos_ without a command yet: they count in the offset
+  // and go to the sink as part of the next command's raw bytes, however the input was split.
+  size_t skipped_ = 0;
   std::string rdb_;
   int64_t payload_len_ = -2;  // -2: header not read; -1: EOF-marked; else bytes expected
   std::string eof_mark_;
