@@ -328,6 +328,15 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
   st.fd = native_socket_of(self, hdl);
+  if (server->stats.connected_clients > server->config.maxclients) {
+    // As Redis: told why, then closed (the count includes this connection until it ends).
+    ++server->stats.rejected_connections;
+    std::string out;
+    reply::error(out, "ERR max number of clients reached");
+    write_out(self, out);
+    st.closing = true;
+    self->send(self, drop_atom::value);  // closed once running, after the reply
+  }
   self->ack_writes(hdl, true);  // data_transferred_msg tells when CAF's queue has drained
   st.read_size = small_read_size;
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));

@@ -3,9 +3,13 @@
 // main parses the command line, builds the actor system, spawns the keyspace and the acceptor,
 // and waits for SIGTERM/SIGINT to shut them down.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -95,6 +99,43 @@ void wait_for_shutdown(const sigset_t& signals, caf::scoped_actor& self,
   }
 }
 
+// Raises the open-files limit to what maxclients needs, as Redis does (32 descriptors kept for
+// the server's own files and links); where the system refuses, serves fewer clients and says so.
+void adjust_open_files_limit(server_config& config) {
+  constexpr rlim_t reserved_fds = 32;
+  rlim_t wanted = static_cast<rlim_t>(config.maxclients) + reserved_fds;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted)
+    return;
+  rlim_t original = limit.rlim_cur;
+  rlim_t best = wanted;
+  int error = 0;
+  for (; best > original; best -= std::min<rlim_t>(16, best - original)) {
+    rlimit attempt{best, std::max(best, limit.rlim_max)};
+    if (setrlimit(RLIMIT_NOFILE, &attempt) == 0)
+      break;
+    attempt.rlim_max = limit.rlim_max;
+    if (best <= limit.rlim_max && setrlimit(RLIMIT_NOFILE, &attempt) == 0)
+      break;
+    if (error == 0)
+      error = errno;
+  }
+  if (best >= wanted) {
+    spdlog::info("Increased maximum number of open files to {} (it was originally set to {}).",
+                 wanted, original);
+    return;
+  }
+  rlim_t granted = std::max(best, original);
+  config.maxclients = granted > reserved_fds ? static_cast<int64_t>(granted - reserved_fds) : 1;
+  spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+               wanted - reserved_fds, wanted);
+  spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.", wanted,
+               std::strerror(error));
+  spdlog::warn("Current maximum open files is {}. maxclients has been reduced to {} to "
+               "compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+               granted, config.maxclients);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +160,7 @@ int main(int argc, char** argv) {
   keyspace ks;
   server_state server;
   server.config = opts.config;
+  adjust_open_files_limit(server.config);
   server.run_id = make_replication_id();
   server.stats.start_time_ms = now_ms();
   server.persistence.last_save_time = server.stats.start_time_ms / 1000;

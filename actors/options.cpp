@@ -85,6 +85,8 @@ parsed_options parse_options(int argc, char** argv) {
        "seconds a full sync waits for more replicas to share it")
       ("repl-timeout", po::value<int64_t>(&cfg.repl.timeout)->default_value(cfg.repl.timeout),
        "seconds of silence after which a replication link is dropped")
+      ("maxclients", po::value<int64_t>(&cfg.maxclients)->default_value(cfg.maxclients),
+       "clients served at once; more are told so and closed")
       ("busy-poll-us", po::value<int64_t>(&cfg.busy_poll_us)->default_value(cfg.busy_poll_us),
        "microseconds the event loop polls for more requests before it sleeps; 0 never polls");
   po::variables_map vm;
@@ -138,6 +140,8 @@ parsed_options parse_options(int argc, char** argv) {
   if (cfg.busy_poll_us < 0 || cfg.busy_poll_us > max_busy_poll_us)
     return reject("Invalid busy-poll-us " + std::to_string(cfg.busy_poll_us) +
                   ": must be between 0 and " + std::to_string(max_busy_poll_us));
+  if (cfg.maxclients < 1)
+    return reject("Invalid maxclients " + std::to_string(cfg.maxclients) + ": must be at least 1");
   if (vm.count("repl-backlog-size") &&
       (!parse_memory_size(backlog_size, cfg.repl.backlog_size) || cfg.repl.backlog_size < 1))
     return reject("Invalid repl-backlog-size \"" + backlog_size + "\"");

@@ -31,6 +31,8 @@ struct server_config {
   std::string config_file;
   // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).
   int64_t busy_poll_us = 100;
+  // Connections served at once; beyond it a new one is told so and closed (Redis's maxclients).
+  int64_t maxclients = 10000;
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

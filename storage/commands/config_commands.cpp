@@ -28,7 +28,7 @@ const stored_default stored_defaults[] = {
     {"maxmemory", "0"},            {"maxmemory-policy", "noeviction"},
     {"timeout", "0"},              {"tcp-keepalive", "300"},
     {"protected-mode", "yes"},     {"hz", "10"},
-    {"maxclients", "10000"},       {"requirepass", ""},
+    {"requirepass", ""},
     {"masterauth", ""},            {"replica-read-only", "yes"},
     {"rdbcompression", "yes"},
     {"rdbchecksum", "yes"},        {"daemonize", "no"},
@@ -114,6 +114,8 @@ const std::vector<parameter>& parameters() {
         {"repl-timeout", [](const server_config& c) { return int_text(c.repl.timeout); },
          [](server_config& c, std::string_view v) { return set_int(c.repl.timeout, v, 1); }},
         {"slaveof", [](const server_config& c) { return c.replicaof; }, nullptr},
+        {"maxclients", [](const server_config& c) { return int_text(c.maxclients); },
+         [](server_config& c, std::string_view v) { return set_int(c.maxclients, v, 1); }},
     };
     for (const auto& d : stored_defaults) {
       std::string name(d.name), fallback(d.value);

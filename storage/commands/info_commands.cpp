@@ -98,7 +98,7 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.section("Clients");
   w.field("connected_clients", ctx.server.stats.connected_clients.load());
   w.field("cluster_connections", 0);
-  w.field("maxclients", 10000);
+  w.field("maxclients", ctx.server.config.maxclients);
   w.field("blocked_clients", ctx.server.stats.blocked_clients.load());
   w.field("tracking_clients", 0);
 }

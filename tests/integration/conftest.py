@@ -26,7 +26,8 @@ REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 class Server:
     """One server process on 127.0.0.1:<port>; `binary` is credis-server or redis-server."""
 
-    def __init__(self, binary, args=(), port=None, workdir=None, wait_ready=True):
+    def __init__(self, binary, args=(), port=None, workdir=None, wait_ready=True,
+                 preexec_fn=None):
         self.port = port or free_port()
         self.dir = workdir or tempfile.mkdtemp(prefix="credis-test-")
         self.log_path = os.path.join(self.dir, f"server-{self.port}.log")
@@ -36,7 +37,7 @@ class Server:
             cmd += ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
         cmd += list(args)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         if wait_ready:
             self.wait_ready()
 
