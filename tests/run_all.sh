@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, runs the Catch2 unit tests in a normal
-# and an ASan+UBSan build, then the integration suite (real clients against the real binary,
-# and a real redis-server as a peer) against both builds.
+# and an ASan+UBSan build, a short run of the fuzz targets (tests/fuzz/run_fuzz.sh), then the
+# integration suite (real clients against the real binary, and a real redis-server as a peer)
+# against both builds.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,9 +27,21 @@ ctest --test-dir "$here/build" --output-on-failure -j2
 echo "== unit tests (asan+ubsan)"
 ctest --test-dir "$here/build-asan" --output-on-failure -j2
 
+# libFuzzer targets (tests/fuzz), a short run each (CREDIS_FUZZ_SECONDS, default 30 s) after
+# replaying the known reproducers. A failure fails the whole run, but only after the
+# integration tests, which still run.
+echo "== fuzzing (${CREDIS_FUZZ_SECONDS:-30} s per target)"
+fuzz_status=0
+"$here/tests/fuzz/run_fuzz.sh" "${CREDIS_FUZZ_SECONDS:-30}" || fuzz_status=$?
+
 echo "== integration tests (asan+ubsan build)"
 CREDIS_SERVER="$here/build-asan/credis-server" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout 300 "$here/tests/integration"
 echo "== integration tests (release build)"
 CREDIS_SERVER="$here/build/credis-server" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout 300 "$here/tests/integration"
+
+if [ "$fuzz_status" -ne 0 ]; then
+  echo "run_all.sh: the fuzzing stage failed (see '== fuzzing' above)" >&2
+  exit "$fuzz_status"
+fi
