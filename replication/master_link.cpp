@@ -9,6 +9,9 @@
 namespace credis {
 
 namespace {
+// The largest replication offset accepted from a master (2^62): far beyond any real stream,
+// and low enough that counting bytes on from it cannot overflow.
+constexpr int64_t max_offset = int64_t{1} << 62;
 
 constexpr size_t eof_mark_size = 40;
 // A reply line longer than this is not from a Redis master.
@@ -74,8 +77,10 @@ void master_link::on_line(const std::string& line, progress& p) {
       state_ = state::capa_ok;
       return;
     case state::capa_ok:
-      p.send += replid_.empty() ? command({"PSYNC", "?", "-1"})
-                                : command({"PSYNC", replid_, text_of(offset_ + 1)});
+      // A history at an offset no stream reaches (an RDB file can claim any) is not offered.
+      p.send += replid_.empty() || offset_ < 0 || offset_ > max_offset
+                    ? command({"PSYNC", "?", "-1"})
+                    : command({"PSYNC", replid_, text_of(offset_ + 1)});
       state_ = state::psync;
       return;
     case state::psync: {
@@ -83,8 +88,9 @@ void master_link::on_line(const std::string& line, progress& p) {
         std::string_view rest = std::string_view(line).substr(12);
         size_t space = rest.find(' ');
         int64_t offset = 0;
+        // An offset no stream could reach is refused: counting on from it would overflow.
         if (space != eof_mark_size || !parse_int64(rest.substr(space + 1), offset) ||
-            offset < 0) {
+            offset < 0 || offset > max_offset) {
           fail(p, "Bad +FULLRESYNC reply from master: '" + line + "'");
           return;
         }
@@ -176,6 +182,10 @@ void master_link::read_stream(progress& p, stream_sink& sink) {
       return;
     }
     std::string_view raw(in_.data() + start, pos_ - start);
+    if (offset_ > max_offset - static_cast<int64_t>(raw.size())) {
+      fail(p, "Bad protocol from master: replication offset overflow");
+      return;
+    }
     // The ACK counts every byte before the GETACK, which itself counts afterwards.
     if (argv_.size() >= 2 && iequals(argv_[0], "replconf") && iequals(argv_[1], "getack"))
       p.send += ack();

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,11 +26,17 @@ namespace credis::fuzz {
 // v + 1 bytes (1..128) when v < 0x80, else (v - 0x7F) KB (1..128 KB); the sizes are used in
 // turn, cyclically. After max_chunks chunks the rest goes in one piece, which bounds the work per
 // input (every chunk re-parses from the start of the pending command).
+// With flags bit 7 the bytes to feed are expanded first: 0xF5 <c> <k> stands for the byte c
+// repeated (k + 1) * 256 times, so that a small input reaches the 64 KB limits of the protocol
+// (at most max_expanded bytes in all; past that an escape stands for nothing).
 struct split_input {
   uint8_t flags = 0;
   std::vector<size_t> sizes;
   std::string_view bytes;
   static constexpr size_t max_chunks = 64;
+  static constexpr uint8_t expand_flag = 0x80;
+  static constexpr char escape = '\xF5';
+  static constexpr size_t max_expanded = 256 * 1024;
 
   // False when the input is too short to hold the header.
   bool parse(const uint8_t* data, size_t size) {
@@ -44,7 +51,24 @@ struct split_input {
       sizes.push_back(v < 0x80 ? size_t{v} + 1 : size_t{v - 0x7Fu} * 1024);
     }
     bytes = std::string_view(reinterpret_cast<const char*>(data) + 2 + n, size - 2 - n);
+    if (flags & expand_flag)
+      expand();
     return true;
+  }
+
+  void expand() {
+    std::string_view in = bytes;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] != escape || i + 2 >= in.size()) {
+        expanded_.push_back(in[i]);
+        continue;
+      }
+      size_t n = (static_cast<uint8_t>(in[i + 2]) + size_t{1}) * 256;
+      if (expanded_.size() + n <= max_expanded)
+        expanded_.append(n, in[i + 1]);
+      i += 2;
+    }
+    bytes = expanded_;
   }
 
   // The chunks, in order; their concatenation is `bytes`.
@@ -60,6 +84,9 @@ struct split_input {
     }
     return out;
   }
+
+ private:
+  std::string expanded_;
 };
 
 // A heap copy of exactly `s.size()` bytes, so that ASan sees any read past the end (a

@@ -5,9 +5,11 @@
 // commands (with their raw bytes and offsets) and error, and ends in the same state and offset.
 //
 // Input: see fuzz_common.hpp (split_input). flags bit 0: the replica asks to continue a known
-// history (PSYNC <id> <offset+1>) instead of PSYNC ? -1; bit 1: an empty feed after each chunk.
+// history (PSYNC <id> <offset+1>) instead of PSYNC ? -1, at offset 1000, or with bit 2 at the
+// largest offset there is; bit 1: an empty feed after each chunk.
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@ namespace {
 
 const std::string known_id = "8de1ba8fbbd36a1e5c2f4ee4d3d6a0ba7b2fd23e";
 constexpr int64_t known_offset = 1000;
+constexpr int64_t largest_offset = std::numeric_limits<int64_t>::max();
 
 struct received_command {
   std::vector<std::string> argv;
@@ -59,10 +62,10 @@ struct outcome {
 };
 
 outcome run(const std::vector<std::string_view>& parts, bool continue_history,
-            bool empty_feeds) {
+            int64_t history_offset, bool empty_feeds) {
   outcome r;
   master_link link(6380, continue_history ? known_id : std::string(),
-                   continue_history ? known_offset : 0);
+                   continue_history ? history_offset : 0);
   FUZZ_CHECK(!link.start().empty());
   recording_sink sink;
   sink.link = &link;
@@ -139,49 +142,17 @@ void describe(const char* name, const outcome& r) {
                  printable(c.raw).c_str());
 }
 
-// A known bug, open while this is written (tests/fuzz/regressions/master_link/
-// stream-empty-line-offset): an empty line of the stream (an empty inline command) that ends
-// what one feed gave is consumed without being counted in the offset, while one followed by a
-// command in the same feed is counted with that command. CREDIS_FUZZ_TOLERATE=empty-line-offset
-// lets a long run look past it: the commands' arguments must still agree, and the split run's
-// offsets may only lag (so its REPLCONF ACKs may say less). Never set in tests/fuzz/run_fuzz.sh.
-bool tolerate_empty_line_offsets() {
+// A known bug, open while this is written (regressions/master_link/psync-offset-overflow): the
+// PSYNC the link sends for a known history says <offset + 1>, which overflows (undefined
+// behaviour) when the history's offset is INT64_MAX. A long run may look past it with
+// CREDIS_FUZZ_TOLERATE=psync-offset-overflow (never set by tests/fuzz/run_fuzz.sh): such inputs
+// are skipped.
+bool tolerate_psync_overflow() {
   static const bool on = [] {
     const char* v = std::getenv("CREDIS_FUZZ_TOLERATE");
-    return v && std::string_view(v) == "empty-line-offset";
+    return v && std::string_view(v) == "psync-offset-overflow";
   }();
   return on;
-}
-
-// `sends` with the offset of each REPLCONF ACK left out.
-std::string without_ack_offsets(const std::string& sends) {
-  static const std::string ack = "$3\r\nACK\r\n";
-  std::string out;
-  size_t from = 0;
-  for (;;) {
-    size_t at = sends.find(ack, from);
-    if (at == std::string::npos)
-      break;
-    at += ack.size();
-    out.append(sends, from, at - from);
-    size_t len_end = sends.find("\r\n", at);  // "$<n>" then the offset and its CRLF
-    size_t end = len_end == std::string::npos ? len_end : sends.find("\r\n", len_end + 2);
-    if (end == std::string::npos)
-      return out + "<cut>";
-    from = end + 2;
-  }
-  return out + sends.substr(from);
-}
-
-bool same_ignoring_empty_line_offsets(const outcome& split, const outcome& whole) {
-  if (split.commands.size() != whole.commands.size() || split.offset > whole.offset)
-    return false;
-  for (size_t i = 0; i < split.commands.size(); ++i) {
-    if (split.commands[i].argv != whole.commands[i].argv ||
-        split.commands[i].offset_after > whole.commands[i].offset_after)
-      return false;
-  }
-  return without_ack_offsets(split.sends) == without_ack_offsets(whole.sends);
 }
 
 // Errors that depend on how the bytes arrived: a line (or the payload header, or a request of
@@ -204,36 +175,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!in.parse(data, size))
     return 0;
   const bool continue_history = in.flags & 1;
-  outcome split = run(in.chunks(), continue_history, in.flags & 2);
-  outcome whole = run({in.bytes}, continue_history, false);
+  const int64_t history_offset = in.flags & 4 ? largest_offset : known_offset;
+  if (tolerate_psync_overflow() && continue_history && history_offset == largest_offset)
+    return 0;
+  outcome split = run(in.chunks(), continue_history, history_offset, in.flags & 2);
+  outcome whole = run({in.bytes}, continue_history, history_offset, false);
 
   FUZZ_CHECK(split.errors.size() <= 1 && whole.errors.size() <= 1);
-  if (split.errors.size() == 1 && is_size_limit_error(split.errors[0]) &&
-      split.errors != whole.errors) {
-    // The split run refused a line before its end arrived; up to there both agree.
-    if (tolerate_empty_line_offsets()) {
-      std::string a = without_ack_offsets(split.sends), b = without_ack_offsets(whole.sends);
-      FUZZ_CHECK(b.compare(0, a.size(), a) == 0);
-      FUZZ_CHECK(split.commands.size() <= whole.commands.size());
-      for (size_t i = 0; i < split.commands.size(); ++i)
-        FUZZ_CHECK(split.commands[i].argv == whole.commands[i].argv);
-    } else {
-      FUZZ_CHECK(whole.sends.compare(0, split.sends.size(), split.sends) == 0);
-      FUZZ_CHECK(is_prefix(split.commands, whole.commands));
-    }
+  if (split.errors.size() == 1 && is_size_limit_error(split.errors[0])) {
+    // The split run refused a line before its end arrived (the whole run may refuse a later
+    // one with the same words, or take it: a line is judged by what has arrived, as in
+    // Redis); up to there both agree.
+    FUZZ_CHECK(whole.sends.compare(0, split.sends.size(), split.sends) == 0);
+    FUZZ_CHECK(is_prefix(split.commands, whole.commands));
     FUZZ_CHECK(split.full_syncs <= whole.full_syncs && split.continues <= whole.continues &&
                split.snapshots_done <= whole.snapshots_done);
     return 0;
   }
-  const bool same_but_offsets =
-      split.full_syncs == whole.full_syncs && split.continues == whole.continues &&
-      split.snapshots_done == whole.snapshots_done && split.replids == whole.replids &&
-      split.sync_offsets == whole.sync_offsets && split.snapshot == whole.snapshot &&
-      split.errors == whole.errors && split.state == whole.state;
-  const bool same = same_but_offsets && split.sends == whole.sends &&
-                    split.commands == whole.commands && split.offset == whole.offset;
-  if (!same && !(tolerate_empty_line_offsets() && same_but_offsets &&
-                 same_ignoring_empty_line_offsets(split, whole))) {
+  if (!(split.sends == whole.sends && split.full_syncs == whole.full_syncs &&
+        split.continues == whole.continues && split.snapshots_done == whole.snapshots_done &&
+        split.replids == whole.replids && split.sync_offsets == whole.sync_offsets &&
+        split.snapshot == whole.snapshot && split.commands == whole.commands &&
+        split.errors == whole.errors && split.offset == whole.offset &&
+        split.state == whole.state)) {
     describe("split", split);
     describe("whole", whole);
     FUZZ_CHECK(!"fed split or whole, the link does the same");

@@ -950,6 +950,11 @@ TEST_CASE("master_link: errors break the link", "[replication][master_link]") {
     to_psync(f);
     check_failed(f, f("+FULLRESYNC abc 12\r\n"));
   }
+  SECTION("a +FULLRESYNC offset no stream could reach (counting on would overflow)") {
+    fed f;
+    to_psync(f);
+    check_failed(f, f("+FULLRESYNC " + master_id + " 9223372036854775000\r\n"));
+  }
   SECTION("a negative payload length") {
     fed f;
     to_psync(f);
