@@ -27,8 +27,8 @@ ctest --test-dir "$here/build" --output-on-failure -j2
 echo "== unit tests (asan+ubsan)"
 ctest --test-dir "$here/build-asan" --output-on-failure -j2
 
-# libFuzzer targets (tests/fuzz), a short run each (CREDIS_FUZZ_SECONDS, default 30 s) after
-# replaying the known reproducers. A failure fails the whole run, but only after the
+# libFuzzer targets (tests/fuzz), a short run each (at most CREDIS_FUZZ_SECONDS, default 60 s)
+# after replaying the known reproducers. A failure fails the whole run, but only after the
 # integration tests, which still run.
 echo "== fuzzing"
 fuzz_status=0

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import cpu_seconds
-from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
+from helpers import _private_tempdir, no_sanitizer_reports, sanitized_build  # noqa: F401
 
 REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
 REQUESTS = 20000
@@ -40,6 +40,11 @@ def sleeps_per_request(server):
 
 
 def test_polls_between_close_requests_instead_of_sleeping(start_credis):
+    if sanitized_build():
+        # An ASan build spends longer on each request than the client's round trip takes, so
+        # the next request is already there and even the loop that does not poll never sleeps
+        # (measured: 0.02 sleeps per request); the release build shows the difference.
+        pytest.skip("the sanitized build is slower than the client's round trip")
     sleeping = start_credis(["--busy-poll-us", "0"])
     polling = start_credis(["--busy-poll-us", "1000"])
     # Without polling the event loop sleeps once per request, unless the next one was already
