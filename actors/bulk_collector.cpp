@@ -57,10 +57,9 @@ void bulk_collector::set_low_water(size_t bytes) {
 }
 
 byte_block bulk_collector::finish() {
-  add_unwritten_bytes(-static_cast<int64_t>(block_.capacity() - filled_));
-  set_low_water(1);
-  filled_ = 0;
-  return std::move(block_);
+  byte_block done = block_;
+  reset();
+  return done;
 }
 
 void bulk_collector::reset() {

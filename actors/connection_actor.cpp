@@ -86,6 +86,9 @@ void pump_output(connection_broker self) {
     close_now(self);
 }
 
+// Replies queued here or in CAF and not yet taken by the socket.
+uint64_t unsent_bytes(const connection_state& st) { return st.output.size() + st.queued_in_caf; }
+
 // Sends `bytes` straight away when nothing is waiting, and queues what the socket did not take.
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
@@ -113,7 +116,7 @@ void write_out(connection_broker self, batch_replies&& replies) {
 }
 
 bool output_backed_up(const connection_state& st) {
-  return !st.is_replica && st.output.size() + st.queued_in_caf > output_pause_bytes;
+  return !st.is_replica && unsent_bytes(st) > output_pause_bytes;
 }
 
 // Stops reading while the client's replies are backed up, or its parsed requests pile up
@@ -140,7 +143,7 @@ void finish(connection_broker self) {
 // True when a replica's unsent output is past the limits, in which case it is dropped.
 bool replica_over_limits(connection_broker self) {
   auto& st = self->state;
-  uint64_t pending = st.queued_in_caf + st.output.size() + st.held_stream.size();
+  uint64_t pending = unsent_bytes(st) + st.held_stream.size();
   int64_t now = now_ms();
   if (pending <= replica_soft_limit) {
     st.over_soft_limit_since = 0;
