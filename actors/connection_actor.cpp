@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <new>
 
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/clock.hpp"
 #include "actors/direct_send.hpp"
+#include "actors/spinning_multiplexer.hpp"
 #include "protocol/reply.hpp"
 
 namespace credis {
@@ -66,6 +69,15 @@ constexpr size_t caf_chunk_size = 64 * 1024;
 void close_now(connection_broker self) {
   self->close(self->state.hdl);  // sends what CAF holds, then shuts the socket down
   self->quit();
+}
+
+// Closes without waiting for the peer to take what CAF holds: CAF's next send fails, which
+// frees the socket. A peer that never reads would otherwise keep it, and at shutdown the
+// process, alive for good. What the kernel already holds is still sent.
+void drop_now(connection_broker self) {
+  if (self->state.fd >= 0)
+    ::shutdown(self->state.fd, SHUT_WR);
+  close_now(self);
 }
 
 // Moves output along: straight into the socket when CAF holds nothing for this connection (so
@@ -128,10 +140,28 @@ void pace_reading(connection_broker self) {
   if (pause == st.reading_paused)
     return;
   st.reading_paused = pause;
-  if (pause)
-    self->halt(st.hdl);
+  if (st.halt_change_due)
+    return;
+  st.halt_change_due = true;
+  // Applied once the loop's round is over (see spinning_multiplexer::after_round): a pause and
+  // a resume within one round would otherwise leave the socket unread for good.
+  auto apply = [self, keep = caf::actor_cast<caf::strong_actor_ptr>(self)] {
+    if (self->getf(caf::abstract_actor::is_terminated_flag))
+      return;
+    auto& st = self->state;
+    st.halt_change_due = false;
+    if (st.reading_paused == st.reading_halted)
+      return;
+    st.reading_halted = st.reading_paused;
+    if (st.reading_halted)
+      self->halt(st.hdl);
+    else
+      self->trigger(st.hdl);
+  };
+  if (auto* loop = spinning_multiplexer::of(self->system()))
+    loop->after_round(std::move(apply));
   else
-    self->trigger(st.hdl);
+    apply();
 }
 
 // Closes the connection once everything queued for it is out.
@@ -330,6 +360,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
+  // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
+  self->set_exit_handler([=](const caf::exit_msg&) { drop_now(self); });
   st.fd = native_socket_of(self, hdl);
   if (server->stats.connected_clients > server->config.maxclients) {
     // As Redis: told why, then closed (the count includes this connection until it ends).
@@ -377,7 +409,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         else
           write_out(self, *chunk.bytes);
         if (replica_over_limits(self))
-          close_now(self);
+          drop_now(self);
       },
       [=](online_atom) {
         auto& st = self->state;
@@ -392,7 +424,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
           send_now(st.fd, "\n");
       },
-      [=](drop_atom) { close_now(self); },
+      [=](drop_atom) { drop_now(self); },
       [=](const caf::io::connection_closed_msg&) { self->quit(); },
   };
 }

@@ -41,6 +41,8 @@ struct connection_state {
   bool closing = false;        // no more input is read: QUIT or a protocol error
   bool finishing = false;      // closed once the output is handed to CAF
   bool reading_paused = false;  // replies are backed up: no requests are read or run
+  bool reading_halted = false;  // CAF was told to stop reading the socket
+  bool halt_change_due = false;  // reading_paused changed; CAF hears of it after the round
   bool is_replica = false;     // PSYNC made this connection carry the replication stream
   // Once PSYNC made the client a replica the connection carries the replication stream; while
   // its snapshot is being written the stream waits here.

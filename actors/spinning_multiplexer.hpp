@@ -4,6 +4,8 @@
 #include <atomic>
 
 #include <chrono>
+#include <functional>
+#include <vector>
 
 #include <caf/io/network/default_multiplexer.hpp>
 
@@ -29,12 +31,21 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   // of Redis's, with them sleeping 1.05). Called on the multiplexer's own thread.
   void enable_busy_poll(bool on) { enabled_.store(on, std::memory_order_relaxed); }
 
+  // Runs `fn` on this thread once the socket events and messages at hand are handled, and
+  // applies the socket registrations it changes at once. CAF applies a halt() or trigger() at
+  // the end of a round, and one undone within the same round is lost half-way: the stream stays
+  // unregistered but holds its scribe, so the connection never reads again and leaks.
+  void after_round(std::function<void()> fn) { after_round_.push_back(std::move(fn)); }
+
   // The loop `sys` runs on, when it is this kind.
   static spinning_multiplexer* of(caf::actor_system& sys);
 
  private:
   std::chrono::microseconds busy_poll_;
   std::atomic<bool> enabled_{true};
+  std::vector<std::function<void()>> after_round_;
+
+  bool poll_round(bool block);
 };
 
 }  // namespace credis

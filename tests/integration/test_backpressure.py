@@ -2,6 +2,7 @@
 that sends and never reads costs the server a bounded amount of memory (its requests wait in the
 kernel's socket buffers), other clients are served meanwhile, and every reply still arrives, in
 order, once the client reads."""
+import signal
 import socket
 import threading
 import time
@@ -131,5 +132,23 @@ def test_unread_replies_do_not_stop_other_clients(server, value_size):
             for i in range(2000):
                 assert other.read_reply() == b":%d\r\n" % (i + 1)
             assert time.monotonic() - t0 < 5.0
+    finally:
+        hostile.close()
+
+
+def test_shutdown_is_not_held_up_by_a_client_that_never_reads(start_credis):
+    """SIGTERM ends the server promptly even while a client that reads nothing has replies
+    waiting that no socket buffer can take (as Redis, which drops them)."""
+    s = start_credis(["--save", ""])
+    with Raw(s.port) as c:
+        assert c.cmd("SET", "big", b"x" * 100_000) == b"+OK\r\n"
+    hostile = socket.create_connection(("127.0.0.1", s.port))
+    try:
+        sent = send_until_blocked(hostile, encode("GET", "big"), limit=100_000, stall=0.5)
+        assert sent * 100_000 > 50_000_000   # far beyond what the kernel's buffers hold
+        t = time.monotonic()
+        s.proc.send_signal(signal.SIGTERM)
+        assert s.proc.wait(timeout=10) == 0, s.output()
+        assert time.monotonic() - t < 2.0
     finally:
         hostile.close()
