@@ -541,12 +541,23 @@ uint64_t fingerprint(const packed_item& item) {
 
 }  // namespace
 
+// A string entry that spells a canonical integer is the same member as that integer entry
+// (Redis compares entries as text). Redis never writes such a string entry, a crafted file may.
+packed_item as_compared(const packed_item& item) {
+  packed_item out = item;
+  if (!item.is_int && !item.str.empty() && item.str.size() <= 20 &&
+      (item.str[0] == '-' || (item.str[0] >= '0' && item.str[0] <= '9')) &&
+      parse_int64(item.str, out.num))
+    out.is_int = true;
+  return out;
+}
+
 bool loader::has_duplicates(size_t stride) {
   const size_t n = (entries_.size() + stride - 1) / stride;
   if (n > 16) {
     scratch_.clear();
     for (size_t i = 0; i < entries_.size(); i += stride)
-      scratch_.push_back(entries_[i]);
+      scratch_.push_back(as_compared(entries_[i]));
     std::sort(scratch_.begin(), scratch_.end(), [](const packed_item& a, const packed_item& b) {
       if (a.is_int != b.is_int)
         return a.is_int;
@@ -557,12 +568,12 @@ bool loader::has_duplicates(size_t stride) {
   // Few: a 64-bit filter of fingerprints, and the earlier entries compared only on a hit.
   uint64_t prints[16], seen = 0;
   for (size_t k = 0; k < n; ++k) {
-    const packed_item& item = entries_[k * stride];
+    const packed_item item = as_compared(entries_[k * stride]);
     prints[k] = fingerprint(item);
     const uint64_t bit = uint64_t{1} << ((prints[k] * 0x9E3779B97F4A7C15ULL) >> 58);
     if (seen & bit)
       for (size_t j = 0; j < k; ++j)
-        if (prints[j] == prints[k] && same(entries_[j * stride], item))
+        if (prints[j] == prints[k] && same(as_compared(entries_[j * stride]), item))
           return true;
     seen |= bit;
   }

@@ -8,7 +8,6 @@
 // history (PSYNC <id> <offset+1>) instead of PSYNC ? -1, at offset 1000, or with bit 2 at the
 // largest offset there is; bit 1: an empty feed after each chunk.
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -142,19 +141,6 @@ void describe(const char* name, const outcome& r) {
                  printable(c.raw).c_str());
 }
 
-// A known bug, open while this is written (regressions/master_link/psync-offset-overflow): the
-// PSYNC the link sends for a known history says <offset + 1>, which overflows (undefined
-// behaviour) when the history's offset is INT64_MAX. A long run may look past it with
-// CREDIS_FUZZ_TOLERATE=psync-offset-overflow (never set by tests/fuzz/run_fuzz.sh): such inputs
-// are skipped.
-bool tolerate_psync_overflow() {
-  static const bool on = [] {
-    const char* v = std::getenv("CREDIS_FUZZ_TOLERATE");
-    return v && std::string_view(v) == "psync-offset-overflow";
-  }();
-  return on;
-}
-
 // Errors that depend on how the bytes arrived: a line (or the payload header, or a request of
 // the stream) still incomplete when what is buffered passes 64 KB.
 bool is_size_limit_error(const std::string& e) {
@@ -176,8 +162,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   const bool continue_history = in.flags & 1;
   const int64_t history_offset = in.flags & 4 ? largest_offset : known_offset;
-  if (tolerate_psync_overflow() && continue_history && history_offset == largest_offset)
-    return 0;
   outcome split = run(in.chunks(), continue_history, history_offset, in.flags & 2);
   outcome whole = run({in.bytes}, continue_history, history_offset, false);
 

@@ -5,6 +5,7 @@
 //
 // Mutated bodies rarely keep a valid CRC-64; a file refused only for its checksum is loaded
 // again with the checksum zeroed (checksums disabled), so the rest of the path is reached too.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -32,6 +33,41 @@ bool load(std::string_view bytes, keyspace& ks, bool skip_expired, rdb_load_info
   return ok;
 }
 
+// A set, hash or sorted set holds each member (field) once. dump_keyspace renders their
+// content sorted: members, or member=value pairs, in hex, joined by ','.
+// Aborts when the line's aggregate holds a member twice.
+void check_no_duplicates(std::string_view line) {
+  std::vector<std::string_view> cols;
+  for (size_t from = 0;;) {
+    size_t tab = line.find('\t', from);
+    cols.push_back(line.substr(from, tab - from));
+    if (tab == std::string_view::npos)
+      break;
+    from = tab + 1;
+  }
+  FUZZ_CHECK(cols.size() == 5);
+  if (cols[1] != "set" && cols[1] != "hash" && cols[1] != "zset")
+    return;
+  std::string_view previous;
+  bool first = true;
+  for (size_t from = 0; from <= cols[4].size();) {
+    size_t comma = cols[4].find(',', from);
+    std::string_view item = cols[4].substr(from, comma - from);
+    std::string_view member = item.substr(0, item.find('='));
+    if (!first && member == previous) {
+      std::fprintf(stderr, "loaded %s holds member %.*s twice: %.*s\n", std::string(cols[1]).c_str(),
+                   static_cast<int>(member.size()), member.data(),
+                   static_cast<int>(std::min<size_t>(line.size(), 300)), line.data());
+      FUZZ_CHECK(!"a loaded set, hash or sorted set holds each member once");
+    }
+    previous = member;
+    first = false;
+    if (comma == std::string_view::npos)
+      break;
+    from = comma + 1;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -55,6 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(info.version >= 1 && info.version <= 12);
   std::vector<std::string> first = dump_keyspace(ks);
   FUZZ_CHECK(first.size() == ks.total_keys());
+  for (const std::string& line : first)
+    check_no_duplicates(line);
 
   rdb_save_info save;
   save.now = now;

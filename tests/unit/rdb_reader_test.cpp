@@ -94,12 +94,14 @@ struct rdb_bytes {
   }
 };
 
-std::string listpack_bytes(const std::vector<std::string>& entries) {
+// A listpack entry holding a string (< 64 bytes) or a 7-bit unsigned integer.
+std::string lp_string(const std::string& e) { return static_cast<char>(0x80 | e.size()) + e; }
+std::string lp_uint7(uint8_t v) { return std::string(1, static_cast<char>(v)); }
+
+// A listpack of entries already encoded (each < 128 bytes).
+std::string listpack_of(const std::vector<std::string>& encoded) {
   std::string body;
-  for (const auto& e : entries) {
-    std::string ent;
-    ent.push_back(static_cast<char>(0x80 | e.size()));  // strings < 64 bytes only
-    ent += e;
+  for (const auto& ent : encoded) {
     body += ent;
     body.push_back(static_cast<char>(ent.size()));  // backlen (< 128)
   }
@@ -107,9 +109,16 @@ std::string listpack_bytes(const std::vector<std::string>& entries) {
   uint32_t total = static_cast<uint32_t>(6 + body.size() + 1);
   for (int i = 0; i < 4; ++i)
     lp.push_back(static_cast<char>(total >> (8 * i)));
-  lp.push_back(static_cast<char>(entries.size()));
+  lp.push_back(static_cast<char>(encoded.size()));
   lp.push_back(0);
   return lp + body + "\xff";
+}
+
+std::string listpack_bytes(const std::vector<std::string>& entries) {
+  std::vector<std::string> encoded;
+  for (const auto& e : entries)
+    encoded.push_back(lp_string(e));
+  return listpack_of(encoded);
 }
 
 std::string expect_error(std::string_view bytes, const std::string& fragment) {
@@ -350,6 +359,22 @@ TEST_CASE("corrupt compact encodings are reported, not read past", "[rdb]") {
   expect_error(rdb_bytes().byte(3).str("z").len(1).str("m").byte(3).raw("1x2").done(),
                "invalid double");
   expect_error(rdb_bytes().byte(2).str("s").len(2).str("m").str("m").done(), "duplicate set member");
+  // The string "7" and the integer 7 are one member, as in Redis (found by fuzzing).
+  expect_error(rdb_bytes().byte(20).str("s").str(listpack_of({lp_string("7"), lp_uint7(7)})).done(),
+               "duplicate set member");
+  expect_error(rdb_bytes().byte(16).str("h").str(listpack_of({lp_uint7(1), lp_string("a"),
+                                                               lp_string("1"), lp_string("b")})).done(),
+               "duplicate hash field");
+  expect_error(rdb_bytes().byte(17).str("z").str(listpack_of({lp_string("0"), lp_uint7(1),
+                                                               lp_uint7(0), lp_uint7(2)})).done(),
+               "duplicate zset member");
+  {
+    // "07" and "-0" are not integers: distinct from 7 and 0.
+    keyspace ks;
+    REQUIRE(load(rdb_bytes().byte(20).str("s").str(listpack_of({lp_string("07"), lp_uint7(7),
+                                                                 lp_string("-0"), lp_uint7(0)})).done(),
+                 ks).ok);
+  }
 
   // Intsets: width, size, order.
   std::string is("\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x02\x00", 12);
