@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "actors/connection_actor.hpp"
 
 namespace credis {
@@ -17,7 +19,16 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   std::istringstream addresses(server->config.bind);
   std::string address;
   while (addresses >> address) {
+    // As Redis: "-addr" is listened on when the machine has it (IPv6 may be off), else skipped.
+    const bool optional = address.size() > 1 && address[0] == '-';
+    if (optional)
+      address.erase(0, 1);
     auto res = self->add_tcp_doorman(server->config.port, address.c_str(), true);
+    if (!res && optional) {
+      spdlog::debug("Skipping {}:{}: {}", address, server->config.port,
+                    self->system().render(res.error()));
+      continue;
+    }
     if (!res) {
       st.listen_error = "Could not create server TCP listening socket " + address + ":" +
                         std::to_string(server->config.port) + ": " +

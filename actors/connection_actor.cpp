@@ -53,6 +53,28 @@ void adapt_read_size(connection_broker self, size_t bytes_read) {
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(st.read_size));
 }
 
+// Redis's words to a client from elsewhere while it runs without a password.
+constexpr std::string_view protected_mode_denial =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from "
+    "the loopback interface. If you want to connect from external computers to Redis you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    "Alternatively you can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    "If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default "
+    "user. NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside.";
+
+bool is_loopback(std::string_view addr) {
+  if (addr.rfind("::ffff:", 0) == 0)
+    addr.remove_prefix(7);
+  return addr.rfind("127.", 0) == 0 || addr == "::1";
+}
+
 // Replies waiting beyond this stop the reading of a client's requests, and the running of those
 // already read, until they drain: a client that sends and never reads then costs a bounded
 // amount of memory (its requests wait in the kernel's socket buffers), where Redis keeps
@@ -357,21 +379,27 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   st.manager = std::move(manager);
   st.server = server;
   st.client.id = server->stats.next_client_id++;
+  st.client.authenticated = server->config.requirepass.empty();
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_now(self); });
   st.fd = native_socket_of(self, hdl);
-  if (server->stats.connected_clients > server->config.maxclients) {
-    // As Redis: told why, then closed (the count includes this connection until it ends).
+  // As Redis: told why, then closed (the count includes this connection until it ends).
+  auto refuse = [&](std::string_view why) {
     ++server->stats.rejected_connections;
     std::string out;
-    reply::error(out, "ERR max number of clients reached");
+    reply::error(out, why);
     write_out(self, out);
     st.closing = true;
     self->send(self, drop_atom::value);  // closed once running, after the reply
-  }
+  };
+  if (server->config.protected_mode && server->config.requirepass.empty() &&
+      !is_loopback(self->remote_addr(hdl)))
+    refuse(protected_mode_denial);
+  else if (server->stats.connected_clients > server->config.maxclients)
+    refuse("ERR max number of clients reached");
   self->ack_writes(hdl, true);  // data_transferred_msg tells when CAF's queue has drained
   st.read_size = small_read_size;
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));

@@ -2,6 +2,7 @@
 //
 // main parses the command line, builds the actor system, spawns the keyspace and the acceptor,
 // and waits for SIGTERM/SIGINT to shut them down.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -10,8 +11,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -29,11 +32,22 @@ using namespace credis;
 
 namespace {
 
-void setup_logging(const std::string& level, bool replica) {
-  auto logger = spdlog::stdout_logger_mt("credis");
+// Logs to standard output, or appended to `file`; false when the file cannot be opened.
+bool setup_logging(const std::string& level, bool replica, const std::string& file) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (file.empty()) {
+    logger = spdlog::stdout_logger_mt("credis");
+  } else {
+    try {
+      logger = spdlog::basic_logger_mt("credis", file);
+    } catch (const spdlog::spdlog_ex& e) {
+      std::cerr << "Can't open the log file: " << e.what() << std::endl;
+      return false;
+    }
+  }
   set_log_role(*logger, replica);
   if (level == "debug")
-    logger->set_level(spdlog::level::debug);
+  logger->set_level(spdlog::level::debug);
   else if (level == "verbose")
     logger->set_level(spdlog::level::debug);
   else if (level == "warning")
@@ -44,6 +58,40 @@ void setup_logging(const std::string& level, bool replica) {
     logger->set_level(spdlog::level::info);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  return true;
+}
+
+// Goes on in a child process of its own session, detached from the terminal (Redis's
+// daemonize): the caller's process exits 0 at once.
+void daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::cerr << "fork() failed: " << std::strerror(errno) << std::endl;
+    std::exit(1);
+  }
+  if (pid > 0)
+    std::_Exit(0);
+  setsid();
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO)
+      close(null);
+  }
+}
+
+// The pid file a service manager reads, removed again at exit (Redis's createPidFile).
+void write_pid_file(const std::string& path) {
+  if (path.empty())
+    return;
+  if (FILE* f = std::fopen(path.c_str(), "w")) {
+    std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+    std::fclose(f);
+  } else {
+    spdlog::warn("Failed to write PID file: {}", std::strerror(errno));
+  }
 }
 
 // Blocks the shutdown signals in every thread (CAF's threads inherit the mask) so that main
@@ -141,19 +189,28 @@ void adjust_open_files_limit(server_config& config) {
 int main(int argc, char** argv) {
   parsed_options opts = parse_options(argc, argv);
   if (!opts.ok) {
-    std::cerr << "credis-server: " << opts.message << std::endl;
+    std::cerr << opts.message << std::flush;
     return 1;
   }
   if (opts.help) {
     std::cout << opts.message;
     return 0;
   }
-  setup_logging(opts.config.loglevel, !opts.config.replicaof.empty());
+  if (opts.config.daemonize)
+    daemonize();
+  if (!setup_logging(opts.config.loglevel, !opts.config.replicaof.empty(), opts.config.logfile))
+    return 1;
+  if (!opts.config.config_file.empty())
+    spdlog::info("Configuration loaded from {}", opts.config.config_file);
+  std::string pid_file;
+  if (!opts.config.pidfile.empty())
+    pid_file = std::filesystem::absolute(opts.config.pidfile).string();
   if (chdir(opts.config.dir.c_str()) != 0) {
     spdlog::error("Can't chdir to '{}'", opts.config.dir);
     return 1;
   }
   sigset_t signals = block_shutdown_signals();
+  write_pid_file(pid_file);
 
   // The keyspace and server state outlive the actor system, whose destructor waits for every
   // actor that uses them.
@@ -200,8 +257,7 @@ int main(int argc, char** argv) {
       spdlog::error("{}", failure);
       exit_code = 1;
     } else {
-      spdlog::info("Ready to accept connections tcp on {}:{}", server.config.bind,
-                   server.config.port);
+      spdlog::info("Ready to accept connections tcp (port {})", server.config.port);
       wait_for_shutdown(signals, self, keyspace_ref);
     }
     if (acceptor)
@@ -209,6 +265,8 @@ int main(int argc, char** argv) {
     caf::anon_send_exit(keyspace_ref, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
   }
+  if (!pid_file.empty())
+    unlink(pid_file.c_str());
   if (exit_code == 0)
     spdlog::info("credis is now ready to exit, bye bye...");
   return exit_code;

@@ -186,16 +186,17 @@ void stream_batcher::command(const std::vector<std::string_view>& argv, std::str
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
                              int64_t listening_port, std::string replid, int64_t offset,
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
-                             server_state* server, int64_t timeout_ms) {
+                             server_state* server, replication_settings settings) {
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);
   st.stream.server = server;
   // A continued stream goes on in the database the previous link left it in.
   st.stream.client.db = stream_db;
-  st.timeout_ms = timeout_ms;
+  st.timeout_ms = settings.timeout * 1000;
   st.replid = replid;
   st.protocol.emplace(listening_port, replid, offset);
+  st.protocol->authenticate_with(settings.masteruser, settings.masterauth);
   st.last_io_ms = now_ms();
   std::string error;
   int fd = start_connect(host, port, error);

@@ -55,6 +55,6 @@ using master_link_broker = caf::io::stateful_broker<master_link_state>*;
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
                              int64_t listening_port, std::string replid, int64_t offset,
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
-                             server_state* server, int64_t timeout_ms);
+                             server_state* server, replication_settings settings);
 
 }  // namespace credis

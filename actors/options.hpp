@@ -1,5 +1,6 @@
-// The command line, parsed with Boost.Program_options into the server's configuration using
-// redis-server's own flag names.
+// The command line, read as redis-server reads it: `credis-server [/path/to/redis.conf]
+// [--name value ...]`, where every option is a config directive applied after the file's
+// (storage/config). Boost.Program_options picks out --help and --version.
 #pragma once
 
 #include <string>
@@ -10,14 +11,11 @@ namespace credis {
 
 struct parsed_options {
   bool ok = false;
-  bool help = false;
-  std::string message;  // the help text, or why the command line was rejected
+  bool help = false;  // --help or --version: print `message` and exit 0
+  std::string message;  // the help text, or why the configuration was refused
   server_config config;
 };
 
 parsed_options parse_options(int argc, char** argv);
-
-// Checks a `save` value: "" or pairs of "<seconds> <changes>"; returns it normalised.
-bool parse_save_points(const std::string& value, std::string& normalised);
 
 }  // namespace credis

@@ -10,6 +10,7 @@
 #include "actors/spinning_multiplexer.hpp"
 #include "protocol/reply.hpp"
 #include "replication/psync.hpp"
+#include "storage/config/config_table.hpp"
 
 namespace credis {
 
@@ -324,8 +325,7 @@ void connect_link(manager_broker self) {
   st.link = self->system().middleman().spawn_broker(
       master_link_fn, st.master_host, st.master_port, st.config.port,
       st.log ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
-      caf::actor_cast<replication_manager_actor>(self), st.server,
-      st.config.repl.timeout * 1000);
+      caf::actor_cast<replication_manager_actor>(self), st.server, st.config.repl);
   self->monitor(st.link);
 }
 

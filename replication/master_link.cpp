@@ -63,14 +63,26 @@ bool master_link::read_line(std::string& line) {
 void master_link::on_line(const std::string& line, progress& p) {
   switch (state_) {
     case state::pong:
-      // Only a '+' reply lets the handshake go on: Redis also goes on after an authentication
-      // error when it has a masterauth to send, and credis has none.
-      if (line.empty() || line[0] != '+') {
+      // As Redis: a master that wants a password may say so to the PING; anything else but
+      // '+' ends the handshake.
+      if (line.empty() || (line[0] != '+' && !starts_with(line, "-NOAUTH") &&
+                           !starts_with(line, "-NOPERM") &&
+                           !starts_with(line, "-ERR operation not permitted"))) {
         fail(p, "Error reply to PING from master: '" + line + "'");
         return;
       }
+      if (!auth_password_.empty())
+        p.send += auth_user_.empty() ? command({"AUTH", auth_password_})
+                                     : command({"AUTH", auth_user_, auth_password_});
       p.send += command({"REPLCONF", "listening-port", text_of(listening_port_)});
       p.send += command({"REPLCONF", "capa", "eof", "capa", "psync2"});
+      state_ = auth_password_.empty() ? state::port_ok : state::auth_ok;
+      return;
+    case state::auth_ok:
+      if (line.empty() || line[0] == '-') {
+        fail(p, "Unable to AUTH to MASTER: " + line);
+        return;
+      }
       state_ = state::port_ok;
       return;
     case state::port_ok:  // an error here is not critical, as in Redis

@@ -24,11 +24,17 @@ class stream_sink {
 
 class master_link {
  public:
-  enum class state { pong, port_ok, capa_ok, psync, payload, streaming, failed };
+  enum class state { pong, auth_ok, port_ok, capa_ok, psync, payload, streaming, failed };
 
   // `replid`/`offset`: the history this replica's data belongs to, which it asks to continue;
   // an empty id asks for a full sync (PSYNC ? -1).
   master_link(int64_t listening_port, std::string replid, int64_t offset);
+
+  // Sends AUTH [user] password after the PING (masterauth, masteruser).
+  void authenticate_with(std::string user, std::string password) {
+    auth_user_ = std::move(user);
+    auth_password_ = std::move(password);
+  }
 
   // The first bytes to send: PING.
   std::string start() const;
@@ -68,6 +74,7 @@ class master_link {
 
   state state_ = state::pong;
   int64_t listening_port_;
+  std::string auth_user_, auth_password_;
   std::string replid_;
   int64_t offset_;
   std::string in_;      // unconsumed input

@@ -1,9 +1,6 @@
 #include "replication/replication_id.hpp"
 
 #include <random>
-#include <sstream>
-
-#include "protocol/integers.hpp"
 
 namespace credis {
 
@@ -27,18 +24,6 @@ void replication_ids::restart() {
   replid = make_replication_id();
   replid2 = std::string(40, '0');
   second_offset = -1;
-}
-
-bool parse_replicaof(const std::string& value, std::string& host, uint16_t& port) {
-  std::istringstream in(value);
-  std::string port_text, extra;
-  if (!(in >> host >> port_text) || (in >> extra))
-    return false;
-  int64_t p = 0;
-  if (!parse_int64(port_text, p) || p < 1 || p > 65535)
-    return false;
-  port = static_cast<uint16_t>(p);
-  return true;
 }
 
 }  // namespace credis

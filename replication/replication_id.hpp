@@ -23,7 +23,4 @@ struct replication_ids {
 // A fresh random replication id: 40 lower-case hex characters, like Redis's.
 std::string make_replication_id();
 
-// Parses a --replicaof value "host port" into its parts; returns false when malformed.
-bool parse_replicaof(const std::string& value, std::string& host, uint16_t& port);
-
 }  // namespace credis

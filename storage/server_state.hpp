@@ -16,12 +16,31 @@ struct replication_settings {
   bool diskless_sync = true;
   int64_t diskless_sync_delay = 5;  // seconds to wait for more replicas before a sync
   int64_t timeout = 60;             // seconds without traffic before a link is dropped
+  std::string masterauth, masteruser;  // what a replica authenticates to its master with
   bool operator==(const replication_settings&) const = default;
+};
+
+// The client-output-buffer-limit of one class of clients: closed past `hard` bytes queued, or
+// over `soft` for `soft_seconds` running; 0 turns a limit off.
+struct output_buffer_limit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+  bool operator==(const output_buffer_limit&) const = default;
+};
+
+enum class client_class { normal = 0, replica = 1, pubsub = 2 };
+
+struct output_buffer_limits {
+  output_buffer_limit classes[3] = {
+      {}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}};
+  const output_buffer_limit& of(client_class c) const { return classes[static_cast<int>(c)]; }
+  bool operator==(const output_buffer_limits&) const = default;
 };
 
 struct server_config {
   uint16_t port = 6379;
-  std::string bind = "127.0.0.1";
+  std::string bind = "127.0.0.1 -::1";  // a '-' address is skipped when it is not available
   std::string dir;  // absolute
   std::string dbfilename = "dump.rdb";
   std::string save = "3600 1 300 100 60 10000";
@@ -33,6 +52,14 @@ struct server_config {
   int64_t busy_poll_us = 100;
   // Connections served at once; beyond it a new one is told so and closed (Redis's maxclients).
   int64_t maxclients = 10000;
+  std::string requirepass;  // empty: no password
+  bool protected_mode = true;  // without a password, only loopback clients are served
+  output_buffer_limits output_limits;
+  int64_t client_query_buffer_limit = int64_t{1} << 30;
+  int64_t proto_max_bulk_len = int64_t{512} << 20;
+  std::string logfile;  // empty: standard output
+  std::string pidfile;
+  bool daemonize = false;
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

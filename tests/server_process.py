@@ -26,12 +26,12 @@ def wait_until(predicate, timeout=10.0, interval=0.01, what="condition"):
 
 
 def answers_ping(port, timeout=1.0):
-    """True when the server on `port` answers an inline PING with +PONG (False while it refuses
-    connections or replies -LOADING)."""
+    """True when the server on `port` answers an inline PING with +PONG, or asks for a
+    password (False while it refuses connections or replies -LOADING)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+            return s.recv(64).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 

@@ -1,5 +1,7 @@
 // Commands that change the state of the calling connection (Redis's networking.c and
 // SELECT from db.c): they run in the connection actor, not in the keyspace.
+#include <optional>
+
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
@@ -75,25 +77,125 @@ void client_command(client_state& client, server_state&, arg_list argv, std::str
   }
 }
 
-void auth_command(client_state&, server_state&, arg_list argv, std::string& out) {
+// Compares in a time that depends on the attempt's length only, not on where it differs.
+bool same_secret(std::string_view attempt, std::string_view secret) {
+  volatile unsigned char diff = attempt.size() != secret.size();
+  for (size_t i = 0; i < attempt.size(); ++i)
+    diff = diff | static_cast<unsigned char>(
+                      attempt[i] ^ (secret.empty() ? 0 : secret[i % secret.size()]));
+  return diff == 0;
+}
+
+// The default user is the only one: it takes any password while requirepass is empty.
+bool credentials_ok(const server_state& server, std::string_view user, std::string_view pass) {
+  if (!iequals(user, "default"))
+    return false;
+  return server.config.requirepass.empty() || same_secret(pass, server.config.requirepass);
+}
+
+const char* const wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+void auth_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
   if (argv.size() > 3) {
     reply::error(out, errors::syntax);
     return;
   }
-  reply::error(out,
-               "ERR AUTH <password> called without any password configured for the default "
-               "user. Are you sure your configuration is correct?");
+  if (argv.size() == 2 && server.config.requirepass.empty()) {
+    reply::error(out,
+                 "ERR AUTH <password> called without any password configured for the default "
+                 "user. Are you sure your configuration is correct?");
+    return;
+  }
+  std::string_view user = argv.size() == 3 ? argv[1] : std::string_view("default");
+  if (!credentials_ok(server, user, argv.back())) {
+    reply::error(out, wrongpass);
+    return;
+  }
+  client.authenticated = true;
+  reply::ok(out);
+}
+
+// HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only for now (RESP3 is refused as a
+// version this server does not speak).
+void hello_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
+  int64_t version = 2;
+  if (argv.size() >= 2) {
+    if (!parse_int64(argv[1], version)) {
+      reply::error(out, "ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (version < 2 || version > 3) {
+      reply::error(out, "NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  std::optional<std::string_view> user, pass, name;
+  for (size_t j = 2; j < argv.size(); ++j) {
+    size_t more = argv.size() - 1 - j;
+    if (iequals(argv[j], "auth") && more >= 2) {
+      user = argv[j + 1];
+      pass = argv[j + 2];
+      j += 2;
+    } else if (iequals(argv[j], "setname") && more >= 1) {
+      name = argv[++j];
+    } else {
+      reply::error(out, "ERR Syntax error in HELLO option '" + std::string(argv[j]) + "'");
+      return;
+    }
+  }
+  if (user) {
+    if (!credentials_ok(server, *user, *pass)) {
+      reply::error(out, wrongpass);
+      return;
+    }
+    client.authenticated = true;
+  }
+  if (!client.authenticated && !server.config.requirepass.empty()) {
+    reply::error(out, "NOAUTH HELLO must be called with the client already authenticated, "
+                      "otherwise the HELLO AUTH <user> <pass> option can be used to "
+                      "authenticate the client and select the RESP protocol version at the "
+                      "same time");
+    return;
+  }
+  if (version == 3) {  // RESP3 is not built yet
+    reply::error(out, "NOPROTO unsupported protocol version");
+    return;
+  }
+  if (name) {
+    if (!valid_client_name(*name)) {
+      reply::error(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    client.name = std::string(*name);
+  }
+  reply::array_header(out, 14);
+  reply::bulk(out, "server");
+  reply::bulk(out, "redis");
+  reply::bulk(out, "version");
+  reply::bulk(out, "7.0.15");
+  reply::bulk(out, "proto");
+  reply::integer(out, version);
+  reply::bulk(out, "id");
+  reply::integer(out, client.id);
+  reply::bulk(out, "mode");
+  reply::bulk(out, "standalone");
+  reply::bulk(out, "role");
+  reply::bulk(out, server.config.replicaof.empty() ? "master" : "replica");
+  reply::bulk(out, "modules");
+  reply::array_header(out, 0);
 }
 
 const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
      "Change the selected database for the current connection", "connection", "1.0.0"},
-    {"quit", -1, cmd_loading | cmd_stale | cmd_fast, nullptr, quit_command, 0, 0, 0,
+    {"quit", -1, cmd_loading | cmd_stale | cmd_fast | cmd_no_auth, nullptr, quit_command, 0, 0, 0,
      "Close the connection", "connection", "1.0.0"},
     {"client", -2, cmd_loading | cmd_stale, nullptr, client_command, 0, 0, 0,
      "A container for client connection commands", "connection", "2.4.0"},
-    {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript, nullptr, auth_command, 0, 0,
-     0, "Authenticate to the server", "connection", "1.0.0"},
+    {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,
+     auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
+    {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,
+     hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
 };
 
 }  // namespace

@@ -32,6 +32,8 @@ enum command_flag : uint32_t {
   cmd_fast = 1u << 7,
   // Propagated to replicas even when it changed nothing (FLUSHALL on an empty server).
   cmd_propagate_always = 1u << 8,
+  // Runs before the client has authenticated (AUTH, HELLO, QUIT).
+  cmd_no_auth = 1u << 9,
 };
 
 // Per-connection state that client commands read and change.
@@ -40,6 +42,9 @@ struct client_state {
   int db = 0;
   std::string name;
   bool close_after_reply = false;
+  // False while the server has a password this client has not given (Redis's c->authenticated;
+  // a client that connected before the password was set keeps its access).
+  bool authenticated = true;
   // Set by a command that the replication manager answers (WAIT, PSYNC, REPLICAOF, ...): the
   // connection passes it on once the replies before it are out, and runs none of the client's
   // later requests until the answer is back.

@@ -1,145 +1,13 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE (Redis's config.c), over a table of parameters.
-#include <filesystem>
-#include <functional>
-
-#include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/config/config_table.hpp"
 #include "storage/glob.hpp"
 
 namespace credis {
 
 namespace {
-
-struct parameter {
-  std::string_view name;
-  std::function<std::string(const server_config&)> get;
-  // Returns an error text, or empty on success. Null: the parameter is immutable.
-  std::function<std::string(server_config&, std::string_view)> set;
-};
-
-// Parameters whose value no code reads: they keep what CONFIG SET gave them.
-struct stored_default {
-  std::string_view name, value;
-};
-const stored_default stored_defaults[] = {
-    {"appendonly", "no"},          {"appendfsync", "everysec"},
-    {"maxmemory", "0"},            {"maxmemory-policy", "noeviction"},
-    {"timeout", "0"},              {"tcp-keepalive", "300"},
-    {"protected-mode", "yes"},     {"hz", "10"},
-    {"requirepass", ""},
-    {"masterauth", ""},            {"replica-read-only", "yes"},
-    {"rdbcompression", "yes"},
-    {"rdbchecksum", "yes"},        {"daemonize", "no"},
-    {"io-threads", "1"},           {"tcp-backlog", "511"},
-    {"lazyfree-lazy-user-del", "no"},
-};
-
-// Sets an integer parameter that must be at least `min`; an error text, or empty.
-std::string set_int(int64_t& field, std::string_view v, int64_t min) {
-  int64_t n = 0;
-  if (!parse_int64(v, n))
-    return "argument couldn't be parsed into an integer";
-  if (n < min || n > INT32_MAX)
-    return "argument must be between " + std::to_string(min) + " and 2147483647 inclusive";
-  field = n;
-  return {};
-}
-
-std::string int_text(int64_t v) {
-  std::string s;
-  append_int64(s, v);
-  return s;
-}
-
-const std::vector<parameter>& parameters() {
-  static const std::vector<parameter> params = [] {
-    std::vector<parameter> p = {
-        {"dir", [](const server_config& c) { return c.dir; },
-         [](server_config& c, std::string_view v) -> std::string {
-           std::error_code ec;
-           auto abs = std::filesystem::canonical(std::string(v), ec);
-           if (ec || !std::filesystem::is_directory(abs, ec))
-             return "No such file or directory";
-           c.dir = abs.string();
-           return {};
-         }},
-        {"dbfilename", [](const server_config& c) { return c.dbfilename; },
-         [](server_config& c, std::string_view v) -> std::string {
-           if (v.find('/') != std::string_view::npos)
-             return "dbfilename can't be a path, just a filename";
-           c.dbfilename = std::string(v);
-           return {};
-         }},
-        {"port", [](const server_config& c) { return int_text(c.port); }, nullptr},
-        {"bind", [](const server_config& c) { return c.bind; }, nullptr},
-        {"databases", [](const server_config&) { return std::string("16"); }, nullptr},
-        {"save", [](const server_config& c) { return c.save; },
-         [](server_config& c, std::string_view v) -> std::string {
-           c.save = std::string(v);
-           return {};
-         }},
-        {"loglevel", [](const server_config& c) { return c.loglevel; },
-         [](server_config& c, std::string_view v) -> std::string {
-           std::string level = to_lower(v);
-           if (level != "debug" && level != "verbose" && level != "notice" &&
-               level != "warning" && level != "nothing")
-             return "argument(s) must be one of the following: debug, verbose, notice, "
-                    "warning, nothing";
-           c.loglevel = level;
-           return {};
-         }},
-        {"replicaof", [](const server_config& c) { return c.replicaof; }, nullptr},
-        // The keyspace tells the replication manager when these change.
-        {"repl-backlog-size", [](const server_config& c) { return int_text(c.repl.backlog_size); },
-         [](server_config& c, std::string_view v) -> std::string {
-           int64_t bytes = 0;
-           if (!parse_memory_size(v, bytes) || bytes < 1)
-             return "argument must be a memory value";
-           c.repl.backlog_size = bytes;
-           return {};
-         }},
-        {"repl-diskless-sync",
-         [](const server_config& c) { return std::string(c.repl.diskless_sync ? "yes" : "no"); },
-         [](server_config& c, std::string_view v) -> std::string {
-           if (!iequals(v, "yes") && !iequals(v, "no"))
-             return "argument must be 'yes' or 'no'";
-           c.repl.diskless_sync = iequals(v, "yes");
-           return {};
-         }},
-        {"repl-diskless-sync-delay",
-         [](const server_config& c) { return int_text(c.repl.diskless_sync_delay); },
-         [](server_config& c, std::string_view v) { return set_int(c.repl.diskless_sync_delay, v, 0); }},
-        {"repl-timeout", [](const server_config& c) { return int_text(c.repl.timeout); },
-         [](server_config& c, std::string_view v) { return set_int(c.repl.timeout, v, 1); }},
-        {"slaveof", [](const server_config& c) { return c.replicaof; }, nullptr},
-        {"maxclients", [](const server_config& c) { return int_text(c.maxclients); },
-         [](server_config& c, std::string_view v) { return set_int(c.maxclients, v, 1); }},
-    };
-    for (const auto& d : stored_defaults) {
-      std::string name(d.name), fallback(d.value);
-      p.push_back({d.name,
-                   [name, fallback](const server_config& c) {
-                     auto it = c.other.find(name);
-                     return it == c.other.end() ? fallback : it->second;
-                   },
-                   [name](server_config& c, std::string_view v) -> std::string {
-                     c.other[name] = std::string(v);
-                     return {};
-                   }});
-    }
-    return p;
-  }();
-  return params;
-}
-
-const parameter* find_parameter(std::string_view name) {
-  for (const auto& p : parameters())
-    if (iequals(name, p.name))
-      return &p;
-  return nullptr;
-}
 
 bool is_glob(std::string_view pattern) {
   return pattern.find_first_of("*?[") != std::string_view::npos;
@@ -150,9 +18,9 @@ bool is_glob(std::string_view pattern) {
 void config_get(exec_context& ctx, arg_list argv) {
   std::string body;
   int64_t n = 0;
-  std::vector<const parameter*> answered;
-  auto answer = [&](const parameter& p, std::string_view name) {
-    for (const parameter* a : answered)
+  std::vector<const config_parameter*> answered;
+  auto answer = [&](const config_parameter& p, std::string_view name) {
+    for (const config_parameter* a : answered)
       if (a == &p)
         return;
     answered.push_back(&p);
@@ -162,11 +30,11 @@ void config_get(exec_context& ctx, arg_list argv) {
   };
   for (size_t i = 2; i < argv.size(); ++i) {
     if (!is_glob(argv[i])) {
-      if (const parameter* p = find_parameter(argv[i]))
+      if (const config_parameter* p = find_config_parameter(argv[i]))
         answer(*p, argv[i]);
       continue;
     }
-    for (const auto& p : parameters())
+    for (const auto& p : config_parameters())
       if (glob_match(argv[i], p.name, true))
         answer(p, p.name);
   }
@@ -179,21 +47,25 @@ void config_set(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, arity_error("config|set"));
     return;
   }
+  // All or nothing, as Redis 7: the values go into a copy that replaces the configuration.
+  server_config next = ctx.server.config;
   for (size_t i = 2; i < argv.size(); i += 2) {
-    const parameter* p = find_parameter(argv[i]);
+    const config_parameter* p = find_config_parameter(argv[i]);
     std::string failure;
     if (!p) {
       reply::error(ctx.out, "ERR Unknown option or number of arguments for CONFIG SET - '" +
                                 std::string(argv[i]) + "'");
       return;
     }
-    failure = p->set ? p->set(ctx.server.config, argv[i + 1]) : "can't set immutable config";
+    failure = p->flags & config_immutable ? "can't set immutable config"
+                                          : p->set(next, argv[i + 1]);
     if (!failure.empty()) {
       reply::error(ctx.out, "ERR CONFIG SET failed (possibly related to argument '" +
                                 to_lower(argv[i]) + "') - " + failure);
       return;
     }
   }
+  ctx.server.config = std::move(next);
   reply::ok(ctx.out);
 }
 

@@ -14,6 +14,9 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
     reply::error(out, arity_error(cmd->name));
+  } else if (!client.authenticated && !server.config.requirepass.empty() &&
+             !(cmd->flags & cmd_no_auth)) {
+    reply::error(out, "NOAUTH Authentication required.");
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);

@@ -15,7 +15,7 @@ void write_flags(std::string& out, const command_spec& c) {
   static const std::pair<uint32_t, std::string_view> names[] = {
       {cmd_write, "write"},     {cmd_readonly, "readonly"}, {cmd_denyoom, "denyoom"},
       {cmd_admin, "admin"},     {cmd_noscript, "noscript"}, {cmd_loading, "loading"},
-      {cmd_stale, "stale"},     {cmd_fast, "fast"},
+      {cmd_stale, "stale"},     {cmd_fast, "fast"},         {cmd_no_auth, "no_auth"},
   };
   int64_t n = 0;
   for (auto [bit, name] : names)

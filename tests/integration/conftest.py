@@ -27,12 +27,14 @@ class Server:
     """One server process on 127.0.0.1:<port>; `binary` is credis-server or redis-server."""
 
     def __init__(self, binary, args=(), port=None, workdir=None, wait_ready=True,
-                 preexec_fn=None):
+                 preexec_fn=None, config_file=None):
         self.port = port or free_port()
         self.dir = workdir or tempfile.mkdtemp(prefix="credis-test-")
         self.log_path = os.path.join(self.dir, f"server-{self.port}.log")
         self.log = open(self.log_path, "wb")
-        cmd = [binary, "--port", str(self.port), "--dir", self.dir]
+        # A config file comes first, as redis-server wants it; the options after it win.
+        cmd = [binary] + ([config_file] if config_file else [])
+        cmd += ["--port", str(self.port), "--dir", self.dir]
         if binary == REDIS_SERVER:
             cmd += ["--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
         cmd += list(args)

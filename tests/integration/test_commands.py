@@ -486,7 +486,7 @@ def test_config_get_values(server):
         got = config_dict(c, *CONFIG_NAMES)
     assert got == {
         "dir": os.path.realpath(server.dir), "dbfilename": "dump.rdb",
-        "port": str(server.port), "bind": "127.0.0.1", "save": "", "appendonly": "no",
+        "port": str(server.port), "bind": "127.0.0.1 -::1", "save": "", "appendonly": "no",
         "maxmemory": "0", "databases": "16",
     }
 

@@ -384,26 +384,6 @@ TEST_CASE("replication ids: shift keeps the old history, restart forgets it",
   CHECK(ids.second_offset == -1);
 }
 
-TEST_CASE("parse_replicaof reads a host and a port", "[replication][ids]") {
-  std::string host;
-  uint16_t port = 0;
-  CHECK(parse_replicaof("127.0.0.1 6380", host, port));
-  CHECK(host == "127.0.0.1");
-  CHECK(port == 6380);
-  CHECK(parse_replicaof("  example.org   1 ", host, port));
-  CHECK(host == "example.org");
-  CHECK(port == 1);
-  CHECK(parse_replicaof("h 65535", host, port));
-  CHECK(port == 65535);
-  CHECK_FALSE(parse_replicaof("h 65536", host, port));
-  CHECK_FALSE(parse_replicaof("h 0", host, port));
-  CHECK_FALSE(parse_replicaof("h -1", host, port));
-  CHECK_FALSE(parse_replicaof("h x", host, port));
-  CHECK_FALSE(parse_replicaof("h", host, port));
-  CHECK_FALSE(parse_replicaof("", host, port));
-  CHECK_FALSE(parse_replicaof("h 1 2", host, port));
-}
-
 // ---------------------------------------------------------------------------------------------
 // stream encoder
 
@@ -923,17 +903,29 @@ TEST_CASE("master_link: errors break the link", "[replication][master_link]") {
     CHECK(f.link.current() == master_link::state::failed);
   };
 
-  SECTION("an authentication error to PING") {
+  SECTION("an error to PING other than a missing password") {
     fed f;
-    auto p = f("-NOAUTH Authentication required.\r\n");
+    auto p = f("-ERR something else\r\n");
     CHECK(p.send.empty());
     check_failed(f, p);
   }
-  SECTION("a permission error to PING") {
+  SECTION("a wrong masterauth") {
     fed f;
-    auto p = f("-NOPERM this user has no permissions to run the 'ping' command\r\n");
-    CHECK(p.send.empty());
+    f.link.authenticate_with("", "secret");
+    auto p = f("-NOAUTH Authentication required.\r\n");
+    CHECK(p.send.rfind("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*3\r\n$8\r\nREPLCONF\r\n", 0) == 0);
+    p = f("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    CHECK(p.error.find("Unable to AUTH to MASTER") != std::string::npos);
     check_failed(f, p);
+  }
+  SECTION("no masterauth for a master that wants one: refused at PSYNC") {
+    fed f;
+    // As Redis, the handshake goes on after -NOAUTH to PING (and to the REPLCONFs).
+    auto p = f("-NOAUTH Authentication required.\r\n");
+    CHECK(p.send.find("REPLCONF") != std::string::npos);
+    f("-NOAUTH Authentication required.\r\n");
+    REQUIRE(f("-NOAUTH Authentication required.\r\n").send == psync_full);
+    check_failed(f, f("-NOAUTH Authentication required.\r\n"));
   }
   SECTION("garbage in reply to PSYNC") {
     fed f;
@@ -1045,4 +1037,21 @@ TEST_CASE("master_link: mutated conversations never crash it, and it never count
   // Both outcomes happen: the mutations are neither all fatal nor all harmless.
   CHECK(failed > 100);
   CHECK(streamed > 100);
+}
+
+TEST_CASE("master_link: masterauth and masteruser go in AUTH after the PING",
+          "[replication][master_link]") {
+  for (std::string user : {"", "repl"}) {
+    fed f;
+    f.link.authenticate_with(user, "pw");
+    auto p = f("+PONG\r\n");
+    std::string auth = user.empty() ? "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n"
+                                    : "*3\r\n$4\r\nAUTH\r\n$4\r\nrepl\r\n$2\r\npw\r\n";
+    CHECK(p.send.rfind(auth, 0) == 0);
+    CHECK(f.link.current() == master_link::state::auth_ok);
+    f("+OK\r\n");
+    CHECK(f.link.current() == master_link::state::port_ok);
+    f("+OK\r\n");
+    CHECK(f("+OK\r\n").send == psync_full);
+  }
 }

@@ -1,0 +1,414 @@
+#include "storage/config/config_table.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+#include "protocol/integers.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+std::string int_text(int64_t v) {
+  std::string s;
+  append_int64(s, v);
+  return s;
+}
+
+std::string_view yes_no(bool v) { return v ? "yes" : "no"; }
+
+// An integer parameter in [min, max]; an error text, or empty.
+std::string set_int(int64_t& field, std::string_view v, int64_t min, int64_t max = INT32_MAX) {
+  int64_t n = 0;
+  if (!parse_int64(v, n))
+    return "argument couldn't be parsed into an integer";
+  if (n < min || n > max)
+    return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+           " inclusive";
+  field = n;
+  return {};
+}
+
+std::string set_bool(bool& field, std::string_view v) {
+  if (!iequals(v, "yes") && !iequals(v, "no"))
+    return "argument must be 'yes' or 'no'";
+  field = iequals(v, "yes");
+  return {};
+}
+
+std::string set_memory(int64_t& field, std::string_view v, int64_t min) {
+  int64_t bytes = 0;
+  if (!parse_memory_size(v, bytes))
+    return "argument must be a memory value";
+  if (bytes < min)
+    return "argument must be a memory value of at least " + std::to_string(min) + " bytes";
+  field = bytes;
+  return {};
+}
+
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ')
+      ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ')
+      ++i;
+    if (i > start)
+      words.push_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+// Parameters whose value no code reads: Redis 7.0's defaults, kept as CONFIG SET or a config
+// file gives them.
+struct stored_default {
+  std::string_view name, value;
+};
+const stored_default stored_defaults[] = {
+    // Features credis does not have: kept as given, refused by unsupported_setting() unless
+    // they are at their default once the whole configuration is read.
+    {"appendonly", "no"}, {"cluster-enabled", "no"}, {"unixsocket", ""}, {"tls-port", "0"},
+    {"tls-replication", "no"}, {"tls-cluster", "no"}, {"aclfile", ""}, {"io-threads", "1"},
+    {"acl-pubsub-default", "resetchannels"}, {"acllog-max-len", "128"},
+    {"active-defrag-cycle-max", "25"}, {"active-defrag-cycle-min", "1"},
+    {"active-defrag-ignore-bytes", "104857600"}, {"active-defrag-max-scan-fields", "1000"},
+    {"active-defrag-threshold-lower", "10"}, {"active-defrag-threshold-upper", "100"},
+    {"active-expire-effort", "1"}, {"activedefrag", "no"}, {"activerehashing", "yes"},
+    {"always-show-logo", "no"}, {"aof-disable-auto-gc", "no"}, {"aof-load-truncated", "yes"},
+    {"aof-rewrite-incremental-fsync", "yes"}, {"aof-timestamp-enabled", "no"},
+    {"aof-use-rdb-preamble", "yes"}, {"aof_rewrite_cpulist", ""},
+    {"appenddirname", "appendonlydir"}, {"appendfilename", "appendonly.aof"},
+    {"appendfsync", "everysec"}, {"auto-aof-rewrite-min-size", "67108864"},
+    {"auto-aof-rewrite-percentage", "100"}, {"bgsave_cpulist", ""}, {"bind-source-addr", ""},
+    {"bio_cpulist", ""}, {"busy-reply-threshold", "5000"},
+    {"cluster-allow-pubsubshard-when-down", "yes"}, {"cluster-allow-reads-when-down", "no"},
+    {"cluster-allow-replica-migration", "yes"}, {"cluster-announce-bus-port", "0"},
+    {"cluster-announce-hostname", ""}, {"cluster-announce-ip", ""},
+    {"cluster-announce-port", "0"}, {"cluster-announce-tls-port", "0"},
+    {"cluster-config-file", "nodes.conf"}, {"cluster-link-sendbuf-limit", "0"},
+    {"cluster-migration-barrier", "1"}, {"cluster-node-timeout", "15000"},
+    {"cluster-port", "0"}, {"cluster-preferred-endpoint-type", "ip"},
+    {"cluster-replica-no-failover", "no"}, {"cluster-replica-validity-factor", "10"},
+    {"cluster-require-full-coverage", "yes"}, {"cluster-slave-no-failover", "no"},
+    {"cluster-slave-validity-factor", "10"}, {"crash-log-enabled", "yes"},
+    {"crash-memcheck-enabled", "yes"}, {"disable-thp", "yes"}, {"dynamic-hz", "yes"},
+    {"enable-debug-command", "no"}, {"enable-module-command", "no"},
+    {"enable-protected-configs", "no"}, {"hash-max-listpack-entries", "512"},
+    {"hash-max-listpack-value", "64"}, {"hash-max-ziplist-entries", "512"},
+    {"hash-max-ziplist-value", "64"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
+    {"ignore-warnings", ""}, {"io-threads-do-reads", "no"}, {"jemalloc-bg-thread", "yes"},
+    {"latency-monitor-threshold", "0"}, {"latency-tracking", "yes"},
+    {"latency-tracking-info-percentiles", "50 99 99.9"}, {"lazyfree-lazy-eviction", "no"},
+    {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
+    {"lazyfree-lazy-user-del", "no"}, {"lazyfree-lazy-user-flush", "no"},
+    {"lfu-decay-time", "1"}, {"lfu-log-factor", "10"}, {"list-compress-depth", "0"},
+    {"list-max-listpack-size", "-2"}, {"list-max-ziplist-size", "-2"},
+    {"lua-time-limit", "5000"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
+    {"maxmemory-eviction-tenacity", "10"}, {"maxmemory-policy", "noeviction"},
+    {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10"}, {"min-replicas-to-write", "0"},
+    {"min-slaves-max-lag", "10"}, {"min-slaves-to-write", "0"},
+    {"no-appendfsync-on-rewrite", "no"}, {"notify-keyspace-events", ""},
+    {"oom-score-adj", "no"}, {"oom-score-adj-values", "0 200 800"},
+    {"proc-title-template", "{title} {listen-addr} {server-mode}"},
+    {"propagation-error-behavior", "ignore"}, {"rdb-del-sync-files", "no"},
+    {"rdb-save-incremental-fsync", "yes"}, {"rdbchecksum", "yes"}, {"rdbcompression", "yes"},
+    {"repl-backlog-ttl", "3600"}, {"repl-disable-tcp-nodelay", "no"},
+    {"repl-diskless-load", "disabled"}, {"repl-diskless-sync-max-replicas", "0"},
+    {"repl-ping-replica-period", "10"}, {"repl-ping-slave-period", "10"},
+    {"replica-announce-ip", ""}, {"replica-announce-port", "0"}, {"replica-announced", "yes"},
+    {"replica-ignore-disk-write-errors", "no"}, {"replica-ignore-maxmemory", "yes"},
+    {"replica-lazy-flush", "no"}, {"replica-priority", "100"}, {"replica-read-only", "yes"},
+    {"replica-serve-stale-data", "yes"}, {"sanitize-dump-payload", "no"},
+    {"server_cpulist", ""}, {"set-max-intset-entries", "512"}, {"set-proc-title", "yes"},
+    {"shutdown-on-sigint", "default"}, {"shutdown-on-sigterm", "default"},
+    {"shutdown-timeout", "10"}, {"slave-announce-ip", ""}, {"slave-announce-port", "0"},
+    {"slave-ignore-maxmemory", "yes"}, {"slave-lazy-flush", "no"}, {"slave-priority", "100"},
+    {"slave-read-only", "yes"}, {"slave-serve-stale-data", "yes"},
+    {"slowlog-log-slower-than", "10000"}, {"slowlog-max-len", "128"}, {"socket-mark-id", "0"},
+    {"stop-writes-on-bgsave-error", "yes"}, {"stream-node-max-bytes", "4096"},
+    {"stream-node-max-entries", "100"}, {"supervised", "no"}, {"syslog-enabled", "no"},
+    {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
+    {"tcp-keepalive", "300"}, {"timeout", "0"}, {"tls-auth-clients", "yes"},
+    {"tls-ca-cert-dir", ""}, {"tls-ca-cert-file", ""}, {"tls-cert-file", ""},
+    {"tls-ciphers", ""}, {"tls-ciphersuites", ""}, {"tls-client-cert-file", ""},
+    {"tls-client-key-file", ""}, {"tls-client-key-file-pass", ""}, {"tls-dh-params-file", ""},
+    {"tls-key-file", ""}, {"tls-key-file-pass", ""}, {"tls-prefer-server-ciphers", "no"},
+    {"tls-protocols", ""}, {"tls-session-cache-size", "20480"},
+    {"tls-session-cache-timeout", "300"}, {"tls-session-caching", "yes"},
+    {"tracking-table-max-keys", "1000000"}, {"unixsocketperm", "0"},
+    {"zset-max-listpack-entries", "128"}, {"zset-max-listpack-value", "64"},
+    {"zset-max-ziplist-entries", "128"}, {"zset-max-ziplist-value", "64"},
+};
+
+// Parameters of features credis does not have: their default is all they take.
+struct default_only {
+  std::string_view name, value, why;
+};
+const default_only default_onlys[] = {
+    {"appendonly", "no", "append-only files are not supported: only RDB snapshots"},
+    {"cluster-enabled", "no", "cluster mode is not supported"},
+    {"unixsocket", "", "unix sockets are not supported"},
+    {"tls-port", "0", "TLS is not supported yet"},
+    {"tls-replication", "no", "TLS is not supported yet"},
+    {"tls-cluster", "no", "TLS is not supported yet"},
+    {"aclfile", "", "ACL files are not supported"},
+    {"io-threads", "1", "io-threads is not supported: credis runs one event loop"},
+};
+
+std::vector<config_parameter> make_parameters() {
+  std::vector<config_parameter> p = {
+      {"port", config_immutable, [](const server_config& c) { return int_text(c.port); },
+       [](server_config& c, std::string_view v) -> std::string {
+         int64_t port = 0;
+         if (auto e = set_int(port, v, 1, 65535); !e.empty())
+           return e;
+         c.port = static_cast<uint16_t>(port);
+         return {};
+       }},
+      {"bind", config_immutable | config_multi_word, [](const server_config& c) { return c.bind; },
+       [](server_config& c, std::string_view v) -> std::string {
+         if (words_of(v).empty())
+           return "Too many bind addresses specified.";
+         c.bind = std::string(v);
+         return {};
+       }},
+      {"dir", 0, [](const server_config& c) { return c.dir; },
+       [](server_config& c, std::string_view v) -> std::string {
+         std::error_code ec;
+         auto abs = std::filesystem::canonical(std::string(v), ec);
+         if (ec || !std::filesystem::is_directory(abs, ec))
+           return ec ? ec.message() == "No such file or directory" ? "No such file or directory"
+                                                                    : ec.message()
+                     : "Not a directory";
+         c.dir = abs.string();
+         return {};
+       }},
+      {"dbfilename", 0, [](const server_config& c) { return c.dbfilename; },
+       [](server_config& c, std::string_view v) -> std::string {
+         if (v.empty())
+           return "dbfilename can't be empty";
+         if (v.find('/') != std::string_view::npos)
+           return "dbfilename can't be a path, just a filename";
+         c.dbfilename = std::string(v);
+         return {};
+       }},
+      {"databases", config_immutable, [](const server_config&) { return std::string("16"); },
+       [](server_config&, std::string_view v) -> std::string {
+         return v == "16" ? std::string() : "databases other than 16 are not supported";
+       }},
+      {"save", config_multi_word, [](const server_config& c) { return c.save; },
+       [](server_config& c, std::string_view v) -> std::string {
+         std::string normalised;
+         if (!parse_save_points(v, normalised))
+           return "Invalid save parameters";
+         c.save = normalised;
+         return {};
+       }},
+      {"loglevel", 0, [](const server_config& c) { return c.loglevel; },
+       [](server_config& c, std::string_view v) -> std::string {
+         std::string level = to_lower(v);
+         if (level != "debug" && level != "verbose" && level != "notice" && level != "warning" &&
+             level != "nothing")
+           return "argument(s) must be one of the following: debug, verbose, notice, warning, "
+                  "nothing";
+         c.loglevel = level;
+         return {};
+       }},
+      {"logfile", config_immutable, [](const server_config& c) { return c.logfile; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.logfile = std::string(v);
+         return {};
+       }},
+      {"daemonize", config_immutable,
+       [](const server_config& c) { return std::string(yes_no(c.daemonize)); },
+       [](server_config& c, std::string_view v) { return set_bool(c.daemonize, v); }},
+      {"pidfile", config_immutable, [](const server_config& c) { return c.pidfile; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.pidfile = std::string(v);
+         return {};
+       }},
+      {"replicaof", config_immutable | config_multi_word,
+       [](const server_config& c) { return c.replicaof; },
+       [](server_config& c, std::string_view v) -> std::string {
+         if (iequals(v, "no one")) {
+           c.replicaof.clear();
+           return {};
+         }
+         std::string host;
+         uint16_t port = 0;
+         if (!parse_replicaof(v, host, port))
+           return "Invalid master port";
+         c.replicaof = host + " " + std::to_string(port);
+         return {};
+       },
+       "slaveof"},
+      // The keyspace tells the replication manager when these change.
+      {"repl-backlog-size", 0, [](const server_config& c) { return int_text(c.repl.backlog_size); },
+       [](server_config& c, std::string_view v) { return set_memory(c.repl.backlog_size, v, 1); }},
+      {"repl-diskless-sync", 0,
+       [](const server_config& c) { return std::string(yes_no(c.repl.diskless_sync)); },
+       [](server_config& c, std::string_view v) { return set_bool(c.repl.diskless_sync, v); }},
+      {"repl-diskless-sync-delay", 0,
+       [](const server_config& c) { return int_text(c.repl.diskless_sync_delay); },
+       [](server_config& c, std::string_view v) { return set_int(c.repl.diskless_sync_delay, v, 0); }},
+      {"repl-timeout", 0, [](const server_config& c) { return int_text(c.repl.timeout); },
+       [](server_config& c, std::string_view v) { return set_int(c.repl.timeout, v, 1); }},
+      {"maxclients", 0, [](const server_config& c) { return int_text(c.maxclients); },
+       [](server_config& c, std::string_view v) { return set_int(c.maxclients, v, 1); }},
+      {"busy-poll-us", config_immutable, [](const server_config& c) { return int_text(c.busy_poll_us); },
+       [](server_config& c, std::string_view v) { return set_int(c.busy_poll_us, v, 0, 1000); }},
+      {"requirepass", 0, [](const server_config& c) { return c.requirepass; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.requirepass = std::string(v);
+         return {};
+       }},
+      {"masterauth", 0, [](const server_config& c) { return c.repl.masterauth; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.repl.masterauth = std::string(v);
+         return {};
+       }},
+      {"masteruser", 0, [](const server_config& c) { return c.repl.masteruser; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.repl.masteruser = std::string(v);
+         return {};
+       }},
+      {"protected-mode", 0,
+       [](const server_config& c) { return std::string(yes_no(c.protected_mode)); },
+       [](server_config& c, std::string_view v) { return set_bool(c.protected_mode, v); }},
+      {"client-output-buffer-limit", config_multi_word,
+       [](const server_config& c) { return render_output_buffer_limits(c.output_limits); },
+       [](server_config& c, std::string_view v) -> std::string {
+         output_buffer_limits limits = c.output_limits;
+         if (!parse_output_buffer_limits(v, limits))
+           return "Wrong number of arguments in buffer limit configuration.";
+         c.output_limits = limits;
+         return {};
+       }},
+      {"client-query-buffer-limit", 0,
+       [](const server_config& c) { return int_text(c.client_query_buffer_limit); },
+       [](server_config& c, std::string_view v) {
+         return set_memory(c.client_query_buffer_limit, v, 1 << 20);
+       }},
+      {"proto-max-bulk-len", 0, [](const server_config& c) { return int_text(c.proto_max_bulk_len); },
+       [](server_config& c, std::string_view v) { return set_memory(c.proto_max_bulk_len, v, 1 << 20); }},
+  };
+  for (const auto& d : stored_defaults) {
+    std::string name(d.name), fallback(d.value);
+    p.push_back({d.name, config_multi_word,
+                 [name, fallback](const server_config& c) {
+                   auto it = c.other.find(name);
+                   return it == c.other.end() ? fallback : it->second;
+                 },
+                 [name](server_config& c, std::string_view v) -> std::string {
+                   c.other[name] = std::string(v);
+                   return {};
+                 }});
+  }
+  return p;
+}
+
+bool parse_class(std::string_view name, client_class& out) {
+  if (iequals(name, "normal"))
+    out = client_class::normal;
+  else if (iequals(name, "replica") || iequals(name, "slave"))
+    out = client_class::replica;
+  else if (iequals(name, "pubsub"))
+    out = client_class::pubsub;
+  else
+    return false;
+  return true;
+}
+
+}  // namespace
+
+std::span<const config_parameter> config_parameters() {
+  static const std::vector<config_parameter> params = make_parameters();
+  return params;
+}
+
+const config_parameter* find_config_parameter(std::string_view name) {
+  for (const auto& p : config_parameters())
+    if (iequals(name, p.name) || (!p.alias.empty() && iequals(name, p.alias)))
+      return &p;
+  return nullptr;
+}
+
+std::string unsupported_setting(const server_config& config) {
+  for (const auto& d : default_onlys) {
+    auto it = config.other.find(std::string(d.name));
+    if (it != config.other.end() && !iequals(it->second, to_lower(d.value)))
+      return std::string(d.name).append(" ").append(it->second).append(": ").append(d.why);
+  }
+  return {};
+}
+
+bool is_stored_only(std::string_view name) {
+  return std::any_of(std::begin(stored_defaults), std::end(stored_defaults),
+                     [&](const stored_default& d) { return iequals(name, d.name); });
+}
+
+bool parse_save_points(std::string_view value, std::string& normalised) {
+  std::vector<std::string_view> words = words_of(value);
+  if (words.size() % 2 != 0)
+    return false;
+  normalised.clear();
+  for (size_t i = 0; i < words.size(); ++i) {
+    const auto& w = words[i];
+    int64_t n = 0;
+    // As Redis: at least a second between saves, any number of changes.
+    if (!parse_int64(w, n) || n < (i % 2 == 0 ? 1 : 0))
+      return false;
+    if (!normalised.empty())
+      normalised.push_back(' ');
+    normalised += w;
+  }
+  return true;
+}
+
+bool parse_replicaof(std::string_view value, std::string& host, uint16_t& port) {
+  std::vector<std::string_view> words = words_of(value);
+  int64_t p = 0;
+  if (words.size() != 2 || !parse_int64(words[1], p) || p < 1 || p > 65535)
+    return false;
+  host = std::string(words[0]);
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+bool parse_output_buffer_limits(std::string_view text, output_buffer_limits& limits) {
+  auto words = words_of(text);
+  if (words.empty() || words.size() % 4 != 0)
+    return false;
+  output_buffer_limits changed = limits;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    client_class c;
+    output_buffer_limit l;
+    if (!parse_class(words[i], c) || !parse_memory_size(words[i + 1], l.hard) ||
+        !parse_memory_size(words[i + 2], l.soft) || !parse_int64(words[i + 3], l.soft_seconds) ||
+        l.soft_seconds < 0)
+      return false;
+    changed.classes[static_cast<int>(c)] = l;
+  }
+  limits = changed;
+  return true;
+}
+
+std::string render_output_buffer_limits(const output_buffer_limits& limits) {
+  const char* names[] = {"normal", "slave", "pubsub"};
+  std::string out;
+  for (int i = 0; i < 3; ++i) {
+    const auto& l = limits.classes[i];
+    if (!out.empty())
+      out += ' ';
+    out += std::string(names[i]) + " " + int_text(l.hard) + " " + int_text(l.soft) + " " +
+           int_text(l.soft_seconds);
+  }
+  return out;
+}
+
+}  // namespace credis

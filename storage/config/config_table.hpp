@@ -1,0 +1,52 @@
+// The server's parameters as redis.conf, the command line and CONFIG GET/SET name them: one
+// declaration each (Redis's config.c table), so the three read and write them alike.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "storage/server_state.hpp"
+
+namespace credis {
+
+enum config_flags : unsigned {
+  config_immutable = 1,   // set at start-up only: CONFIG SET refuses it
+  config_multi_word = 2,  // several words on a config line ("save 900 1"), one CONFIG SET value
+};
+
+struct config_parameter {
+  std::string_view name;
+  unsigned flags = 0;
+  std::function<std::string(const server_config&)> get;
+  // Takes the value, or says why not in Redis's words (left unchanged then).
+  std::function<std::string(server_config&, std::string_view)> set;
+  std::string_view alias = {};
+};
+
+std::span<const config_parameter> config_parameters();
+
+// By name or alias, any case; null when unknown.
+const config_parameter* find_config_parameter(std::string_view name);
+
+// Why the configuration asks for a feature credis does not have (appendonly yes, a TLS port,
+// ...), or empty. Checked once every line is read, so that an option can undo a file's line.
+std::string unsupported_setting(const server_config& config);
+
+// Parameters Redis 7.0 has that credis takes and keeps without acting on them (tuning of
+// encodings, of features not built): CONFIG GET shows them, redis.conf files may set them.
+bool is_stored_only(std::string_view name);
+
+// A `save` value: "" or pairs of "<seconds> <changes>"; gives it with single spaces.
+bool parse_save_points(std::string_view value, std::string& normalised);
+
+// A `replicaof` value: "<host> <port>".
+bool parse_replicaof(std::string_view value, std::string& host, uint16_t& port);
+
+// A client-output-buffer-limit value ("normal 0 0 0 replica 256mb 64mb 60 ..."): the classes
+// named are changed, the others kept. False on a malformed value.
+bool parse_output_buffer_limits(std::string_view text, output_buffer_limits& limits);
+std::string render_output_buffer_limits(const output_buffer_limits& limits);
+
+}  // namespace credis
