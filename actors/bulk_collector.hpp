@@ -24,6 +24,7 @@ class bulk_collector {
 
   bool active() const { return static_cast<bool>(block_); }
   bool complete() const { return active() && filled_ == block_.size(); }
+  size_t filled() const { return filled_; }
 
   // Throws std::bad_alloc when the memory cannot be had.
   void start(size_t length);

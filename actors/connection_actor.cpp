@@ -26,13 +26,6 @@ constexpr size_t large_read_size = 64 * 1024;
 // Consecutive short reads after which a grown connection goes back to the small size.
 constexpr int shrink_after_short_reads = 64;
 
-// client-output-buffer-limit replica 256mb 64mb 60, Redis's default: a replica whose unsent
-// stream passes the hard limit, or stays above the soft one for the whole period, is dropped
-// (it will resync) rather than let it grow the master's memory without bound.
-constexpr uint64_t replica_hard_limit = 256ull * 1024 * 1024;
-constexpr uint64_t replica_soft_limit = 64ull * 1024 * 1024;
-constexpr int64_t replica_soft_limit_ms = 60 * 1000;
-
 // Grows the read size when a read filled it, and shrinks it (and an input buffer left large by
 // a burst) once the client has stayed quiet for a while.
 void adapt_read_size(connection_broker self, size_t bytes_read) {
@@ -192,19 +185,28 @@ void finish(connection_broker self) {
   pump_output(self);
 }
 
-// True when a replica's unsent output is past the limits, in which case it is dropped.
-bool replica_over_limits(connection_broker self) {
+// True when the connection's unsent output is past its class's client-output-buffer-limit
+// (Redis's checkClientOutputBufferLimits: at the hard limit, or over the soft one for longer
+// than its seconds), in which case it is dropped, counted and logged.
+bool over_output_limits(connection_broker self) {
   auto& st = self->state;
-  uint64_t pending = unsent_bytes(st) + st.held_stream.size();
+  const output_buffer_limit& limit = st.server->config.output_limits.of(
+      st.is_replica ? client_class::replica : client_class::normal);
+  int64_t pending = static_cast<int64_t>(unsent_bytes(st) + st.held_stream.size());
+  bool hard = limit.hard > 0 && pending >= limit.hard;
+  bool soft = limit.soft > 0 && pending >= limit.soft;
   int64_t now = now_ms();
-  if (pending <= replica_soft_limit) {
+  if (!soft) {
     st.over_soft_limit_since = 0;
-    return false;
-  }
-  if (st.over_soft_limit_since == 0)
+  } else if (st.over_soft_limit_since == 0) {
     st.over_soft_limit_since = now;
-  if (pending <= replica_hard_limit && now - st.over_soft_limit_since < replica_soft_limit_ms)
+    soft = false;
+  } else {
+    soft = now - st.over_soft_limit_since > limit.soft_seconds * 1000;
+  }
+  if (!hard && !soft)
     return false;
+  ++st.server->stats.client_output_buffer_limit_disconnections;
   spdlog::warn("Client id={} addr={}:{} scheduled to be closed ASAP for overcoming of output "
                "buffer limits.", st.client.id, self->remote_addr(st.hdl),
                self->remote_port(st.hdl));
@@ -212,6 +214,27 @@ bool replica_over_limits(connection_broker self) {
 }
 
 void dispatch(connection_broker self);
+
+// What the client sent that is not a complete request yet: unparsed input, the big arguments
+// of the request in progress, and the part of one being collected.
+size_t query_buffer_bytes(const connection_state& st) {
+  size_t n = st.input.size() + st.big_bulk.filled();
+  for (const auto& b : st.arg_blocks)
+    n += b.size();
+  return n;
+}
+
+// As Redis: a client whose request in progress passes client-query-buffer-limit is closed.
+bool over_query_limit(connection_broker self) {
+  auto& st = self->state;
+  if (static_cast<int64_t>(query_buffer_bytes(st)) <= st.server->config.client_query_buffer_limit)
+    return false;
+  ++st.server->stats.client_query_buffer_limit_disconnections;
+  spdlog::warn("Closing client that reached max query buffer length: id={} addr={}:{} "
+               "(qbuf initial bytes: {:?})", st.client.id, self->remote_addr(st.hdl),
+               self->remote_port(st.hdl), st.input.substr(0, 64));
+  return true;
+}
 
 // Hands a complete big bulk to the parser, which goes on with the bytes after it.
 void end_big_bulk(connection_state& st) {
@@ -260,6 +283,8 @@ void parse_input(connection_broker self) {
   auto& st = self->state;
   size_t pos = 0;
   while (!st.closing && st.client.pending.what == replication_request::kind::none) {
+    st.parser.set_limits(st.server->config.proto_max_bulk_len,
+                         !st.client.authenticated && !st.server->config.requirepass.empty());
     auto r = st.parser.parse(st.input, pos, st.argv);
     if (r == resp_parser::result::incomplete) {
       if (st.parser.big_bulk_pending() &&
@@ -295,6 +320,10 @@ void on_batch_done(connection_broker self, batch_replies& replies, int64_t write
     st.next = std::move(rest);
   }
   write_out(self, std::move(replies));
+  if (over_output_limits(self)) {
+    drop_now(self);
+    return;
+  }
   dispatch(self);
 }
 
@@ -414,11 +443,18 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           adapt_read_size(self, msg.buf.size());
         if (st.big_bulk.active()) {
           bytes.remove_prefix(st.big_bulk.fill(bytes));
-          if (!collect_big_bulk(st))
+          if (!collect_big_bulk(st)) {
+            if (over_query_limit(self))
+              drop_now(self);
             return;
+          }
         }
         st.input.append(bytes);
         parse_input(self);
+        if (over_query_limit(self)) {
+          drop_now(self);
+          return;
+        }
         dispatch(self);
       },
       [=](const caf::io::data_transferred_msg& msg) {
@@ -436,7 +472,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           st.held_stream.append(*chunk.bytes);
         else
           write_out(self, *chunk.bytes);
-        if (replica_over_limits(self))
+        if (over_output_limits(self))
           drop_now(self);
       },
       [=](online_atom) {

@@ -65,6 +65,8 @@ resp_parser::result resp_parser::parse_multibulk(std::string_view in, size_t& po
     int64_t n = 0;
     if (!parse_int64(cmd.substr(1, cr - 1), n) || n > max_multibulk_length)
       return fail("Protocol error: invalid multibulk length");
+    if (n > 10 && unauthenticated_)
+      return fail("Protocol error: unauthenticated multibulk length");
     cursor_ = cr + 2;
     if (n <= 0) {
       pos += cursor_;
@@ -90,8 +92,10 @@ resp_parser::result resp_parser::parse_multibulk(std::string_view in, size_t& po
         return fail(std::string("Protocol error: expected '$', got '") + cmd[cursor_] + "'");
       int64_t len = 0;
       if (!parse_int64(cmd.substr(cursor_ + 1, cr - cursor_ - 1), len) || len < 0 ||
-          len > max_bulk_length)
+          len > max_bulk_)
         return fail("Protocol error: invalid bulk length");
+      if (len > 16384 && unauthenticated_)
+        return fail("Protocol error: unauthenticated bulk length");
       bulk_len_ = len;
       cursor_ = cr + 2;
     }

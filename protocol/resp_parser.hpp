@@ -37,6 +37,13 @@ class resp_parser {
 
   const std::string& error() const { return error_; }
 
+  // What a client may claim in a request: a bulk's longest length (proto-max-bulk-len), and,
+  // while it has yet to authenticate, at most 10 arguments of 16 KB each (as Redis 7.0).
+  void set_limits(int64_t max_bulk, bool unauthenticated) {
+    max_bulk_ = max_bulk;
+    unauthenticated_ = unauthenticated;
+  }
+
   // After `incomplete`: true when what is missing is the data of a big bulk argument, which
   // starts at input[pos + big_bulk_offset()] and is big_bulk_length() bytes long. The caller may
   // then take those bytes out of its input (the ones already there and the rest as it arrives)
@@ -69,6 +76,8 @@ class resp_parser {
   int64_t bulk_len_ = -1;       // length from a "$<n>" header whose data is still pending
   size_t inline_scanned_ = 0;   // bytes of an inline line already searched for '\n'
   std::string error_;
+  int64_t max_bulk_ = max_bulk_length;
+  bool unauthenticated_ = false;
   std::vector<std::string> inline_args_;  // inline arguments after unquoting
 };
 

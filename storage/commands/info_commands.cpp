@@ -144,6 +144,11 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", s.keyspace_hits);
   w.field("keyspace_misses", s.keyspace_misses);
+  // Redis 7.2's fields, for the clients these limits closed.
+  w.field("client_query_buffer_limit_disconnections",
+          s.client_query_buffer_limit_disconnections.load());
+  w.field("client_output_buffer_limit_disconnections",
+          s.client_output_buffer_limit_disconnections.load());
 }
 
 void replication_section(info_writer& w, exec_context& ctx) {
