@@ -242,6 +242,18 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         }
         return true;
       },
+      [=](loading_atom, const loading_progress& p) {
+        auto& ps = self->state.server->persistence;
+        if (p.done) {
+          ps.loading = false;
+          return;
+        }
+        if (!ps.loading)
+          ps.loading_started_ms = now_ms();
+        ps.loading = true;
+        ps.loading_total_bytes = p.total_bytes;
+        ps.loading_loaded_bytes = p.loaded_bytes;
+      },
       [=](sync_atom, const sync_job& job) -> std::tuple<int, int64_t> {
         auto& st = self->state;
         // The manager must have every byte up to the snapshot before it learns its offset:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "actors/clock.hpp"
 #include "storage/rdb/rdb_reader.hpp"
@@ -35,7 +36,20 @@ void log_loaded(const rdb_load_info& info, std::chrono::steady_clock::time_point
   spdlog::info("{}: {:.3f} seconds", source, seconds);
 }
 
-// Hands the keyspace over and answers the requester once the keyspace actor has taken it.
+// Tells the keyspace how far the load is: it answers -LOADING until told it is done.
+void report_loading(loader_pointer self, size_t loaded, size_t total, bool done = false) {
+  self->send(self->state.keyspace, loading_atom::value,
+             loading_progress{static_cast<int64_t>(loaded), static_cast<int64_t>(total), done});
+}
+
+// Has `info` report the load's progress to the keyspace, starting now.
+void report_progress_of(loader_pointer self, rdb_load_info& info, size_t total) {
+  report_loading(self, 0, total);
+  info.progress = [self](size_t done, size_t all) { report_loading(self, done, all); };
+}
+
+// Hands the keyspace over and answers the requester once the keyspace actor has taken it; the
+// keyspace serves again once the load is over, well or not.
 caf::result<std::string, int> install(loader_pointer self, loaded_keyspace loaded) {
   int stream_db = loaded.repl_stream_db;
   auto rp = self->make_response_promise<std::string, int>();
@@ -45,7 +59,13 @@ caf::result<std::string, int> install(loader_pointer self, loaded_keyspace loade
               rp.deliver("the keyspace did not take the loaded data: " +
                          self->system().render(e), 0);
             });
+  report_loading(self, 0, 0, true);  // after the install, which the keyspace takes first
   return rp;
+}
+
+caf::result<std::string, int> refuse(loader_pointer self, std::string why) {
+  report_loading(self, 0, 0, true);
+  return {std::move(why), 0};
 }
 
 }  // namespace
@@ -61,9 +81,12 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         loaded.ks = std::make_shared<credis::keyspace>();
         rdb_load_info info;
         rdb_error err;
+        std::error_code ec;
+        auto size = std::filesystem::file_size(path, ec);
+        report_progress_of(self, info, ec ? 0 : static_cast<size_t>(size));
         if (!rdb_load_file(path, *loaded.ks, now_ms(), self->state.skip_expired, info, err))
-          return {"Error loading " + path + " at byte offset " + std::to_string(err.offset) +
-                      ": " + err.what, 0};
+          return refuse(self, "Error loading " + path + " at byte offset " +
+                                  std::to_string(err.offset) + ": " + err.what);
         log_loaded(info, started, "DB loaded from disk");
         if (has_history(info)) {
           loaded.repl_id = info.repl_id;
@@ -80,9 +103,10 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         rdb_load_info info;
         rdb_error err;
         spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
+        report_progress_of(self, info, payload.bytes->size());
         if (!rdb_load(*payload.bytes, *loaded.ks, now_ms(), false, info, err))
-          return {"Failed trying to load the MASTER synchronization DB from socket, at byte "
-                  "offset " + std::to_string(err.offset) + ": " + err.what, 0};
+          return refuse(self, "Failed trying to load the MASTER synchronization DB from socket, "
+                              "at byte offset " + std::to_string(err.offset) + ": " + err.what);
         log_loaded(info, started, "MASTER <-> REPLICA sync: Finished with success");
         loaded.repl_id = replid;
         loaded.repl_offset = offset;

@@ -106,8 +106,8 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
-// Loads <dir>/<dbfilename> when it exists, through the loader actor, before clients are
-// served. Returns why loading failed, or empty.
+// Loads <dir>/<dbfilename> when it exists, through the loader actor (clients connected
+// meanwhile get -LOADING). Returns why loading failed, or empty.
 std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
                           const keyspace_actor& keyspace_ref, const server_state& server) {
   std::string path = rdb_path(server.config);
@@ -242,17 +242,25 @@ int main(int argc, char** argv) {
     auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
-    std::string failure = load_rdb_file(sys, self, keyspace_ref, server);
-    caf::actor acceptor;
-    if (failure.empty()) {
-      // Replication starts once the data on disk is in: a replica asks its master to continue
-      // the history that data belongs to.
+    // Clients are taken while the RDB loads, as Redis does: they get -LOADING until it is in
+    // (the keyspace hears it before the first client can reach it).
+    std::string failure;
+    std::error_code no_file;
+    auto rdb_size = std::filesystem::file_size(rdb_path(server.config), no_file);
+    if (!no_file)
+      caf::anon_send(keyspace_ref, loading_atom::value,
+                     loading_progress{0, static_cast<int64_t>(rdb_size), false});
+    caf::actor acceptor =
+        sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server);
+    self->request(acceptor, caf::infinite, port_atom::value)
+        .receive([&](const std::string& err) { failure = err; },
+                 [&](const caf::error& err) { failure = sys.render(err); });
+    if (failure.empty())
+      failure = load_rdb_file(sys, self, keyspace_ref, server);
+    // Replication starts once the data on disk is in: a replica asks its master to continue
+    // the history that data belongs to.
+    if (failure.empty())
       caf::anon_send(manager, start_atom::value, keyspace_ref);
-      acceptor = sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server);
-      self->request(acceptor, caf::infinite, port_atom::value)
-          .receive([&](const std::string& err) { failure = err; },
-                   [&](const caf::error& err) { failure = sys.render(err); });
-    }
     if (!failure.empty()) {
       spdlog::error("{}", failure);
       exit_code = 1;

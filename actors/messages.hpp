@@ -53,8 +53,16 @@ struct link_report {
   int64_t last_io_ms = 0;  // the last byte from the master
 };
 
+// How far the loader is through an RDB (the keyspace answers -LOADING meanwhile).
+struct loading_progress {
+  int64_t loaded_bytes = 0;
+  int64_t total_bytes = 0;
+  bool done = false;  // finished, well or not: served again
+};
+
 }  // namespace credis
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::loading_progress)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::command_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::batch_replies)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::link_report)
@@ -94,13 +102,14 @@ using start_atom = caf::atom_constant<caf::atom("start")>;
 using link_atom = caf::atom_constant<caf::atom("link")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using config_atom = caf::atom_constant<caf::atom("config")>;
+using loading_atom = caf::atom_constant<caf::atom("loading")>;
 
 // The keyspace: executes a connection's batch and answers with all its replies and the
 // replication offset after its writes (0 when it propagated none); applies what its master
 // streams (with the stream's raw bytes and its database after them); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
-// filled; forks the snapshot of a full sync into replicas' sockets (answering with the child's
+// filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into replicas' sockets (answering with the child's
 // pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
 // status the manager reports; and makes the final save before the process exits (false: it
 // failed, so the server keeps running).
@@ -110,6 +119,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<expire_atom>,
     caf::reacts_to<cron_atom>,
     caf::replies_to<install_atom, loaded_keyspace>::with<bool>,
+    caf::reacts_to<loading_atom, loading_progress>,
     caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
     caf::reacts_to<synced_atom>,
     caf::reacts_to<feed_atom>,

@@ -82,7 +82,10 @@ struct server_stats {
 
 // The state of RDB snapshots, as INFO persistence reports it.
 struct persistence_state {
-  bool loading = false;
+  bool loading = false;  // an RDB is being read: commands without the loading flag get -LOADING
+  int64_t loading_started_ms = 0;
+  int64_t loading_total_bytes = 0;
+  int64_t loading_loaded_bytes = 0;
   int64_t last_save_time = 0;  // unix seconds
   bool last_bgsave_ok = true;
   int64_t last_bgsave_seconds = -1;

@@ -17,6 +17,8 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   } else if (!client.authenticated && !server.config.requirepass.empty() &&
              !(cmd->flags & cmd_no_auth)) {
     reply::error(out, "NOAUTH Authentication required.");
+  } else if (cmd->exec_client && server.persistence.loading && !(cmd->flags & cmd_loading)) {
+    reply::error(out, "LOADING Redis is loading the dataset in memory");
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);
@@ -47,6 +49,10 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     if ((item.cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master) {
       // Writes reach a replica only through its master's stream.
       reply::error(out, "READONLY You can't write against a read only replica.");
+      continue;
+    }
+    if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
+      reply::error(out, "LOADING Redis is loading the dataset in memory");
       continue;
     }
     exec_context ctx{bc.ks,          bc.server, bc.replication,  out,

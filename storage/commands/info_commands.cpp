@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -121,6 +122,24 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.section("Persistence");
   w.field("loading", p.loading ? 1 : 0);
   w.field("async_loading", 0);
+  if (p.loading) {
+    int64_t elapsed_ms = std::max<int64_t>(ctx.now - p.loading_started_ms, 1);
+    double share = p.loading_total_bytes > 0 ? static_cast<double>(p.loading_loaded_bytes) /
+                                                   static_cast<double>(p.loading_total_bytes)
+                                             : 0.0;
+    int64_t eta = p.loading_loaded_bytes > 0
+                      ? (p.loading_total_bytes - p.loading_loaded_bytes) * elapsed_ms /
+                            p.loading_loaded_bytes / 1000
+                      : 1;
+    char perc[32];
+    std::snprintf(perc, sizeof perc, "%.2f", share * 100);
+    w.field("loading_start_time", p.loading_started_ms / 1000);
+    w.field("loading_total_bytes", p.loading_total_bytes);
+    w.field("loading_rdb_used_mem", 0);
+    w.field("loading_loaded_bytes", p.loading_loaded_bytes);
+    w.field("loading_loaded_perc", perc);
+    w.field("loading_eta_seconds", eta);
+  }
   w.field("rdb_changes_since_last_save", ctx.server.stats.dirty);
   w.field("rdb_bgsave_in_progress", p.child_pid > 0 ? 1 : 0);
   w.field("rdb_last_save_time", p.last_save_time);

@@ -334,8 +334,13 @@ void loader::check_known_type(uint8_t type, size_t at) {
 void loader::run() {
   read_header();
   db_ = &ks_.db(0);
+  size_t next_report = rdb_load_info::progress_interval;
   for (;;) {
     const size_t at = c_.offset();
+    if (at >= next_report && info_.progress) {
+      info_.progress(at, in_.size());
+      next_report = at + rdb_load_info::progress_interval;
+    }
     const uint8_t op = c_.u8();
     switch (op) {
       case op_eof: {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ struct rdb_load_info {
   int64_t repl_offset = -1;                 // from AUX repl-offset, -1 when absent
   int repl_stream_db = -1;                  // from AUX repl-stream-db, -1 when absent
   size_t keys_loaded = 0, expired_skipped = 0, streams_skipped = 0;
+  // Called with the bytes read so far and the total, every progress_interval bytes or so
+  // (Redis's loading-process-events-interval-bytes), when set.
+  std::function<void(size_t done, size_t total)> progress;
+  static constexpr size_t progress_interval = 2 * 1024 * 1024;
 };
 
 // Byte offset where the problem is, and what it is.

@@ -397,3 +397,31 @@ TEST_CASE("load and save 1,000,000 string keys", "[.bench][rdb_bench]") {
     WARN("rdb_save_file of the same keys: " << seconds_since(t0) << " s");
   }
 }
+
+TEST_CASE("a load reports its progress every 2 MB or so", "[rdb]") {
+  keyspace ks;
+  uint64_t x = 1;
+  for (int i = 0; i < 60000; ++i) {
+    std::string v(200, ' ');  // random letters: LZF cannot shrink them
+    for (auto& c : v) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      c = static_cast<char>('a' + (x >> 59));
+    }
+    ks.db(0).put("key:" + std::to_string(i), value(std::move(v)), no_expiry);
+  }
+  std::string img = write_image(ks, save_info());
+  REQUIRE(img.size() > 5 * rdb_load_info::progress_interval);
+  keyspace loaded;
+  rdb_load_info info;
+  rdb_error err;
+  std::vector<size_t> reports;
+  info.progress = [&](size_t done, size_t total) {
+    CHECK(total == img.size());
+    reports.push_back(done);
+  };
+  REQUIRE(rdb_load(img, loaded, now_ms, true, info, err));
+  CHECK(reports.size() == img.size() / rdb_load_info::progress_interval);
+  CHECK(std::is_sorted(reports.begin(), reports.end()));
+  CHECK(reports.front() >= rdb_load_info::progress_interval);
+  CHECK(loaded.total_keys() == 60000);
+}
