@@ -91,3 +91,21 @@ def test_ten_thousand_clients_at_once(start_credis):
         for c in clients:
             c.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_refused_connections_leave_nothing_behind(start_credis):
+    """Each refused client's socket is closed and freed at once: 500 refusals later the server
+    holds no more descriptors than before."""
+    import os
+    server = start_credis(["--save", "", "--maxclients", "1"])
+    fds = lambda: len(os.listdir(f"/proc/{server.proc.pid}/fd"))
+    with Raw(server.port) as kept:
+        assert kept.cmd("PING") == b"+PONG\r\n"
+        before = fds()
+        for _ in range(500):
+            extra = socket.create_connection(("127.0.0.1", server.port))
+            assert read_all(extra) == MAX_CLIENTS_ERROR
+            extra.close()
+        from conftest import wait_until
+        wait_until(lambda: fds() <= before, timeout=10, what="the refused sockets to be freed")
+        assert kept.cmd("PING") == b"+PONG\r\n"
