@@ -11,7 +11,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir="${CREDIS_BUILD_DIR:-$here/build}"
 build_type="${CREDIS_BUILD_TYPE:-Release}"
 
-packages=(g++ cmake make libcaf-dev libboost-program-options-dev libspdlog-dev libfmt-dev
+packages=(g++ cmake make libcaf-dev libboost-program-options-dev libspdlog-dev libfmt-dev libssl-dev
           liblzf-dev libjemalloc-dev catch2 ${CREDIS_EXTRA_PACKAGES:-})
 
 install_missing() {

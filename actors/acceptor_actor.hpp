@@ -6,11 +6,13 @@
 // (LeakSanitizer saw it in about one ASan suite run in two).
 #pragma once
 
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "protocol/tls_session.hpp"
 
 namespace credis {
 
@@ -19,6 +21,8 @@ struct acceptor_state {
   keyspace_actor keyspace;
   replication_manager_actor manager;
   server_state* server = nullptr;
+  const tls_context* tls = nullptr;  // for connections to the tls-port
+  std::set<caf::io::accept_handle> tls_listeners;
   std::string listen_error;  // why a listening socket could not be opened, if it could not
   std::unordered_map<caf::actor_id, caf::actor> connections;
   static const char* name;
@@ -26,9 +30,11 @@ struct acceptor_state {
 
 using acceptor_broker = caf::io::stateful_broker<acceptor_state>*;
 
-// Opens a listening socket on each address of `bind` (space separated). The result of that is
-// asked for with `port_atom`: the error text, empty on success.
+// Opens a listening socket on each address of `bind` (space separated), for `port` and, with
+// `tls`, for tls-port. The result of that is asked for with `port_atom`: the error text, empty
+// on success.
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
-                                replication_manager_actor manager, server_state* server);
+                                replication_manager_actor manager, server_state* server,
+                                const tls_context* tls);
 
 }  // namespace credis

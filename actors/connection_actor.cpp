@@ -90,8 +90,8 @@ void close_now(connection_broker self) {
 // frees the socket. A peer that never reads would otherwise keep it, and at shutdown the
 // process, alive for good. What the kernel already holds is still sent.
 void drop_now(connection_broker self) {
-  if (self->state.fd >= 0)
-    ::shutdown(self->state.fd, SHUT_WR);
+  if (self->state.socket_fd >= 0)
+    ::shutdown(self->state.socket_fd, SHUT_WR);
   close_now(self);
 }
 
@@ -116,12 +116,32 @@ void pump_output(connection_broker self) {
   if (st.queued_in_caf == 0 && !st.output.empty()) {
     auto& buf = self->wr_buf(st.hdl);
     size_t before = buf.size();
-    st.output.take(caf_chunk_size, buf);
+    if (st.tls) {
+      std::vector<char> plain;
+      st.output.take(caf_chunk_size, plain);
+      if (!st.tls->write(std::string_view(plain.data(), plain.size())))
+        spdlog::debug("TLS write failed: {}", st.tls->error());
+      st.tls->take_output(buf);
+    } else {
+      st.output.take(caf_chunk_size, buf);
+    }
     st.queued_in_caf += buf.size() - before;
     self->flush(st.hdl);
   }
   if (st.finishing && st.output.empty())
     close_now(self);
+}
+
+// Hands CAF what the TLS session has for the peer beyond replies (handshake records, alerts).
+void send_tls_records(connection_broker self) {
+  auto& st = self->state;
+  if (!st.tls->has_output())
+    return;
+  auto& buf = self->wr_buf(st.hdl);
+  size_t before = buf.size();
+  st.tls->take_output(buf);
+  st.queued_in_caf += buf.size() - before;
+  self->flush(st.hdl);
 }
 
 // Replies queued here or in CAF and not yet taken by the socket.
@@ -368,6 +388,12 @@ void send_request(connection_broker self) {
   peer.write_offset = st.client.write_offset;
   peer.client_id = st.client.id;
   auto what = req.what;
+  if (st.tls && what == replication_request::kind::psync) {
+    // A full sync's snapshot is written by a forked child straight into the socket, which
+    // cannot carry a TLS session's records.
+    on_request_done(self, what, "-ERR replication over TLS is not supported yet\r\n");
+    return;
+  }
   st.in_flight = true;
   self->request(st.manager, caf::infinite, repl_atom::value, std::move(req), std::move(peer))
       .then([=](const std::string& reply) { on_request_done(self, what, reply); },
@@ -413,7 +439,7 @@ void dispatch(connection_broker self) {
 
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
-                                  server_state* server) {
+                                  server_state* server, const tls_context* tls) {
   auto& st = self->state;
   st.hdl = hdl;
   st.keyspace = std::move(keyspace);
@@ -426,7 +452,11 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   self->attach_functor([server] { --server->stats.connected_clients; });
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_soon(self); });
-  st.fd = native_socket_of(self, hdl);
+  st.socket_fd = native_socket_of(self, hdl);
+  if (tls)
+    st.tls = std::make_unique<tls_session>(*tls, true);
+  else
+    st.fd = st.socket_fd;  // direct reads and sends only without TLS
   // As Redis: told why, then closed (the count includes this connection until it ends).
   auto refuse = [&](std::string_view why) {
     ++server->stats.rejected_connections;
@@ -451,6 +481,18 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           return;
         std::string_view bytes(msg.buf.data(), msg.buf.size());
         st.last_read_full = msg.buf.size() >= st.read_size;
+        std::string plain;
+        if (st.tls) {
+          bool ok = st.tls->feed(bytes, plain);
+          send_tls_records(self);
+          if (!ok || st.tls->closed()) {
+            if (!ok)
+              spdlog::debug("Error accepting a client connection: {}", st.tls->error());
+            close_now(self);
+            return;
+          }
+          bytes = plain;
+        }
         if (!st.big_bulk.active())
           adapt_read_size(self, msg.buf.size());
         if (st.big_bulk.active()) {

@@ -7,6 +7,7 @@
 // is back, and the client's later requests wait for its answer.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "actors/messages.hpp"
 #include "actors/output_queue.hpp"
 #include "protocol/resp_parser.hpp"
+#include "protocol/tls_session.hpp"
 
 namespace credis {
 
@@ -30,7 +32,9 @@ struct connection_state {
   bulk_collector big_bulk;     // a big argument being read into its own block
   std::vector<byte_block> arg_blocks;  // the big arguments of the command being parsed
   command_batch next;          // commands waiting for the batch in flight to come back
-  int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown
+  int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown or TLS
+  int socket_fd = -1;           // the socket, for shutdown() only
+  std::unique_ptr<tls_session> tls;  // a connection to the tls-port: bytes go through it
   output_queue output;         // replies not yet handed to the socket or to CAF
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
@@ -54,8 +58,9 @@ struct connection_state {
 
 using connection_broker = caf::io::stateful_broker<connection_state>*;
 
+// `tls`: the context of a connection to the tls-port, else null.
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
-                                  server_state* server);
+                                  server_state* server, const tls_context* tls);
 
 }  // namespace credis

@@ -26,6 +26,7 @@
 #include "actors/options.hpp"
 #include "actors/replication_manager_actor.hpp"
 #include "actors/spinning_multiplexer.hpp"
+#include "protocol/tls_session.hpp"
 #include "storage/snapshot.hpp"
 
 using namespace credis;
@@ -222,6 +223,20 @@ int main(int argc, char** argv) {
   server.stats.start_time_ms = now_ms();
   server.persistence.last_save_time = server.stats.start_time_ms / 1000;
 
+  // TLS for the tls-port, made before anything listens: a certificate that does not load ends
+  // start-up.
+  std::unique_ptr<tls_context> tls;
+  if (server.config.tls.port != 0) {
+    const auto& t = server.config.tls;
+    std::string error;
+    tls = tls_context::make_server({t.cert_file, t.key_file, t.ca_cert_file, t.auth_clients},
+                                   error);
+    if (!tls) {
+      spdlog::error("Failed to configure TLS: {}", error);
+      return 1;
+    }
+  }
+
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();
   // Not a CAF option, so put() rather than set(), which drops names CAF does not know.
@@ -251,7 +266,8 @@ int main(int argc, char** argv) {
       caf::anon_send(keyspace_ref, loading_atom::value,
                      loading_progress{0, static_cast<int64_t>(rdb_size), false});
     caf::actor acceptor =
-        sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server);
+        sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server,
+                                     static_cast<const tls_context*>(tls.get()));
     self->request(acceptor, caf::infinite, port_atom::value)
         .receive([&](const std::string& err) { failure = err; },
                  [&](const caf::error& err) { failure = sys.render(err); });
@@ -265,7 +281,10 @@ int main(int argc, char** argv) {
       spdlog::error("{}", failure);
       exit_code = 1;
     } else {
-      spdlog::info("Ready to accept connections tcp (port {})", server.config.port);
+      if (server.config.port != 0)
+        spdlog::info("Ready to accept connections tcp (port {})", server.config.port);
+      if (tls)
+        spdlog::info("Ready to accept connections tls (port {})", server.config.tls.port);
       wait_for_shutdown(signals, self, keyspace_ref);
     }
     if (acceptor)

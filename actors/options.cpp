@@ -104,6 +104,8 @@ parsed_options parse_options(int argc, char** argv) {
     return reject(render_config_error(loader.error()));
   if (std::string why = unsupported_setting(cfg); !why.empty())
     return reject("credis-server: " + why + "\n");
+  if (cfg.port == 0 && cfg.tls.port == 0)
+    return reject("credis-server: port 0 and tls-port 0: nothing to listen on\n");
   parsed_options r;
   r.ok = true;
   r.config = std::move(cfg);

@@ -38,8 +38,16 @@ struct output_buffer_limits {
   bool operator==(const output_buffer_limits&) const = default;
 };
 
+// tls-port and the files of redis-server's TLS (tls-cert-file, ...); port 0: no TLS.
+struct tls_config {
+  uint16_t port = 0;
+  std::string cert_file, key_file, ca_cert_file;
+  std::string auth_clients = "yes";  // yes, no or optional
+};
+
 struct server_config {
-  uint16_t port = 6379;
+  uint16_t port = 6379;  // 0: no plain TCP, only TLS
+  tls_config tls;
   std::string bind = "127.0.0.1 -::1";  // a '-' address is skipped when it is not available
   std::string dir;  // absolute
   std::string dbfilename = "dump.rdb";

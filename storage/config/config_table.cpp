@@ -72,7 +72,7 @@ struct stored_default {
 const stored_default stored_defaults[] = {
     // Features credis does not have: kept as given, refused by unsupported_setting() unless
     // they are at their default once the whole configuration is read.
-    {"appendonly", "no"}, {"cluster-enabled", "no"}, {"unixsocket", ""}, {"tls-port", "0"},
+    {"appendonly", "no"}, {"cluster-enabled", "no"}, {"unixsocket", ""},
     {"tls-replication", "no"}, {"tls-cluster", "no"}, {"aclfile", ""}, {"io-threads", "1"},
     {"acl-pubsub-default", "resetchannels"}, {"acllog-max-len", "128"},
     {"active-defrag-cycle-max", "25"}, {"active-defrag-cycle-min", "1"},
@@ -133,11 +133,11 @@ const stored_default stored_defaults[] = {
     {"stop-writes-on-bgsave-error", "yes"}, {"stream-node-max-bytes", "4096"},
     {"stream-node-max-entries", "100"}, {"supervised", "no"}, {"syslog-enabled", "no"},
     {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
-    {"tcp-keepalive", "300"}, {"timeout", "0"}, {"tls-auth-clients", "yes"},
-    {"tls-ca-cert-dir", ""}, {"tls-ca-cert-file", ""}, {"tls-cert-file", ""},
+    {"tcp-keepalive", "300"}, {"timeout", "0"},
+    {"tls-ca-cert-dir", ""},
     {"tls-ciphers", ""}, {"tls-ciphersuites", ""}, {"tls-client-cert-file", ""},
     {"tls-client-key-file", ""}, {"tls-client-key-file-pass", ""}, {"tls-dh-params-file", ""},
-    {"tls-key-file", ""}, {"tls-key-file-pass", ""}, {"tls-prefer-server-ciphers", "no"},
+    {"tls-key-file-pass", ""}, {"tls-prefer-server-ciphers", "no"},
     {"tls-protocols", ""}, {"tls-session-cache-size", "20480"},
     {"tls-session-cache-timeout", "300"}, {"tls-session-caching", "yes"},
     {"tracking-table-max-keys", "1000000"}, {"unixsocketperm", "0"},
@@ -153,9 +153,8 @@ const default_only default_onlys[] = {
     {"appendonly", "no", "append-only files are not supported: only RDB snapshots"},
     {"cluster-enabled", "no", "cluster mode is not supported"},
     {"unixsocket", "", "unix sockets are not supported"},
-    {"tls-port", "0", "TLS is not supported yet"},
-    {"tls-replication", "no", "TLS is not supported yet"},
-    {"tls-cluster", "no", "TLS is not supported yet"},
+    {"tls-replication", "no", "replication over TLS is not supported yet"},
+    {"tls-cluster", "no", "cluster mode is not supported"},
     {"aclfile", "", "ACL files are not supported"},
     {"io-threads", "1", "io-threads is not supported: credis runs one event loop"},
 };
@@ -165,9 +164,42 @@ std::vector<config_parameter> make_parameters() {
       {"port", config_immutable, [](const server_config& c) { return int_text(c.port); },
        [](server_config& c, std::string_view v) -> std::string {
          int64_t port = 0;
-         if (auto e = set_int(port, v, 1, 65535); !e.empty())
+         if (auto e = set_int(port, v, 0, 65535); !e.empty())
            return e;
          c.port = static_cast<uint16_t>(port);
+         return {};
+       }},
+      {"tls-port", config_immutable, [](const server_config& c) { return int_text(c.tls.port); },
+       [](server_config& c, std::string_view v) -> std::string {
+         int64_t port = 0;
+         if (auto e = set_int(port, v, 0, 65535); !e.empty())
+           return e;
+         c.tls.port = static_cast<uint16_t>(port);
+         return {};
+       }},
+      {"tls-cert-file", config_immutable, [](const server_config& c) { return c.tls.cert_file; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.tls.cert_file = std::string(v);
+         return {};
+       }},
+      {"tls-key-file", config_immutable, [](const server_config& c) { return c.tls.key_file; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.tls.key_file = std::string(v);
+         return {};
+       }},
+      {"tls-ca-cert-file", config_immutable,
+       [](const server_config& c) { return c.tls.ca_cert_file; },
+       [](server_config& c, std::string_view v) -> std::string {
+         c.tls.ca_cert_file = std::string(v);
+         return {};
+       }},
+      {"tls-auth-clients", config_immutable,
+       [](const server_config& c) { return c.tls.auth_clients; },
+       [](server_config& c, std::string_view v) -> std::string {
+         std::string mode = to_lower(v);
+         if (mode != "yes" && mode != "no" && mode != "optional")
+           return "argument(s) must be one of the following: no, yes, optional";
+         c.tls.auth_clients = mode;
          return {};
        }},
       {"bind", config_immutable | config_multi_word, [](const server_config& c) { return c.bind; },

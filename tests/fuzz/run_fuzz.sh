@@ -18,7 +18,7 @@ targets=("$@")
 
 # What configuring needs (CMakeLists.txt finds CAF, Boost, spdlog, lzf even for these targets),
 # and clang with its runtimes (libFuzzer, sanitizers). Same way as run.sh.
-packages=(cmake make clang libclang-rt-14-dev libcaf-dev libboost-program-options-dev
+packages=(cmake make clang libclang-rt-14-dev libcaf-dev libboost-program-options-dev libssl-dev
           libspdlog-dev libfmt-dev liblzf-dev)
 missing=()
 for p in "${packages[@]}"; do
