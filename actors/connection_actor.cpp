@@ -106,6 +106,18 @@ void drop_soon(connection_broker self) {
     caf::anon_send(handle, drop_atom::value);
 }
 
+// Hands CAF what the TLS session has for the peer: records of replies, of the handshake, alerts.
+void send_tls_records(connection_broker self) {
+  auto& st = self->state;
+  if (!st.tls->has_output())
+    return;
+  auto& buf = self->wr_buf(st.hdl);
+  size_t before = buf.size();
+  st.tls->take_output(buf);
+  st.queued_in_caf += buf.size() - before;
+  self->flush(st.hdl);
+}
+
 // Moves output along: straight into the socket when CAF holds nothing for this connection (so
 // order is kept), then the next chunk of what is left to CAF, which sends it when the socket
 // is writable and tells (data_transferred_msg) when it is through.
@@ -117,9 +129,9 @@ void pump_output(connection_broker self) {
     auto& buf = self->wr_buf(st.hdl);
     size_t before = buf.size();
     if (st.tls) {
-      std::vector<char> plain;
-      st.output.take(caf_chunk_size, plain);
-      if (!st.tls->write(std::string_view(plain.data(), plain.size())))
+      st.tls_scratch.clear();
+      st.output.take(caf_chunk_size, st.tls_scratch);
+      if (!st.tls->write(std::string_view(st.tls_scratch.data(), st.tls_scratch.size())))
         spdlog::debug("TLS write failed: {}", st.tls->error());
       st.tls->take_output(buf);
     } else {
@@ -132,24 +144,26 @@ void pump_output(connection_broker self) {
     close_now(self);
 }
 
-// Hands CAF what the TLS session has for the peer beyond replies (handshake records, alerts).
-void send_tls_records(connection_broker self) {
-  auto& st = self->state;
-  if (!st.tls->has_output())
-    return;
-  auto& buf = self->wr_buf(st.hdl);
-  size_t before = buf.size();
-  st.tls->take_output(buf);
-  st.queued_in_caf += buf.size() - before;
-  self->flush(st.hdl);
-}
-
 // Replies queued here or in CAF and not yet taken by the socket.
 uint64_t unsent_bytes(const connection_state& st) { return st.output.size() + st.queued_in_caf; }
 
 // Sends `bytes` straight away when nothing is waiting, and queues what the socket did not take.
+// Over TLS, a reply of at most a chunk is encrypted into CAF's buffer at once when nothing
+// waits; larger ones go through the output queue a chunk at a time.
+bool write_tls_now(connection_broker self, std::string_view bytes) {
+  auto& st = self->state;
+  if (!st.tls || !st.output.empty() || bytes.size() > caf_chunk_size)
+    return false;
+  if (!st.tls->write(bytes))
+    spdlog::debug("TLS write failed: {}", st.tls->error());
+  send_tls_records(self);
+  return true;
+}
+
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
+  if (write_tls_now(self, bytes))
+    return;
   if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
     bytes.remove_prefix(send_now(st.fd, bytes));
   if (bytes.empty())
@@ -160,6 +174,8 @@ void write_out(connection_broker self, std::string_view bytes) {
 
 void write_out(connection_broker self, batch_replies&& replies) {
   auto& st = self->state;
+  if (replies.spliced.empty() && write_tls_now(self, replies.text))
+    return;
   if (replies.spliced.empty()) {
     size_t sent = 0;
     if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
@@ -481,7 +497,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           return;
         std::string_view bytes(msg.buf.data(), msg.buf.size());
         st.last_read_full = msg.buf.size() >= st.read_size;
-        std::string plain;
+        std::string& plain = st.tls_plain;
+        plain.clear();
         if (st.tls) {
           bool ok = st.tls->feed(bytes, plain);
           send_tls_records(self);

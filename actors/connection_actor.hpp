@@ -35,6 +35,8 @@ struct connection_state {
   int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown or TLS
   int socket_fd = -1;           // the socket, for shutdown() only
   std::unique_ptr<tls_session> tls;  // a connection to the tls-port: bytes go through it
+  std::string tls_plain;             // what the last read decrypted to (kept for its capacity)
+  std::vector<char> tls_scratch;     // a chunk of replies on its way into the session
   output_queue output;         // replies not yet handed to the socket or to CAF
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most

@@ -101,25 +101,21 @@ bool tls_session::fail(int ret, const char* what) {
     return true;
   }
   error_ = std::string(what) + ": " + last_ssl_error();
-  drain();  // an alert for the peer, when OpenSSL wrote one
-  return false;
+  return false;  // an alert OpenSSL wrote for the peer stays in the output
 }
 
-void tls_session::drain() {
-  char buf[16 * 1024];
-  int n;
-  while ((n = BIO_read(out_, buf, sizeof buf)) > 0)
-    output_.append(buf, static_cast<size_t>(n));
+size_t tls_session::pending_output() const { return BIO_ctrl_pending(out_); }
+
+size_t tls_session::read_output(char* to, size_t n) {
+  int got = BIO_read(out_, to, static_cast<int>(n));
+  return got > 0 ? static_cast<size_t>(got) : 0;
 }
 
 bool tls_session::advance() {
   if (!established_) {
     int r = SSL_do_handshake(ssl_);
-    if (r != 1) {
-      bool ok = fail(r, "TLS handshake failed");
-      drain();
-      return ok;
-    }
+    if (r != 1)
+      return fail(r, "TLS handshake failed");
     established_ = true;
   }
   if (!held_.empty()) {
@@ -128,7 +124,6 @@ bool tls_session::advance() {
     if (!write(pending))
       return false;
   }
-  drain();
   return true;
 }
 
@@ -154,9 +149,7 @@ bool tls_session::feed(std::string_view cipher, std::string& plain) {
       plain.append(buf, static_cast<size_t>(n));
       continue;
     }
-    bool ok = fail(n, "TLS read failed");
-    drain();  // a renegotiation or key update may have written something
-    return ok;
+    return fail(n, "TLS read failed");
   }
 }
 
@@ -175,9 +168,7 @@ bool tls_session::write(std::string_view plain) {
       break;
     }
     plain.remove_prefix(static_cast<size_t>(n));
-    drain();
   }
-  drain();
   return true;
 }
 

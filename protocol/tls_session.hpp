@@ -49,13 +49,18 @@ class tls_session {
   bool feed(std::string_view cipher, std::string& plain);
   // Encrypts `plain` for the peer (held until the handshake is through).
   bool write(std::string_view plain);
-  // Moves the ciphertext waiting to go to the peer to the end of `out`.
+  // Moves the ciphertext waiting to go to the peer to the end of `out` (straight from
+  // OpenSSL's buffer: one copy).
   template <class Buffer>
   void take_output(Buffer& out) {
-    out.insert(out.end(), output_.begin(), output_.end());
-    output_.clear();
+    size_t n = pending_output();
+    if (n == 0)
+      return;
+    size_t old = out.size();
+    out.resize(old + n);
+    out.resize(old + read_output(&out[old], n));
   }
-  bool has_output() const { return !output_.empty(); }
+  bool has_output() const { return pending_output() > 0; }
 
   bool established() const { return established_; }
   bool closed() const { return closed_; }
@@ -63,13 +68,13 @@ class tls_session {
 
  private:
   bool advance();  // runs the handshake and flushes held plaintext; false on failure
-  void drain();    // the write BIO's bytes into output_
   bool fail(int ret, const char* what);
+  size_t pending_output() const;
+  size_t read_output(char* to, size_t n);
 
   SSL* ssl_ = nullptr;
   BIO* in_ = nullptr;   // the peer's ciphertext, read by OpenSSL
   BIO* out_ = nullptr;  // ciphertext OpenSSL wrote for the peer
-  std::string output_;
   std::string held_;    // plaintext written before the handshake was through
   bool established_ = false;
   bool closed_ = false;

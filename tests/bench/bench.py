@@ -11,11 +11,14 @@ Sections (run all, or pick with --only):
   expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
               every few ms to derive removal lateness, while redis-benchmark GET loops measure
               throughput during expiry vs the same loops before the load and after expiry
+  tls         redis-benchmark --tls -t set,get at -c 50 -P 1 and -c 50 -P 16 against both
+              servers' tls-port (certificates of tests/fixtures/tls), alternating, medians
 Prints one markdown table at the end (and writes it to --out FILE).
 """
 import argparse
 import csv
 import io
+import os
 import random
 import resource
 import socket
@@ -26,12 +29,14 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (REDIS_BENCHMARK, Conn, check_binaries, fmt, log, mset_load, parse_only, ratio,
-                    run_sections, start_pair, stop_all)
+from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, fmt,
+                    free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
+                    stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
-SECTIONS = ["throughput", "memory", "idle", "expiry"]
+SECTIONS = ["throughput", "memory", "idle", "expiry", "tls"]
+TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
 class Row:
@@ -53,10 +58,10 @@ class Row:
 
 # ---------------------------------------------------------------- redis-benchmark
 
-def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=900):
+def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=900, extra=()):
     """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds."""
     cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-n", str(n),
-           "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv"]
+           "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv", *extra]
     t0 = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     wall = time.monotonic() - t0
@@ -106,6 +111,42 @@ def measure_throughput(opts):
         rows.append(Row(f"server CPU µs/request {label}",
                         statistics.median(cpu[(label, "ours")]), statistics.median(cpu[(label, "redis")]),
                         ("ratio", "<=", 1.0) if p == 16 else None))
+    return rows
+
+
+# ---------------------------------------------------------------- TLS
+
+def measure_tls(opts):
+    """Median SET/GET ops/s over TLS, each server on its own tls-port, rounds alternated."""
+    ca, crt, key = (os.path.join(TLS_DIR, f) for f in ("ca.crt", "server.crt", "server.key"))
+    ccrt, ckey = os.path.join(TLS_DIR, "client.crt"), os.path.join(TLS_DIR, "client.key")
+    servers, tls_ports = {}, {}
+    try:
+        for name, binary in (("ours", CREDIS), ("redis", REDIS_SERVER)):
+            tls_ports[name] = free_port()
+            servers[name] = Server(name, binary, ["--tls-port", str(tls_ports[name]),
+                                                  "--tls-cert-file", crt, "--tls-key-file", key,
+                                                  "--tls-ca-cert-file", ca])
+        extra = ["--tls", "--cacert", ca, "--cert", ccrt, "--key", ckey]
+        runs = {}
+        for rnd in range(opts.rounds):
+            for label, c, p in CONFIGS[:2]:
+                for name in (["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]):
+                    result, _ = redis_benchmark(tls_ports[name], "set,get", opts.requests, c, p,
+                                                extra=extra)
+                    servers[name].check_alive()
+                    for test, r in result.items():
+                        runs.setdefault((label, test, name), []).append(r["rps"])
+                    log(f"  round {rnd + 1} TLS {label:12} {name:5} " +
+                        " ".join(f"{t}={r['rps']:,.0f}/s" for t, r in result.items()))
+    finally:
+        stop_all(servers)
+    rows = []
+    for label, _, _ in CONFIGS[:2]:
+        for test in ("SET", "GET"):
+            med = {n: statistics.median(runs[(label, test, n)]) for n in ("ours", "redis")}
+            rows.append(Row(f"TLS ops/s {test} {label}", med["ours"], med["redis"],
+                            ("ratio", ">=", 1.0)))
     return rows
 
 
@@ -317,7 +358,7 @@ def main(argv):
     opts = parse_args(argv)
     check_binaries()
     measures = {"throughput": measure_throughput, "memory": measure_memory,
-                "idle": measure_idle, "expiry": measure_expiry}
+                "idle": measure_idle, "expiry": measure_expiry, "tls": measure_tls}
     notes = []
     if "expiry" in opts.only:
         notes.append("Expiry lateness assumes keys are removed in deadline order (removed = N - DBSIZE "
