@@ -140,8 +140,12 @@ def test_protected_mode_denies_other_hosts_like_redis(start_credis, start_redis)
 
 
 def wait_value(client, key, value, timeout=30):
-    wait_until(lambda: client.get(key) == value, timeout=timeout, interval=0.05,
-               what=f"{key} = {value!r} on the replica")
+    def there():
+        try:
+            return client.get(key) == value
+        except redis.BusyLoadingError:  # the replica is loading its master's snapshot
+            return False
+    wait_until(there, timeout=timeout, interval=0.05, what=f"{key} = {value!r} on the replica")
 
 
 @pytest.mark.parametrize("master_kind", ["credis", "redis"])
