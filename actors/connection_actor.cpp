@@ -332,7 +332,7 @@ void parse_input(connection_broker self) {
   size_t pos = 0;
   while (!st.closing && st.client.pending.what == replication_request::kind::none) {
     st.parser.set_limits(st.server->config.proto_max_bulk_len,
-                         !st.client.authenticated && !st.server->config.requirepass.empty());
+                         auth_required(st.client, *st.server));
     auto r = st.parser.parse(st.input, pos, st.argv);
     if (r == resp_parser::result::incomplete) {
       if (st.parser.big_bulk_pending() &&

@@ -211,7 +211,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   sigset_t signals = block_shutdown_signals();
-  write_pid_file(pid_file);
 
   // The keyspace and server state outlive the actor system, whose destructor waits for every
   // actor that uses them.
@@ -236,6 +235,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+
+  write_pid_file(pid_file);
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();

@@ -92,7 +92,8 @@ void pass_stream(master_link_broker self) {
   s.raw.clear();
 }
 
-// Loads a full sync's snapshot on the loader's own thread; the old data serves reads meanwhile.
+// Loads a full sync's snapshot on the loader's own thread; the keyspace answers -LOADING until
+// the loader says it is done.
 void load_snapshot(master_link_broker self) {
   auto& st = self->state;
   st.loading = true;
@@ -125,6 +126,8 @@ void load_snapshot(master_link_broker self) {
           },
           [=](const caf::error& e) {
             caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
+            // The loader died without saying it is done: the keyspace serves again anyway.
+            self->send(self->state.keyspace, loading_atom::value, loading_progress{0, 0, true});
             drop_link(self, "Loading the master's snapshot failed: " + self->system().render(e));
           });
 }

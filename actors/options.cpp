@@ -1,6 +1,7 @@
 #include "actors/options.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <vector>
@@ -63,28 +64,15 @@ std::string help_text() {
 }  // namespace
 
 parsed_options parse_options(int argc, char** argv) {
-  po::options_description flags;
-  flags.add_options()("help,h", "")("version,v", "");
-  std::vector<std::string> rest;
-  po::variables_map vm;
-  try {
-    // Everything else is a directive, kept in order as typed; no prefix guessing, which would
-    // take "--ver" for --version.
-    auto parsed = po::command_line_parser(argc, argv)
-                      .options(flags)
-                      .style(po::command_line_style::default_style &
-                             ~po::command_line_style::allow_guessing)
-                      .allow_unregistered()
-                      .run();
-    po::store(parsed, vm);
-    rest = po::collect_unrecognized(parsed.options, po::include_positional);
-  } catch (const po::error& e) {
-    return reject("credis-server: " + std::string(e.what()) + "\nTry 'credis-server --help'.\n");
-  }
-  if (vm.count("help") || vm.count("version")) {
+  // As redis-server, only the first argument may ask for help or the version: later ones are
+  // directives and their values, which may start with '-' (a password, a negative number).
+  std::vector<std::string> rest(argv + std::min(argc, 1), argv + argc);
+  if (!rest.empty() && (rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-v" ||
+                        rest[0] == "--version")) {
     parsed_options r;
     r.ok = r.help = true;
-    r.message = vm.count("help") ? help_text() : "credis server v=7.0.15 (Redis-compatible)\n";
+    r.message = rest[0] == "-h" || rest[0] == "--help" ? help_text()
+                                                        : "credis server v=7.0.15 (Redis-compatible)\n";
     return r;
   }
 

@@ -1,6 +1,6 @@
 // The command line, read as redis-server reads it: `credis-server [/path/to/redis.conf]
 // [--name value ...]`, where every option is a config directive applied after the file's
-// (storage/config). Boost.Program_options picks out --help and --version.
+// (storage/config). Boost.Program_options renders the --help text.
 #pragma once
 
 #include <string>

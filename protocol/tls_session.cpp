@@ -29,7 +29,11 @@ SSL_CTX* make_context(const SSL_METHOD* method, const tls_settings& s, std::stri
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // Partial writes and moving buffers: the session hands over what the BIO takes.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+  // No renegotiation (a write can then never wait for a read), and a session id context, which
+  // OpenSSL needs to resume sessions of verified clients (Redis sets one too).
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  static const unsigned char id_context[] = "credis";
+  SSL_CTX_set_session_id_context(ctx, id_context, sizeof id_context - 1);
   auto fail = [&](const std::string& what) -> SSL_CTX* {
     error = what + ": " + last_ssl_error();
     SSL_CTX_free(ctx);
@@ -54,6 +58,10 @@ SSL_CTX* make_context(const SSL_METHOD* method, const tls_settings& s, std::stri
 std::unique_ptr<tls_context> tls_context::make_server(const tls_settings& s, std::string& error) {
   if (s.cert_file.empty() || s.key_file.empty()) {
     error = "TLS needs tls-cert-file and tls-key-file";
+    return nullptr;
+  }
+  if (s.auth_clients != "no" && s.ca_cert_file.empty()) {
+    error = "tls-auth-clients " + s.auth_clients + " needs tls-ca-cert-file to check clients with";
     return nullptr;
   }
   SSL_CTX* ctx = make_context(TLS_server_method(), s, error);
@@ -165,6 +173,7 @@ bool tls_session::write(std::string_view plain) {
     if (n <= 0) {
       if (!fail(n, "TLS write failed"))
         return false;
+      held_.append(plain);  // written once the session can go on
       break;
     }
     plain.remove_prefix(static_cast<size_t>(n));

@@ -88,7 +88,7 @@ bool same_secret(std::string_view attempt, std::string_view secret) {
 
 // The default user is the only one: it takes any password while requirepass is empty.
 bool credentials_ok(const server_state& server, std::string_view user, std::string_view pass) {
-  if (!iequals(user, "default"))
+  if (user != "default")  // user names are case-sensitive
     return false;
   return server.config.requirepass.empty() || same_secret(pass, server.config.requirepass);
 }
@@ -150,7 +150,7 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
     }
     client.authenticated = true;
   }
-  if (!client.authenticated && !server.config.requirepass.empty()) {
+  if (auth_required(client, server)) {
     reply::error(out, "NOAUTH HELLO must be called with the client already authenticated, "
                       "otherwise the HELLO AUTH <user> <pass> option can be used to "
                       "authenticate the client and select the RESP protocol version at the "

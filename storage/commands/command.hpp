@@ -119,7 +119,14 @@ inline constexpr std::string_view wrong_type =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view overflow = "ERR increment or decrement would overflow";
 inline constexpr std::string_view db_range = "ERR DB index is out of range";
+inline constexpr std::string_view loading = "LOADING Redis is loading the dataset in memory";
+inline constexpr std::string_view noauth = "NOAUTH Authentication required.";
 }  // namespace errors
+
+// True while the server has a password this client has not given.
+inline bool auth_required(const client_state& client, const server_state& server) {
+  return !client.authenticated && !server.config.requirepass.empty();
+}
 
 // "ERR wrong number of arguments for 'get' command"
 std::string arity_error(std::string_view command_name);

@@ -9,10 +9,6 @@ namespace credis {
 
 namespace {
 
-bool is_glob(std::string_view pattern) {
-  return pattern.find_first_of("*?[") != std::string_view::npos;
-}
-
 // Like Redis 7.0, a name without glob characters is answered under the spelling it was asked
 // with; a glob is answered with the parameters' own names. Each parameter appears once.
 void config_get(exec_context& ctx, arg_list argv) {
@@ -29,7 +25,7 @@ void config_get(exec_context& ctx, arg_list argv) {
     n += 2;
   };
   for (size_t i = 2; i < argv.size(); ++i) {
-    if (!is_glob(argv[i])) {
+    if (!has_glob_chars(argv[i])) {
       if (const config_parameter* p = find_config_parameter(argv[i]))
         answer(*p, argv[i]);
       continue;

@@ -14,11 +14,10 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
     reply::error(out, arity_error(cmd->name));
-  } else if (!client.authenticated && !server.config.requirepass.empty() &&
-             !(cmd->flags & cmd_no_auth)) {
-    reply::error(out, "NOAUTH Authentication required.");
+  } else if (auth_required(client, server) && !(cmd->flags & cmd_no_auth)) {
+    reply::error(out, errors::noauth);
   } else if (cmd->exec_client && server.persistence.loading && !(cmd->flags & cmd_loading)) {
-    reply::error(out, "LOADING Redis is loading the dataset in memory");
+    reply::error(out, errors::loading);
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
     cmd->exec_client(client, server, argv, out);
@@ -52,7 +51,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
       continue;
     }
     if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
-      reply::error(out, "LOADING Redis is loading the dataset in memory");
+      reply::error(out, errors::loading);
       continue;
     }
     exec_context ctx{bc.ks,          bc.server, bc.replication,  out,

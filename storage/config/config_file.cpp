@@ -10,6 +10,7 @@
 #include "protocol/resp_parser.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/config/config_table.hpp"
+#include "storage/glob.hpp"
 
 namespace credis {
 
@@ -27,7 +28,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool has_glob(std::string_view path) { return path.find_first_of("*?[") != std::string_view::npos; }
 
 }  // namespace
 
@@ -127,7 +127,7 @@ bool config_loader::apply_text(std::string_view text, const std::string& file) {
 
 bool config_loader::apply_file(const std::string& path) {
   std::vector<std::string> paths;
-  if (has_glob(path)) {
+  if (has_glob_chars(path)) {
     glob_t matches{};
     if (::glob(path.c_str(), 0, nullptr, &matches) == 0)
       for (size_t i = 0; i < matches.gl_pathc; ++i)

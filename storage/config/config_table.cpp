@@ -214,9 +214,7 @@ std::vector<config_parameter> make_parameters() {
          std::error_code ec;
          auto abs = std::filesystem::canonical(std::string(v), ec);
          if (ec || !std::filesystem::is_directory(abs, ec))
-           return ec ? ec.message() == "No such file or directory" ? "No such file or directory"
-                                                                    : ec.message()
-                     : "Not a directory";
+           return ec ? ec.message() : std::string("Not a directory");
          c.dir = abs.string();
          return {};
        }},

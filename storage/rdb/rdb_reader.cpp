@@ -519,6 +519,17 @@ bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
 
 namespace {
 
+// A string entry that spells a canonical integer is the same member as that integer entry
+// (Redis compares entries as text). Redis never writes such a string entry, a crafted file may.
+packed_item as_compared(const packed_item& item) {
+  packed_item out = item;
+  if (!item.is_int && !item.str.empty() && item.str.size() <= 20 &&
+      (item.str[0] == '-' || (item.str[0] >= '0' && item.str[0] <= '9')) &&
+      parse_int64(item.str, out.num))
+    out.is_int = true;
+  return out;
+}
+
 bool same(const packed_item& a, const packed_item& b) {
   return a.is_int == b.is_int && (a.is_int ? a.num == b.num : a.str == b.str);
 }
@@ -545,17 +556,6 @@ uint64_t fingerprint(const packed_item& item) {
 }
 
 }  // namespace
-
-// A string entry that spells a canonical integer is the same member as that integer entry
-// (Redis compares entries as text). Redis never writes such a string entry, a crafted file may.
-packed_item as_compared(const packed_item& item) {
-  packed_item out = item;
-  if (!item.is_int && !item.str.empty() && item.str.size() <= 20 &&
-      (item.str[0] == '-' || (item.str[0] >= '0' && item.str[0] <= '9')) &&
-      parse_int64(item.str, out.num))
-    out.is_int = true;
-  return out;
-}
 
 bool loader::has_duplicates(size_t stride) {
   const size_t n = (entries_.size() + stride - 1) / stride;

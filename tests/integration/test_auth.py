@@ -14,6 +14,7 @@ PASSWORD = "s3cret pass"
 EXCHANGES = [
     ("GET", "k"), ("SET", "k", "v"), ("PING",), ("NOSUCH",), ("GET",),
     ("AUTH", "wrong"), ("AUTH", "a", "b", "c"), ("AUTH", "other", PASSWORD),
+    ("AUTH", "DEFAULT", PASSWORD),  # user names are case-sensitive
     ("HELLO", "2"), ("HELLO", "x"), ("HELLO", "4"), ("HELLO", "2", "FOO"),
     ("HELLO", "2", "AUTH", "default", "wrong"),
     ("QUIT",),
@@ -67,6 +68,14 @@ def test_real_clients_authenticate(secured):
         redis.Redis(host="127.0.0.1", port=ours.port, socket_timeout=10).get("a")
     out = ours.cli("-a", PASSWORD, "--no-auth-warning", "GET", "a")
     assert out.strip() == "1"
+
+
+def test_a_password_that_starts_with_a_dash(start_credis):
+    """Only the first argument may be -h/-v, as in redis-server: "-v..." here is a value."""
+    s = start_credis(["--requirepass", "-verysecret"])
+    with Raw(s.port) as c:
+        assert c.cmd("GET", "k").startswith(b"-NOAUTH")
+        assert c.cmd("AUTH", "-verysecret") == b"+OK\r\n"
 
 
 def test_no_password_configured(start_credis, start_redis):

@@ -68,8 +68,8 @@ def test_clients_get_loading_while_the_rdb_loads(start_credis, big_rdb, tmp_path
     c.close()
 
 
-def test_a_failed_load_exits_1_after_serving_loading(start_credis, tmp_path):
-    """A corrupt file: the clients connected meanwhile are closed, the server exits 1."""
+def test_a_corrupt_rdb_ends_start_up_with_status_1(start_credis, tmp_path):
+    """A corrupt file: the server, listening already, exits 1 and says where the file broke."""
     with open(tmp_path / "dump.rdb", "wb") as f:
         f.write(b"REDIS0009" + b"\x00" * 100)
     s = start_credis(["--save", ""], workdir=str(tmp_path), wait_ready=False)

@@ -144,6 +144,7 @@ def test_tls_only_with_port_0(start_credis, tmp_path):
     (["--tls-cert-file", "/nonexistent.crt"], "certificate"),
     (["--tls-key-file", CLIENT_KEY], "private key"),
     (["--tls-auth-clients", "maybe"], "tls-auth-clients"),
+    (["--tls-ca-cert-file", ""], "tls-ca-cert-file"),  # client certificates with no CA
 ])
 def test_bad_tls_settings_exit_1(start_credis, args, mentions):
     tls_port = free_port()
@@ -160,11 +161,13 @@ def test_shutdown_is_not_held_up_by_a_tls_client_that_never_reads(start_credis):
     hostile.setblocking(False)
     request = encode("GET", "big") * 1000
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    blocked = False
+    while not blocked and time.monotonic() < deadline:
         try:
             hostile.send(request)
         except (ssl.SSLWantWriteError, BlockingIOError):
-            break
+            blocked = True  # the server stopped reading: its replies are backed up
+    assert blocked, "the server kept reading a client that reads nothing"
     t = time.monotonic()
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(timeout=10) == 0, s.output()
