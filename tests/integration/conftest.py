@@ -41,7 +41,14 @@ class Server:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         if wait_ready:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except BaseException:
+                # Never returned, so no teardown would stop it.
+                self.proc.kill()
+                self.proc.wait()
+                self.log.close()
+                raise
 
     def wait_ready(self, timeout=20.0):
         def answers():
