@@ -64,6 +64,51 @@ std::vector<std::string_view> words_of(std::string_view text) {
   return words;
 }
 
+// Parameters held in one field of server_config; `field` is a generic lambda naming it in a
+// const or a mutable config ([](auto& c) -> auto& { return c.x; }).
+template <class Field>
+config_parameter text_parameter(std::string_view name, unsigned flags, Field field) {
+  return {name, flags, [field](const server_config& c) { return std::string(field(c)); },
+          [field](server_config& c, std::string_view v) -> std::string {
+            field(c) = std::string(v);
+            return {};
+          }};
+}
+
+template <class Field>
+config_parameter bool_parameter(std::string_view name, unsigned flags, Field field) {
+  return {name, flags, [field](const server_config& c) { return std::string(yes_no(field(c))); },
+          [field](server_config& c, std::string_view v) { return set_bool(field(c), v); }};
+}
+
+template <class Field>
+config_parameter int_parameter(std::string_view name, unsigned flags, Field field, int64_t min,
+                               int64_t max = INT32_MAX) {
+  return {name, flags, [field](const server_config& c) { return int_text(field(c)); },
+          [field, min, max](server_config& c, std::string_view v) {
+            return set_int(field(c), v, min, max);
+          }};
+}
+
+template <class Field>
+config_parameter memory_parameter(std::string_view name, Field field, int64_t min) {
+  return {name, 0, [field](const server_config& c) { return int_text(field(c)); },
+          [field, min](server_config& c, std::string_view v) { return set_memory(field(c), v, min); }};
+}
+
+// A TCP port; 0 turns that listener off.
+template <class Field>
+config_parameter port_parameter(std::string_view name, Field field) {
+  return {name, config_immutable, [field](const server_config& c) { return int_text(field(c)); },
+          [field](server_config& c, std::string_view v) -> std::string {
+            int64_t port = 0;
+            if (auto e = set_int(port, v, 0, 65535); !e.empty())
+              return e;
+            field(c) = static_cast<uint16_t>(port);
+            return {};
+          }};
+}
+
 // Parameters whose value no code reads: Redis 7.0's defaults, kept as CONFIG SET or a config
 // file gives them.
 struct stored_default {
@@ -145,54 +190,38 @@ const stored_default stored_defaults[] = {
     {"zset-max-ziplist-entries", "128"}, {"zset-max-ziplist-value", "64"},
 };
 
-// Parameters of features credis does not have: their default is all they take.
+// Parameters of features credis does not have: their default (in stored_defaults) is all they
+// take.
 struct default_only {
-  std::string_view name, value, why;
+  std::string_view name, why;
 };
 const default_only default_onlys[] = {
-    {"appendonly", "no", "append-only files are not supported: only RDB snapshots"},
-    {"cluster-enabled", "no", "cluster mode is not supported"},
-    {"unixsocket", "", "unix sockets are not supported"},
-    {"tls-replication", "no", "replication over TLS is not supported yet"},
-    {"tls-cluster", "no", "cluster mode is not supported"},
-    {"aclfile", "", "ACL files are not supported"},
-    {"io-threads", "1", "io-threads is not supported: credis runs one event loop"},
+    {"appendonly", "append-only files are not supported: only RDB snapshots"},
+    {"cluster-enabled", "cluster mode is not supported"},
+    {"unixsocket", "unix sockets are not supported"},
+    {"tls-replication", "replication over TLS is not supported yet"},
+    {"tls-cluster", "cluster mode is not supported"},
+    {"aclfile", "ACL files are not supported"},
+    {"io-threads", "io-threads is not supported: credis runs one event loop"},
 };
+
+std::string_view stored_default_of(std::string_view name) {
+  for (const auto& d : stored_defaults)
+    if (d.name == name)
+      return d.value;
+  return {};
+}
 
 std::vector<config_parameter> make_parameters() {
   std::vector<config_parameter> p = {
-      {"port", config_immutable, [](const server_config& c) { return int_text(c.port); },
-       [](server_config& c, std::string_view v) -> std::string {
-         int64_t port = 0;
-         if (auto e = set_int(port, v, 0, 65535); !e.empty())
-           return e;
-         c.port = static_cast<uint16_t>(port);
-         return {};
-       }},
-      {"tls-port", config_immutable, [](const server_config& c) { return int_text(c.tls.port); },
-       [](server_config& c, std::string_view v) -> std::string {
-         int64_t port = 0;
-         if (auto e = set_int(port, v, 0, 65535); !e.empty())
-           return e;
-         c.tls.port = static_cast<uint16_t>(port);
-         return {};
-       }},
-      {"tls-cert-file", config_immutable, [](const server_config& c) { return c.tls.cert_file; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.tls.cert_file = std::string(v);
-         return {};
-       }},
-      {"tls-key-file", config_immutable, [](const server_config& c) { return c.tls.key_file; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.tls.key_file = std::string(v);
-         return {};
-       }},
-      {"tls-ca-cert-file", config_immutable,
-       [](const server_config& c) { return c.tls.ca_cert_file; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.tls.ca_cert_file = std::string(v);
-         return {};
-       }},
+      port_parameter("port", [](auto& c) -> auto& { return c.port; }),
+      port_parameter("tls-port", [](auto& c) -> auto& { return c.tls.port; }),
+      text_parameter("tls-cert-file", config_immutable,
+                     [](auto& c) -> auto& { return c.tls.cert_file; }),
+      text_parameter("tls-key-file", config_immutable,
+                     [](auto& c) -> auto& { return c.tls.key_file; }),
+      text_parameter("tls-ca-cert-file", config_immutable,
+                     [](auto& c) -> auto& { return c.tls.ca_cert_file; }),
       {"tls-auth-clients", config_immutable,
        [](const server_config& c) { return c.tls.auth_clients; },
        [](server_config& c, std::string_view v) -> std::string {
@@ -249,19 +278,9 @@ std::vector<config_parameter> make_parameters() {
          c.loglevel = level;
          return {};
        }},
-      {"logfile", config_immutable, [](const server_config& c) { return c.logfile; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.logfile = std::string(v);
-         return {};
-       }},
-      {"daemonize", config_immutable,
-       [](const server_config& c) { return std::string(yes_no(c.daemonize)); },
-       [](server_config& c, std::string_view v) { return set_bool(c.daemonize, v); }},
-      {"pidfile", config_immutable, [](const server_config& c) { return c.pidfile; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.pidfile = std::string(v);
-         return {};
-       }},
+      text_parameter("logfile", config_immutable, [](auto& c) -> auto& { return c.logfile; }),
+      bool_parameter("daemonize", config_immutable, [](auto& c) -> auto& { return c.daemonize; }),
+      text_parameter("pidfile", config_immutable, [](auto& c) -> auto& { return c.pidfile; }),
       {"replicaof", config_immutable | config_multi_word,
        [](const server_config& c) { return c.replicaof; },
        [](server_config& c, std::string_view v) -> std::string {
@@ -278,38 +297,18 @@ std::vector<config_parameter> make_parameters() {
        },
        "slaveof"},
       // The keyspace tells the replication manager when these change.
-      {"repl-backlog-size", 0, [](const server_config& c) { return int_text(c.repl.backlog_size); },
-       [](server_config& c, std::string_view v) { return set_memory(c.repl.backlog_size, v, 1); }},
-      {"repl-diskless-sync", 0,
-       [](const server_config& c) { return std::string(yes_no(c.repl.diskless_sync)); },
-       [](server_config& c, std::string_view v) { return set_bool(c.repl.diskless_sync, v); }},
-      {"repl-diskless-sync-delay", 0,
-       [](const server_config& c) { return int_text(c.repl.diskless_sync_delay); },
-       [](server_config& c, std::string_view v) { return set_int(c.repl.diskless_sync_delay, v, 0); }},
-      {"repl-timeout", 0, [](const server_config& c) { return int_text(c.repl.timeout); },
-       [](server_config& c, std::string_view v) { return set_int(c.repl.timeout, v, 1); }},
-      {"maxclients", 0, [](const server_config& c) { return int_text(c.maxclients); },
-       [](server_config& c, std::string_view v) { return set_int(c.maxclients, v, 1); }},
-      {"busy-poll-us", config_immutable, [](const server_config& c) { return int_text(c.busy_poll_us); },
-       [](server_config& c, std::string_view v) { return set_int(c.busy_poll_us, v, 0, 1000); }},
-      {"requirepass", 0, [](const server_config& c) { return c.requirepass; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.requirepass = std::string(v);
-         return {};
-       }},
-      {"masterauth", 0, [](const server_config& c) { return c.repl.masterauth; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.repl.masterauth = std::string(v);
-         return {};
-       }},
-      {"masteruser", 0, [](const server_config& c) { return c.repl.masteruser; },
-       [](server_config& c, std::string_view v) -> std::string {
-         c.repl.masteruser = std::string(v);
-         return {};
-       }},
-      {"protected-mode", 0,
-       [](const server_config& c) { return std::string(yes_no(c.protected_mode)); },
-       [](server_config& c, std::string_view v) { return set_bool(c.protected_mode, v); }},
+      memory_parameter("repl-backlog-size", [](auto& c) -> auto& { return c.repl.backlog_size; }, 1),
+      bool_parameter("repl-diskless-sync", 0, [](auto& c) -> auto& { return c.repl.diskless_sync; }),
+      int_parameter("repl-diskless-sync-delay", 0,
+                    [](auto& c) -> auto& { return c.repl.diskless_sync_delay; }, 0),
+      int_parameter("repl-timeout", 0, [](auto& c) -> auto& { return c.repl.timeout; }, 1),
+      int_parameter("maxclients", 0, [](auto& c) -> auto& { return c.maxclients; }, 1),
+      int_parameter("busy-poll-us", config_immutable, [](auto& c) -> auto& { return c.busy_poll_us; },
+                    0, 1000),
+      text_parameter("requirepass", 0, [](auto& c) -> auto& { return c.requirepass; }),
+      text_parameter("masterauth", 0, [](auto& c) -> auto& { return c.repl.masterauth; }),
+      text_parameter("masteruser", 0, [](auto& c) -> auto& { return c.repl.masteruser; }),
+      bool_parameter("protected-mode", 0, [](auto& c) -> auto& { return c.protected_mode; }),
       {"client-output-buffer-limit", config_multi_word,
        [](const server_config& c) { return render_output_buffer_limits(c.output_limits); },
        [](server_config& c, std::string_view v) -> std::string {
@@ -319,13 +318,10 @@ std::vector<config_parameter> make_parameters() {
          c.output_limits = limits;
          return {};
        }},
-      {"client-query-buffer-limit", 0,
-       [](const server_config& c) { return int_text(c.client_query_buffer_limit); },
-       [](server_config& c, std::string_view v) {
-         return set_memory(c.client_query_buffer_limit, v, 1 << 20);
-       }},
-      {"proto-max-bulk-len", 0, [](const server_config& c) { return int_text(c.proto_max_bulk_len); },
-       [](server_config& c, std::string_view v) { return set_memory(c.proto_max_bulk_len, v, 1 << 20); }},
+      memory_parameter("client-query-buffer-limit",
+                       [](auto& c) -> auto& { return c.client_query_buffer_limit; }, 1 << 20),
+      memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },
+                       1 << 20),
   };
   for (const auto& d : stored_defaults) {
     std::string name(d.name), fallback(d.value);
@@ -371,15 +367,10 @@ const config_parameter* find_config_parameter(std::string_view name) {
 std::string unsupported_setting(const server_config& config) {
   for (const auto& d : default_onlys) {
     auto it = config.other.find(std::string(d.name));
-    if (it != config.other.end() && !iequals(it->second, to_lower(d.value)))
+    if (it != config.other.end() && !iequals(it->second, stored_default_of(d.name)))
       return std::string(d.name).append(" ").append(it->second).append(": ").append(d.why);
   }
   return {};
-}
-
-bool is_stored_only(std::string_view name) {
-  return std::any_of(std::begin(stored_defaults), std::end(stored_defaults),
-                     [&](const stored_default& d) { return iequals(name, d.name); });
 }
 
 bool parse_save_points(std::string_view value, std::string& normalised) {

@@ -34,10 +34,6 @@ const config_parameter* find_config_parameter(std::string_view name);
 // ...), or empty. Checked once every line is read, so that an option can undo a file's line.
 std::string unsupported_setting(const server_config& config);
 
-// Parameters Redis 7.0 has that credis takes and keeps without acting on them (tuning of
-// encodings, of features not built): CONFIG GET shows them, redis.conf files may set them.
-bool is_stored_only(std::string_view name);
-
 // A `save` value: "" or pairs of "<seconds> <changes>"; gives it with single spaces.
 bool parse_save_points(std::string_view value, std::string& normalised);
 

@@ -138,30 +138,24 @@ TEST_CASE("commands before a protocol error are still delivered", "[parser]") {
 
 TEST_CASE("the limits a client is held to: proto-max-bulk-len, and before AUTH",
           "[parser]") {
-  std::string input = "*2\r\n$3\r\nGET\r\n$2000\r\n";
-  std::vector<std::string_view> argv;
-  size_t pos = 0;
-  resp_parser small;
-  small.set_limits(1000, false);
-  CHECK(small.parse(input, pos, argv) == resp_parser::result::error);
-  CHECK(small.error() == "Protocol error: invalid bulk length");
-
-  resp_parser locked;
-  locked.set_limits(max_bulk_length, true);
-  std::string eleven = "*11\r\n";
-  pos = 0;
-  CHECK(locked.parse(eleven, pos, argv) == resp_parser::result::error);
-  CHECK(locked.error() == "Protocol error: unauthenticated multibulk length");
-  resp_parser locked2;
-  locked2.set_limits(max_bulk_length, true);
-  std::string big_arg = "*2\r\n$4\r\nAUTH\r\n$16385\r\n";
-  pos = 0;
-  CHECK(locked2.parse(big_arg, pos, argv) == resp_parser::result::error);
-  CHECK(locked2.error() == "Protocol error: unauthenticated bulk length");
+  // The parser's answer to `input` under the given limits, and its error text.
+  auto parse_with = [](int64_t max_bulk, bool unauthenticated, const std::string& input) {
+    resp_parser parser;
+    parser.set_limits(max_bulk, unauthenticated);
+    std::vector<std::string_view> argv;
+    size_t pos = 0;
+    auto r = parser.parse(input, pos, argv);
+    return std::make_pair(r, parser.error());
+  };
+  using result = resp_parser::result;
+  CHECK(parse_with(1000, false, "*2\r\n$3\r\nGET\r\n$2000\r\n") ==
+        std::make_pair(result::error, std::string("Protocol error: invalid bulk length")));
+  CHECK(parse_with(max_bulk_length, true, "*11\r\n") ==
+        std::make_pair(result::error,
+                       std::string("Protocol error: unauthenticated multibulk length")));
+  CHECK(parse_with(max_bulk_length, true, "*2\r\n$4\r\nAUTH\r\n$16385\r\n") ==
+        std::make_pair(result::error, std::string("Protocol error: unauthenticated bulk length")));
   // Ten arguments of 16 KB are still allowed.
-  resp_parser ok;
-  ok.set_limits(max_bulk_length, true);
-  std::string ten = "*10\r\n" + std::string("$16384\r\n") + std::string(16384, 'x') + "\r\n";
-  pos = 0;
-  CHECK(ok.parse(ten, pos, argv) == resp_parser::result::incomplete);
+  std::string ten = "*10\r\n$16384\r\n" + std::string(16384, 'x') + "\r\n";
+  CHECK(parse_with(max_bulk_length, true, ten).first == result::incomplete);
 }
