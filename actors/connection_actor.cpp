@@ -193,37 +193,63 @@ bool output_backed_up(const connection_state& st) {
   return !st.is_replica && unsent_bytes(st) > output_pause_bytes;
 }
 
+// Pauses or resumes CAF's reading of `hdl`, after the loop's round (see
+// spinning_multiplexer::after_round): a pause and a resume within one round would otherwise
+// leave the socket unread for good.
+void set_paused(connection_broker self, read_switch connection_state::*which,
+                caf::io::connection_handle hdl, bool pause) {
+  read_switch& sw = self->state.*which;
+  if (pause == sw.paused)
+    return;
+  sw.paused = pause;
+  if (sw.change_due)
+    return;
+  sw.change_due = true;
+  auto apply = [self, which, hdl, keep = caf::actor_cast<caf::strong_actor_ptr>(self)] {
+    if (self->getf(caf::abstract_actor::is_terminated_flag))
+      return;
+    read_switch& sw = self->state.*which;
+    sw.change_due = false;
+    if (sw.paused == sw.halted)
+      return;
+    sw.halted = sw.paused;
+    if (sw.halted)
+      self->halt(hdl);
+    else
+      self->trigger(hdl);
+  };
+  if (auto* loop = spinning_multiplexer::of(self->system()))
+    loop->after_round(std::move(apply));
+  else
+    apply();
+}
+
 // Stops reading while the client's replies are backed up, or its parsed requests pile up
 // behind the batch in flight, and starts again once they drain.
 void pace_reading(connection_broker self) {
   auto& st = self->state;
   bool pause = output_backed_up(st) || st.next.memory_size() + st.in_flight_size >
                                            waiting_requests_pause_bytes;
-  if (pause == st.reading_paused)
-    return;
-  st.reading_paused = pause;
-  if (st.halt_change_due)
-    return;
-  st.halt_change_due = true;
-  // Applied once the loop's round is over (see spinning_multiplexer::after_round): a pause and
-  // a resume within one round would otherwise leave the socket unread for good.
-  auto apply = [self, keep = caf::actor_cast<caf::strong_actor_ptr>(self)] {
-    if (self->getf(caf::abstract_actor::is_terminated_flag))
-      return;
-    auto& st = self->state;
-    st.halt_change_due = false;
-    if (st.reading_paused == st.reading_halted)
-      return;
-    st.reading_halted = st.reading_paused;
-    if (st.reading_halted)
-      self->halt(st.hdl);
-    else
-      self->trigger(st.hdl);
-  };
-  if (auto* loop = spinning_multiplexer::of(self->system()))
-    loop->after_round(std::move(apply));
-  else
-    apply();
+  set_paused(self, &connection_state::client_reads, st.hdl, pause);
+}
+
+// While this much of a relayed snapshot waits to go to the replica, the relay is not read: the
+// child then waits, rather than the snapshot piling up here.
+constexpr uint64_t relay_pause_bytes = 1 << 20;
+
+void pace_relay(connection_broker self) {
+  auto& st = self->state;
+  set_paused(self, &connection_state::relay_reads, st.relay,
+             unsent_bytes(st) > relay_pause_bytes);
+}
+
+// The replica has its snapshot: the stream since then follows.
+void go_online(connection_broker self) {
+  auto& st = self->state;
+  st.replica_syncing = false;
+  st.online_due = false;
+  write_out(self, st.held_stream);
+  std::string().swap(st.held_stream);
 }
 
 // Closes the connection once everything queued for it is out.
@@ -403,13 +429,8 @@ void send_request(connection_broker self) {
   peer.capa_psync2 = st.client.replica_capa_psync2;
   peer.write_offset = st.client.write_offset;
   peer.client_id = st.client.id;
+  peer.tls = st.tls != nullptr;
   auto what = req.what;
-  if (st.tls && what == replication_request::kind::psync) {
-    // A full sync's snapshot is written by a forked child straight into the socket, which
-    // cannot carry a TLS session's records.
-    on_request_done(self, what, "-ERR replication over TLS is not supported yet\r\n");
-    return;
-  }
   st.in_flight = true;
   self->request(st.manager, caf::infinite, repl_atom::value, std::move(req), std::move(peer))
       .then([=](const std::string& reply) { on_request_done(self, what, reply); },
@@ -495,6 +516,11 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         auto& st = self->state;
         if (st.closing)
           return;
+        if (st.relaying && msg.handle == st.relay) {
+          write_out(self, std::string_view(msg.buf.data(), msg.buf.size()));
+          pace_relay(self);
+          return;
+        }
         std::string_view bytes(msg.buf.data(), msg.buf.size());
         st.last_read_full = msg.buf.size() >= st.read_size;
         std::string& plain = st.tls_plain;
@@ -533,8 +559,10 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
         if (st.queued_in_caf == 0)
           pump_output(self);
-        if (st.reading_paused && !output_backed_up(st))
+        if (st.client_reads.paused && !output_backed_up(st))
           dispatch(self);  // runs what waits, and reads again
+        if (st.relaying)
+          pace_relay(self);
       },
       // A replica's stream: held while its snapshot is being written, sent after.
       [=](stream_atom, const stream_bytes& chunk) {
@@ -547,20 +575,39 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           drop_now(self);
       },
       [=](online_atom) {
+        if (self->state.relaying)
+          self->state.online_due = true;  // once the relay has passed the rest on
+        else
+          go_online(self);
+      },
+      [=](sync_source_atom, const handed_socket& source) {
         auto& st = self->state;
-        st.replica_syncing = false;
-        write_out(self, st.held_stream);
-        std::string().swap(st.held_stream);
+        st.relay = self->add_scribe(source.take());
+        st.relaying = true;
+        self->configure_read(st.relay, caf::io::receive_policy::at_most(caf_chunk_size));
       },
       // A newline, which replicas skip, keeps the link alive while the sync is prepared; only
       // what the socket takes at once, since a snapshot may soon be written into it.
       [=](keepalive_atom) {
         auto& st = self->state;
-        if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
+        if (st.queued_in_caf != 0 || !st.output.empty())
+          return;
+        if (st.fd >= 0)
           send_now(st.fd, "\n");
+        else if (st.tls && !st.relaying)
+          write_out(self, "\n");
       },
       [=](drop_atom) { drop_now(self); },
-      [=](const caf::io::connection_closed_msg&) { self->quit(); },
+      [=](const caf::io::connection_closed_msg& msg) {
+        auto& st = self->state;
+        if (st.relaying && msg.handle == st.relay) {
+          st.relaying = false;  // the child is done with it
+          if (st.online_due)
+            go_online(self);
+          return;
+        }
+        self->quit();
+      },
   };
 }
 

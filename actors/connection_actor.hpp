@@ -19,6 +19,14 @@
 
 namespace credis {
 
+// Whether CAF reads a connection's handle. Changes are applied after the loop's round: CAF
+// loses a read registration that is added and removed within one round.
+struct read_switch {
+  bool paused = false;      // what the connection wants
+  bool halted = false;      // what CAF was told
+  bool change_due = false;  // `paused` changed; CAF hears of it after the round
+};
+
 struct connection_state {
   connection_state() = default;  // not an aggregate: CAF would try to build it from self
   caf::io::connection_handle hdl;
@@ -46,14 +54,18 @@ struct connection_state {
   size_t in_flight_size = 0;    // the memory of the batch in flight
   bool closing = false;        // no more input is read: QUIT or a protocol error
   bool finishing = false;      // closed once the output is handed to CAF
-  bool reading_paused = false;  // replies are backed up: no requests are read or run
-  bool reading_halted = false;  // CAF was told to stop reading the socket
-  bool halt_change_due = false;  // reading_paused changed; CAF hears of it after the round
+  read_switch client_reads;    // paused: replies are backed up, no requests are read or run
   bool is_replica = false;     // PSYNC made this connection carry the replication stream
   // Once PSYNC made the client a replica the connection carries the replication stream; while
   // its snapshot is being written the stream waits here.
   bool replica_syncing = false;
   std::string held_stream;       // the stream since the snapshot, sent once it is through
+  // A TLS replica's snapshot comes from the sync child through a socket pair, read here and
+  // encrypted; the stream waits until it is all through.
+  caf::io::connection_handle relay;
+  bool relaying = false;
+  bool online_due = false;       // the child is done, but its snapshot is still being relayed
+  read_switch relay_reads;       // paused while the replica is slower than the child
   int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
   static const char* name;
 };

@@ -26,7 +26,7 @@
 #include "actors/options.hpp"
 #include "actors/replication_manager_actor.hpp"
 #include "actors/spinning_multiplexer.hpp"
-#include "protocol/tls_session.hpp"
+#include "actors/tls_setup.hpp"
 #include "storage/snapshot.hpp"
 
 using namespace credis;
@@ -222,18 +222,12 @@ int main(int argc, char** argv) {
   server.stats.start_time_ms = now_ms();
   server.persistence.last_save_time = server.stats.start_time_ms / 1000;
 
-  // TLS for the tls-port, made before anything listens: a certificate that does not load ends
-  // start-up.
-  std::unique_ptr<tls_context> tls;
-  if (server.config.tls.port != 0) {
-    const auto& t = server.config.tls;
-    std::string error;
-    tls = tls_context::make_server({t.cert_file, t.key_file, t.ca_cert_file, t.auth_clients},
-                                   error);
-    if (!tls) {
-      spdlog::error("Failed to configure TLS: {}", error);
-      return 1;
-    }
+  // TLS for the tls-port and the link to a master, made before anything listens: a
+  // certificate that does not load ends start-up.
+  tls_contexts tls;
+  if (std::string error = make_tls_contexts(server.config, tls); !error.empty()) {
+    spdlog::error("Failed to configure TLS: {}", error);
+    return 1;
   }
 
   write_pid_file(pid_file);
@@ -241,7 +235,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();
   // Not a CAF option, so put() rather than set(), which drops names CAF does not know.
-  caf::put(cfg.content, busy_poll_setting, server.config.busy_poll_us);
+  caf::put(cfg.content, caf::string_view{busy_poll_setting}, server.config.busy_poll_us);
   // Every steady actor is a broker on the multiplexer thread (the loader has a thread of its
   // own), so the scheduler idles: one worker, and the `sharing` policy, whose idle worker
   // waits on a condition variable; a `stealing` worker wakes every 10 ms to poll (150 wake-ups
@@ -254,7 +248,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system sys(cfg);
-    auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server);
+    auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server,
+                                               static_cast<const tls_context*>(tls.client.get()));
     auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
@@ -268,7 +263,7 @@ int main(int argc, char** argv) {
                      loading_progress{0, static_cast<int64_t>(rdb_size), false});
     caf::actor acceptor =
         sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server,
-                                     static_cast<const tls_context*>(tls.get()));
+                                     static_cast<const tls_context*>(tls.server.get()));
     self->request(acceptor, caf::infinite, port_atom::value)
         .receive([&](const std::string& err) { failure = err; },
                  [&](const caf::error& err) { failure = sys.render(err); });
@@ -284,7 +279,7 @@ int main(int argc, char** argv) {
     } else {
       if (server.config.port != 0)
         spdlog::info("Ready to accept connections tcp (port {})", server.config.port);
-      if (tls)
+      if (server.config.tls.port != 0)
         spdlog::info("Ready to accept connections tls (port {})", server.config.tls.port);
       wait_for_shutdown(signals, self, keyspace_ref);
     }

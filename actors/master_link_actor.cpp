@@ -54,10 +54,15 @@ int start_connect(const std::string& host, uint16_t port, std::string& error) {
 }
 
 void send_to_master(master_link_broker self, const std::string& bytes) {
-  if (bytes.empty())
-    return;
-  self->write(self->state.hdl, bytes.size(), bytes.data());
-  self->flush(self->state.hdl);
+  auto& st = self->state;
+  if (st.tls) {
+    if (!st.tls->write(bytes))
+      spdlog::debug("TLS write to the master failed: {}", st.tls->error());
+    st.tls->take_output(self->wr_buf(st.hdl));  // the handshake's records too
+  } else if (!bytes.empty()) {
+    self->write(st.hdl, bytes.size(), bytes.data());
+  }
+  self->flush(st.hdl);
 }
 
 void report(master_link_broker self, link_report::kind what) {
@@ -135,8 +140,19 @@ void load_snapshot(master_link_broker self) {
 void on_data(master_link_broker self, const caf::io::new_data_msg& msg) {
   auto& st = self->state;
   st.last_io_ms = now_ms();
+  std::string_view bytes(msg.buf.data(), msg.buf.size());
+  if (st.tls) {
+    st.tls_plain.clear();
+    bool ok = st.tls->feed(bytes, st.tls_plain);
+    send_to_master(self, {});  // handshake records, alerts
+    if (!ok) {
+      drop_link(self, "TLS error on the link to the master: " + st.tls->error());
+      return;
+    }
+    bytes = st.tls_plain;
+  }
   auto before = st.protocol->current();
-  auto p = st.protocol->feed(std::string_view(msg.buf.data(), msg.buf.size()), st.stream);
+  auto p = st.protocol->feed(bytes, st.stream);
   if (before == master_link::state::pong && st.protocol->current() != master_link::state::pong)
     spdlog::info("Master replied to PING, replication can continue...");
   // A GETACK is answered once what came before it is applied, not while a snapshot loads.
@@ -187,7 +203,8 @@ void stream_batcher::command(const std::vector<std::string_view>& argv, std::str
 }
 
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
-                             int64_t listening_port, std::string replid, int64_t offset,
+                             int64_t listening_port, const tls_context* tls,
+                             std::string replid, int64_t offset,
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings) {
   auto& st = self->state;
@@ -209,6 +226,8 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
     return {};
   }
   st.hdl = self->add_scribe(fd);
+  if (tls)
+    st.tls = std::make_unique<tls_session>(*tls, false);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
   spdlog::info("MASTER <-> REPLICA sync started");
   send_to_master(self, st.protocol->start());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "protocol/tls_session.hpp"
 #include "replication/master_link.hpp"
 
 namespace credis {
@@ -35,6 +36,8 @@ struct held_batch {
 struct master_link_state {
   master_link_state() = default;  // not an aggregate: CAF would try to build it from self
   caf::io::connection_handle hdl;
+  std::unique_ptr<tls_session> tls;  // tls-replication: bytes go through it
+  std::string tls_plain;             // what the last read decrypted to
   std::optional<master_link> protocol;
   keyspace_actor keyspace;
   replication_manager_actor manager;
@@ -52,8 +55,10 @@ struct master_link_state {
 
 using master_link_broker = caf::io::stateful_broker<master_link_state>*;
 
+// `tls`: the client context of a link over TLS, or null.
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
-                             int64_t listening_port, std::string replid, int64_t offset,
+                             int64_t listening_port, const tls_context* tls,
+                             std::string replid, int64_t offset,
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings);
 

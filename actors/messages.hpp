@@ -1,7 +1,10 @@
 // The typed messages between the actors and the actor interfaces that accept them.
 #pragma once
 
+#include <unistd.h>
+
 #include <memory>
+#include <utility>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -24,10 +27,24 @@ struct stream_bytes {
   std::shared_ptr<const std::string> bytes;
 };
 
+// A socket handed to another actor in a message: closed if the message is never handled.
+struct handed_socket {
+  std::shared_ptr<int> fd;
+  static handed_socket of(int fd) {
+    return {std::shared_ptr<int>(new int(fd), [](int* p) {
+      if (*p >= 0)
+        ::close(*p);
+      delete p;
+    })};
+  }
+  int take() const { return std::exchange(*fd, -1); }
+};
+
 // What a connection knows of its peer when it asks the replication manager to act: its socket
 // (a full sync's snapshot is written straight to it) and what its REPLCONFs said.
 struct replication_peer {
-  int fd = -1;
+  int fd = -1;     // -1 over TLS
+  bool tls = false;
   std::string ip;
   int64_t listening_port = 0;
   bool capa_eof = false;
@@ -69,6 +86,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::link_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_settings)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::loaded_keyspace)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::stream_bytes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::handed_socket)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_peer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
@@ -103,6 +121,7 @@ using link_atom = caf::atom_constant<caf::atom("link")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using config_atom = caf::atom_constant<caf::atom("config")>;
 using loading_atom = caf::atom_constant<caf::atom("loading")>;
+using sync_source_atom = caf::atom_constant<caf::atom("syncsrc")>;
 
 // The keyspace: executes a connection's batch and answers with all its replies and the
 // replication offset after its writes (0 when it propagated none); applies what its master

@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "actors/clock.hpp"
 #include "actors/log_role.hpp"
@@ -142,6 +147,24 @@ void set_online(replica_entry& r) {
   caf::anon_send(r.conn, online_atom::value);
 }
 
+// A TLS replica's snapshot cannot go straight into its socket (its session's records are made
+// in this process): the child writes into one end of a socket pair, and the replica's
+// connection reads the other and encrypts what it reads. The child's end, or -1.
+int open_sync_relay(const replica_entry& r) {
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) {
+    spdlog::warn("Can't relay the sync of replica {}: {}", r.name(), std::strerror(errno));
+    return -1;
+  }
+  caf::anon_send(r.conn, sync_source_atom::value, handed_socket::of(ends[0]));
+  return ends[1];
+}
+
+void close_all(const std::vector<int>& fds) {
+  for (int fd : fds)
+    close(fd);
+}
+
 // Starts a full sync for the replicas waiting for one, once the diskless delay has passed (it
 // lets more replicas share one snapshot) and no other sync is being written.
 void maybe_start_sync(manager_broker self) {
@@ -169,18 +192,27 @@ void maybe_start_sync(manager_broker self) {
   job.fullresync_line = !old_sync;
   job.replid = st.ids.replid;
   std::vector<int64_t> ids;
+  std::vector<int> child_ends;  // of the TLS replicas' relays, closed here once forked
   for (auto* r : waiting) {
     if (r->old_sync != old_sync)
       continue;
-    job.fds.push_back(r->fd);
+    int fd = r->tls ? open_sync_relay(*r) : r->fd;
+    if (fd < 0)
+      continue;  // waits for the next try
+    if (r->tls)
+      child_ends.push_back(fd);
+    job.fds.push_back(fd);
     ids.push_back(r->client_id);
     r->sync_pid = 0;  // being started
     r->eof_form = job.eof_form;
   }
+  if (job.fds.empty())
+    return;
   st.sync_pid = 0;
   self->request(st.keyspace, caf::infinite, sync_atom::value, std::move(job))
       .then(
           [=](int pid, int64_t offset) {
+            close_all(child_ends);  // the child has its copies
             auto& st = self->state;
             st.sync_pid = pid > 0 ? pid : -1;
             for (size_t i = 0; i < st.replicas.size();) {
@@ -201,6 +233,7 @@ void maybe_start_sync(manager_broker self) {
             push_status(self);
           },
           [=](const caf::error&) {
+            close_all(child_ends);
             // The keyspace is gone (shutdown): nothing will be synced.
             self->state.sync_pid = -1;
             for (auto& r : self->state.replicas)
@@ -216,11 +249,12 @@ std::string on_psync(manager_broker self, const replication_request& req,
   auto& st = self->state;
   if (st.is_replica && !st.link_up)
     return error_reply("NOMASTERLINK Can't SYNC while not connected with my master");
-  if (peer.fd < 0)
+  if (peer.fd < 0 && !peer.tls)
     return error_reply("ERR SYNC is not possible on this connection");
   replica_entry r;
   r.conn = caf::actor_cast<caf::actor>(self->current_sender());
   r.fd = peer.fd;
+  r.tls = peer.tls;
   r.ip = peer.ip;
   r.port = peer.listening_port;
   r.capa_eof = peer.capa_eof;
@@ -322,8 +356,19 @@ void connect_link(manager_broker self) {
   auto& st = self->state;
   if (st.link || !st.keyspace)
     return;
+  const tls_context* tls = nullptr;
+  if (st.config.repl.tls) {
+    if (!st.client_tls) {
+      spdlog::warn("tls-replication is on, but TLS was not configured at start-up (no "
+                   "tls-port nor tls-replication then): not connecting to the master");
+      return;
+    }
+    tls = st.client_tls;
+  }
+  // A replica over TLS is reached on its tls-port, and says so (as Redis).
+  int64_t listening_port = tls && st.config.tls.port ? st.config.tls.port : st.config.port;
   st.link = self->system().middleman().spawn_broker(
-      master_link_fn, st.master_host, st.master_port, st.config.port,
+      master_link_fn, st.master_host, st.master_port, listening_port, tls,
       st.log ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
       caf::actor_cast<replication_manager_actor>(self), st.server, st.config.repl);
   self->monitor(st.link);
@@ -455,9 +500,11 @@ void run_cron(manager_broker self) {
 }  // namespace
 
 replication_manager_actor::behavior_type replication_manager_fn(manager_broker self,
-                                                                server_state* server) {
+                                                                server_state* server,
+                                                                const tls_context* client_tls) {
   auto& st = self->state;
   st.server = server;
+  st.client_tls = client_tls;
   st.config = server->config;
   st.ids.replid = make_replication_id();
   if (!st.config.replicaof.empty()) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "protocol/tls_session.hpp"
 #include "replication/backlog.hpp"
 #include "replication/replication_id.hpp"
 
@@ -19,7 +20,8 @@ namespace credis {
 struct replica_entry {
   enum class state { wait_bgsave, send_bulk, wait_ack, online };
   caf::actor conn;       // its connection actor
-  int fd = -1;
+  int fd = -1;           // its socket, which a sync child writes into; -1 over TLS
+  bool tls = false;      // a sync child writes to its connection, which encrypts
   std::string ip;
   int64_t port = 0;      // where it listens (REPLCONF listening-port)
   bool capa_eof = false;
@@ -47,6 +49,7 @@ struct manager_state {
   manager_state() = default;  // not an aggregate: CAF would try to build it from self
   server_state* server = nullptr;
   server_config config;  // as at start-up
+  const tls_context* client_tls = nullptr;  // for tls-replication; null when not configured
   keyspace_actor keyspace;
   replication_ids ids;
   // Null until a replica first asks for the stream (or a history is loaded or synced); with
@@ -74,7 +77,9 @@ struct manager_state {
 
 using manager_broker = replication_manager_actor::stateful_broker_pointer<manager_state>;
 
+// `client_tls`: the context of a link to the master over TLS, or null.
 replication_manager_actor::behavior_type replication_manager_fn(manager_broker self,
-                                                                server_state* server);
+                                                                server_state* server,
+                                                                const tls_context* client_tls);
 
 }  // namespace credis

@@ -166,7 +166,7 @@ bool tls_session::write(std::string_view plain) {
     return false;
   if (!established_) {
     held_.append(plain);
-    return true;
+    return advance();  // a client's first write starts the handshake (its hello)
   }
   while (!plain.empty()) {
     int n = SSL_write(ssl_, plain.data(), static_cast<int>(std::min<size_t>(plain.size(), 1 << 30)));

@@ -47,7 +47,8 @@ class tls_session {
   // Takes ciphertext from the peer and appends what it decrypts to `plain`; false on a broken
   // or refused session (error() says why), true too when the peer closed it (closed()).
   bool feed(std::string_view cipher, std::string& plain);
-  // Encrypts `plain` for the peer (held until the handshake is through).
+  // Encrypts `plain` for the peer (held until the handshake is through; a client's first
+  // write, even an empty one, starts the handshake).
   bool write(std::string_view plain);
   // Moves the ciphertext waiting to go to the peer to the end of `out` (straight from
   // OpenSSL's buffer: one copy).

@@ -17,6 +17,7 @@ struct replication_settings {
   int64_t diskless_sync_delay = 5;  // seconds to wait for more replicas before a sync
   int64_t timeout = 60;             // seconds without traffic before a link is dropped
   std::string masterauth, masteruser;  // what a replica authenticates to its master with
+  bool tls = false;                     // tls-replication: the link to the master is TLS
   bool operator==(const replication_settings&) const = default;
 };
 
@@ -42,6 +43,7 @@ struct output_buffer_limits {
 struct tls_config {
   uint16_t port = 0;
   std::string cert_file, key_file, ca_cert_file;
+  std::string client_cert_file, client_key_file;  // a replica's, when not cert_file's
   std::string auth_clients = "yes";  // yes, no or optional
 };
 

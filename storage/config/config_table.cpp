@@ -118,7 +118,7 @@ const stored_default stored_defaults[] = {
     // Features credis does not have: kept as given, refused by unsupported_setting() unless
     // they are at their default once the whole configuration is read.
     {"appendonly", "no"}, {"cluster-enabled", "no"}, {"unixsocket", ""},
-    {"tls-replication", "no"}, {"tls-cluster", "no"}, {"aclfile", ""}, {"io-threads", "1"},
+    {"tls-cluster", "no"}, {"aclfile", ""}, {"io-threads", "1"},
     {"acl-pubsub-default", "resetchannels"}, {"acllog-max-len", "128"},
     {"active-defrag-cycle-max", "25"}, {"active-defrag-cycle-min", "1"},
     {"active-defrag-ignore-bytes", "104857600"}, {"active-defrag-max-scan-fields", "1000"},
@@ -180,8 +180,8 @@ const stored_default stored_defaults[] = {
     {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
     {"tcp-keepalive", "300"}, {"timeout", "0"},
     {"tls-ca-cert-dir", ""},
-    {"tls-ciphers", ""}, {"tls-ciphersuites", ""}, {"tls-client-cert-file", ""},
-    {"tls-client-key-file", ""}, {"tls-client-key-file-pass", ""}, {"tls-dh-params-file", ""},
+    {"tls-ciphers", ""}, {"tls-ciphersuites", ""},
+    {"tls-client-key-file-pass", ""}, {"tls-dh-params-file", ""},
     {"tls-key-file-pass", ""}, {"tls-prefer-server-ciphers", "no"},
     {"tls-protocols", ""}, {"tls-session-cache-size", "20480"},
     {"tls-session-cache-timeout", "300"}, {"tls-session-caching", "yes"},
@@ -199,7 +199,6 @@ const default_only default_onlys[] = {
     {"appendonly", "append-only files are not supported: only RDB snapshots"},
     {"cluster-enabled", "cluster mode is not supported"},
     {"unixsocket", "unix sockets are not supported"},
-    {"tls-replication", "replication over TLS is not supported yet"},
     {"tls-cluster", "cluster mode is not supported"},
     {"aclfile", "ACL files are not supported"},
     {"io-threads", "io-threads is not supported: credis runs one event loop"},
@@ -222,6 +221,13 @@ std::vector<config_parameter> make_parameters() {
                      [](auto& c) -> auto& { return c.tls.key_file; }),
       text_parameter("tls-ca-cert-file", config_immutable,
                      [](auto& c) -> auto& { return c.tls.ca_cert_file; }),
+      // A replica's client side: its own certificate if both are given, else tls-cert-file's.
+      text_parameter("tls-client-cert-file", config_immutable,
+                     [](auto& c) -> auto& { return c.tls.client_cert_file; }),
+      text_parameter("tls-client-key-file", config_immutable,
+                     [](auto& c) -> auto& { return c.tls.client_key_file; }),
+      // Read at each connection to the master, as Redis does.
+      bool_parameter("tls-replication", 0, [](auto& c) -> auto& { return c.repl.tls; }),
       {"tls-auth-clients", config_immutable,
        [](const server_config& c) { return c.tls.auth_clients; },
        [](server_config& c, std::string_view v) -> std::string {

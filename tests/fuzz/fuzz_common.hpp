@@ -37,7 +37,7 @@ struct split_input {
   static constexpr size_t max_chunks = 64;
   static constexpr uint8_t expand_flags = 0xF0;
   static constexpr char escape = '\xF5';
-  static constexpr size_t max_expanded = 160 * 1024;
+  static constexpr size_t max_expanded = 80 * 1024;  // past the 64 KB limits; the scan of each byte is costly here
 
   // False when the input is too short to hold the header.
   bool parse(const uint8_t* data, size_t size) {

@@ -46,10 +46,8 @@ TEST_CASE("tls: a handshake, then data both ways, large and small", "[tls]") {
   auto cctx = context(false, {dir + "client.crt", dir + "client.key", dir + "ca.crt", "yes"});
   tls_session server(*sctx, true), client(*cctx, false);
   std::string server_got, client_got;
-  // The client's first write waits for the handshake, which it starts.
+  // The client's first write waits for the handshake, and starts it (its hello is ready).
   REQUIRE(client.write("*1\r\n$4\r\nPING\r\n"));
-  std::string none;
-  REQUIRE(client.feed("", none));
   REQUIRE(client.has_output());
   REQUIRE(pump(server, client, server_got, client_got));
   CHECK(server.established());
@@ -83,6 +81,20 @@ TEST_CASE("tls: a server that wants client certificates refuses a client without
   std::string got;
   REQUIRE(pump(server2, client2, got, b));
   CHECK(got == "hi");
+}
+
+TEST_CASE("tls: a client (a replica) refuses a server its CA did not sign", "[tls]") {
+  auto sctx = context(true, server_settings("no"));
+  // Trusting only the client certificate, which signed nothing.
+  auto cctx = context(false, {dir + "client.crt", dir + "client.key", dir + "client.crt", "yes"});
+  tls_session server(*sctx, true), client(*cctx, false);
+  REQUIRE(client.write(""));  // an empty first write starts the handshake too
+  REQUIRE(client.has_output());
+  std::string a, b;
+  CHECK_FALSE(pump(server, client, a, b));
+  CHECK_FALSE(client.established());
+  CHECK(client.error().find("certificate verify failed") != std::string::npos);
+  CHECK(a.empty());
 }
 
 TEST_CASE("tls: garbage instead of a handshake is an error, not a crash", "[tls]") {
