@@ -107,20 +107,55 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
+// A shutdown signal already pending, taken without waiting; 0 when none.
+int pending_shutdown_signal(const sigset_t& signals) {
+  timespec now{0, 0};
+  int sig = sigtimedwait(&signals, nullptr, &now);
+  return sig > 0 ? sig : 0;
+}
+
+// As Redis: a shutdown signal while the RDB loads at start-up ends the process at once, with
+// nothing saved (the file on disk is still the data). The actor system is not waited for: its
+// loader would finish the file first.
+[[noreturn]] void exit_while_loading(const std::string& pid_file) {
+  spdlog::warn("Received shutdown signal during loading, scheduling shutdown.");
+  if (!pid_file.empty())
+    unlink(pid_file.c_str());
+  spdlog::info("credis is now ready to exit, bye bye...");
+  spdlog::shutdown();
+  _exit(0);
+}
+
 // Loads <dir>/<dbfilename> when it exists, through the loader actor (clients connected
-// meanwhile get -LOADING). Returns why loading failed, or empty.
+// meanwhile get -LOADING), watching for shutdown signals. Returns why loading failed, or empty.
 std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
-                          const keyspace_actor& keyspace_ref, const server_state& server) {
+                          const keyspace_actor& keyspace_ref, const server_state& server,
+                          const sigset_t& signals, const std::string& pid_file) {
   std::string path = rdb_path(server.config);
   if (access(path.c_str(), F_OK) != 0)
     return {};
   // A master drops keys already expired; a replica keeps them until its master's DEL.
   auto loader = sys.spawn<caf::detached>(loader_actor_fn, keyspace_ref,
                                          server.config.replicaof.empty());
+  self->monitor(loader);
+  self->send(loader, load_atom::value, path);  // the answer comes as a message
   std::string failure;
-  self->request(loader, caf::infinite, load_atom::value, path)
-      .receive([&](const std::string& result, int) { failure = result; },
-               [&](const caf::error& err) { failure = "Loading failed: " + sys.render(err); });
+  for (bool done = false; !done;) {
+    self->receive(
+        [&](const std::string& result, int) {
+          failure = result;
+          done = true;
+        },
+        [&](const caf::down_msg& down) {
+          failure = "Loading failed: " + sys.render(down.reason);
+          done = true;
+        },
+        caf::after(std::chrono::milliseconds(20)) >> [&] {
+          if (pending_shutdown_signal(signals))
+            exit_while_loading(pid_file);
+        });
+  }
+  self->demonitor(loader.address());
   caf::anon_send_exit(loader, caf::exit_reason::user_shutdown);
   return failure;
 }
@@ -268,7 +303,7 @@ int main(int argc, char** argv) {
         .receive([&](const std::string& err) { failure = err; },
                  [&](const caf::error& err) { failure = sys.render(err); });
     if (failure.empty())
-      failure = load_rdb_file(sys, self, keyspace_ref, server);
+      failure = load_rdb_file(sys, self, keyspace_ref, server, signals, pid_file);
     // Replication starts once the data on disk is in: a replica asks its master to continue
     // the history that data belongs to.
     if (failure.empty())

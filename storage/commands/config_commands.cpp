@@ -55,6 +55,8 @@ void config_set(exec_context& ctx, arg_list argv) {
     }
     failure = p->flags & config_immutable ? "can't set immutable config"
                                           : p->set(next, argv[i + 1]);
+    if (failure.empty())
+      failure = unsupported_value(p->name, next);
     if (!failure.empty()) {
       reply::error(ctx.out, "ERR CONFIG SET failed (possibly related to argument '" +
                                 to_lower(argv[i]) + "') - " + failure);

@@ -370,12 +370,22 @@ const config_parameter* find_config_parameter(std::string_view name) {
   return nullptr;
 }
 
-std::string unsupported_setting(const server_config& config) {
+std::string unsupported_value(std::string_view name, const server_config& config) {
   for (const auto& d : default_onlys) {
+    if (!iequals(d.name, name))
+      continue;
     auto it = config.other.find(std::string(d.name));
     if (it != config.other.end() && !iequals(it->second, stored_default_of(d.name)))
-      return std::string(d.name).append(" ").append(it->second).append(": ").append(d.why);
+      return std::string(d.why);
   }
+  return {};
+}
+
+std::string unsupported_setting(const server_config& config) {
+  for (const auto& d : default_onlys)
+    if (std::string why = unsupported_value(d.name, config); !why.empty())
+      return std::string(d.name).append(" ").append(config.other.at(std::string(d.name)))
+          .append(": ").append(why);
   return {};
 }
 

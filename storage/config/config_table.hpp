@@ -30,9 +30,11 @@ std::span<const config_parameter> config_parameters();
 // By name or alias, any case; null when unknown.
 const config_parameter* find_config_parameter(std::string_view name);
 
-// Why the configuration asks for a feature credis does not have (appendonly yes, a TLS port,
-// ...), or empty. Checked once every line is read, so that an option can undo a file's line.
+// Why the configuration asks for a feature credis does not have (appendonly yes, ...), or
+// empty. Checked once every line is read, so that an option can undo a file's line.
 std::string unsupported_setting(const server_config& config);
+// The same for one parameter (CONFIG SET): why its value cannot be had, or empty.
+std::string unsupported_value(std::string_view name, const server_config& config);
 
 // A `save` value: "" or pairs of "<seconds> <changes>"; gives it with single spaces.
 bool parse_save_points(std::string_view value, std::string& normalised);

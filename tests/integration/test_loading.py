@@ -75,3 +75,21 @@ def test_a_corrupt_rdb_ends_start_up_with_status_1(start_credis, tmp_path):
     s = start_credis(["--save", ""], workdir=str(tmp_path), wait_ready=False)
     assert s.proc.wait(timeout=20) == 1
     assert "Error loading" in s.output()
+
+
+def test_sigterm_while_loading_exits_at_once_and_keeps_the_file(start_credis, big_rdb,
+                                                                 tmp_path):
+    """As redis-server: a shutdown signal during the start-up load ends the process (status 0)
+    without waiting for the load, and nothing is saved over the file."""
+    shutil.copy(big_rdb, tmp_path / "dump.rdb")
+    before = (tmp_path / "dump.rdb").read_bytes()
+    s = start_credis(["--save", "3600 1"], workdir=str(tmp_path), wait_ready=False)
+    c = connect_soon(s.port)
+    assert c.cmd("PING") == LOADING  # it is loading now
+    t = time.monotonic()
+    assert s.stop() == 0  # SIGTERM, and waits for the exit
+    took = time.monotonic() - t
+    assert "Received shutdown signal during loading" in s.output()
+    assert took < 1.0, f"exit took {took:.2f}s"
+    assert (tmp_path / "dump.rdb").read_bytes() == before
+    c.close()

@@ -21,6 +21,13 @@ TEST_CASE("CONFIG GET matches globs over the parameters", "[commands][config]") 
   CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == "*2\r\n$9\r\nmaxmemory\r\n$3\r\n100\r\n");
   CHECK(h.run({"CONFIG", "SET", "nope", "1"}) ==
         "-ERR Unknown option or number of arguments for CONFIG SET - 'nope'\r\n");
+  // A feature credis lacks is refused at once, and nothing of the same CONFIG SET is applied.
+  CHECK(h.run({"CONFIG", "SET", "maxmemory", "200", "appendonly", "yes"}) ==
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - append-only files "
+        "are not supported: only RDB snapshots\r\n");
+  CHECK(h.run({"CONFIG", "GET", "appendonly"}) == "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+  CHECK(h.run({"CONFIG", "GET", "maxmemory"}) == "*2\r\n$9\r\nmaxmemory\r\n$3\r\n100\r\n");
+  CHECK(h.run({"CONFIG", "SET", "appendonly", "no"}) == "+OK\r\n");
   CHECK(h.run({"CONFIG", "FOO"}) == "-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n");
   CHECK(h.run({"CONFIG", "GET"}) == "-ERR wrong number of arguments for 'config|get' command\r\n");
 }
