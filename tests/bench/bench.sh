@@ -4,7 +4,8 @@
 #
 # Usage: tests/bench/bench.sh [--quick] [--only throughput,memory,idle,expiry] [--out FILE] [...]
 #        tests/bench/bench.sh --rdb [--quick] [--out FILE]   # RDB load/SAVE times (rdb_bench.py)
-#        tests/bench/bench.sh --repl [--quick] [--out FILE]  # replication (repl_bench.py)
+#        tests/bench/bench.sh --repl [--quick] [--only throughput,sync,tlssync,apply] [--out FILE]
+#                                                     # replication (repl_bench.py)
 #        tests/bench/bench.sh --large [--quick] [--only throughput,redispy,pipeline,memory,slow]
 #                             [--out FILE]                   # large values (large_bench.py)
 #        tests/bench/bench.sh --help                          # every option

@@ -17,6 +17,8 @@ Sections (run all, or pick with --only):
               --replicaof; time from the replica's process start until its DBSIZE equals the
               master's (polled every 10 ms); the master's default repl-diskless-sync is kept and
               reported; a new replica per round against the same master; medians
+  tlssync     the same over TLS: masters with a tls-port, replicas with --tls-replication yes
+              (certificates from tests/fixtures/tls)
   apply       one replica attached (keys preloaded as above); redis-benchmark -t set -c 50
               -P 16 -n M -r 100000 on the master while a sampler thread reads INFO replication
               of master and replica every 20 ms (both requests sent before either reply is
@@ -30,6 +32,7 @@ Prints one markdown table at the end (and writes it to --out FILE); ratio is our
 row, so for times and lag lower is better.
 """
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -37,7 +40,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
 from common import (CREDIS, REDIS_SERVER, Conn, RespError, Server, check_binaries, dbsize, encode,
-                    log, mset_load, parse_only, run_sections)
+                    free_port, log, mset_load, parse_only, run_sections)
 from bench import Row, redis_benchmark
 
 BINARIES = {"ours": CREDIS, "redis": REDIS_SERVER}
@@ -45,7 +48,7 @@ PIPELINES = [1, 16]
 P16_SCALE = 8  # -P 16 runs get 8x the requests of -P 1 runs, so both last about as long
 CATCHUP_FLOOR_MS = 1.0  # catch-up at or under this is within the poll's resolution: met
 REPLICA_COUNTS = [0, 1, 2]
-SECTIONS = ["throughput", "sync", "apply"]
+SECTIONS = ["throughput", "sync", "tlssync", "apply"]
 KEYSPACE = 100000  # redis-benchmark -r
 BENCH_TIMEOUT = 300  # seconds one redis-benchmark run may take (a stuck master fails, not hangs)
 
@@ -140,13 +143,28 @@ class OffsetProbe:
 
 # ---------------------------------------------------------------- topology
 
-def start_master(name):
-    return Server(f"{name}-master", BINARIES[name], ["--repl-diskless-sync-delay", "0"])
+CERTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
-def start_replica(name, master, i=1, wait=True):
+def tls_args(port):
+    """A tls-port and the test certificates (tests/fixtures/tls)."""
+    return ["--tls-port", str(port), "--tls-cert-file", os.path.join(CERTS, "server.crt"),
+            "--tls-key-file", os.path.join(CERTS, "server.key"),
+            "--tls-ca-cert-file", os.path.join(CERTS, "ca.crt")]
+
+
+def start_master(name, tls=False):
+    tls_port = free_port() if tls else None
+    m = Server(f"{name}-master", BINARIES[name],
+               ["--repl-diskless-sync-delay", "0"] + (tls_args(tls_port) if tls else []))
+    m.repl_port = tls_port or m.port  # where its replicas connect
+    return m
+
+
+def start_replica(name, master, i=1, wait=True, tls=False):
+    extra = tls_args(free_port()) + ["--tls-replication", "yes"] if tls else []
     return Server(f"{name}-replica{i}", BINARIES[name],
-                  ["--replicaof", f"127.0.0.1 {master.port}"], wait=wait)
+                  ["--replicaof", f"127.0.0.1 {master.repl_port}"] + extra, wait=wait)
 
 
 def wait_online(master, replicas, timeout):
@@ -333,11 +351,11 @@ def wait_master_idle(master, timeout=30.0):
         f"last replica stopped")
 
 
-def measure_sync(opts):
+def measure_sync(opts, tls=False):
     masters, times, mode = {}, {"ours": [], "redis": []}, {}
     try:
         for name in ("ours", "redis"):
-            masters[name] = m = start_master(name)
+            masters[name] = m = start_master(name, tls)
             took = mset_load(m.port, opts.keys)
             size = dbsize(m.port)
             if size != opts.keys:
@@ -349,7 +367,7 @@ def measure_sync(opts):
             for name in (["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]):
                 m = masters[name]
                 wait_master_idle(m)
-                rep = start_replica(name, m, wait=False)
+                rep = start_replica(name, m, wait=False, tls=tls)
                 try:
                     took = wait_synced(rep, opts.keys, opts.timeout)
                     load = config_get(rep.port, "repl-diskless-load")
@@ -363,6 +381,7 @@ def measure_sync(opts):
             m.stop()
     label = ("diskless" if mode["ours"] == mode["redis"] == "yes" else
              f"repl-diskless-sync ours={mode['ours']} redis={mode['redis']}")
+    label += ", over TLS" if tls else ""
     return [Row(f"full sync s, {opts.keys:,} keys, {label} (replica start -> DBSIZE = master's)",
                 statistics.median(times["ours"]), statistics.median(times["redis"]),
                 ("ratio", "<=", 1.0))]
@@ -505,7 +524,8 @@ def parse_args(argv):
 def main(argv):
     opts = parse_args(argv)
     check_binaries()
-    measures = {"throughput": measure_throughput, "sync": measure_sync, "apply": measure_apply}
+    measures = {"throughput": measure_throughput, "sync": measure_sync,
+                "tlssync": lambda o: measure_sync(o, tls=True), "apply": measure_apply}
     notes = ["ratio is ours/redis in every row: for ops/s higher is better, for seconds, bytes "
              "and ms lower is better."]
     if "apply" in opts.only:
