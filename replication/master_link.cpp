@@ -151,7 +151,9 @@ void master_link::read_payload(progress& p) {
       payload_len_ = -1;
     } else if (line.size() > 1 && line[0] == '$' &&
                parse_int64(std::string_view(line).substr(1), payload_len_) && payload_len_ >= 0) {
-      rdb_.reserve(static_cast<size_t>(std::min<int64_t>(payload_len_, 1 << 30)));
+      // Memory follows the bytes that arrive, not what the header claims (at most 16 MB
+      // ahead of them): a bogus length costs nothing.
+      rdb_.reserve(static_cast<size_t>(std::min<int64_t>(payload_len_, 16 << 20)));
     } else {
       fail(p, "Bad protocol from master: expected the payload's length, got '" + line + "'");
       return;
@@ -160,6 +162,9 @@ void master_link::read_payload(progress& p) {
   size_t available = in_.size() - pos_;
   if (payload_len_ >= 0) {
     size_t take = std::min(available, static_cast<size_t>(payload_len_) - rdb_.size());
+    if (rdb_.size() + take > rdb_.capacity())  // doubling, but never past the length
+      rdb_.reserve(std::min(static_cast<size_t>(payload_len_),
+                            std::max(rdb_.capacity() * 2, rdb_.size() + take)));
     rdb_.append(in_, pos_, take);
     pos_ += take;
     if (rdb_.size() < static_cast<size_t>(payload_len_))
