@@ -51,6 +51,12 @@ void append_int64(std::string& out, int64_t v) {
   out.append(buf, res.ptr);
 }
 
+void append_uint64(std::string& out, uint64_t v) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, res.ptr);
+}
+
 bool parse_memory_size(std::string_view text, int64_t& bytes) {
   static const std::pair<std::string_view, int64_t> units[] = {
       {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},

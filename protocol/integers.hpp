@@ -13,6 +13,7 @@ bool parse_int64(std::string_view s, int64_t& out);
 
 // Appends the decimal form of `v`.
 void append_int64(std::string& out, int64_t v);
+void append_uint64(std::string& out, uint64_t v);
 
 // A memory size as redis.conf writes them (config.c memtoull): bytes, or with a unit k/m/g
 // (x1000) or kb/mb/gb (x1024), any case. False when malformed, negative or too large.

@@ -2,6 +2,7 @@
 // keys that have a deadline, for the active expiry.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -49,18 +50,30 @@ class database {
 
   // Every key, expired or not: `for (const auto& [key, e] : db.entries())`.
   const entry_table& entries() const { return table_; }
-  // Visits slots from `cursor` until `count` keys were seen or the table ends, calling
-  // f(key, entry); returns the next cursor, 0 when the table has been covered.
+  // SCAN: calls f(key, entry) for the keys whose hash is at or above `cursor`, home slot by
+  // home slot in hash order, until `count` keys were seen (or 10 * count homes were empty);
+  // returns the next cursor (the hash where it stopped), 0 once the table has been covered.
+  // As in Redis, a key present for a whole iteration is returned however the table resizes in
+  // between (the cursor is a hash, not a slot: see entry_table), and the iteration ends.
   template <class F>
-  size_t scan(size_t cursor, size_t count, F&& f) const {
+  uint64_t scan(uint64_t cursor, size_t count, F&& f) const {
+    const size_t size = table_.slot_count();
+    if (size == 0)
+      return 0;
+    const int shift = table_.home_shift();
+    size_t home = static_cast<size_t>(cursor >> shift);  // a smaller table's: rounded down
     size_t seen = 0;
-    for (; cursor < table_.slot_count() && seen < count; ++cursor) {
-      if (const entry_node* n = table_.node_at(cursor)) {
+    size_t homes_left = count * 10;
+    while (home < size && seen < count && homes_left > 0) {
+      size_t step = std::min({count - seen, homes_left, size - home});
+      table_.for_each_at_homes(home, home + step, [&](const entry_node* n) {
         f(n->key(), n->e);
         ++seen;
-      }
+      });
+      home += step;
+      homes_left -= step;
     }
-    return cursor >= table_.slot_count() ? 0 : cursor;
+    return home >= size ? 0 : static_cast<uint64_t>(home) << shift;
   }
 
   // Who hears of expired keys (null: nobody), and whether find() keeps them.

@@ -1,5 +1,6 @@
 #include "storage/entry_table.hpp"
 
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -32,11 +33,11 @@ size_t entry_table::find_slot(std::string_view key, size_t hash) const {
     return npos;
   size_t mask = slots_.size() - 1;
   uintptr_t tag = tag_of(hash);
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (size_t i = home_of(hash);; i = (i + 1) & mask) {
     uintptr_t s = slots_[i];
     if (s == empty)
       return npos;
-    if (is_node(s) && (s >> tag_shift) == tag && node_of(s)->key() == key)
+    if (is_node(s) && tag_in(s) == tag && node_of(s)->key() == key)
       return i;
   }
 }
@@ -65,12 +66,13 @@ entry_node* entry_table::insert(std::string_view key, size_t hash) {
   if (bits & ~pointer_mask)
     throw std::runtime_error("entry_table: heap address above 2^48 cannot carry a hash tag");
   size_t mask = slots_.size() - 1;
-  size_t i = hash & mask;
+  const size_t home = home_of(hash);
+  size_t i = home;
   while (is_node(slots_[i]))
     i = (i + 1) & mask;
   if (slots_[i] == tombstone)
     --tombstones_;
-  slots_[i] = (tag_of(hash) << tag_shift) | bits;
+  slots_[i] = make_slot(bits, tag_of(hash), (i - home) & mask);
   ++size_;
   return node;
 }
@@ -107,6 +109,7 @@ void entry_table::clear() {
   std::vector<uintptr_t>().swap(slots_);
   size_ = 0;
   tombstones_ = 0;
+  shift_ = 64;
 }
 
 void entry_table::reserve(size_t n) {
@@ -118,14 +121,16 @@ void entry_table::reserve(size_t n) {
 void entry_table::rehash(size_t new_slot_count) {
   std::vector<uintptr_t> old(new_slot_count, empty);
   old.swap(slots_);
+  shift_ = 64 - std::countr_zero(new_slot_count);  // a power of two
   size_t mask = slots_.size() - 1;
   for (uintptr_t s : old) {
     if (!is_node(s))
       continue;
-    size_t i = home_slot(node_of(s));
+    const size_t home = home_slot(node_of(s));
+    size_t i = home;
     while (slots_[i] != empty)
       i = (i + 1) & mask;
-    slots_[i] = s;
+    slots_[i] = make_slot(s & pointer_mask, tag_in(s), (i - home) & mask);
   }
   tombstones_ = 0;
 }

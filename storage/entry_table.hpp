@@ -2,10 +2,15 @@
 // one allocation holding the value, the deadline and the key bytes.
 //
 // Per key that is one node (32 bytes + the key) plus 8-16 bytes of slot array, against the
-// hash-table node, key string and bucket of a std::unordered_map. A slot keeps 16 bits of the
-// key's hash above the pointer, so a probe rarely touches a node that is not the one sought.
-// Deleted slots become tombstones rather than shifting neighbours back, so entries never move
-// between resizes and a SCAN cursor (a slot index) stays meaningful.
+// hash-table node, key string and bucket of a std::unordered_map. A slot keeps, above the
+// pointer, 8 bits of the key's hash (so a probe rarely touches a node that is not the one
+// sought) and how far the node sits from its home slot (so SCAN finds a home's keys without
+// hashing them). Deleted slots become tombstones rather than shifting neighbours back: a key
+// stays reachable from its home slot through a run of occupied slots.
+//
+// A key's home is the top bits of its hash, so the table is in hash order: doubling splits home
+// h into 2h and 2h + 1, halving merges them. A SCAN cursor is a hash value: every home below
+// it has been visited, whatever size the table had then or has now.
 #pragma once
 
 #include <cstdint>
@@ -70,10 +75,36 @@ class entry_table {
   void reserve(size_t n);
 
   size_t size() const { return size_; }
-  // Slots visited by scan(); a cursor is a slot index below this.
+  // A power of two (or 0): the number of home slots, which SCAN's cursor counts over.
   size_t slot_count() const { return slots_.size(); }
   entry_node* node_at(size_t slot) const {
     return is_node(slots_[slot]) ? node_of(slots_[slot]) : nullptr;
+  }
+
+  // How far a hash is shifted right to give its home slot (64 - log2(slot_count())).
+  int home_shift() const { return shift_; }
+
+  // Calls f(node) for every node whose home slot is in [from, to): they sit from `from` on,
+  // up to the end of the run of occupied slots that reaches `to` (past the table's end, that
+  // run wraps to its start).
+  template <class F>
+  void for_each_at_homes(size_t from, size_t to, F&& f) const {
+    const size_t size = slots_.size();
+    const size_t mask = size - 1;
+    for (size_t i = from;; ++i) {
+      uintptr_t s = slots_[i & mask];
+      if (s == empty) {
+        if (i >= to)
+          return;  // there always is one: the load stays under 3/4
+        continue;
+      }
+      if (!is_node(s))
+        continue;
+      size_t d = s >> distance_shift;
+      size_t home = d < max_distance ? ((i & mask) - d) & mask : home_slot(node_of(s));
+      if (home >= from && home < to)
+        f(node_of(s));
+    }
   }
 
   // Iterates (key, entry) in slot order.
@@ -106,30 +137,43 @@ class entry_table {
     slots_.swap(o.slots_);
     std::swap(size_, o.size_);
     std::swap(tombstones_, o.tombstones_);
+    std::swap(shift_, o.shift_);
   }
 
  private:
   static constexpr uintptr_t empty = 0;
   static constexpr uintptr_t tombstone = 1;
+  // A slot: bits 0-47 the node's address, 48-55 the top 8 bits of its key's hash, 56-63 its
+  // distance from its home slot (max_distance: that or more; the key's hash then tells).
   static constexpr int tag_shift = 48;
+  static constexpr int distance_shift = 56;
+  static constexpr size_t max_distance = 255;
   static constexpr uintptr_t pointer_mask = (uintptr_t{1} << tag_shift) - 1;
 
   static bool is_node(uintptr_t s) { return s > tombstone; }
   static entry_node* node_of(uintptr_t s) { return reinterpret_cast<entry_node*>(s & pointer_mask); }
-  static uintptr_t tag_of(size_t hash) { return static_cast<uintptr_t>(hash >> tag_shift); }
+  // The low bits: the home already tells the top ones.
+  static uintptr_t tag_of(size_t hash) { return static_cast<uintptr_t>(hash & 0xFF); }
+  static uintptr_t tag_in(uintptr_t s) { return (s >> tag_shift) & 0xFF; }
+  // The slot value for a node with `tag` placed `distance` slots after its home.
+  static uintptr_t make_slot(uintptr_t node_bits, uintptr_t tag, size_t distance) {
+    return (static_cast<uintptr_t>(distance < max_distance ? distance : max_distance)
+            << distance_shift) |
+           (tag << tag_shift) | node_bits;
+  }
   static size_t hash_of(std::string_view key);
 
   size_t find_slot(std::string_view key, size_t hash) const;  // slot index, or npos
   // Where the probe chain of a node's key starts (the table is not empty).
-  size_t home_slot(const entry_node* node) const {
-    return hash_of(node->key()) & (slots_.size() - 1);
-  }
+  size_t home_slot(const entry_node* node) const { return home_of(hash_of(node->key())); }
+  size_t home_of(size_t hash) const { return hash >> shift_; }  // the table is not empty
   entry_node* insert(std::string_view key, size_t hash);      // `key` must be absent
   void rehash(size_t new_slot_count);
 
   std::vector<uintptr_t> slots_;  // empty, tombstone, or (tag << 48) | node pointer
   size_t size_ = 0;
   size_t tombstones_ = 0;
+  int shift_ = 64;  // home_shift()
 };
 
 }  // namespace credis

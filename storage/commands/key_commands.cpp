@@ -80,9 +80,8 @@ bool parse_scan_cursor(std::string_view text, uint64_t& cursor) {
   return true;
 }
 
-// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]. The cursor is a slot of the database's
-// table; entries never move between resizes, so a full iteration returns every key that
-// stayed present throughout, unless the table resized meanwhile.
+// SCAN cursor [MATCH pattern] [COUNT n] [TYPE t], with Redis's guarantees (database::scan):
+// every key present for a whole iteration is returned, and the iteration ends.
 void scan_command(exec_context& ctx, arg_list argv) {
   uint64_t cursor = 0;
   if (!parse_scan_cursor(argv[1], cursor)) {
@@ -121,8 +120,8 @@ void scan_command(exec_context& ctx, arg_list argv) {
   }
   std::string body;
   int64_t n = 0;
-  size_t next_cursor = ctx.db().scan(
-      static_cast<size_t>(cursor), static_cast<size_t>(count),
+  uint64_t next_cursor = ctx.db().scan(
+      cursor, static_cast<size_t>(count),
       [&](std::string_view key, const entry& e) {
         if (is_expired(e.expire_at, ctx.expiry_now))
           return;
@@ -135,7 +134,7 @@ void scan_command(exec_context& ctx, arg_list argv) {
       });
   reply::array_header(ctx.out, 2);
   std::string next;
-  append_int64(next, static_cast<int64_t>(next_cursor));
+  append_uint64(next, next_cursor);  // a hash: it may use all 64 bits
   reply::bulk(ctx.out, next);
   reply::array_header(ctx.out, n);
   ctx.out.append(body);

@@ -115,23 +115,6 @@ TEST_CASE("the table agrees with a reference map through inserts, deletes and re
   REQUIRE(seen == ref.size());
 }
 
-TEST_CASE("a scan visits every key exactly once when the table does not resize", "[storage]") {
-  database db;
-  db.reserve(1000);
-  for (int i = 0; i < 1000; ++i)
-    db.put("key" + std::to_string(i), value("v"), no_expiry);
-  std::set<std::string> seen;
-  size_t cursor = 0, calls = 0;
-  do {
-    cursor = db.scan(cursor, 10, [&](std::string_view k, const entry&) {
-      REQUIRE(seen.insert(std::string(k)).second);
-    });
-    ++calls;
-  } while (cursor != 0);
-  REQUIRE(seen.size() == 1000);
-  REQUIRE(calls >= 100);
-}
-
 TEST_CASE("deleting most keys shrinks the table and keeps the rest", "[storage]") {
   database db;
   for (int i = 0; i < 100000; ++i)
