@@ -8,22 +8,22 @@
 #                                                     # replication (repl_bench.py)
 #        tests/bench/bench.sh --large [--quick] [--only throughput,redispy,pipeline,memory,slow]
 #                             [--out FILE]                   # large values (large_bench.py)
+#        tests/bench/bench.sh --light [--quick] [--only think,rate] [--out FILE]
+#                                                     # CPU and latency under paced load
+#        tests/bench/bench.sh --scan [--quick] [--baseline BINARY] [--out FILE]  # SCAN, KEYS
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
 # uses python3-redis).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-if [ "${1:-}" = "--rdb" ]; then
-    shift
-    exec /usr/bin/python3 "$here/rdb_bench.py" "$@"
-fi
-if [ "${1:-}" = "--repl" ]; then
-    shift
-    exec /usr/bin/python3 "$here/repl_bench.py" "$@"
-fi
-if [ "${1:-}" = "--large" ]; then
-    shift
-    exec /usr/bin/python3 "$here/large_bench.py" "$@"
-fi
-exec /usr/bin/python3 "$here/bench.py" "$@"
+script=bench.py
+case "${1:-}" in
+    --rdb) script=rdb_bench.py ;;
+    --repl) script=repl_bench.py ;;
+    --light) script=light_bench.py ;;
+    --scan) script=scan_bench.py ;;
+    --large) script=large_bench.py ;;
+esac
+[ "$script" = bench.py ] || shift
+exec /usr/bin/python3 "$here/$script" "$@"

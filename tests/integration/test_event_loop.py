@@ -62,3 +62,22 @@ def test_idle_server_sleeps_after_load(start_credis, busy_poll):
     cpu_before = cpu_seconds(server.proc.pid)
     time.sleep(1.0)  # a measurement window, not synchronisation: CPU burnt in one idle second
     assert cpu_seconds(server.proc.pid) - cpu_before < 0.1
+
+
+def test_stops_spinning_when_requests_come_less_often_than_the_window(start_credis):
+    """A client every 2 ms with a 1 ms window: a spin would find nothing every time. The loop
+    stops spinning after two such spins; spinning on would burn about half a core here."""
+    import socket
+    server = start_credis(["--busy-poll-us", "1000"])
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        cpu_before = cpu_seconds(server.proc.pid)
+        deadline = time.monotonic() + 2.0
+        requests = 0
+        while time.monotonic() < deadline:
+            s.sendall(b"PING\r\n")
+            assert s.recv(64) == b"+PONG\r\n"
+            requests += 1
+            time.sleep(0.002)  # the load's shape, not synchronisation
+        used = cpu_seconds(server.proc.pid) - cpu_before
+    assert requests > 300
+    assert used < 0.4, f"{used:.2f} s of CPU for {requests} requests 2 ms apart"

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Server CPU and latency under paced load, credis vs redis-server 7.0 (persistence off), both
+started here on free loopback ports. redis-benchmark cannot pace itself, so the load comes from
+paced_load.c (compiled here with cc), one process, one thread.
+
+Sections (run all, or pick with --only):
+  think  C clients that each send a PING, wait for the reply, pause P, and again (a lightly used
+         server): C = 1, 4, 16, 64 and P = 1 ms and 100 µs; server CPU (utime+stime of all
+         threads, /proc/<pid>/stat) per request over the run, and p99 latency
+  rate   open loop: PINGs on a fixed schedule over 50 connections at 10%, 50% and 90% of
+         redis-server's capacity (its redis-benchmark -t ping -c 50 rate, measured first);
+         latency from each request's scheduled time (no coordinated omission): p99, and CPU per
+         request
+Rounds alternate which server goes first; medians. Prints one markdown table (and writes it to
+--out FILE); ratio is ours/redis, lower is better in every row.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
+from common import check_binaries, log, parse_only, run_sections, start_pair, stop_all
+from bench import Row, redis_benchmark
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SECTIONS = ["think", "rate"]
+THINK = [(c, p) for p in (1000, 100) for c in (1, 4, 16, 64)]  # (clients, pause µs)
+RATE_SHARES = [0.1, 0.5, 0.9]
+RATE_CLIENTS = 50
+
+
+def build_generator():
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise RuntimeError("no C compiler (cc) to build paced_load.c")
+    out = os.path.join(tempfile.mkdtemp(prefix="paced-load-"), "paced_load")
+    subprocess.run([cc, "-O2", "-o", out, os.path.join(HERE, "paced_load.c")], check=True)
+    return out
+
+
+def run_load(gen, srv, clients, seconds, mode, value):
+    """(requests, p99 µs, server CPU µs per request)."""
+    before = srv.cpu()
+    res = subprocess.run([gen, str(srv.port), str(clients), str(seconds), mode, str(value)],
+                         capture_output=True, text=True, timeout=seconds + 60)
+    used = srv.cpu() - before
+    srv.check_alive()
+    if res.returncode != 0:
+        raise RuntimeError(f"paced_load failed: {res.stderr.strip()[-300:]}")
+    f = res.stdout.split()
+    n, p99 = int(f[1]), float(f[5])
+    return n, p99, used / max(n, 1) * 1e6
+
+
+def measure(opts, cases):
+    """cases: [(label, clients, mode, value)] -> rows of CPU per request and p99."""
+    gen = build_generator()
+    servers = start_pair()
+    got = {}
+    try:
+        for rnd in range(opts.rounds):
+            for label, clients, mode, value in cases:
+                names = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
+                for name in names:
+                    n, p99, cpu = run_load(gen, servers[name], clients, opts.seconds, mode, value)
+                    got.setdefault((label, name), []).append((cpu, p99, n))
+                    log(f"  round {rnd + 1} {label:28} {name:5} {n / opts.seconds:9,.0f} req/s "
+                        f"cpu {cpu:6.1f} µs/req p99 {p99:8.1f} µs")
+    finally:
+        stop_all(servers)
+    rows = []
+    for label, _, _, _ in cases:
+        med = {name: [statistics.median(x[i] for x in got[(label, name)]) for i in range(3)]
+               for name in ("ours", "redis")}
+        rate = f"{med['redis'][2] / opts.seconds:,.0f} req/s"
+        rows.append(Row(f"server CPU µs/request, {label} ({rate})", med["ours"][0],
+                        med["redis"][0], ("ratio", "<=", 1.0)))
+        rows.append(Row(f"p99 µs, {label}", med["ours"][1], med["redis"][1], ("ratio", "<=", 1.0)))
+    return rows
+
+
+def measure_think(opts):
+    return measure(opts, [(f"{c} clients, {p} µs pause", c, "think", p) for c, p in THINK])
+
+
+def measure_rate(opts):
+    servers = start_pair()
+    try:
+        result, _ = redis_benchmark(servers["redis"].port, "ping", 200000, RATE_CLIENTS, 1)
+    finally:
+        stop_all(servers)
+    capacity = result["PING_MBULK"]["rps"]
+    log(f"  redis-server capacity: {capacity:,.0f} PING/s at -c {RATE_CLIENTS}")
+    return measure(opts, [(f"open loop {int(s * 100)}% of {capacity:,.0f}/s", RATE_CLIENTS,
+                           "rate", round(capacity * s)) for s in RATE_SHARES])
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="1 round of 3 s runs")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="sections: " + ",".join(SECTIONS))
+    ap.add_argument("--rounds", type=int, help="rounds (default 3; --quick 1)")
+    ap.add_argument("--seconds", type=float, help="seconds per run (default 6; --quick 3)")
+    ap.add_argument("--out", help="also write the final table to this file")
+    opts = ap.parse_args(argv)
+    opts.rounds = opts.rounds or (1 if opts.quick else 3)
+    opts.seconds = opts.seconds or (3 if opts.quick else 6)
+    opts.only = parse_only(ap, opts.only, SECTIONS)
+    return opts
+
+
+def main(argv):
+    opts = parse_args(argv)
+    check_binaries()
+    return run_sections(opts, SECTIONS, {"think": measure_think, "rate": measure_rate},
+                        ["ratio is ours/redis; lower is better in every row."])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
