@@ -55,13 +55,25 @@ SSL_CTX* make_context(const SSL_METHOD* method, const tls_settings& s, std::stri
 
 }  // namespace
 
+std::string tls_context::missing_certificate_error(const tls_settings& s) {
+  if (s.cert_file.empty())
+    return "No tls-cert-file configured!";
+  if (s.key_file.empty())
+    return "No tls-key-file configured!";
+  return {};
+}
+
+std::string tls_context::missing_ca_error() {
+  return "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, "
+         "tls-replication or tls-auth-clients are enabled!";
+}
+
 std::unique_ptr<tls_context> tls_context::make_server(const tls_settings& s, std::string& error) {
-  if (s.cert_file.empty() || s.key_file.empty()) {
-    error = "TLS needs tls-cert-file and tls-key-file";
+  error = missing_certificate_error(s);
+  if (!error.empty())
     return nullptr;
-  }
   if (s.auth_clients != "no" && s.ca_cert_file.empty()) {
-    error = "tls-auth-clients " + s.auth_clients + " needs tls-ca-cert-file to check clients with";
+    error = missing_ca_error();
     return nullptr;
   }
   SSL_CTX* ctx = make_context(TLS_server_method(), s, error);
@@ -77,10 +89,14 @@ std::unique_ptr<tls_context> tls_context::make_server(const tls_settings& s, std
 }
 
 std::unique_ptr<tls_context> tls_context::make_client(const tls_settings& s, std::string& error) {
+  if (s.ca_cert_file.empty()) {
+    error = missing_ca_error();  // a replica checks its master's certificate
+    return nullptr;
+  }
   SSL_CTX* ctx = make_context(TLS_client_method(), s, error);
   if (!ctx)
     return nullptr;
-  SSL_CTX_set_verify(ctx, s.ca_cert_file.empty() ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   return std::unique_ptr<tls_context>(new tls_context(ctx));
 }
 

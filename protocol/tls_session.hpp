@@ -22,10 +22,14 @@ struct tls_settings {
 
 class tls_context {
  public:
-  // A server's context, or a client's (for tests and replication links); null with `error`
-  // set when the files do not load.
+  // A server's context, or a client's (replication links: it checks the server against the
+  // CA, and shows a certificate when given one); null with `error` set, in Redis's words where
+  // Redis has them, when a file is missing or does not load.
   static std::unique_ptr<tls_context> make_server(const tls_settings& s, std::string& error);
   static std::unique_ptr<tls_context> make_client(const tls_settings& s, std::string& error);
+  static std::string missing_ca_error();
+  // Redis's words for a missing tls-cert-file or tls-key-file, or empty.
+  static std::string missing_certificate_error(const tls_settings& s);
   ~tls_context();
   tls_context(const tls_context&) = delete;
   tls_context& operator=(const tls_context&) = delete;
