@@ -102,7 +102,9 @@ class entry_table {
         continue;
       size_t d = s >> distance_shift;
       size_t home = d < max_distance ? ((i & mask) - d) & mask : home_slot(node_of(s));
-      if (home >= from && home < to)
+      // Past the end the walk is on slots it began at when `from` is 0: those were seen.
+      bool seen_already = i >= size && (i - size) >= from;
+      if (home >= from && home < to && !seen_already)
         f(node_of(s));
     }
   }
