@@ -100,8 +100,16 @@ void spinning_multiplexer::run() {
     // counts the time the work took, so it errs towards not spinning).
     auto before = clock::now();
     poll_round(true);
+    if (clock::now() - before < busy_poll_) {
+      long_gaps_ = 0;
+      continue;
+    }
+    // A long round: did the loop sleep at all since the last look? Asked of the kernel (a
+    // system call) once in 8 long rounds, so a lightly loaded server does not pay it per request.
+    if (++long_rounds_ % 8 != 0)
+      continue;
     long now_switches = voluntary_switches();
-    if (now_switches == switches || clock::now() - before < busy_poll_)
+    if (now_switches == switches)
       long_gaps_ = 0;
     switches = now_switches;
   }

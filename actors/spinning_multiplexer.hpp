@@ -55,6 +55,7 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   std::chrono::microseconds busy_poll_;
   std::atomic<bool> enabled_{true};
   int long_gaps_ = 0;  // spins in a row that ran out (2: not spinning)
+  unsigned long_rounds_ = 0;  // blocking rounds longer than the window, while not spinning
   std::vector<std::function<void()>> after_round_;
 
   std::vector<caf::intrusive_ptr<caf::resumable>> posted_;
