@@ -3,15 +3,18 @@
 
 1. Makes two RDB files with a real redis-server (data pipelined in, SAVE, file copied):
    strings: K string keys (16-byte key, 32-byte value); hashes: K/10 hashes of 10 fields.
-2. For each file and each server: starts it with --dir D --dbfilename F on a copy of the file
-   and times process start -> DBSIZE answering the full count (polled; refused connections and
-   -LOADING mean "not yet"), then times SAVE of that data. A server that does not load the file
+2. For each file, --rounds times (3 by default), each server in turn (which goes first
+   alternates from round to round, so that neither always follows the file's making): starts it
+   with --dir D --dbfilename F on a copy of the file and times process start -> DBSIZE answering
+   the full count (polled; refused connections and -LOADING mean "not yet"), then times SAVE of
+   that data. The table gives the median of the rounds. A server that does not load the file
    (DBSIZE settles at another count, or it exits) gets "n/a" with the reason; its SAVE is then
    timed after loading the same data over the protocol, if it accepts those commands.
 """
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -127,11 +130,21 @@ def bench_file(name, binary, dataset, rdb, timeout):
     return res
 
 
+def median_result(results):
+    """Per measurement, the median over the rounds that have it (None if none has)."""
+    out = {}
+    for key in ("load", "save", "size"):
+        got = [r[key] for r in results if r.get(key) is not None]
+        out[key] = statistics.median(got) if got else None
+    return out
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100,000 string keys and 10,000 hashes")
     ap.add_argument("--keys", type=int, help="string keys (default 1,000,000); hashes = keys / 10")
     ap.add_argument("--timeout", type=float, default=300, help="seconds to wait for a load")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per file (default 3); medians")
     ap.add_argument("--out", help="also write the table to this file")
     opts = ap.parse_args(argv)
     keys = opts.keys or (100000 if opts.quick else 1000000)
@@ -146,14 +159,17 @@ def main(argv):
             rdb = make_rdb(ds_name, fill, count, tmp)
             print(f"== {label}: {os.path.getsize(rdb):,} byte RDB from redis-server "
                   f"({time.monotonic() - t0:.1f}s to make)", flush=True)
-            res = {}
-            for name, binary in (("ours", CREDIS), ("redis", REDIS_SERVER)):
-                res[name] = r = bench_file(name, binary, ds, rdb, opts.timeout)
-                print(f"  {name:5} load {fmt(r.get('load'))} s, SAVE {fmt(r.get('save'))} s, "
-                      f"file {fmt(r.get('size'))} bytes" +
-                      "".join(f"\n        {n}" for n in r["notes"]), flush=True)
-                notes += [f"- {name}, {label}: {n[:150]}" for n in r["notes"]]
-            o, d = res["ours"], res["redis"]
+            runs = {"ours": [], "redis": []}
+            order = [("ours", CREDIS), ("redis", REDIS_SERVER)]
+            for rnd in range(opts.rounds):
+                for name, binary in (order if rnd % 2 == 0 else order[::-1]):
+                    r = bench_file(name, binary, ds, rdb, opts.timeout)
+                    runs[name].append(r)
+                    print(f"  round {rnd + 1} {name:5} load {fmt(r.get('load'))} s, "
+                          f"SAVE {fmt(r.get('save'))} s, file {fmt(r.get('size'))} bytes" +
+                          "".join(f"\n        {n}" for n in r["notes"]), flush=True)
+                    notes += [f"- {name}, {label}: {n[:150]}" for n in r["notes"]]
+            o, d = median_result(runs["ours"]), median_result(runs["redis"])
             for key, what in (("load", "load s (process start -> full DBSIZE)"),
                               ("save", "SAVE s"), ("size", "SAVE file bytes")):
                 rows.append([f"{label}: {what}", o.get(key), d.get(key),
