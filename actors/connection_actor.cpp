@@ -461,10 +461,7 @@ void run_next(connection_broker self) {
   }
   st.in_flight = true;
   st.in_flight_size = batch.memory_size();  // what may come back unrun
-  self->request(st.keyspace, caf::infinite, exec_atom::value, std::move(batch))
-      .then([=](batch_replies& replies,
-                int64_t write_offset) { on_batch_done(self, replies, write_offset); },
-            [=](const caf::error&) { close_now(self); });
+  self->send(st.keyspace, exec_atom::value, std::move(batch));
 }
 
 void dispatch(connection_broker self) {
@@ -553,6 +550,11 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           return;
         }
         dispatch(self);
+      },
+      [=](executed_atom, batch_replies& replies, int64_t write_offset, command_batch& spent) {
+        if (self->state.next.empty())
+          self->state.next = std::move(spent);  // its buffers, kept, save allocations
+        on_batch_done(self, replies, write_offset);
       },
       [=](const caf::io::data_transferred_msg& msg) {
         auto& st = self->state;

@@ -17,6 +17,8 @@ const char* keyspace_state::name = "keyspace";
 
 namespace {
 
+constexpr size_t recycled_batch_max = 4096;
+
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
 // activeExpireCycle: a million keys expiring together must not stall the clients.
 constexpr size_t expire_budget = 20000;
@@ -173,7 +175,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
-      [=](exec_atom, const command_batch& batch) -> std::tuple<batch_replies, int64_t> {
+      [=](exec_atom, command_batch& batch) {
         auto& st = self->state;
         batch_replies out;
         size_t done = execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
@@ -192,7 +194,15 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
         if (st.server->shutdown_requested)
           kill(getpid(), SIGTERM);
-        return {std::move(out), write_offset};
+        // The batch goes back emptied, its buffers to hold the connection's next requests
+        // (allocations saved per request), unless a burst made them big: an idle connection
+        // would keep them.
+        if (batch.reserved_size() <= recycled_batch_max)
+          batch.clear();
+        else
+          batch = command_batch();
+        if (auto conn = caf::actor_cast<caf::actor>(self->current_sender()))
+          caf::anon_send(conn, executed_atom::value, std::move(out), write_offset, std::move(batch));
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;

@@ -96,6 +96,7 @@ namespace credis {
 
 // Atoms live in our namespace: caf already defines get_atom, put_atom and others.
 using exec_atom = caf::atom_constant<caf::atom("exec")>;
+using executed_atom = caf::atom_constant<caf::atom("executed")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
@@ -123,8 +124,11 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 using loading_atom = caf::atom_constant<caf::atom("loading")>;
 using sync_source_atom = caf::atom_constant<caf::atom("syncsrc")>;
 
-// The keyspace: executes a connection's batch and answers with all its replies and the
-// replication offset after its writes (0 when it propagated none); applies what its master
+// The keyspace: executes a connection's batch and sends the connection back all its replies
+// and the replication offset after its writes (0 when it propagated none), as a message of its
+// own (executed_atom) rather than a response: CAF's request/response bookkeeping (a pending
+// response handler on one side, a response promise on the other) cost more instructions per
+// request than the command itself; applies what its master
 // streams (with the stream's raw bytes and its database after them); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
@@ -133,7 +137,7 @@ using sync_source_atom = caf::atom_constant<caf::atom("syncsrc")>;
 // status the manager reports; and makes the final save before the process exits (false: it
 // failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
-    caf::replies_to<exec_atom, command_batch>::with<batch_replies, int64_t>,
+    caf::reacts_to<exec_atom, command_batch>,
     caf::reacts_to<apply_atom, command_batch, std::string, int>,
     caf::reacts_to<expire_atom>,
     caf::reacts_to<cron_atom>,

@@ -59,6 +59,11 @@ class command_batch {
   size_t memory_size() const {
     return bytes_.size() + args_.size() * sizeof(arg) + items_.size() * sizeof(item);
   }
+  // What its buffers hold on to, used or not.
+  size_t reserved_size() const {
+    return bytes_.capacity() + args_.capacity() * sizeof(arg) + items_.capacity() * sizeof(item) +
+           blocks_.capacity() * sizeof(byte_block);
+  }
   bool empty() const { return items_.empty(); }
   bool has_commands() const {
     for (const auto& i : items_)
