@@ -234,13 +234,7 @@ void pexpireat_command(exec_context& ctx, arg_list argv) {
 void expire_generic_propagate(exec_context& ctx, arg_list argv, time_unit unit, bool absolute) {
   unix_ms deadline = 0;
   parse_deadline(ctx, argv[2], unit, absolute, false, "expire", deadline);
-  if (deadline <= ctx.now) {
-    propagate(ctx, {"DEL", argv[1]});
-    return;
-  }
-  std::string ms;
-  append_int64(ms, deadline);
-  propagate(ctx, {"PEXPIREAT", argv[1], ms});
+  propagate_deadline(ctx, argv[1], deadline);
 }
 
 void expire_propagate(exec_context& ctx, arg_list argv) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 
+#include "protocol/integers.hpp"
 #include "storage/commands/command_batch.hpp"
 
 namespace credis {
@@ -12,6 +14,18 @@ namespace credis {
 inline void propagate(exec_context& ctx, std::initializer_list<std::string_view> argv) {
   ctx.propagated->add_command(nullptr, ctx.db_index, arg_list(argv.begin(), argv.size()),
                               ctx.arg_blocks);
+}
+
+// A new deadline of `key` as replicas apply it: PEXPIREAT with the absolute time, or DEL when
+// it had passed already (EXPIRE and its siblings, GETEX).
+inline void propagate_deadline(exec_context& ctx, std::string_view key, unix_ms deadline) {
+  if (deadline <= ctx.now) {
+    propagate(ctx, {"DEL", key});
+    return;
+  }
+  std::string ms;
+  append_int64(ms, deadline);
+  propagate(ctx, {"PEXPIREAT", key, ms});
 }
 
 }  // namespace credis

@@ -29,4 +29,12 @@ void reply_string(exec_context& ctx, const value& v) {
   ctx.out.append("\r\n");
 }
 
+bool string_too_long(exec_context& ctx, uint64_t offset, uint64_t append) {
+  const uint64_t limit = static_cast<uint64_t>(ctx.server.config.proto_max_bulk_len);
+  if (offset <= limit && append <= limit - offset)
+    return false;
+  reply::error(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  return true;
+}
+
 }  // namespace credis

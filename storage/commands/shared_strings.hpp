@@ -2,6 +2,7 @@
 // into a byte_block becomes the value as it is, and a large value goes into a reply by reference.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "storage/commands/command.hpp"
@@ -15,5 +16,8 @@ value string_value(const exec_context& ctx, std::string_view arg);
 void assign_string(const exec_context& ctx, value& v, std::string_view arg);
 // Replies with a string value as a bulk; a large one by reference when the batch allows it.
 void reply_string(exec_context& ctx, const value& v);
+// True, with Redis's error reply, when a string of `offset` + `append` bytes would pass
+// proto-max-bulk-len (APPEND, SETRANGE).
+bool string_too_long(exec_context& ctx, uint64_t offset, uint64_t append);
 
 }  // namespace credis

@@ -1,7 +1,13 @@
-// String commands (Redis's t_string.c): SET and its variants, GET, MGET, MSET, APPEND, STRLEN,
-// INCR/DECR and friends.
+// String commands (Redis's t_string.c): SET and its variants, GET, GETEX, MGET, MSET, APPEND,
+// STRLEN, INCR/DECR and friends, INCRBYFLOAT.
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
@@ -26,9 +32,23 @@ enum set_flag : unsigned {
   set_px = 1 << 5,
   set_exat = 1 << 6,
   set_pxat = 1 << 7,
+  set_persist = 1 << 8,  // GETEX's PERSIST
 };
 
 constexpr unsigned expire_flags = set_ex | set_px | set_exat | set_pxat | set_keepttl;
+
+// The flag of an expire option that takes an argument (EX, PX, EXAT, PXAT), or 0.
+unsigned expire_option(std::string_view opt) {
+  if (iequals(opt, "ex"))
+    return set_ex;
+  if (iequals(opt, "px"))
+    return set_px;
+  if (iequals(opt, "exat"))
+    return set_exat;
+  if (iequals(opt, "pxat"))
+    return set_pxat;
+  return 0;
+}
 
 // The common core of SET, SETNX, SETEX, PSETEX and GETSET. `deadline` is no_expiry unless an
 // expire option was given. Appends the reply unless `reply_ok` is false and the set happened.
@@ -83,14 +103,7 @@ void set_command(exec_context& ctx, arg_list argv) {
     else if (iequals(opt, "keepttl") && !(flags & expire_flags & ~set_keepttl))
       f = set_keepttl;
     else if (has_next) {
-      if (iequals(opt, "ex"))
-        f = set_ex;
-      else if (iequals(opt, "px"))
-        f = set_px;
-      else if (iequals(opt, "exat"))
-        f = set_exat;
-      else if (iequals(opt, "pxat"))
-        f = set_pxat;
+      f = expire_option(opt);
       // As in Redis, repeating the same expire option is allowed (the last one counts), but
       // mixing two different ones is a syntax error.
       if (f != 0 && (flags & expire_flags & ~f))
@@ -141,29 +154,97 @@ void getset_command(exec_context& ctx, arg_list argv) {
   set_generic(ctx, argv[1], argv[2], set_get, no_expiry);
 }
 
-void get_command(exec_context& ctx, arg_list argv) {
+// The string at `key`; or null once WRONGTYPE or a null bulk (no such key) is replied.
+entry* lookup_string_or_reply(exec_context& ctx, std::string_view key) {
   bool wrong = false;
-  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
-  if (wrong)
-    return;
-  if (e)
-    reply_string(ctx, e->val);
-  else
+  entry* e = lookup_typed(ctx, key, value_type::string, wrong);
+  if (!e && !wrong)
     reply::null_bulk(ctx.out);
+  return e;
+}
+
+void get_command(exec_context& ctx, arg_list argv) {
+  if (entry* e = lookup_string_or_reply(ctx, argv[1]))
+    reply_string(ctx, e->val);
 }
 
 void getdel_command(exec_context& ctx, arg_list argv) {
-  bool wrong = false;
-  entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
-  if (wrong)
+  entry* e = lookup_string_or_reply(ctx, argv[1]);
+  if (!e)
     return;
-  if (!e) {
-    reply::null_bulk(ctx.out);
-    return;
-  }
   reply_string(ctx, e->val);
   ctx.db().erase(*e);
   mark_dirty(ctx);
+}
+
+// GETEX's options: the expire option (or PERSIST) and its argument. False, with a syntax
+// error, for anything else or for two different options (the same one twice: the last counts).
+bool parse_getex_options(exec_context& ctx, arg_list argv, unsigned& flags,
+                         std::string_view& expire_arg) {
+  flags = 0;
+  for (size_t i = 2; i < argv.size(); ++i) {
+    std::string_view opt = argv[i];
+    unsigned f = 0;
+    if (iequals(opt, "persist"))
+      f = set_persist;
+    else if (i + 1 < argv.size()) {
+      f = expire_option(opt);
+      if (f != 0 && !(flags & ~f))
+        expire_arg = argv[++i];
+    }
+    if (f == 0 || (flags & ~f)) {
+      reply::error(ctx.out, errors::syntax);
+      return false;
+    }
+    flags |= f;
+  }
+  return true;
+}
+
+// The deadline GETEX's expire option gives (after a successful parse_getex_options).
+bool getex_deadline(exec_context& ctx, unsigned flags, std::string_view arg, unix_ms& deadline) {
+  auto unit = flags & (set_ex | set_exat) ? time_unit::seconds : time_unit::milliseconds;
+  return parse_deadline(ctx, arg, unit, flags & (set_exat | set_pxat), true, "getex", deadline);
+}
+
+// GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]: GET that also sets or removes the deadline.
+void getex_command(exec_context& ctx, arg_list argv) {
+  unsigned flags = 0;
+  std::string_view expire_arg;
+  if (!parse_getex_options(ctx, argv, flags, expire_arg))
+    return;
+  entry* e = lookup_string_or_reply(ctx, argv[1]);
+  if (!e)
+    return;
+  unix_ms deadline = no_expiry;
+  if ((flags & ~set_persist) && !getex_deadline(ctx, flags, expire_arg, deadline))
+    return;
+  reply_string(ctx, e->val);
+  if (flags & ~set_persist) {
+    // An absolute deadline already past deletes the key; a replica keeps it for the master's DEL.
+    if (deadline <= ctx.expiry_now)
+      ctx.db().erase(*e);
+    else
+      ctx.db().set_expire(*e, deadline);
+    mark_dirty(ctx);
+  } else if ((flags & set_persist) && e->expire_at != no_expiry) {
+    ctx.db().set_expire(*e, no_expiry);
+    mark_dirty(ctx);
+  }
+}
+
+// Replicas get PEXPIREAT with the absolute deadline, DEL when it had passed, or PERSIST.
+void getex_propagate(exec_context& ctx, arg_list argv) {
+  unsigned flags = 0;
+  std::string_view expire_arg;
+  parse_getex_options(ctx, argv, flags, expire_arg);
+  if (flags == set_persist) {
+    propagate(ctx, {"PERSIST", argv[1]});
+    return;
+  }
+  unix_ms deadline = no_expiry;
+  getex_deadline(ctx, flags, expire_arg, deadline);
+  propagate_deadline(ctx, argv[1], deadline);
 }
 
 void mget_command(exec_context& ctx, arg_list argv) {
@@ -210,10 +291,8 @@ void append_command(exec_context& ctx, arg_list argv) {
   if (!e) {
     e = &ctx.db().put(argv[1], string_value(ctx, argv[2]), no_expiry);
   } else {
-    if (e->val.str().size() + argv[2].size() > static_cast<size_t>(512) * 1024 * 1024) {
-      reply::error(ctx.out, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    if (string_too_long(ctx, e->val.str().size(), argv[2].size()))
       return;
-    }
     e->val.append_str(argv[2]);
   }
   mark_dirty(ctx);
@@ -276,6 +355,76 @@ void decrby_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR decrement would overflow");
   else
     incr_generic(ctx, argv[1], -delta);
+}
+
+// A string as Redis reads a long double (string2ld): all of it, no leading space, no NaN,
+// no overflow.
+bool parse_long_double(std::string_view s, long double& out) {
+  constexpr size_t max_chars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
+  if (s.empty() || s.size() >= max_chars || std::isspace(static_cast<unsigned char>(s[0])))
+    return false;
+  std::string text(s);  // strtold needs the terminating zero
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(v))
+    return false;
+  if (errno == ERANGE && (std::isinf(v) || v == 0))
+    return false;
+  out = v;
+  return true;
+}
+
+// As Redis writes a float result for people (ld2string, LD_STR_HUMAN): 17 decimals, trailing
+// zeros and a bare point dropped, never "-0".
+std::string format_long_double(long double v) {
+  char buf[5 * 1024];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf))
+    return {};
+  std::string s(buf, static_cast<size_t>(n));
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0')
+      s.pop_back();
+    if (s.back() == '.')
+      s.pop_back();
+  }
+  if (s == "-0")
+    s = "0";
+  return s;
+}
+
+// INCRBYFLOAT key increment: long double arithmetic as Redis, keeping the key's deadline.
+void incrbyfloat_command(exec_context& ctx, arg_list argv) {
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  if (e && e->val.type() != value_type::string) {
+    reply::error(ctx.out, errors::wrong_type);
+    return;
+  }
+  long double current = 0, delta = 0;
+  if ((e && !parse_long_double(e->val.str(), current)) || !parse_long_double(argv[2], delta)) {
+    reply::error(ctx.out, errors::not_float);
+    return;
+  }
+  long double result = current + delta;
+  if (std::isnan(result) || std::isinf(result)) {
+    reply::error(ctx.out, "ERR increment would produce NaN or Infinity");
+    return;
+  }
+  std::string text = format_long_double(result);
+  if (e)
+    e->val.assign_str(text);
+  else
+    ctx.db().put(argv[1], value(text), no_expiry);
+  mark_dirty(ctx);
+  reply::bulk(ctx.out, text);
+}
+
+// Replicas get SET key <result> KEEPTTL, so that float formatting cannot make them differ.
+void incrbyfloat_propagate(exec_context& ctx, arg_list argv) {
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  if (e)
+    propagate(ctx, {"SET", argv[1], e->val.str(), "KEEPTTL"});
 }
 
 // Replicas get SET key value PXAT <deadline>, so that they agree whatever their clock.
@@ -347,6 +496,9 @@ const command_spec specs[] = {
      "Get the value of a key", "string", "1.0.0"},
     {"getdel", 2, cmd_write | cmd_fast, getdel_command, nullptr, 1, 1, 1,
      "Get the value of a key and delete the key", "string", "6.2.0", getdel_propagate},
+    {"getex", -2, cmd_write | cmd_fast, getex_command, nullptr, 1, 1, 1,
+     "Get the value of a key and optionally set its expiration", "string", "6.2.0",
+     getex_propagate},
     {"mget", -2, cmd_readonly | cmd_fast, mget_command, nullptr, 1, -1, 1,
      "Get the values of all the given keys", "string", "1.0.0"},
     {"mset", -3, cmd_write | cmd_denyoom, mset_command, nullptr, 1, -1, 2,
@@ -365,6 +517,9 @@ const command_spec specs[] = {
      "Increment the integer value of a key by the given amount", "string", "1.0.0"},
     {"decrby", 3, cmd_write | cmd_denyoom | cmd_fast, decrby_command, nullptr, 1, 1, 1,
      "Decrement the integer value of a key by the given number", "string", "1.0.0"},
+    {"incrbyfloat", 3, cmd_write | cmd_denyoom | cmd_fast, incrbyfloat_command, nullptr, 1, 1, 1,
+     "Increment the float value of a key by the given amount", "string", "2.6.0",
+     incrbyfloat_propagate},
 };
 
 }  // namespace

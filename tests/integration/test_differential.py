@@ -18,12 +18,19 @@ INTEGERS = ["0", "1", "-1", "5", "-100", "abc", "", "1.5", "9223372036854775807"
 TTLS = ["0", "-1", "-100", "abc", "", "1.5", "100000", "9223372036854775807",
         "99999999999999999999"]
 DEADLINES = ["100", "-1", "2000000000", "2000000000000", "abc", "9223372036854775807"]
+RANGE_INDEXES = ["0", "1", "2", "-1", "-2", "-100", "100", "x", "", "9223372036854775807",
+                 "-9223372036854775808"]
+# Offsets past proto-max-bulk-len are refused before any memory is taken; 536870911 with a
+# one-byte value would make both servers allocate 512 MB, so it is left out.
+OFFSETS = ["0", "1", "3", "10", "-1", "x", "", "536870912", "9223372036854775807"]
+FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf", "-inf", "nan",
+          "1e400", "1e5000", "0x10", "10.50", "-0", "0.1", "5e-324"]
 
 
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(36)
+    kind = rnd.randrange(40)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -84,6 +91,19 @@ def random_command(rnd):
             [pick(VALUES)] if rnd.random() < 0.5 else [])
     if kind < 32:
         return [pick(["FOO", "GETT", "HSET2"]), key]
+    if kind < 33:
+        return ["GETEX", key] + pick(
+            [[], ["PERSIST"], ["persist", "PERSIST"], ["EX", pick(TTLS)], ["PX", pick(TTLS)],
+             ["EXAT", pick(DEADLINES)], ["PXAT", pick(DEADLINES)], ["EX"], ["FOO"],
+             ["PERSIST", "EX", "100000"], ["EX", "100000", "PX", "100000"],
+             ["PX", "100000000", "px", "100000000"]])
+    if kind < 34:
+        return [pick(["GETRANGE", "SUBSTR"]), key] + [pick(RANGE_INDEXES) for _ in range(2)] + (
+            [pick(RANGE_INDEXES)] if rnd.random() < 0.05 else [])
+    if kind < 35:
+        return ["SETRANGE", key, pick(OFFSETS), pick(VALUES)]
+    if kind < 36:
+        return ["INCRBYFLOAT", key, pick(FLOATS)] + ([pick(FLOATS)] if rnd.random() < 0.05 else [])
     return ["SET", key, pick(VALUES)]
 
 

@@ -140,14 +140,15 @@ def write_keys(server, count, dbs, prefix, seed):
 
 def mutate_keys(server, dbs, prefix, count, seed):
     """Changes existing keys with other write commands (INCR, APPEND, DEL, PERSIST, EXPIRE,
-    RENAME, MSET, GETDEL, PSETEX), so the stream carries more than SETs."""
+    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX), so the stream carries more
+    than SETs."""
     rnd = random.Random(seed)
     cmds = []
     for n, db in enumerate(dbs):
         cmds.append(("SELECT", db))
         for i in range(n, count, len(dbs)):
             k = f"{prefix}:{i}"
-            op = rnd.randrange(9)
+            op = rnd.randrange(12)
             if op == 0:
                 cmds.append(("INCRBY", f"ctr:{i % 50}", rnd.randrange(1, 1000)))
             elif op == 1:
@@ -164,6 +165,13 @@ def mutate_keys(server, dbs, prefix, count, seed):
                 cmds.append(("MSET", k, "m1", f"mset:{i}", "m2"))
             elif op == 7:
                 cmds.append(("GETDEL", k))
+            elif op == 8:
+                cmds.append(("INCRBYFLOAT", f"flt:{i % 50}", rnd.choice(["0.1", "-2.5", "1e3"])))
+            elif op == 9:
+                cmds.append(("SETRANGE", k, rnd.randrange(0, 20), "sr"))
+            elif op == 10:
+                cmds.append(rnd.choice([("GETEX", k, "EX", rnd.randrange(300, 5000)),
+                                        ("GETEX", k, "PERSIST"), ("GETEX", k, "EXAT", 100)]))
             else:
                 cmds.append(("PSETEX", k, rnd.randrange(300_000, 900_000), "ps"))
     pipeline(server.port, cmds)  # RENAME of a key an earlier op deleted may fail: fine

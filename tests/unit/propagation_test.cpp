@@ -127,6 +127,33 @@ TEST_CASE("a SET that changed nothing or failed propagates nothing",
   CHECK(p.h.ks.db(0).find_raw("missing") == nullptr);
 }
 
+TEST_CASE("GETEX propagates as PEXPIREAT, DEL or PERSIST; INCRBYFLOAT as SET .. KEEPTTL",
+          "[propagation][replication]") {
+  propagation_harness p;
+  const unix_ms now = p.h.now;
+  p.run({"SET", "k", "v"});
+  p.take();
+
+  CHECK(p.run({"GETEX", "k"}) == "$1\r\nv\r\n");
+  CHECK(p.run({"GETEX", "k", "PERSIST"}) == "$1\r\nv\r\n");  // had no deadline: no change
+  CHECK(p.take().empty());
+  p.run({"GETEX", "k", "EX", "100"});
+  CHECK(p.take_args() == std::vector<args>{{"PEXPIREAT", "k", ms(now + 100000)}});
+  p.run({"GETEX", "k", "PXAT", "1800000000123"});
+  CHECK(p.take_args() == std::vector<args>{{"PEXPIREAT", "k", "1800000000123"}});
+  p.run({"GETEX", "k", "persist"});
+  CHECK(p.take_args() == std::vector<args>{{"PERSIST", "k"}});
+  p.run({"GETEX", "k", "EXAT", "100"});
+  CHECK(p.take_args() == std::vector<args>{{"DEL", "k"}});
+  CHECK(p.run({"EXISTS", "k"}) == ":0\r\n");
+
+  p.run({"INCRBYFLOAT", "f", "1.5"});
+  p.run({"INCRBYFLOAT", "f", "abc"});
+  CHECK(p.take_args() == std::vector<args>{{"SET", "f", "1.5", "KEEPTTL"}});
+  p.run({"SETRANGE", "f", "0", "2"});
+  CHECK(p.take_args() == std::vector<args>{{"SETRANGE", "f", "0", "2"}});
+}
+
 TEST_CASE("SETEX and PSETEX propagate as SET .. PXAT", "[propagation][replication]") {
   propagation_harness p;
   const unix_ms now = p.h.now;

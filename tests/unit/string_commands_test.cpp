@@ -104,9 +104,113 @@ TEST_CASE("wrong types get WRONGTYPE", "[commands][strings]") {
   CHECK(h.run({"GET", "list"}) == wrongtype);
   CHECK(h.run({"INCR", "list"}) == wrongtype);
   CHECK(h.run({"APPEND", "list", "x"}) == wrongtype);
+  CHECK(h.run({"GETRANGE", "list", "0", "1"}) == wrongtype);
+  CHECK(h.run({"SETRANGE", "list", "0", "x"}) == wrongtype);
+  CHECK(h.run({"SETRANGE", "list", "0", ""}) == wrongtype);
+  CHECK(h.run({"GETEX", "list", "PERSIST"}) == wrongtype);
+  CHECK(h.run({"INCRBYFLOAT", "list", "1"}) == wrongtype);
   CHECK(h.run({"SET", "list", "x", "GET"}) == wrongtype);
   CHECK(h.run({"MGET", "list"}) == "*1\r\n$-1\r\n");
   CHECK(h.run({"TYPE", "list"}) == "+list\r\n");
   CHECK(h.run({"SET", "list", "x"}) == "+OK\r\n");
   CHECK(h.run({"TYPE", "list"}) == "+string\r\n");
+}
+
+TEST_CASE("GETRANGE and SUBSTR", "[commands][strings]") {
+  command_harness h;
+  h.run({"SET", "s", "This is a string"});
+  CHECK(h.run({"GETRANGE", "s", "0", "3"}) == "$4\r\nThis\r\n");
+  CHECK(h.run({"GETRANGE", "s", "-3", "-1"}) == "$3\r\ning\r\n");
+  CHECK(h.run({"GETRANGE", "s", "0", "-1"}) == "$16\r\nThis is a string\r\n");
+  CHECK(h.run({"GETRANGE", "s", "10", "100"}) == "$6\r\nstring\r\n");
+  CHECK(h.run({"SUBSTR", "s", "5", "6"}) == "$2\r\nis\r\n");
+  // Both negative with start past end is empty even though clamping would make them meet.
+  CHECK(h.run({"GETRANGE", "s", "-1", "-5"}) == "$0\r\n\r\n");
+  CHECK(h.run({"GETRANGE", "s", "-100", "-50"}) == "$1\r\nT\r\n");
+  CHECK(h.run({"GETRANGE", "s", "5", "2"}) == "$0\r\n\r\n");
+  CHECK(h.run({"GETRANGE", "missing", "0", "-1"}) == "$0\r\n\r\n");
+  CHECK(h.run({"GETRANGE", "s", "x", "1"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"GETRANGE", "missing", "0", "x"}) ==
+        "-ERR value is not an integer or out of range\r\n");
+  h.run({"SET", "e", ""});
+  CHECK(h.run({"GETRANGE", "e", "0", "-1"}) == "$0\r\n\r\n");
+}
+
+TEST_CASE("SETRANGE pads with zero bytes and refuses what would pass proto-max-bulk-len",
+          "[commands][strings]") {
+  command_harness h;
+  CHECK(h.run({"SETRANGE", "k", "3", "ab"}) == ":5\r\n");
+  CHECK(h.run({"GET", "k"}) == std::string("$5\r\n\0\0\0ab\r\n", 11));
+  CHECK(h.run({"SETRANGE", "k", "0", "xyz"}) == ":5\r\n");
+  CHECK(h.run({"GET", "k"}) == "$5\r\nxyzab\r\n");
+  CHECK(h.run({"SETRANGE", "k", "1", ""}) == ":5\r\n");
+  // Nothing to write creates nothing.
+  CHECK(h.run({"SETRANGE", "none", "10", ""}) == ":0\r\n");
+  CHECK(h.run({"EXISTS", "none"}) == ":0\r\n");
+  CHECK(h.run({"SETRANGE", "k", "-1", "x"}) == "-ERR offset is out of range\r\n");
+  CHECK(h.run({"SETRANGE", "k", "x", "x"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"SETRANGE", "k", "536870912", "x"}) ==
+        "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+  CHECK(h.run({"SETRANGE", "k", "9223372036854775807", "x"}) ==
+        "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+  // A value of 32 KB and more lives in a block: it is rewritten the same way.
+  std::string big(40000, 'b');
+  h.run({"SET", "big", big});
+  CHECK(h.run({"SETRANGE", "big", "39999", "cd"}) == ":40001\r\n");
+  CHECK(h.run({"GETRANGE", "big", "39998", "-1"}) == "$3\r\nbcd\r\n");
+  // Expiry is kept.
+  h.run({"SET", "t", "abc", "PX", "100"});
+  CHECK(h.run({"SETRANGE", "t", "1", "X"}) == ":3\r\n");
+  CHECK(h.run({"PTTL", "t"}) == ":100\r\n");
+}
+
+TEST_CASE("GETEX sets or removes the deadline and replies the value", "[commands][strings]") {
+  command_harness h;
+  h.run({"SET", "k", "v"});
+  CHECK(h.run({"GETEX", "k"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"GETEX", "k", "PX", "100"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"PTTL", "k"}) == ":100\r\n");
+  CHECK(h.run({"GETEX", "k", "ex", "10"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"PTTL", "k"}) == ":10000\r\n");
+  CHECK(h.run({"GETEX", "k", "PERSIST"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"PTTL", "k"}) == ":-1\r\n");
+  CHECK(h.run({"GETEX", "k", "PXAT", std::to_string(h.now + 500)}) == "$1\r\nv\r\n");
+  CHECK(h.run({"PTTL", "k"}) == ":500\r\n");
+  // An absolute deadline already past deletes the key, after replying its value.
+  CHECK(h.run({"GETEX", "k", "EXAT", "100"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"EXISTS", "k"}) == ":0\r\n");
+  CHECK(h.run({"GETEX", "k", "EX", "10"}) == "$-1\r\n");
+  h.run({"SET", "k", "v"});
+  CHECK(h.run({"GETEX", "k", "EX", "0"}) == "-ERR invalid expire time in 'getex' command\r\n");
+  CHECK(h.run({"GETEX", "k", "EX", "x"}) == "-ERR value is not an integer or out of range\r\n");
+  // The expire value is checked only once the key is found, as Redis does.
+  CHECK(h.run({"GETEX", "missing", "EX", "0"}) == "$-1\r\n");
+  CHECK(h.run({"GETEX", "k", "EX", "10", "PX", "10"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"GETEX", "k", "PERSIST", "EX", "10"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"GETEX", "k", "EX"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"GETEX", "k", "EX", "10", "EX", "20"}) == "$1\r\nv\r\n");
+  CHECK(h.run({"TTL", "k"}) == ":20\r\n");
+}
+
+TEST_CASE("INCRBYFLOAT reads and writes numbers as Redis does", "[commands][strings]") {
+  command_harness h;
+  CHECK(h.run({"INCRBYFLOAT", "f", "10.5"}) == "$4\r\n10.5\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "0.1"}) == "$4\r\n10.6\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "-10.6"}) == "$1\r\n0\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "5.0e3"}) == "$4\r\n5000\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "0x10"}) == "$4\r\n5016\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "abc"}) == "-ERR value is not a valid float\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", " 1"}) == "-ERR value is not a valid float\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "1 "}) == "-ERR value is not a valid float\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "nan"}) == "-ERR value is not a valid float\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "1e5000"}) == "-ERR value is not a valid float\r\n");
+  CHECK(h.run({"INCRBYFLOAT", "f", "inf"}) == "-ERR increment would produce NaN or Infinity\r\n");
+  CHECK(h.run({"GET", "f"}) == "$4\r\n5016\r\n");
+  h.run({"SET", "s", "hello"});
+  CHECK(h.run({"INCRBYFLOAT", "s", "1"}) == "-ERR value is not a valid float\r\n");
+  h.run({"SET", "t", "1.5", "PX", "100"});
+  CHECK(h.run({"INCRBYFLOAT", "t", "1"}) == "$3\r\n2.5\r\n");
+  CHECK(h.run({"PTTL", "t"}) == ":100\r\n");
+  h.run({"SET", "z", "-1"});
+  CHECK(h.run({"INCRBYFLOAT", "z", "1"}) == "$1\r\n0\r\n");
 }
