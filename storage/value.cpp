@@ -1,5 +1,7 @@
 #include "storage/value.hpp"
 
+#include <algorithm>
+
 #include <malloc.h>
 
 #include <cstdlib>
@@ -137,6 +139,24 @@ void value::append_str(std::string_view s) {
   std::memcpy(p + current.size(), s.data(), s.size());
   release();
   set_heap(p, needed);
+}
+
+char* value::writable_str(size_t min_size) {
+  static const char zeros[64 * 1024] = {};
+  for (size_t n = str().size(); n < min_size; n = str().size())
+    append_str(std::string_view(zeros, std::min(sizeof(zeros), min_size - n)));
+  switch (get_kind()) {
+    case kind_small: return reinterpret_cast<char*>(bytes_);
+    case kind_heap: return static_cast<char*>(pointer());
+    case kind_large:
+      if (!large().unique()) {
+        byte_block own = byte_block::copy_of(large().view());
+        release();
+        set_large(std::move(own));
+      }
+      return large().data();
+    default: return nullptr;  // not a string
+  }
 }
 
 void value::release() {

@@ -58,6 +58,10 @@ class value {
   std::string_view str() const;
   void assign_str(std::string_view s);
   void append_str(std::string_view s);
+  // The string's bytes, to change in place: first padded with zero bytes to `min_size` when
+  // shorter, and made this value's own when a reply still shares them. The value must be a
+  // string; the pointer is valid until the value is next changed.
+  char* writable_str(size_t min_size);
 
   list_value& list() { return *static_cast<list_value*>(pointer()); }
   const list_value& list() const { return *static_cast<const list_value*>(pointer()); }

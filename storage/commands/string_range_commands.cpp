@@ -1,5 +1,6 @@
 // Commands that read or write part of a string (Redis's t_string.c): GETRANGE, SUBSTR and
 // SETRANGE.
+#include <cstring>
 #include <string>
 
 #include "protocol/integers.hpp"
@@ -72,14 +73,9 @@ void setrange_command(exec_context& ctx, arg_list argv) {
   if (string_too_long(ctx, static_cast<uint64_t>(offset), piece.size()))
     return;
   const size_t at = static_cast<size_t>(offset);
-  std::string updated(old);
-  if (updated.size() < at + piece.size())
-    updated.resize(at + piece.size(), '\0');
-  updated.replace(at, piece.size(), piece);
-  if (e)
-    e->val.assign_str(updated);
-  else
-    e = &ctx.db().put(argv[1], value(updated), no_expiry);
+  if (!e)
+    e = &ctx.db().put(argv[1], value(), no_expiry);
+  std::memcpy(e->val.writable_str(at + piece.size()) + at, piece.data(), piece.size());
   mark_dirty(ctx);
   reply::integer(ctx.out, static_cast<int64_t>(e->val.str().size()));
 }

@@ -23,6 +23,9 @@ RANGE_INDEXES = ["0", "1", "2", "-1", "-2", "-100", "100", "x", "", "92233720368
 # Offsets past proto-max-bulk-len are refused before any memory is taken; 536870911 with a
 # one-byte value would make both servers allocate 512 MB, so it is left out.
 OFFSETS = ["0", "1", "3", "10", "-1", "x", "", "536870912", "9223372036854775807"]
+# Bit 4294967295 is in byte 536870911: both servers would allocate 512 MB, so it is left out.
+BIT_OFFSETS = ["0", "1", "7", "8", "15", "100", "1000", "100000", "-1", "x", "", "4294967296",
+               "9223372036854775807"]
 FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf", "-inf", "nan",
           "1e400", "1e5000", "0x10", "10.50", "-0", "0.1", "5e-324"]
 
@@ -30,7 +33,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(40)
+    kind = rnd.randrange(44)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -104,6 +107,16 @@ def random_command(rnd):
         return ["SETRANGE", key, pick(OFFSETS), pick(VALUES)]
     if kind < 36:
         return ["INCRBYFLOAT", key, pick(FLOATS)] + ([pick(FLOATS)] if rnd.random() < 0.05 else [])
+    if kind < 38:
+        return pick([["SETBIT", key, pick(BIT_OFFSETS), pick(["0", "1", "1", "2", "-1", "x"])],
+                     ["GETBIT", key, pick(BIT_OFFSETS)]])
+    if kind < 39:
+        return ["BITCOUNT", key] + [pick(RANGE_INDEXES) for _ in range(rnd.choice([0, 2, 2, 3]))][:3] + (
+            [pick(["BIT", "byte", "bits"])] if rnd.random() < 0.4 else [])
+    if kind < 40:
+        cmd = ["BITPOS", key, pick(["0", "1", "1", "2", "x"])]
+        cmd += [pick(RANGE_INDEXES) for _ in range(rnd.randrange(0, 3))]
+        return cmd + ([pick(["BIT", "BYTE", "x"])] if len(cmd) == 5 and rnd.random() < 0.6 else [])
     return ["SET", key, pick(VALUES)]
 
 
