@@ -6,6 +6,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/text.hpp"
 
@@ -81,19 +82,8 @@ struct bit_range {
 // Turns start and end (bytes, or bits with BIT; negative ones count from the end) into bits,
 // clamped to the string of `len` bytes as Redis does.
 bit_range clamp_range(int64_t start, int64_t end, bool in_bits, size_t len) {
-  const int64_t total = static_cast<int64_t>(in_bits ? len * 8 : len);
-  if (start < 0)
-    start += total;
-  if (end < 0)
-    end += total;
-  if (start < 0)
-    start = 0;
-  if (end < 0)
-    end = 0;
-  if (end >= total)
-    end = total - 1;
   bit_range r;
-  if (start > end) {
+  if (!clamp_index_range(start, end, static_cast<int64_t>(in_bits ? len * 8 : len))) {
     r.empty = true;
     return r;
   }

@@ -6,6 +6,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/shared_strings.hpp"
 
@@ -31,17 +32,7 @@ void getrange_command(exec_context& ctx, arg_list argv) {
     reply::bulk(ctx.out, {});
     return;
   }
-  if (start < 0)
-    start += len;
-  if (end < 0)
-    end += len;
-  if (start < 0)
-    start = 0;
-  if (end < 0)
-    end = 0;
-  if (end >= len)
-    end = len - 1;
-  if (len == 0 || start > end)
+  if (!clamp_index_range(start, end, len))
     reply::bulk(ctx.out, {});
   else
     reply::bulk(ctx.out, s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
