@@ -167,10 +167,8 @@ int64_t find_bit(std::string_view s, bit_range r, bool want) {
 // BITPOS key 0|1 [start [end [BYTE|BIT]]]
 void bitpos_command(exec_context& ctx, arg_list argv) {
   int64_t want = 0;
-  if (!parse_int64(argv[2], want)) {
-    reply::error(ctx.out, errors::not_integer);
+  if (!parse_integer_arg(ctx, argv[2], want))
     return;
-  }
   if (want != 0 && want != 1) {
     reply::error(ctx.out, "ERR The bit argument must be 1 or 0.");
     return;
@@ -188,17 +186,13 @@ void bitpos_command(exec_context& ctx, arg_list argv) {
   int64_t start = 0, end = -1;
   bool in_bits = false, end_given = false;
   if (argv.size() >= 4 && argv.size() <= 6) {
-    if (!parse_int64(argv[3], start)) {
-      reply::error(ctx.out, errors::not_integer);
+    if (!parse_integer_arg(ctx, argv[3], start))
       return;
-    }
     if (argv.size() == 6 && !parse_unit(ctx, argv[5], in_bits))
       return;
     if (argv.size() >= 5) {
-      if (!parse_int64(argv[4], end)) {
-        reply::error(ctx.out, errors::not_integer);
+      if (!parse_integer_arg(ctx, argv[4], end))
         return;
-      }
       end_given = true;
     }
   } else if (argv.size() != 3) {

@@ -1,6 +1,6 @@
-// Start and end indexes as Redis's range commands read them (GETRANGE, BITCOUNT, BITPOS, and
-// the list and sorted-set ranges to come): inclusive, negative ones counting from the end,
-// clamped to the sequence.
+// Start and end indexes as Redis's range commands read them (GETRANGE, BITCOUNT, BITPOS,
+// LRANGE): inclusive, negative ones counting from the end, clamped to the sequence. LRANGE
+// adds one rule of its own: an end before the first item gives nothing (here: the first).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // Key lookups shared by the command families: they apply lazy expiry and the type check.
 #pragma once
 
+#include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command.hpp"
 
@@ -23,6 +24,14 @@ inline entry* lookup_typed(exec_context& ctx, std::string_view key, value_type t
     return nullptr;
   }
   return e;
+}
+
+// Parses an integer argument; false, with Redis's "not an integer" error, when it is not one.
+inline bool parse_integer_arg(exec_context& ctx, std::string_view arg, int64_t& out) {
+  if (parse_int64(arg, out))
+    return true;
+  reply::error(ctx.out, errors::not_integer);
+  return false;
 }
 
 // A write has happened: counted for SAVE's change counter.

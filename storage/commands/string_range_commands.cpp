@@ -17,10 +17,8 @@ namespace {
 // GETRANGE key start end (and SUBSTR): inclusive, negative indexes count from the end.
 void getrange_command(exec_context& ctx, arg_list argv) {
   int64_t start = 0, end = 0;
-  if (!parse_int64(argv[2], start) || !parse_int64(argv[3], end)) {
-    reply::error(ctx.out, errors::not_integer);
+  if (!parse_integer_arg(ctx, argv[2], start) || !parse_integer_arg(ctx, argv[3], end))
     return;
-  }
   bool wrong = false;
   entry* e = lookup_typed(ctx, argv[1], value_type::string, wrong);
   if (wrong)

@@ -191,13 +191,19 @@ def pipeline(port, commands, chunk=5000, timeout=60.0):
     return out
 
 
+# How dump_db reads a key of each type (as TYPE names it) whole.
+READ_WHOLE = {b"string": ("GET",), b"list": ("LRANGE", 0, -1)}
+
+
 def dump_db(port, db):
-    """{key: (value, pttl)} for every key of a database of string keys."""
+    """{key: (value, pttl)} for every key of a database of string and list keys."""
     keys = pipeline(port, [("SELECT", db), ("KEYS", "*")])[1]
     assert isinstance(keys, list), keys
+    types = pipeline(port, [("SELECT", db)] + [("TYPE", k) for k in keys])[1:]
     cmds = [("SELECT", db)]
-    for k in keys:
-        cmds += [("GET", k), ("PTTL", k)]
+    for k, t in zip(keys, types):
+        read = READ_WHOLE.get(t, ("GET",))
+        cmds += [(read[0], k, *read[1:]), ("PTTL", k)]
     replies = pipeline(port, cmds)[1:]
     return {k: (replies[2 * n], replies[2 * n + 1]) for n, k in enumerate(keys)}
 

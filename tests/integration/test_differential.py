@@ -33,7 +33,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(44)
+    kind = rnd.randrange(48)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -117,6 +117,15 @@ def random_command(rnd):
         cmd = ["BITPOS", key, pick(["0", "1", "1", "2", "x"])]
         cmd += [pick(RANGE_INDEXES) for _ in range(rnd.randrange(0, 3))]
         return cmd + ([pick(["BIT", "BYTE", "x"])] if len(cmd) == 5 and rnd.random() < 0.6 else [])
+    if kind < 42:
+        return [pick(["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), key] + [
+            pick(VALUES) for _ in range(rnd.randrange(0, 4))]
+    if kind < 44:
+        return [pick(["LPOP", "RPOP"]), key] + pick(
+            [[], [], [pick(["0", "1", "2", "5", "-1", "x", ""])], ["1", "2"]])
+    if kind < 45:
+        return [pick(["LRANGE", "LINDEX", "LLEN"]), key] + [
+            pick(RANGE_INDEXES) for _ in range(rnd.choice([0, 1, 2, 2, 2]))]
     return ["SET", key, pick(VALUES)]
 
 

@@ -140,15 +140,15 @@ def write_keys(server, count, dbs, prefix, seed):
 
 def mutate_keys(server, dbs, prefix, count, seed):
     """Changes existing keys with other write commands (INCR, APPEND, DEL, PERSIST, EXPIRE,
-    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX), so the stream carries more
-    than SETs."""
+    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX, list pushes and pops), so the
+    stream carries more than SETs."""
     rnd = random.Random(seed)
     cmds = []
     for n, db in enumerate(dbs):
         cmds.append(("SELECT", db))
         for i in range(n, count, len(dbs)):
             k = f"{prefix}:{i}"
-            op = rnd.randrange(12)
+            op = rnd.randrange(14)
             if op == 0:
                 cmds.append(("INCRBY", f"ctr:{i % 50}", rnd.randrange(1, 1000)))
             elif op == 1:
@@ -169,6 +169,11 @@ def mutate_keys(server, dbs, prefix, count, seed):
                 cmds.append(("INCRBYFLOAT", f"flt:{i % 50}", rnd.choice(["0.1", "-2.5", "1e3"])))
             elif op == 9:
                 cmds.append(("SETRANGE", k, rnd.randrange(0, 20), "sr"))
+            elif op == 11:
+                cmds.append((rnd.choice(["LPUSH", "RPUSH"]), f"list:{i % 40}", f"e{i}", "x"))
+            elif op == 12:
+                cmds.append((rnd.choice(["LPOP", "RPOP"]), f"list:{i % 40}",
+                             *rnd.choice([[], [2]])))
             elif op == 10:
                 cmds.append(rnd.choice([("GETEX", k, "EX", rnd.randrange(300, 5000)),
                                         ("GETEX", k, "PERSIST"), ("GETEX", k, "EXAT", 100)]))

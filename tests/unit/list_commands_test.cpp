@@ -1,0 +1,63 @@
+// LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE and LINDEX
+// (storage/commands/list_commands.cpp), with Redis 7.0's replies.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "command_harness.hpp"
+
+using credis::testing::command_harness;
+
+TEST_CASE("pushes and pops at both ends; an emptied list is deleted", "[commands][lists]") {
+  command_harness h;
+  CHECK(h.run({"RPUSH", "l", "a", "b"}) == ":2\r\n");
+  CHECK(h.run({"LPUSH", "l", "x", "y"}) == ":4\r\n");  // y x a b
+  CHECK(h.run({"LRANGE", "l", "0", "-1"}) == "*4\r\n$1\r\ny\r\n$1\r\nx\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(h.run({"LPUSHX", "none", "v"}) == ":0\r\n");
+  CHECK(h.run({"EXISTS", "none"}) == ":0\r\n");
+  CHECK(h.run({"RPUSHX", "l", "z"}) == ":5\r\n");
+  CHECK(h.run({"LPOP", "l"}) == "$1\r\ny\r\n");
+  CHECK(h.run({"RPOP", "l", "2"}) == "*2\r\n$1\r\nz\r\n$1\r\nb\r\n");
+  CHECK(h.run({"LPOP", "l", "0"}) == "*0\r\n");
+  CHECK(h.run({"LLEN", "l"}) == ":2\r\n");
+  CHECK(h.run({"LPOP", "l", "10"}) == "*2\r\n$1\r\nx\r\n$1\r\na\r\n");
+  CHECK(h.run({"EXISTS", "l"}) == ":0\r\n");
+  CHECK(h.run({"LPOP", "l"}) == "$-1\r\n");
+  CHECK(h.run({"LPOP", "l", "1"}) == "*-1\r\n");
+  CHECK(h.run({"LPOP", "l", "-1"}) == "-ERR value is out of range, must be positive\r\n");
+  CHECK(h.run({"LPOP", "l", "1", "2"}) ==
+        "-ERR wrong number of arguments for 'lpop' command\r\n");
+  CHECK(h.run({"LLEN", "l"}) == ":0\r\n");
+  h.run({"SET", "s", "v"});
+  const std::string wrongtype =
+      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+  CHECK(h.run({"LPUSH", "s", "x"}) == wrongtype);
+  CHECK(h.run({"RPOP", "s"}) == wrongtype);
+  CHECK(h.run({"LRANGE", "s", "0", "1"}) == wrongtype);
+  CHECK(h.run({"GET", "s"}) == "$1\r\nv\r\n");
+  h.run({"RPUSH", "l2", "a"});
+  CHECK(h.run({"GET", "l2"}) == wrongtype);
+  CHECK(h.run({"TYPE", "l2"}) == "+list\r\n");
+}
+
+TEST_CASE("LRANGE and LINDEX indexes", "[commands][lists]") {
+  command_harness h;
+  h.run({"RPUSH", "l", "a", "b", "c"});
+  CHECK(h.run({"LRANGE", "l", "-2", "100"}) == "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  CHECK(h.run({"LRANGE", "l", "0", "-100"}) == "*0\r\n");  // unlike GETRANGE: nothing
+  CHECK(h.run({"LRANGE", "l", "-100", "0"}) == "*1\r\n$1\r\na\r\n");
+  CHECK(h.run({"LRANGE", "l", "3", "5"}) == "*0\r\n");
+  CHECK(h.run({"LRANGE", "missing", "0", "-1"}) == "*0\r\n");
+  CHECK(h.run({"LRANGE", "l", "x", "1"}) == "-ERR value is not an integer or out of range\r\n");
+  CHECK(h.run({"LINDEX", "l", "-1"}) == "$1\r\nc\r\n");
+  CHECK(h.run({"LINDEX", "l", "3"}) == "$-1\r\n");
+  CHECK(h.run({"LINDEX", "l", "-4"}) == "$-1\r\n");
+  CHECK(h.run({"LINDEX", "missing", "0"}) == "$-1\r\n");
+  // Past the compact encoding's 8 KB the list changes representation; the replies do not.
+  std::string item(100, 'x');
+  for (int i = 0; i < 200; ++i)
+    h.run({"RPUSH", "big", item + std::to_string(i)});
+  CHECK(h.run({"LLEN", "big"}) == ":200\r\n");
+  CHECK(h.run({"LINDEX", "big", "150"}) == "$103\r\n" + item + "150\r\n");
+  CHECK(h.run({"LPOP", "big"}) == "$101\r\n" + item + "0\r\n");
+}
