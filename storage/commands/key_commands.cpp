@@ -262,9 +262,10 @@ void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
     return;
   }
   int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now);
-  // Redis rounds to the nearest second, both TTL and EXPIRETIME.
+  // Redis rounds to the nearest second, both TTL and EXPIRETIME; v + 500 could overflow for a
+  // deadline near the largest one.
   if (!in_ms)
-    v = (v + 500) / 1000;
+    v = v / 1000 + (v % 1000 >= 500 ? 1 : 0);
   reply::integer(ctx.out, v);
 }
 

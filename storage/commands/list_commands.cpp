@@ -1,12 +1,16 @@
 // List commands (Redis's t_list.c): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE,
-// LINDEX. A list that loses its last element is deleted, as in Redis.
+// LINDEX, LSET, LTRIM, LREM, LINSERT, LMOVE, RPOPLPUSH. A list that loses its last element is
+// deleted, as in Redis.
+#include <cstdint>
 #include <iterator>
+#include <string>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
 
 namespace credis {
 
@@ -141,12 +145,16 @@ void lrange_command(exec_context& ctx, arg_list argv) {
 
 // LINDEX key index: negative from the end; null past either end.
 void lindex_command(exec_context& ctx, arg_list argv) {
-  int64_t index = 0;
-  if (!parse_integer_arg(ctx, argv[2], index))
-    return;
   list_value* list = nullptr;
   int64_t len = 0;
   if (!read_list(ctx, argv[1], list, len))
+    return;
+  if (!list) {  // before the index is read, as Redis
+    reply::null_bulk(ctx.out);
+    return;
+  }
+  int64_t index = 0;
+  if (!parse_integer_arg(ctx, argv[2], index))
     return;
   if (index < 0)
     index += len;
@@ -156,6 +164,183 @@ void lindex_command(exec_context& ctx, arg_list argv) {
   }
   element item = *std::next(list->begin(), index);
   reply::bulk(ctx.out, item.view());
+}
+
+// The list at `key` for a change: null with `reply` appended when missing, or with WRONGTYPE.
+list_value* write_list(exec_context& ctx, std::string_view key, std::string_view missing_reply,
+                       entry*& e) {
+  e = ctx.db().find(key, ctx.expiry_now);
+  if (!e) {
+    ctx.out.append(missing_reply);
+    return nullptr;
+  }
+  if (e->val.type() != value_type::list) {
+    reply::error(ctx.out, errors::wrong_type);
+    return nullptr;
+  }
+  return &e->val.list();
+}
+
+// Deletes the key of a list its command emptied, as Redis does.
+void delete_if_empty(exec_context& ctx, entry& e) {
+  if (e.val.list().empty())
+    ctx.db().erase(e);
+}
+
+// LSET key index element
+void lset_command(exec_context& ctx, arg_list argv) {
+  entry* e = nullptr;
+  list_value* list = write_list(ctx, argv[1], "-ERR no such key\r\n", e);
+  int64_t index = 0;
+  if (!list || !parse_integer_arg(ctx, argv[2], index))  // the key first, as Redis
+    return;
+  const auto len = static_cast<int64_t>(list->size());
+  if (index < 0)
+    index += len;
+  if (index < 0 || index >= len) {
+    reply::error(ctx.out, "ERR index out of range");
+    return;
+  }
+  auto it = list->erase(std::next(list->begin(), index));
+  list->insert(it, argv[3]);
+  mark_dirty(ctx);
+  reply::ok(ctx.out);
+}
+
+// LTRIM key start stop: keeps only that range (LRANGE's reading of the indexes).
+void ltrim_command(exec_context& ctx, arg_list argv) {
+  int64_t start = 0, end = 0;
+  if (!parse_integer_arg(ctx, argv[2], start) || !parse_integer_arg(ctx, argv[3], end))
+    return;
+  entry* e = nullptr;
+  list_value* list = write_list(ctx, argv[1], "+OK\r\n", e);
+  if (!list)
+    return;
+  const auto len = static_cast<int64_t>(list->size());
+  int64_t from_head = len, from_tail = 0;  // an empty range removes everything
+  if (!(end < 0 && end + len < 0) && clamp_index_range(start, end, len)) {
+    from_head = start;
+    from_tail = len - end - 1;
+  }
+  for (int64_t i = 0; i < from_head; ++i)
+    list->pop_front();
+  for (int64_t i = 0; i < from_tail; ++i)
+    list->pop_back();
+  delete_if_empty(ctx, *e);
+  mark_dirty(ctx, from_head + from_tail);
+  reply::ok(ctx.out);
+}
+
+// LREM key count element: removes up to count matches from the head (count > 0), from the tail
+// (count < 0), or all of them (0); replies how many.
+void lrem_command(exec_context& ctx, arg_list argv) {
+  int64_t count = 0;
+  if (!parse_integer_arg(ctx, argv[2], count))
+    return;
+  entry* e = nullptr;
+  list_value* list = write_list(ctx, argv[1], ":0\r\n", e);
+  if (!list)
+    return;
+  const uint64_t limit = count == 0 ? UINT64_MAX : count < 0 ? 0 - static_cast<uint64_t>(count)
+                                                              : static_cast<uint64_t>(count);
+  int64_t removed = 0;
+  if (count >= 0) {
+    for (auto it = list->begin(); it != list->end() && static_cast<uint64_t>(removed) < limit;) {
+      if (*it == argv[3]) {
+        it = list->erase(it);
+        ++removed;
+      } else {
+        ++it;
+      }
+    }
+  } else {
+    for (auto it = list->end(); it != list->begin() && static_cast<uint64_t>(removed) < limit;) {
+      --it;
+      if (*it == argv[3]) {
+        it = list->erase(it);
+        ++removed;
+      }
+    }
+  }
+  if (removed > 0) {
+    delete_if_empty(ctx, *e);
+    mark_dirty(ctx, removed);
+  }
+  reply::integer(ctx.out, removed);
+}
+
+// LINSERT key BEFORE|AFTER pivot element: replies the new length, or -1 without the pivot.
+void linsert_command(exec_context& ctx, arg_list argv) {
+  bool after = false;
+  if (iequals(argv[2], "after"))
+    after = true;
+  else if (!iequals(argv[2], "before")) {
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  entry* e = nullptr;
+  list_value* list = write_list(ctx, argv[1], ":0\r\n", e);
+  if (!list)
+    return;
+  for (auto it = list->begin(); it != list->end(); ++it) {
+    if (*it == argv[3]) {
+      list->insert(after ? std::next(it) : it, argv[4]);
+      mark_dirty(ctx);
+      reply::integer(ctx.out, static_cast<int64_t>(list->size()));
+      return;
+    }
+  }
+  reply::integer(ctx.out, -1);
+}
+
+// LEFT or RIGHT at `arg`; false, with a syntax error, for anything else.
+bool parse_end(exec_context& ctx, std::string_view arg, end_of_list& where) {
+  if (iequals(arg, "left"))
+    where = end_of_list::head;
+  else if (iequals(arg, "right"))
+    where = end_of_list::tail;
+  else {
+    reply::error(ctx.out, errors::syntax);
+    return false;
+  }
+  return true;
+}
+
+// Pops from one end of `source` and pushes onto one end of `destination` (the same list
+// rotates); replies the element.
+void move_element(exec_context& ctx, std::string_view source, std::string_view destination,
+                  end_of_list from, end_of_list to) {
+  entry* src = nullptr;
+  list_value* list = write_list(ctx, source, "$-1\r\n", src);
+  if (!list)
+    return;
+  entry* dst = ctx.db().find(destination, ctx.expiry_now);
+  if (dst && dst->val.type() != value_type::list) {
+    reply::error(ctx.out, errors::wrong_type);
+    return;
+  }
+  std::string item((from == end_of_list::head ? list->front() : list->back()).str());
+  from == end_of_list::head ? list->pop_front() : list->pop_back();
+  if (!dst)
+    dst = &ctx.db().put(destination, value(list_value()), no_expiry);
+  list_value& target = dst->val.list();
+  to == end_of_list::head ? target.push_front(item) : target.push_back(item);
+  // The source may be emptied only when it is another key (a rotation puts the item back).
+  if (src != dst)
+    delete_if_empty(ctx, *src);
+  mark_dirty(ctx);
+  reply::bulk(ctx.out, item);
+}
+
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+void lmove_command(exec_context& ctx, arg_list argv) {
+  end_of_list from{}, to{};
+  if (parse_end(ctx, argv[3], from) && parse_end(ctx, argv[4], to))
+    move_element(ctx, argv[1], argv[2], from, to);
+}
+
+void rpoplpush_command(exec_context& ctx, arg_list argv) {
+  move_element(ctx, argv[1], argv[2], end_of_list::tail, end_of_list::head);
 }
 
 const command_spec specs[] = {
@@ -177,6 +362,19 @@ const command_spec specs[] = {
      "Get a range of elements from a list", "list", "1.0.0"},
     {"lindex", 3, cmd_readonly, lindex_command, nullptr, 1, 1, 1,
      "Get an element from a list by its index", "list", "1.0.0"},
+    {"lset", 4, cmd_write | cmd_denyoom, lset_command, nullptr, 1, 1, 1,
+     "Set the value of an element in a list by its index", "list", "1.0.0"},
+    {"ltrim", 4, cmd_write, ltrim_command, nullptr, 1, 1, 1,
+     "Trim a list to the specified range", "list", "1.0.0"},
+    {"lrem", 4, cmd_write, lrem_command, nullptr, 1, 1, 1,
+     "Remove elements from a list", "list", "1.0.0"},
+    {"linsert", 5, cmd_write | cmd_denyoom, linsert_command, nullptr, 1, 1, 1,
+     "Insert an element before or after another element in a list", "list", "2.2.0"},
+    {"lmove", 5, cmd_write | cmd_denyoom, lmove_command, nullptr, 1, 2, 1,
+     "Pop an element from a list, push it to another list and return it", "list", "6.2.0"},
+    {"rpoplpush", 3, cmd_write | cmd_denyoom, rpoplpush_command, nullptr, 1, 2, 1,
+     "Remove the last element in a list, prepend it to another list and return it", "list",
+     "1.2.0"},
 };
 
 }  // namespace

@@ -33,7 +33,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(48)
+    kind = rnd.randrange(52)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -126,6 +126,16 @@ def random_command(rnd):
     if kind < 45:
         return [pick(["LRANGE", "LINDEX", "LLEN"]), key] + [
             pick(RANGE_INDEXES) for _ in range(rnd.choice([0, 1, 2, 2, 2]))]
+    if kind < 46:
+        return pick([["LSET", key, pick(RANGE_INDEXES), pick(VALUES)],
+                     ["LTRIM", key, pick(RANGE_INDEXES), pick(RANGE_INDEXES)],
+                     ["LREM", key, pick(["0", "1", "-1", "2", "-2", "x"]), pick(VALUES)]])
+    if kind < 47:
+        return ["LINSERT", key, pick(["BEFORE", "after", "middle"]), pick(VALUES), pick(VALUES)]
+    if kind < 48:
+        return pick([["RPOPLPUSH", key, pick(KEYS)],
+                     ["LMOVE", key, pick(KEYS), pick(["LEFT", "right", "up"]),
+                      pick(["LEFT", "RIGHT", "x"])]])
     return ["SET", key, pick(VALUES)]
 
 

@@ -49,6 +49,10 @@ TEST_CASE("EXPIRE family, TTL, PTTL and PERSIST", "[commands][keys]") {
   h.run({"SET", "k", "v"});
   CHECK(h.run({"PEXPIREAT", "k", std::to_string(h.now + 300)}) == ":1\r\n");
   CHECK(h.run({"PTTL", "k"}) == ":300\r\n");
+  // The largest deadline rounds to seconds without overflowing (redis-server: the same).
+  CHECK(h.run({"PEXPIREAT", "k", "9223372036854775807"}) == ":1\r\n");
+  CHECK(h.run({"EXPIRETIME", "k"}) == ":9223372036854776\r\n");
+  CHECK(h.run({"PEXPIRETIME", "k"}) == ":9223372036854775807\r\n");
 }
 
 TEST_CASE("RENAME keeps value and deadline", "[commands][keys]") {

@@ -61,3 +61,47 @@ TEST_CASE("LRANGE and LINDEX indexes", "[commands][lists]") {
   CHECK(h.run({"LINDEX", "big", "150"}) == "$103\r\n" + item + "150\r\n");
   CHECK(h.run({"LPOP", "big"}) == "$101\r\n" + item + "0\r\n");
 }
+
+TEST_CASE("LSET, LTRIM, LREM and LINSERT", "[commands][lists]") {
+  command_harness h;
+  h.run({"RPUSH", "l", "a", "b", "a", "c", "a"});
+  CHECK(h.run({"LSET", "l", "-1", "z"}) == "+OK\r\n");
+  CHECK(h.run({"LSET", "l", "5", "z"}) == "-ERR index out of range\r\n");
+  CHECK(h.run({"LSET", "missing", "x", "z"}) == "-ERR no such key\r\n");  // the key first
+  CHECK(h.run({"LREM", "l", "-1", "a"}) == ":1\r\n");                      // from the tail
+  CHECK(h.run({"LRANGE", "l", "0", "-1"}) == "*4\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nz\r\n");
+  CHECK(h.run({"LINSERT", "l", "BEFORE", "c", "x"}) == ":5\r\n");
+  CHECK(h.run({"LINSERT", "l", "after", "z", "y"}) == ":6\r\n");
+  CHECK(h.run({"LINSERT", "l", "after", "nope", "y"}) == ":-1\r\n");
+  CHECK(h.run({"LINSERT", "l", "middle", "z", "y"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"LINSERT", "missing", "after", "z", "y"}) == ":0\r\n");
+  CHECK(h.run({"LRANGE", "l", "0", "-1"}) ==
+        "*6\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nx\r\n$1\r\nc\r\n$1\r\nz\r\n$1\r\ny\r\n");
+  CHECK(h.run({"LTRIM", "l", "1", "-2"}) == "+OK\r\n");
+  CHECK(h.run({"LRANGE", "l", "0", "-1"}) == "*4\r\n$1\r\nb\r\n$1\r\nx\r\n$1\r\nc\r\n$1\r\nz\r\n");
+  CHECK(h.run({"LREM", "l", "0", "x"}) == ":1\r\n");
+  CHECK(h.run({"LTRIM", "l", "0", "-100"}) == "+OK\r\n");  // an empty range empties the list
+  CHECK(h.run({"EXISTS", "l"}) == ":0\r\n");
+  CHECK(h.run({"LTRIM", "missing", "0", "1"}) == "+OK\r\n");
+  CHECK(h.run({"LREM", "missing", "0", "x"}) == ":0\r\n");
+}
+
+TEST_CASE("LMOVE and RPOPLPUSH, onto another list or the same one", "[commands][lists]") {
+  command_harness h;
+  h.run({"RPUSH", "src", "a", "b", "c"});
+  CHECK(h.run({"RPOPLPUSH", "src", "dst"}) == "$1\r\nc\r\n");
+  CHECK(h.run({"LMOVE", "src", "dst", "LEFT", "RIGHT"}) == "$1\r\na\r\n");
+  CHECK(h.run({"LRANGE", "dst", "0", "-1"}) == "*2\r\n$1\r\nc\r\n$1\r\na\r\n");
+  CHECK(h.run({"LMOVE", "dst", "dst", "LEFT", "RIGHT"}) == "$1\r\nc\r\n");  // rotates
+  CHECK(h.run({"LRANGE", "dst", "0", "-1"}) == "*2\r\n$1\r\na\r\n$1\r\nc\r\n");
+  CHECK(h.run({"RPOPLPUSH", "src", "src"}) == "$1\r\nb\r\n");  // one element: stays
+  CHECK(h.run({"LLEN", "src"}) == ":1\r\n");
+  CHECK(h.run({"RPOPLPUSH", "src", "dst"}) == "$1\r\nb\r\n");
+  CHECK(h.run({"EXISTS", "src"}) == ":0\r\n");  // emptied: deleted
+  CHECK(h.run({"RPOPLPUSH", "src", "dst"}) == "$-1\r\n");
+  CHECK(h.run({"LMOVE", "dst", "dst", "UP", "LEFT"}) == "-ERR syntax error\r\n");
+  h.run({"SET", "s", "v"});
+  CHECK(h.run({"RPOPLPUSH", "dst", "s"}) ==
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  CHECK(h.run({"LLEN", "dst"}) == ":3\r\n");  // nothing popped
+}
