@@ -1,9 +1,10 @@
 // List commands (Redis's t_list.c): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE,
-// LINDEX, LSET, LTRIM, LREM, LINSERT, LMOVE, RPOPLPUSH. A list that loses its last element is
+// LINDEX, LPOS, LSET, LTRIM, LREM, LINSERT, LMOVE, RPOPLPUSH. A list that loses its last element is
 // deleted, as in Redis.
 #include <cstdint>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
@@ -293,6 +294,76 @@ void linsert_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, -1);
 }
 
+// A non-negative integer option of LPOS; false, with `error` replied, otherwise.
+bool parse_lpos_count(exec_context& ctx, std::string_view arg, std::string_view error,
+                      int64_t& out) {
+  if (parse_int64(arg, out) && out >= 0)
+    return true;
+  reply::error(ctx.out, error);
+  return false;
+}
+
+// LPOS key element [RANK rank] [COUNT n] [MAXLEN len]: the index of the rank-th match
+// (negative ranks count matches from the tail), or with COUNT an array of up to n of them
+// (0: all); MAXLEN bounds how many elements are compared.
+void lpos_command(exec_context& ctx, arg_list argv) {
+  int64_t rank = 1, count = -1, maxlen = 0;  // count -1: not given
+  for (size_t i = 3; i < argv.size(); ++i) {
+    bool has_value = i + 1 < argv.size();
+    if (iequals(argv[i], "rank") && has_value) {
+      if (!parse_integer_arg(ctx, argv[++i], rank))
+        return;
+      if (rank == 0) {
+        reply::error(ctx.out,
+                     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                     "second ... or use negative to start from the end of the list");
+        return;
+      }
+    } else if (iequals(argv[i], "count") && has_value) {
+      if (!parse_lpos_count(ctx, argv[++i], "ERR COUNT can't be negative", count))
+        return;
+    } else if (iequals(argv[i], "maxlen") && has_value) {
+      if (!parse_lpos_count(ctx, argv[++i], "ERR MAXLEN can't be negative", maxlen))
+        return;
+    } else {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+  }
+  const bool from_tail = rank < 0;
+  if (from_tail)  // wraps for the smallest rank as in Redis, where every match then counts
+    rank = static_cast<int64_t>(0 - static_cast<uint64_t>(rank));
+  list_value* list = nullptr;
+  int64_t len = 0;
+  if (!read_list(ctx, argv[1], list, len))
+    return;
+  if (!list) {
+    count == -1 ? reply::null_bulk(ctx.out) : reply::array_header(ctx.out, 0);
+    return;
+  }
+  std::vector<int64_t> found;
+  int64_t matches = 0;
+  auto it = from_tail ? list->end() : list->begin();
+  for (int64_t seen = 0; seen < len && (maxlen == 0 || seen < maxlen); ++seen) {
+    if (from_tail)
+      --it;
+    if (*it == argv[2] && ++matches >= rank) {
+      found.push_back(from_tail ? len - seen - 1 : seen);
+      if (count == -1 || (count > 0 && static_cast<int64_t>(found.size()) >= count))
+        break;
+    }
+    if (!from_tail)
+      ++it;
+  }
+  if (count == -1) {
+    found.empty() ? reply::null_bulk(ctx.out) : reply::integer(ctx.out, found.front());
+    return;
+  }
+  reply::array_header(ctx.out, static_cast<int64_t>(found.size()));
+  for (int64_t index : found)
+    reply::integer(ctx.out, index);
+}
+
 // LEFT or RIGHT at `arg`; false, with a syntax error, for anything else.
 bool parse_end(exec_context& ctx, std::string_view arg, end_of_list& where) {
   if (iequals(arg, "left"))
@@ -362,6 +433,8 @@ const command_spec specs[] = {
      "Get a range of elements from a list", "list", "1.0.0"},
     {"lindex", 3, cmd_readonly, lindex_command, nullptr, 1, 1, 1,
      "Get an element from a list by its index", "list", "1.0.0"},
+    {"lpos", -3, cmd_readonly, lpos_command, nullptr, 1, 1, 1,
+     "Return the index of matching elements on a list", "list", "6.0.6"},
     {"lset", 4, cmd_write | cmd_denyoom, lset_command, nullptr, 1, 1, 1,
      "Set the value of an element in a list by its index", "list", "1.0.0"},
     {"ltrim", 4, cmd_write, ltrim_command, nullptr, 1, 1, 1,

@@ -33,7 +33,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(52)
+    kind = rnd.randrange(54)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -132,7 +132,13 @@ def random_command(rnd):
                      ["LREM", key, pick(["0", "1", "-1", "2", "-2", "x"]), pick(VALUES)]])
     if kind < 47:
         return ["LINSERT", key, pick(["BEFORE", "after", "middle"]), pick(VALUES), pick(VALUES)]
-    if kind < 48:
+    if kind < 49:
+        cmd = ["LPOS", key, pick(VALUES)]
+        for _ in range(rnd.randrange(0, 4)):
+            cmd += [pick(["RANK", "COUNT", "MAXLEN", "rank", "FOO"]),
+                    pick(["1", "2", "-1", "-2", "0", "x", "-9223372036854775808"])][:rnd.choice([1, 2, 2])]
+        return cmd
+    if kind < 50:
         return pick([["RPOPLPUSH", key, pick(KEYS)],
                      ["LMOVE", key, pick(KEYS), pick(["LEFT", "right", "up"]),
                       pick(["LEFT", "RIGHT", "x"])]])

@@ -105,3 +105,24 @@ TEST_CASE("LMOVE and RPOPLPUSH, onto another list or the same one", "[commands][
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
   CHECK(h.run({"LLEN", "dst"}) == ":3\r\n");  // nothing popped
 }
+
+TEST_CASE("LPOS with RANK, COUNT and MAXLEN", "[commands][lists]") {
+  command_harness h;
+  h.run({"RPUSH", "l", "a", "b", "c", "1", "2", "3", "c", "c"});
+  CHECK(h.run({"LPOS", "l", "c"}) == ":2\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "RANK", "2"}) == ":6\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "RANK", "-1"}) == ":7\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "COUNT", "2"}) == "*2\r\n:2\r\n:6\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "COUNT", "0"}) == "*3\r\n:2\r\n:6\r\n:7\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "RANK", "-2", "COUNT", "0"}) == "*2\r\n:6\r\n:2\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "COUNT", "0", "MAXLEN", "3"}) == "*1\r\n:2\r\n");
+  CHECK(h.run({"LPOS", "l", "x"}) == "$-1\r\n");
+  CHECK(h.run({"LPOS", "l", "x", "COUNT", "1"}) == "*0\r\n");
+  CHECK(h.run({"LPOS", "missing", "x", "COUNT", "1"}) == "*0\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "RANK", "0"}) ==
+        "-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+        "or use negative to start from the end of the list\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "COUNT", "-1"}) == "-ERR COUNT can't be negative\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "MAXLEN", "-1"}) == "-ERR MAXLEN can't be negative\r\n");
+  CHECK(h.run({"LPOS", "l", "c", "RANK"}) == "-ERR syntax error\r\n");
+}
