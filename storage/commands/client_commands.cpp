@@ -5,6 +5,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/db_index.hpp"
 #include "storage/commands/text.hpp"
 
 namespace credis {
@@ -12,16 +13,10 @@ namespace credis {
 namespace {
 
 void select_command(client_state& client, server_state&, arg_list argv, std::string& out) {
-  int64_t index = 0;
-  if (!parse_int64(argv[1], index)) {
-    reply::error(out, errors::not_integer);
+  int index = 0;
+  if (!parse_db_index(argv[1], index, out))
     return;
-  }
-  if (index < 0 || index >= keyspace::db_count) {
-    reply::error(out, errors::db_range);
-    return;
-  }
-  client.db = static_cast<int>(index);
+  client.db = index;
   reply::ok(out);
 }
 

@@ -36,6 +36,14 @@ void exists_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, n);
 }
 
+// TOUCH key [key ...]: how many exist (a read of each, counted in keyspace hits and misses).
+void touch_command(exec_context& ctx, arg_list argv) {
+  int64_t n = 0;
+  for (size_t i = 1; i < argv.size(); ++i)
+    n += lookup_read(ctx, argv[i]) != nullptr;
+  reply::integer(ctx.out, n);
+}
+
 void type_command(exec_context& ctx, arg_list argv) {
   entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   reply::simple(ctx.out, e ? type_name(e->val.type()) : "none");
@@ -292,6 +300,9 @@ const command_spec specs[] = {
      "generic", "4.0.0"},
     {"exists", -2, cmd_readonly | cmd_fast, exists_command, nullptr, 1, -1, 1,
      "Determine if a key exists", "generic", "1.0.0"},
+    {"touch", -2, cmd_readonly | cmd_fast, touch_command, nullptr, 1, -1, 1,
+     "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+     "generic", "3.2.1"},
     {"type", 2, cmd_readonly | cmd_fast, type_command, nullptr, 1, 1, 1,
      "Determine the type stored at key", "generic", "1.0.0"},
     {"keys", 2, cmd_readonly, keys_command, nullptr, 0, 0, 0,

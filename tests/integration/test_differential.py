@@ -33,7 +33,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.randrange(54)
+    kind = rnd.uniform(0, 54)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -81,7 +81,7 @@ def random_command(rnd):
             [[], ["MATCH", pick(["*", "k*", ""])], ["COUNT", pick(INTEGERS)],
              ["TYPE", pick(["string", "list"])], ["MATCH"], ["FOO", "1"]])
     if kind < 27:
-        return ["SELECT", pick(["0", "1", "15", "16", "-1", "x"])]
+        return ["SELECT", pick(["0", "1", "15", "16", "-1", "x", "4294967296"])]
     if kind < 28:
         return [pick(["ECHO", "PING"])] + [pick(VALUES) for _ in range(rnd.randrange(0, 3))]
     if kind < 29:
@@ -132,6 +132,11 @@ def random_command(rnd):
                      ["LREM", key, pick(["0", "1", "-1", "2", "-2", "x"]), pick(VALUES)]])
     if kind < 47:
         return ["LINSERT", key, pick(["BEFORE", "after", "middle"]), pick(VALUES), pick(VALUES)]
+    if kind < 47.5:
+        return pick([["TOUCH"] + [pick(KEYS) for _ in range(rnd.randrange(0, 3))],
+                     ["MOVE", key, pick(["0", "1", "15", "16", "-1", "x", "4294967296"])],
+                     ["COPY", key, pick(KEYS)] + rnd.sample(
+                         ["REPLACE", "DB", pick(["0", "1", "16", "x"]), "FOO"], rnd.randrange(0, 3))])
     if kind < 49:
         cmd = ["LPOS", key, pick(VALUES)]
         for _ in range(rnd.randrange(0, 4)):

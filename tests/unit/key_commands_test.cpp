@@ -118,3 +118,36 @@ TEST_CASE("SCAN MATCH with an empty pattern matches only the empty key", "[comma
   CHECK(h.run({"SCAN", "0", "MATCH", ""}) == "*2\r\n$1\r\n0\r\n*1\r\n$0\r\n\r\n");
   CHECK(h.run({"SCAN", "0", "MATCH", "*"}).substr(0, 15) == "*2\r\n$1\r\n0\r\n*2\r\n");
 }
+
+TEST_CASE("TOUCH, COPY and MOVE", "[commands][keys]") {
+  command_harness h;
+  h.run({"SET", "a", "1", "PX", "500"});
+  h.run({"RPUSH", "l", "x", "y"});
+  CHECK(h.run({"TOUCH", "a", "l", "missing"}) == ":2\r\n");
+  CHECK(h.run({"COPY", "a", "b"}) == ":1\r\n");
+  CHECK(h.run({"PTTL", "b"}) == ":500\r\n");  // the deadline comes along
+  CHECK(h.run({"COPY", "a", "b"}) == ":0\r\n");
+  h.run({"SET", "a", "2"});
+  CHECK(h.run({"COPY", "a", "b", "REPLACE"}) == ":1\r\n");
+  CHECK(h.run({"GET", "b"}) == "$1\r\n2\r\n");
+  CHECK(h.run({"PTTL", "b"}) == ":-1\r\n");
+  CHECK(h.run({"COPY", "l", "l2", "DB", "3"}) == ":1\r\n");
+  CHECK(h.run({"RPUSH", "l", "z"}) == ":3\r\n");  // a copy, not a shared list
+  CHECK(h.run({"COPY", "a", "a"}) == "-ERR source and destination objects are the same\r\n");
+  CHECK(h.run({"COPY", "a", "a", "DB", "1"}) == ":1\r\n");
+  CHECK(h.run({"COPY", "a", "c", "DB", "16"}) == "-ERR DB index is out of range\r\n");
+  CHECK(h.run({"COPY", "a", "c", "FOO"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"COPY", "missing", "c"}) == ":0\r\n");
+  CHECK(h.run({"MOVE", "b", "2"}) == ":1\r\n");
+  CHECK(h.run({"EXISTS", "b"}) == ":0\r\n");
+  CHECK(h.run({"MOVE", "a", "1"}) == ":0\r\n");  // db 1 has it already
+  CHECK(h.run({"MOVE", "a", "0"}) == "-ERR source and destination objects are the same\r\n");
+  CHECK(h.run({"MOVE", "a", "4294967296"}) ==
+        "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
+  CHECK(h.run({"SELECT", "4294967296"}) ==
+        "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
+  CHECK(h.run({"SELECT", "3"}) == "+OK\r\n");
+  CHECK(h.run({"LRANGE", "l2", "0", "-1"}) == "*2\r\n$1\r\nx\r\n$1\r\ny\r\n");
+  CHECK(h.run({"SELECT", "2"}) == "+OK\r\n");
+  CHECK(h.run({"GET", "b"}) == "$1\r\n2\r\n");
+}
