@@ -2,6 +2,8 @@
 // the EXPIRE family, TTL/PTTL and PERSIST.
 #include <cstdint>
 #include <optional>
+#include <random>
+#include <string>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
@@ -47,6 +49,28 @@ void touch_command(exec_context& ctx, arg_list argv) {
 void type_command(exec_context& ctx, arg_list argv) {
   entry* e = ctx.db().find(argv[1], ctx.expiry_now);
   reply::simple(ctx.out, e ? type_name(e->val.type()) : "none");
+}
+
+// RANDOMKEY: a key picked at random (the first after a random slot), or null when the
+// database is empty. An expired key picked is deleted and another one picked, as in Redis; a
+// replica, which keeps expired keys for its master's DEL, returns one after 100 tries.
+void randomkey_command(exec_context& ctx, arg_list) {
+  static thread_local std::mt19937_64 random_bits{std::random_device{}()};
+  database& db = ctx.db();
+  for (int tries = 1; db.size() > 0; ++tries) {
+    const entry_table& table = db.entries();
+    const size_t slots = table.slot_count();
+    const size_t start = random_bits() & (slots - 1);
+    const entry_node* node = nullptr;
+    for (size_t i = 0; i < slots && !node; ++i)
+      node = table.node_at((start + i) & (slots - 1));
+    std::string key(node->key());
+    if (db.find(key, ctx.expiry_now) || tries >= 100) {
+      reply::bulk(ctx.out, key);
+      return;
+    }
+  }
+  reply::null_bulk(ctx.out);
 }
 
 void keys_command(exec_context& ctx, arg_list argv) {
@@ -305,6 +329,8 @@ const command_spec specs[] = {
      "generic", "3.2.1"},
     {"type", 2, cmd_readonly | cmd_fast, type_command, nullptr, 1, 1, 1,
      "Determine the type stored at key", "generic", "1.0.0"},
+    {"randomkey", 1, cmd_readonly, randomkey_command, nullptr, 0, 0, 0,
+     "Return a random key from the keyspace", "generic", "1.0.0"},
     {"keys", 2, cmd_readonly, keys_command, nullptr, 0, 0, 0,
      "Find all keys matching the given pattern", "generic", "1.0.0"},
     {"scan", -2, cmd_readonly, scan_command, nullptr, 0, 0, 0,

@@ -134,6 +134,7 @@ def random_command(rnd):
         return ["LINSERT", key, pick(["BEFORE", "after", "middle"]), pick(VALUES), pick(VALUES)]
     if kind < 47.5:
         return pick([["TOUCH"] + [pick(KEYS) for _ in range(rnd.randrange(0, 3))],
+                     ["RANDOMKEY"] + ([key] if rnd.random() < 0.2 else []),
                      ["MOVE", key, pick(["0", "1", "15", "16", "-1", "x", "4294967296"])],
                      ["COPY", key, pick(KEYS)] + rnd.sample(
                          ["REPLACE", "DB", pick(["0", "1", "16", "x"]), "FOO"], rnd.randrange(0, 3))])
@@ -163,7 +164,9 @@ def comparable(cmd, raw):
     if name == "DBSIZE":
         return "integer"  # Redis counts expired keys until its sampling reclaims them
     if name == "SCAN":
-        return "cursor and keys"  # cursors are positions in each server's own table
+        return "cursor and keys"
+    if name == "RANDOMKEY" and reply is not None:
+        return "a key"  # which one is up to each server's table  # cursors are positions in each server's own table
     return raw
 
 
