@@ -202,7 +202,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         else
           batch = command_batch();
         if (auto conn = caf::actor_cast<caf::actor>(self->current_sender()))
-          caf::anon_send(conn, executed_atom::value, std::move(out), write_offset, std::move(batch));
+          caf::anon_send(conn, executed_atom::value, std::move(out), write_offset,
+                         std::move(batch));
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;

@@ -124,11 +124,10 @@ using config_atom = caf::atom_constant<caf::atom("config")>;
 using loading_atom = caf::atom_constant<caf::atom("loading")>;
 using sync_source_atom = caf::atom_constant<caf::atom("syncsrc")>;
 
-// The keyspace: executes a connection's batch and sends the connection back all its replies
-// and the replication offset after its writes (0 when it propagated none), as a message of its
-// own (executed_atom) rather than a response: CAF's request/response bookkeeping (a pending
-// response handler on one side, a response promise on the other) cost more instructions per
-// request than the command itself; applies what its master
+// The keyspace: executes a connection's batch and sends the connection an executed_atom
+// message with all its replies, the replication offset after its writes (0 when it propagated
+// none) and the emptied batch to fill again (a message of its own, not a CAF response: the
+// request/response bookkeeping cost ~700 instructions per request); applies what its master
 // streams (with the stream's raw bytes and its database after them); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader

@@ -33,7 +33,8 @@ void getrange_command(exec_context& ctx, arg_list argv) {
   if (!clamp_index_range(start, end, len))
     reply::bulk(ctx.out, {});
   else
-    reply::bulk(ctx.out, s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+    reply::bulk(ctx.out,
+                s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
 }
 
 // SETRANGE key offset value: overwrites from `offset`, padding with zero bytes; replies the
