@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker_exit.hpp"
 #include "actors/connection_actor.hpp"
 
 namespace credis {
@@ -43,6 +44,7 @@ bool listen_on(acceptor_broker self, uint16_t port, bool tls) {
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,
                                 const tls_context* tls) {
+  empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);

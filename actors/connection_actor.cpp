@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/direct_send.hpp"
 #include "actors/spinning_multiplexer.hpp"
@@ -474,6 +475,7 @@ void dispatch(connection_broker self) {
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
                                   server_state* server, const tls_context* tls) {
+  empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.hdl = hdl;
   st.keyspace = std::move(keyspace);

@@ -1,5 +1,6 @@
 #include "actors/expiry_actor.hpp"
 
+#include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 
 namespace credis {
@@ -28,6 +29,7 @@ unix_ms delay_until(unix_ms deadline, unix_ms now, unix_ms not_before) {
 }  // namespace
 
 expiry_actor::behavior_type expiry_actor_fn(expiry_broker self, keyspace_actor keyspace) {
+  empty_mailbox_at_exit(self);
   self->state.keyspace = std::move(keyspace);
   return {
       [=](schedule_atom, unix_ms deadline) {

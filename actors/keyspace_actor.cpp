@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
@@ -163,6 +164,7 @@ void reap_sync_children(keyspace_broker self) {
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
                                                 replication_manager_actor manager) {
+  empty_mailbox_at_exit(self);
   self->state.ks = ks;
   self->state.server = server;
   self->state.manager = std::move(manager);

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/loader_actor.hpp"
 
@@ -207,6 +208,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
                              std::string replid, int64_t offset,
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings) {
+  empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/log_role.hpp"
 #include "actors/master_link_actor.hpp"
@@ -502,6 +503,7 @@ void run_cron(manager_broker self) {
 replication_manager_actor::behavior_type replication_manager_fn(manager_broker self,
                                                                 server_state* server,
                                                                 const tls_context* client_tls) {
+  empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.server = server;
   st.client_tls = client_tls;
