@@ -6,6 +6,7 @@
 // container is next changed.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -31,10 +32,14 @@ namespace credis {
 // hash-max-listpack-entries 512 / value 64, set-max-intset-entries 512, zset-max-listpack-entries
 // 128 / value 64, list-max-listpack-size -2 (8 KB nodes); and for sets that are not all integers
 // 7.2's set-max-listpack-entries 128 / value 64 (7.0 keeps those in a hash table).
+// CONFIG SET changes those Redis 7.0 has (one process, one configuration: so they are global);
+// a container already converted stays converted, as in Redis. Atomic: the loader's thread
+// builds containers too.
 namespace limits {
-constexpr size_t hash_entries = 512, hash_value = 64;
-constexpr size_t set_int_entries = 512, set_entries = 128, set_value = 64;
-constexpr size_t zset_entries = 128, zset_value = 64;
+inline std::atomic<size_t> hash_entries = 512, hash_value = 64;
+inline std::atomic<size_t> set_int_entries = 512;
+constexpr size_t set_entries = 128, set_value = 64;
+inline std::atomic<size_t> zset_entries = 128, zset_value = 64;
 constexpr size_t list_bytes = 8192;
 }  // namespace limits
 
@@ -128,6 +133,8 @@ class either_rep {
   }
   // The representation, for the RDB code: the small one, else nullptr.
   const Small* packed() const { return big_ ? nullptr : &small_; }
+  // The big container, or nullptr while the small representation is in use.
+  const Big* unpacked() const { return big_.get(); }
   // The block holding the elements (the small one's, or the big container), for prefetching.
   const void* block() const { return big_ ? static_cast<const void*>(big_.get()) : small_.block(); }
 

@@ -183,4 +183,20 @@ value value::clone() const {
   return value();
 }
 
+value empty_value(value_type t) {
+  switch (t) {
+    case value_type::list:
+      return value(list_value());
+    case value_type::set:
+      return value(set_value());
+    case value_type::hash:
+      return value(hash_value());
+    case value_type::zset:
+      return value(zset_value());
+    case value_type::string:
+      break;
+  }
+  return value();
+}
+
 }  // namespace credis

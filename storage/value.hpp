@@ -132,4 +132,7 @@ class value {
 
 static_assert(sizeof(value) == 16);
 
+// An empty value of `t`: "" or an empty aggregate.
+value empty_value(value_type t);
+
 }  // namespace credis

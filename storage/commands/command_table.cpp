@@ -33,9 +33,8 @@ struct command_table {
   command_table() {
     const std::span<const command_spec> families[] = {
         string_commands(), string_range_commands(), bit_commands(), list_commands(),
-        key_commands(), key_copy_commands(),
-        server_commands(),
-        client_commands(), config_commands(),        info_commands(),
+        hash_commands(), key_commands(), key_copy_commands(), object_commands(), server_commands(),
+        client_commands(), config_commands(), info_commands(),
         introspection_commands(), persistence_commands(), replication_commands(),
     };
     for (auto family : families)

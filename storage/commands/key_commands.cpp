@@ -1,7 +1,6 @@
 // Generic key commands (Redis's db.c and expire.c): DEL, EXISTS, TYPE, KEYS, SCAN, RENAME,
 // the EXPIRE family, TTL/PTTL and PERSIST.
 #include <cstdint>
-#include <optional>
 #include <random>
 #include <string>
 
@@ -11,6 +10,7 @@
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
+#include "storage/commands/scan_reply.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/glob.hpp"
 
@@ -88,30 +88,6 @@ void keys_command(exec_context& ctx, arg_list argv) {
   ctx.out.append(body);
 }
 
-// Redis reads the cursor with strtoul: an optional sign, then digits, all of it, in range; no
-// leading space; "" is 0 and "-1" wraps to 2^64-1.
-bool parse_scan_cursor(std::string_view text, uint64_t& cursor) {
-  size_t i = 0;
-  bool negative = false;
-  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
-    negative = text[0] == '-';
-    i = 1;
-    if (text.size() == 1)
-      return false;  // a sign without digits: strtoul parses nothing
-  }
-  uint64_t v = 0;
-  for (; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9')
-      return false;
-    unsigned digit = static_cast<unsigned>(text[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10)
-      return false;  // ERANGE
-    v = v * 10 + digit;
-  }
-  cursor = negative ? 0 - v : v;
-  return true;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT n] [TYPE t], with Redis's guarantees (database::scan):
 // every key present for a whole iteration is returned, and the iteration ends.
 void scan_command(exec_context& ctx, arg_list argv) {
@@ -120,56 +96,19 @@ void scan_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR invalid cursor");
     return;
   }
-  std::optional<std::string_view> pattern;  // MATCH "" matches only the empty key
-  std::string_view type_filter;
-  int64_t count = 10;
-  for (size_t i = 2; i < argv.size(); i += 2) {
-    if (i + 1 >= argv.size()) {
-      reply::error(ctx.out, errors::syntax);
-      return;
-    }
-    if (iequals(argv[i], "match")) {
-      // As KEYS, "*" means every key, the empty one too, which the glob itself does not match.
-      if (argv[i + 1] == "*")
-        pattern.reset();
-      else
-        pattern = argv[i + 1];
-    } else if (iequals(argv[i], "count")) {
-      if (!parse_int64(argv[i + 1], count)) {
-        reply::error(ctx.out, errors::not_integer);
-        return;
-      }
-      if (count < 1) {
-        reply::error(ctx.out, errors::syntax);
-        return;
-      }
-    } else if (iequals(argv[i], "type")) {
-      type_filter = argv[i + 1];
-    } else {
-      reply::error(ctx.out, errors::syntax);
-      return;
-    }
-  }
-  std::string body;
-  int64_t n = 0;
+  scan_options options;
+  if (!parse_scan_options(ctx, argv, 2, true, options))
+    return;
+  scan_reply found;
   uint64_t next_cursor = ctx.db().scan(
-      cursor, static_cast<size_t>(count),
-      [&](std::string_view key, const entry& e) {
-        if (is_expired(e.expire_at, ctx.expiry_now))
+      cursor, static_cast<size_t>(options.count), [&](std::string_view key, const entry& e) {
+        if (is_expired(e.expire_at, ctx.expiry_now) || !options.matches(key))
           return;
-        if (pattern && !glob_match(*pattern, key))
+        if (!options.type.empty() && !iequals(options.type, type_name(e.val.type())))
           return;
-        if (!type_filter.empty() && !iequals(type_filter, type_name(e.val.type())))
-          return;
-        reply::bulk(body, key);
-        ++n;
+        found.add(key);
       });
-  reply::array_header(ctx.out, 2);
-  std::string next;
-  append_uint64(next, next_cursor);  // a hash: it may use all 64 bits
-  reply::bulk(ctx.out, next);
-  reply::array_header(ctx.out, n);
-  ctx.out.append(body);
+  found.finish(ctx.out, next_cursor);
 }
 
 void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {

@@ -170,16 +170,8 @@ void lindex_command(exec_context& ctx, arg_list argv) {
 // The list at `key` for a change: null with `reply` appended when missing, or with WRONGTYPE.
 list_value* write_list(exec_context& ctx, std::string_view key, std::string_view missing_reply,
                        entry*& e) {
-  e = ctx.db().find(key, ctx.expiry_now);
-  if (!e) {
-    ctx.out.append(missing_reply);
-    return nullptr;
-  }
-  if (e->val.type() != value_type::list) {
-    reply::error(ctx.out, errors::wrong_type);
-    return nullptr;
-  }
-  return &e->val.list();
+  e = lookup_write(ctx, key, value_type::list, missing_reply);
+  return e ? &e->val.list() : nullptr;
 }
 
 // Deletes the key of a list its command emptied, as Redis does.

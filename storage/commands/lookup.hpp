@@ -26,6 +26,31 @@ inline entry* lookup_typed(exec_context& ctx, std::string_view key, value_type t
   return e;
 }
 
+// The entry for `key` to change when it exists and holds `type`; null otherwise, with
+// `missing_reply` (RESP) appended when it is missing, or WRONGTYPE when it holds another type.
+inline entry* lookup_write(exec_context& ctx, std::string_view key, value_type type,
+                           std::string_view missing_reply) {
+  entry* e = ctx.db().find(key, ctx.expiry_now);
+  if (!e)
+    ctx.out.append(missing_reply);
+  else if (e->val.type() != type)
+    reply::error(ctx.out, errors::wrong_type);
+  else
+    return e;
+  return nullptr;
+}
+
+// The entry for `key` to change, made empty of `type` when missing; null, with WRONGTYPE
+// replied, when it holds another type. A command that leaves a made one empty deletes it.
+inline entry* lookup_or_create(exec_context& ctx, std::string_view key, value_type type) {
+  entry* e = ctx.db().find(key, ctx.expiry_now);
+  if (e && e->val.type() != type) {
+    reply::error(ctx.out, errors::wrong_type);
+    return nullptr;
+  }
+  return e ? e : &ctx.db().put(key, empty_value(type), no_expiry);
+}
+
 // Parses an integer argument; false, with Redis's "not an integer" error, when it is not one.
 inline bool parse_integer_arg(exec_context& ctx, std::string_view arg, int64_t& out) {
   if (parse_int64(arg, out))

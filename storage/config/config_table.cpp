@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol/integers.hpp"
+#include "storage/aggregates.hpp"
 #include "storage/commands/text.hpp"
 
 namespace credis {
@@ -109,6 +110,20 @@ config_parameter port_parameter(std::string_view name, Field field) {
           }};
 }
 
+// A limit of the aggregate encodings (storage/aggregates.hpp's limits), held there.
+config_parameter encoding_limit_parameter(std::string_view name, std::string_view alias,
+                                          std::atomic<size_t>& limit, bool memory) {
+  return {name, 0, [&limit](const server_config&) { return int_text(static_cast<int64_t>(limit)); },
+          [&limit, memory](server_config&, std::string_view v) -> std::string {
+            int64_t n = 0;
+            std::string error = memory ? set_memory(n, v, 0) : set_int(n, v, 0, INT64_MAX);
+            if (error.empty())
+              limit = static_cast<size_t>(n);
+            return error;
+          },
+          alias};
+}
+
 // Parameters whose value no code reads: Redis 7.0's defaults, kept as CONFIG SET or a config
 // file gives them.
 struct stored_default {
@@ -143,9 +158,7 @@ const stored_default stored_defaults[] = {
     {"cluster-slave-validity-factor", "10"}, {"crash-log-enabled", "yes"},
     {"crash-memcheck-enabled", "yes"}, {"disable-thp", "yes"}, {"dynamic-hz", "yes"},
     {"enable-debug-command", "no"}, {"enable-module-command", "no"},
-    {"enable-protected-configs", "no"}, {"hash-max-listpack-entries", "512"},
-    {"hash-max-listpack-value", "64"}, {"hash-max-ziplist-entries", "512"},
-    {"hash-max-ziplist-value", "64"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
+    {"enable-protected-configs", "no"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
     {"ignore-warnings", ""}, {"io-threads-do-reads", "no"}, {"jemalloc-bg-thread", "yes"},
     {"latency-monitor-threshold", "0"}, {"latency-tracking", "yes"},
     {"latency-tracking-info-percentiles", "50 99 99.9"}, {"lazyfree-lazy-eviction", "no"},
@@ -169,7 +182,7 @@ const stored_default stored_defaults[] = {
     {"replica-ignore-disk-write-errors", "no"}, {"replica-ignore-maxmemory", "yes"},
     {"replica-lazy-flush", "no"}, {"replica-priority", "100"}, {"replica-read-only", "yes"},
     {"replica-serve-stale-data", "yes"}, {"sanitize-dump-payload", "no"},
-    {"server_cpulist", ""}, {"set-max-intset-entries", "512"}, {"set-proc-title", "yes"},
+    {"server_cpulist", ""}, {"set-proc-title", "yes"},
     {"shutdown-on-sigint", "default"}, {"shutdown-on-sigterm", "default"},
     {"shutdown-timeout", "10"}, {"slave-announce-ip", ""}, {"slave-announce-port", "0"},
     {"slave-ignore-maxmemory", "yes"}, {"slave-lazy-flush", "no"}, {"slave-priority", "100"},
@@ -186,8 +199,6 @@ const stored_default stored_defaults[] = {
     {"tls-protocols", ""}, {"tls-session-cache-size", "20480"},
     {"tls-session-cache-timeout", "300"}, {"tls-session-caching", "yes"},
     {"tracking-table-max-keys", "1000000"}, {"unixsocketperm", "0"},
-    {"zset-max-listpack-entries", "128"}, {"zset-max-listpack-value", "64"},
-    {"zset-max-ziplist-entries", "128"}, {"zset-max-ziplist-value", "64"},
 };
 
 // Parameters of features credis does not have: their default (in stored_defaults) is all they
@@ -324,6 +335,15 @@ std::vector<config_parameter> make_parameters() {
          c.output_limits = limits;
          return {};
        }},
+      encoding_limit_parameter("hash-max-listpack-entries", "hash-max-ziplist-entries",
+                               limits::hash_entries, false),
+      encoding_limit_parameter("hash-max-listpack-value", "hash-max-ziplist-value",
+                               limits::hash_value, true),
+      encoding_limit_parameter("zset-max-listpack-entries", "zset-max-ziplist-entries",
+                               limits::zset_entries, false),
+      encoding_limit_parameter("zset-max-listpack-value", "zset-max-ziplist-value",
+                               limits::zset_value, true),
+      encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false),
       memory_parameter("client-query-buffer-limit",
                        [](auto& c) -> auto& { return c.client_query_buffer_limit; }, 1 << 20),
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },

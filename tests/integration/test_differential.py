@@ -26,6 +26,7 @@ OFFSETS = ["0", "1", "3", "10", "-1", "x", "", "536870912", "9223372036854775807
 # Bit 4294967295 is in byte 536870911: both servers would allocate 512 MB, so it is left out.
 BIT_OFFSETS = ["0", "1", "7", "8", "15", "100", "1000", "100000", "-1", "x", "", "4294967296",
                "9223372036854775807"]
+FIELDS = ["f0", "f1", "f2", "", "1", "-1", "x" * 70]
 FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf", "-inf", "nan",
           "1e400", "1e5000", "0x10", "10.50", "-0", "0.1", "5e-324"]
 
@@ -33,7 +34,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.uniform(0, 54)
+    kind = rnd.uniform(0, 57)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -148,6 +149,29 @@ def random_command(rnd):
         return pick([["RPOPLPUSH", key, pick(KEYS)],
                      ["LMOVE", key, pick(KEYS), pick(["LEFT", "right", "up"]),
                       pick(["LEFT", "RIGHT", "x"])]])
+    if kind < 51:
+        cmd = [pick(["HSET", "HMSET", "hset"]), key]
+        for _ in range(rnd.randrange(0, 4)):
+            cmd += [pick(FIELDS), pick(VALUES)]
+        return cmd + ([pick(FIELDS)] if rnd.random() < 0.1 else [])
+    if kind < 52:
+        return pick([[pick(["HGET", "HEXISTS", "HSTRLEN"]), key, pick(FIELDS)],
+                     ["HMGET", key] + [pick(FIELDS) for _ in range(rnd.randrange(0, 3))]])
+    if kind < 53:
+        return ["HDEL", key] + [pick(FIELDS) for _ in range(rnd.randrange(0, 3))]
+    if kind < 54:
+        return [pick(["HLEN", "HGETALL", "HKEYS", "HVALS"]), key]
+    if kind < 55:
+        return pick([["HINCRBY", key, pick(FIELDS), pick(INTEGERS)],
+                     ["HINCRBYFLOAT", key, pick(FIELDS), pick(FLOATS)]])
+    if kind < 56:
+        return pick([["HSETNX", key, pick(FIELDS), pick(VALUES)],
+                     ["HRANDFIELD", key] + pick([[], [pick(["0", "1", "3", "-3", "x"])],
+                                                 [pick(["2", "-2", "5"]), "WITHVALUES"],
+                                                 ["1", "FOO"]]),
+                     ["HSCAN", key, pick(["0", "0", "x"])] + pick(
+                         [[], ["MATCH", "f*"], ["COUNT", "1"], ["COUNT", "0"], ["TYPE", "x"],
+                          ["MATCH"]])])
     return ["SET", key, pick(VALUES)]
 
 
@@ -165,6 +189,19 @@ def comparable(cmd, raw):
         return "integer"  # Redis counts expired keys until its sampling reclaims them
     if name == "SCAN":
         return "cursor and keys"
+    # A hash past the listpack limits is a hash table in both, each in its own order.
+    if name in ("HKEYS", "HVALS"):
+        return sorted(reply)
+    if name == "HGETALL":
+        return sorted(zip(reply[::2], reply[1::2]))
+    if name == "HSCAN":
+        if reply[0] != b"0":
+            return "a part"  # the cursors are positions in each server's own table
+        return sorted(zip(reply[1][::2], reply[1][1::2]))
+    if name == "HRANDFIELD" and isinstance(reply, list):
+        return len(reply)  # which fields is random; how many is not
+    if name == "HRANDFIELD" and reply is not None:
+        return "a field"
     if name == "RANDOMKEY" and reply is not None:
         return "a key"  # which one is up to each server's table  # cursors are positions in each server's own table
     return raw

@@ -1,0 +1,44 @@
+#include "storage/commands/float_text.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace credis {
+
+bool parse_long_double(std::string_view s, long double& out) {
+  constexpr size_t max_chars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
+  if (s.empty() || s.size() >= max_chars || std::isspace(static_cast<unsigned char>(s[0])))
+    return false;
+  std::string text(s);  // strtold needs the terminating zero
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(v))
+    return false;
+  if (errno == ERANGE && (std::isinf(v) || v == 0))
+    return false;
+  out = v;
+  return true;
+}
+
+std::string format_long_double(long double v) {
+  char buf[5 * 1024];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf))
+    return {};
+  std::string s(buf, static_cast<size_t>(n));
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0')
+      s.pop_back();
+    if (s.back() == '.')
+      s.pop_back();
+  }
+  if (s == "-0")
+    s = "0";
+  return s;
+}
+
+}  // namespace credis

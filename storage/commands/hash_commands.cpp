@@ -1,0 +1,379 @@
+// Hash commands (Redis's t_hash.c): HSET HSETNX HMSET HGET HMGET HDEL HEXISTS HLEN HSTRLEN
+// HGETALL HKEYS HVALS HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN. A hash that loses its last field
+// is deleted, as in Redis.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/bucket_walk.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/float_text.hpp"
+#include "storage/commands/lookup.hpp"
+#include "storage/commands/propagate.hpp"
+#include "storage/commands/random_sample.hpp"
+#include "storage/commands/scan_reply.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+// The hash at `key` to read: null when missing (or, with WRONGTYPE replied, `failed` set).
+const hash_value* read_hash(exec_context& ctx, std::string_view key, bool& failed) {
+  entry* e = lookup_typed(ctx, key, value_type::hash, failed);
+  return e ? &e->val.hash() : nullptr;
+}
+
+// The hash at `key` to change, made when missing; null with WRONGTYPE replied.
+hash_value* write_hash(exec_context& ctx, std::string_view key, entry*& e) {
+  e = lookup_or_create(ctx, key, value_type::hash);
+  return e ? &e->val.hash() : nullptr;
+}
+
+// The hash at `key` to change when it exists; null (with `missing_reply` or WRONGTYPE
+// appended) otherwise.
+hash_value* existing_hash(exec_context& ctx, std::string_view key, std::string_view missing_reply,
+                          entry*& e) {
+  e = lookup_write(ctx, key, value_type::hash, missing_reply);
+  return e ? &e->val.hash() : nullptr;
+}
+
+void reply_field(std::string& out, const hash_value* hash, std::string_view field) {
+  std::optional<element> v = hash ? hash->get(field) : std::nullopt;
+  v ? reply::bulk(out, v->view()) : reply::null_bulk(out);
+}
+
+// HSET key field value [field value ...] (replies how many fields are new) and HMSET (+OK).
+void hset_generic(exec_context& ctx, arg_list argv, bool reply_ok) {
+  if (argv.size() % 2 != 0) {
+    reply::error(ctx.out, arity_error(reply_ok ? "hmset" : "hset"));
+    return;
+  }
+  entry* e = nullptr;
+  hash_value* hash = write_hash(ctx, argv[1], e);
+  if (!hash)
+    return;
+  int64_t created = 0;
+  for (size_t i = 2; i < argv.size(); i += 2)
+    created += hash->insert_or_assign(argv[i], argv[i + 1]);
+  mark_dirty(ctx, static_cast<int64_t>(argv.size() - 2) / 2);
+  reply_ok ? reply::ok(ctx.out) : reply::integer(ctx.out, created);
+}
+
+void hset_command(exec_context& ctx, arg_list argv) { hset_generic(ctx, argv, false); }
+void hmset_command(exec_context& ctx, arg_list argv) { hset_generic(ctx, argv, true); }
+
+void hsetnx_command(exec_context& ctx, arg_list argv) {
+  entry* e = nullptr;
+  hash_value* hash = write_hash(ctx, argv[1], e);
+  if (!hash)
+    return;
+  if (!hash->insert(argv[2], argv[3])) {
+    reply::integer(ctx.out, 0);
+    return;
+  }
+  mark_dirty(ctx);
+  reply::integer(ctx.out, 1);
+}
+
+void hget_command(exec_context& ctx, arg_list argv) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (!failed)
+    reply_field(ctx.out, hash, argv[2]);
+}
+
+void hmget_command(exec_context& ctx, arg_list argv) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (failed)
+    return;
+  reply::array_header(ctx.out, static_cast<int64_t>(argv.size() - 2));
+  for (size_t i = 2; i < argv.size(); ++i)
+    reply_field(ctx.out, hash, argv[i]);
+}
+
+void hdel_command(exec_context& ctx, arg_list argv) {
+  entry* e = nullptr;
+  hash_value* hash = existing_hash(ctx, argv[1], ":0\r\n", e);
+  if (!hash)
+    return;
+  int64_t deleted = 0;
+  for (size_t i = 2; i < argv.size(); ++i)
+    deleted += hash->erase(argv[i]);
+  if (hash->empty())
+    ctx.db().erase(*e);
+  if (deleted > 0)
+    mark_dirty(ctx, deleted);
+  reply::integer(ctx.out, deleted);
+}
+
+void hlen_command(exec_context& ctx, arg_list argv) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (!failed)
+    reply::integer(ctx.out, hash ? static_cast<int64_t>(hash->size()) : 0);
+}
+
+void hstrlen_command(exec_context& ctx, arg_list argv) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (failed)
+    return;
+  std::optional<element> v = hash ? hash->get(argv[2]) : std::nullopt;
+  reply::integer(ctx.out, v ? static_cast<int64_t>(v->size()) : 0);
+}
+
+void hexists_command(exec_context& ctx, arg_list argv) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (!failed)
+    reply::integer(ctx.out, hash && hash->contains(argv[2]) ? 1 : 0);
+}
+
+enum hash_part : unsigned { fields = 1, values = 2 };
+
+// HGETALL (fields and values), HKEYS, HVALS.
+void hgetall_generic(exec_context& ctx, arg_list argv, unsigned parts) {
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (failed)
+    return;
+  if (!hash) {
+    reply::array_header(ctx.out, 0);
+    return;
+  }
+  const int64_t per_pair = parts == (fields | values) ? 2 : 1;
+  reply::array_header(ctx.out, static_cast<int64_t>(hash->size()) * per_pair);
+  for (const auto& [field, val] : *hash) {
+    if (parts & fields)
+      reply::bulk(ctx.out, field.view());
+    if (parts & values)
+      reply::bulk(ctx.out, val.view());
+  }
+}
+
+void hgetall_command(exec_context& ctx, arg_list argv) {
+  hgetall_generic(ctx, argv, fields | values);
+}
+void hkeys_command(exec_context& ctx, arg_list argv) { hgetall_generic(ctx, argv, fields); }
+void hvals_command(exec_context& ctx, arg_list argv) { hgetall_generic(ctx, argv, values); }
+
+// The field's current value for HINCRBY/HINCRBYFLOAT, parsed by `parse`; false, with
+// `not_a_number` replied, when it does not parse.
+template <class Number, class Parse>
+bool current_number(exec_context& ctx, const hash_value& hash, std::string_view field,
+                    Parse parse, std::string_view not_a_number, Number& out) {
+  std::optional<element> v = hash.get(field);
+  out = 0;
+  if (!v)
+    return true;
+  if (v->is_int()) {
+    out = static_cast<Number>(v->as_int());
+    return true;
+  }
+  if (parse(v->view(), out))
+    return true;
+  reply::error(ctx.out, not_a_number);
+  return false;
+}
+
+// HINCRBY key field increment
+void hincrby_command(exec_context& ctx, arg_list argv) {
+  int64_t delta = 0, current = 0;
+  if (!parse_integer_arg(ctx, argv[3], delta))
+    return;
+  entry* e = nullptr;
+  hash_value* hash = write_hash(ctx, argv[1], e);
+  auto parse = [](std::string_view s, int64_t& out) { return parse_int64(s, out); };
+  if (!hash || !current_number(ctx, *hash, argv[2], parse, "ERR hash value is not an integer",
+                               current)) {
+    if (hash && hash->empty())
+      ctx.db().erase(*e);
+    return;
+  }
+  if ((delta < 0 && current < 0 && delta < std::numeric_limits<int64_t>::min() - current) ||
+      (delta > 0 && current > 0 && delta > std::numeric_limits<int64_t>::max() - current)) {
+    if (hash->empty())
+      ctx.db().erase(*e);
+    reply::error(ctx.out, errors::overflow);
+    return;
+  }
+  std::string text;
+  append_int64(text, current + delta);
+  hash->insert_or_assign(argv[2], text);
+  mark_dirty(ctx);
+  reply::integer(ctx.out, current + delta);
+}
+
+// HINCRBYFLOAT key field increment: long double arithmetic, as INCRBYFLOAT.
+void hincrbyfloat_command(exec_context& ctx, arg_list argv) {
+  long double delta = 0, current = 0;
+  if (!parse_long_double(argv[3], delta)) {
+    reply::error(ctx.out, errors::not_float);
+    return;
+  }
+  if (std::isinf(delta)) {
+    reply::error(ctx.out, "ERR value is NaN or Infinity");
+    return;
+  }
+  entry* e = nullptr;
+  hash_value* hash = write_hash(ctx, argv[1], e);
+  bool ok = hash && current_number(ctx, *hash, argv[2], parse_long_double,
+                                   "ERR hash value is not a float", current);
+  long double result = current + delta;
+  if (ok && (std::isnan(result) || std::isinf(result))) {
+    reply::error(ctx.out, "ERR increment would produce NaN or Infinity");
+    ok = false;
+  }
+  if (!ok) {
+    if (hash && hash->empty())
+      ctx.db().erase(*e);
+    return;
+  }
+  std::string text = format_long_double(result);
+  hash->insert_or_assign(argv[2], text);
+  mark_dirty(ctx);
+  reply::bulk(ctx.out, text);
+}
+
+// Replicas get HSET key field <result>, so that float formatting cannot make them differ.
+void hincrbyfloat_propagate(exec_context& ctx, arg_list argv) {
+  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  if (!e || e->val.type() != value_type::hash)
+    return;
+  std::optional<element> v = e->val.hash().get(argv[2]);
+  if (v)
+    propagate(ctx, {"HSET", argv[1], argv[2], v->view()});
+}
+
+// HRANDFIELD key [count [WITHVALUES]]: one field (a bulk, null without the key), or an array
+// of up to count different fields (a negative count: -count fields, repeats allowed).
+void hrandfield_command(exec_context& ctx, arg_list argv) {
+  int64_t count = 1;
+  bool with_values = false;
+  const bool has_count = argv.size() >= 3;
+  if (has_count) {
+    if (!parse_integer_arg(ctx, argv[2], count))
+      return;
+    if (count == std::numeric_limits<int64_t>::min()) {
+      reply::error(ctx.out, "ERR value is out of range, value must between -9223372036854775807 "
+                            "and 9223372036854775807");
+      return;
+    }
+    if (argv.size() > 4 || (argv.size() == 4 && !iequals(argv[3], "withvalues"))) {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+    with_values = argv.size() == 4;
+    constexpr int64_t half = std::numeric_limits<int64_t>::max() / 2;
+    if (with_values && (count < -half || count > half)) {
+      reply::error(ctx.out, "ERR value is out of range");
+      return;
+    }
+  }
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (failed)
+    return;
+  if (!hash) {
+    has_count ? reply::array_header(ctx.out, 0) : reply::null_bulk(ctx.out);
+    return;
+  }
+  const bool distinct = count >= 0;
+  const uint64_t n = distinct ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
+  const uint64_t replied = distinct ? std::min<uint64_t>(n, hash->size()) : n;
+  if (has_count)
+    reply::array_header(ctx.out, static_cast<int64_t>(replied * (with_values ? 2 : 1)));
+  auto from_big = [](const string_map::value_type& x) {
+    return hash_pairs::item{element(std::string_view(x.first)),
+                            element(std::string_view(x.second))};
+  };
+  random_items(*hash, n, distinct, from_big, [&](const hash_pairs::item& pair) {
+    reply::bulk(ctx.out, pair.first.view());
+    if (with_values)
+      reply::bulk(ctx.out, pair.second.view());
+  });
+}
+
+// HSCAN key cursor [MATCH pattern] [COUNT n]: a small hash whole, with cursor 0; a big one by
+// buckets (bucket_walk.hpp).
+void hscan_command(exec_context& ctx, arg_list argv) {
+  uint64_t cursor = 0;
+  if (!parse_scan_cursor(argv[2], cursor)) {
+    reply::error(ctx.out, "ERR invalid cursor");
+    return;
+  }
+  bool failed = false;
+  const hash_value* hash = read_hash(ctx, argv[1], failed);
+  if (failed)
+    return;
+  if (!hash) {
+    ctx.out.append("*2\r\n$1\r\n0\r\n*0\r\n");
+    return;
+  }
+  scan_options options;
+  if (!parse_scan_options(ctx, argv, 3, false, options))
+    return;
+  scan_reply found;
+  auto add = [&](std::string_view field, std::string_view val) {
+    if (options.matches(field)) {
+      found.add(field);
+      found.add(val);
+    }
+  };
+  uint64_t next = 0;
+  if (const string_map* big = hash->unpacked()) {
+    next = scan_buckets(*big, cursor, static_cast<size_t>(options.count),
+                        [&](const string_map::value_type& x) { add(x.first, x.second); });
+  } else {
+    for (const auto& [field, val] : *hash)
+      add(field.view(), val.view());
+  }
+  found.finish(ctx.out, next);
+}
+
+const command_spec specs[] = {
+    {"hset", -4, cmd_write | cmd_denyoom | cmd_fast, hset_command, nullptr, 1, 1, 1,
+     "Set the string value of a hash field", "hash", "2.0.0"},
+    {"hmset", -4, cmd_write | cmd_denyoom | cmd_fast, hmset_command, nullptr, 1, 1, 1,
+     "Set multiple hash fields to multiple values", "hash", "2.0.0"},
+    {"hsetnx", 4, cmd_write | cmd_denyoom | cmd_fast, hsetnx_command, nullptr, 1, 1, 1,
+     "Set the value of a hash field, only if the field does not exist", "hash", "2.0.0"},
+    {"hget", 3, cmd_readonly | cmd_fast, hget_command, nullptr, 1, 1, 1,
+     "Get the value of a hash field", "hash", "2.0.0"},
+    {"hmget", -3, cmd_readonly | cmd_fast, hmget_command, nullptr, 1, 1, 1,
+     "Get the values of all the given hash fields", "hash", "2.0.0"},
+    {"hdel", -3, cmd_write | cmd_fast, hdel_command, nullptr, 1, 1, 1,
+     "Delete one or more hash fields", "hash", "2.0.0"},
+    {"hlen", 2, cmd_readonly | cmd_fast, hlen_command, nullptr, 1, 1, 1,
+     "Get the number of fields in a hash", "hash", "2.0.0"},
+    {"hstrlen", 3, cmd_readonly | cmd_fast, hstrlen_command, nullptr, 1, 1, 1,
+     "Get the length of the value of a hash field", "hash", "3.2.0"},
+    {"hexists", 3, cmd_readonly | cmd_fast, hexists_command, nullptr, 1, 1, 1,
+     "Determine if a hash field exists", "hash", "2.0.0"},
+    {"hgetall", 2, cmd_readonly, hgetall_command, nullptr, 1, 1, 1,
+     "Get all the fields and values in a hash", "hash", "2.0.0"},
+    {"hkeys", 2, cmd_readonly, hkeys_command, nullptr, 1, 1, 1,
+     "Get all the fields in a hash", "hash", "2.0.0"},
+    {"hvals", 2, cmd_readonly, hvals_command, nullptr, 1, 1, 1,
+     "Get all the values in a hash", "hash", "2.0.0"},
+    {"hincrby", 4, cmd_write | cmd_denyoom | cmd_fast, hincrby_command, nullptr, 1, 1, 1,
+     "Increment the integer value of a hash field by the given number", "hash", "2.0.0"},
+    {"hincrbyfloat", 4, cmd_write | cmd_denyoom | cmd_fast, hincrbyfloat_command, nullptr, 1, 1,
+     1, "Increment the float value of a hash field by the given amount", "hash", "2.6.0",
+     hincrbyfloat_propagate},
+    {"hrandfield", -2, cmd_readonly, hrandfield_command, nullptr, 1, 1, 1,
+     "Get one or multiple random fields from a hash", "hash", "6.2.0"},
+    {"hscan", -3, cmd_readonly, hscan_command, nullptr, 1, 1, 1,
+     "Incrementally iterate hash fields and associated values", "hash", "2.8.0"},
+};
+
+}  // namespace
+
+std::span<const command_spec> hash_commands() { return specs; }
+
+}  // namespace credis

@@ -1,0 +1,231 @@
+// Commands that look at how a value is kept (Redis's object.c and debug.c): OBJECT, MEMORY
+// USAGE, and the DEBUG subcommands Redis's own tests rely on.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "protocol/integers.hpp"
+#include "protocol/reply.hpp"
+#include "storage/commands/command_families.hpp"
+#include "storage/commands/float_text.hpp"
+#include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
+
+namespace credis {
+
+namespace {
+
+// As Redis's string encodings: a number that fits a long, a short string kept with its object,
+// or a separate buffer. (Redis also makes a short string "raw" once APPEND or SETRANGE changed
+// it; here only the size tells.)
+std::string_view string_encoding(std::string_view s) {
+  int64_t n = 0;
+  if (s.size() <= 20 && parse_int64(s, n))
+    return "int";
+  return s.size() <= 44 ? "embstr" : "raw";
+}
+
+// The name Redis 7.0 gives the value's encoding. Its lists are quicklists of any length, and
+// sets that are not all integers hash tables (the listpack set came in 7.2).
+std::string_view encoding_name(const value& v) {
+  switch (v.type()) {
+    case value_type::string:
+      return string_encoding(v.str());
+    case value_type::list:
+      return "quicklist";
+    case value_type::set:
+      return v.set().packed() && v.set().packed()->ints() ? "intset" : "hashtable";
+    case value_type::hash:
+      return v.hash().packed() ? "listpack" : "hashtable";
+    case value_type::zset:
+      return v.zset().packed() ? "listpack" : "skiplist";
+  }
+  return "unknown";
+}
+
+// Bytes per element of the node containers beyond the element's own bytes (measured with
+// jemalloc's size classes: a hash node, its std::string and bucket share).
+constexpr size_t node_overhead = 48;
+
+// An estimate of what the key and its value take, as MEMORY USAGE reports it (Redis samples
+// too: its aggregates are measured from `samples` elements).
+int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
+  size_t bytes = 32 + key.size();  // the entry node
+  auto sampled = [&](auto& agg, auto element_bytes) {
+    size_t n = 0, seen = 0;
+    for (auto it = agg.begin(); it != agg.end() && (samples == 0 || n < static_cast<size_t>(samples));
+         ++it, ++n)
+      seen += element_bytes(*it) + node_overhead;
+    return n == 0 ? 0 : seen * agg.size() / n;
+  };
+  auto one = [](const element& e) { return e.size(); };
+  switch (v.type()) {
+    case value_type::string: {
+      const size_t n = v.str().size();
+      return static_cast<int64_t>(bytes + (n <= 15 ? 0 : n + 1));
+    }
+    case value_type::list:
+      if (const listpack* lp = v.list().packed())
+        return static_cast<int64_t>(bytes + lp->bytes());
+      return static_cast<int64_t>(bytes + sampled(v.list(), one));
+    case value_type::set:
+      if (const small_set* s = v.set().packed())
+        return static_cast<int64_t>(bytes + (s->ints() ? s->ints()->data().size()
+                                                        : s->strings()->bytes()));
+      return static_cast<int64_t>(bytes + sampled(v.set(), one));
+    case value_type::hash:
+      if (const listpack* lp = v.hash().packed())
+        return static_cast<int64_t>(bytes + lp->bytes());
+      return static_cast<int64_t>(
+          bytes + sampled(v.hash(), [](const auto& p) { return p.first.size() + p.second.size(); }));
+    case value_type::zset:
+      if (const listpack* lp = v.zset().packed())
+        return static_cast<int64_t>(bytes + lp->bytes());
+      return static_cast<int64_t>(
+          bytes + 2 * sampled(v.zset(), [](const zset_entry& e) { return e.member.size() + 8; }));
+  }
+  return static_cast<int64_t>(bytes);
+}
+
+// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP
+void object_command(exec_context& ctx, arg_list argv) {
+  if (argv.size() == 2 && iequals(argv[1], "help")) {
+    const char* lines[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help."};
+    reply::array_header(ctx.out, std::size(lines));
+    for (const char* line : lines)
+      reply::simple(ctx.out, line);
+    return;
+  }
+  const bool known = iequals(argv[1], "encoding") || iequals(argv[1], "refcount") ||
+                     iequals(argv[1], "idletime") || iequals(argv[1], "freq");
+  if (!known || argv.size() != 3) {
+    reply::error(ctx.out, unknown_subcommand_error("OBJECT", argv[1]));
+    return;
+  }
+  entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+  if (!e) {
+    reply::null_bulk(ctx.out);
+    return;
+  }
+  if (iequals(argv[1], "encoding")) {
+    reply::bulk(ctx.out, encoding_name(e->val));
+  } else if (iequals(argv[1], "refcount")) {
+    // Redis shares the objects of the integers 0-9999 (OBJ_SHARED_REFCOUNT).
+    int64_t n = -1;
+    bool shared = e->val.type() == value_type::string && parse_int64(e->val.str(), n) &&
+                  n >= 0 && n < 10000 && string_encoding(e->val.str()) == "int";
+    reply::integer(ctx.out, shared ? INT32_MAX : 1);
+  } else if (iequals(argv[1], "idletime")) {
+    reply::integer(ctx.out, 0);  // access times are not kept (no LRU eviction here)
+  } else {
+    reply::error(ctx.out,
+                 "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+                 "Please note that when switching between policies at runtime LRU and LFU data "
+                 "will take some time to adjust.");
+  }
+}
+
+// MEMORY USAGE key [SAMPLES count]
+void memory_command(exec_context& ctx, arg_list argv) {
+  if (!iequals(argv[1], "usage") || argv.size() < 3) {
+    reply::error(ctx.out, unknown_subcommand_error("MEMORY", argv[1]));
+    return;
+  }
+  int64_t samples = 5;  // Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES
+  for (size_t i = 3; i < argv.size(); ++i) {
+    if (iequals(argv[i], "samples") && i + 1 < argv.size()) {
+      if (!parse_integer_arg(ctx, argv[++i], samples))
+        return;
+      if (samples < 0) {
+        reply::error(ctx.out, errors::syntax);
+        return;
+      }
+    } else {
+      reply::error(ctx.out, errors::syntax);
+      return;
+    }
+  }
+  entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+  if (!e) {
+    reply::null_bulk(ctx.out);
+    return;
+  }
+  reply::integer(ctx.out, memory_usage(argv[2], e->val, samples));
+}
+
+// DEBUG OBJECT key | SLEEP seconds | LOG message | QUICKLIST-PACKED-THRESHOLD size: the parts
+// of it Redis's test suite uses that exist here.
+void debug_command(exec_context& ctx, arg_list argv) {
+  auto it = ctx.server.config.other.find("enable-debug-command");
+  if (it != ctx.server.config.other.end() && iequals(it->second, "no")) {
+    reply::error(ctx.out,
+                 "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+                 "\"local\", you can run it from a local connection, otherwise you need to set "
+                 "this option in the configuration file, and then restart the server.");
+    return;
+  }
+  std::string_view sub = argv[1];
+  if (iequals(sub, "object") && argv.size() == 3) {
+    entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+    if (!e) {
+      reply::error(ctx.out, "ERR no such key");
+      return;
+    }
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "Value at:%p refcount:1 encoding:%s serializedlength:%lld lru:0 "
+                  "lru_seconds_idle:0",
+                  static_cast<const void*>(e), std::string(encoding_name(e->val)).c_str(),
+                  static_cast<long long>(memory_usage(argv[2], e->val, 0)));
+    reply::simple(ctx.out, text);
+  } else if (iequals(sub, "sleep") && argv.size() == 3) {
+    long double seconds = 0;
+    if (!parse_long_double(argv[2], seconds) || seconds < 0)
+      seconds = 0;
+    // As in Redis, the whole server sleeps: that is what the tests that use it want.
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    reply::ok(ctx.out);
+  } else if (iequals(sub, "log") && argv.size() == 3) {
+    spdlog::warn("DEBUG LOG: {}", argv[2]);
+    reply::ok(ctx.out);
+  } else if (iequals(sub, "quicklist-packed-threshold") && argv.size() == 3) {
+    reply::ok(ctx.out);  // where Redis keeps big list elements apart: a list here has no nodes
+  } else {
+    reply::error(ctx.out, "ERR unknown subcommand or wrong number of arguments for '" +
+                              std::string(sub) + "'. Try DEBUG HELP.");
+  }
+}
+
+const command_spec specs[] = {
+    {"object", -2, cmd_readonly, object_command, nullptr, 0, 0, 0,
+     "A container for object introspection commands", "generic", "2.2.3"},
+    {"memory", -2, cmd_readonly, memory_command, nullptr, 0, 0, 0,
+     "A container for memory diagnostics commands", "server", "4.0.0"},
+    {"debug", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, debug_command, nullptr, 0,
+     0, 0, "A container for debugging commands", "server", "1.0.0"},
+};
+
+}  // namespace
+
+std::span<const command_spec> object_commands() { return specs; }
+
+}  // namespace credis
