@@ -14,8 +14,10 @@ namespace credis {
 // A cursor is the bucket count in its high 32 bits and the next bucket below. The standard
 // containers rehash to a prime bucket count, so buckets before and after a rehash have nothing
 // in common: a cursor from another bucket count starts again from the first bucket. That
-// repeats items (SCAN allows it) but never misses one present throughout, and a container
-// only grows a bounded number of times, so the iteration ends.
+// repeats items (SCAN allows it) but never misses one present throughout. The iteration ends
+// once a whole pass runs without a rehash: while fewer items are added per call than `count`
+// (a rehash doubles the container). Redis's power-of-two tables let a cursor go on across a
+// rehash instead (as the keyspace's own table, entry_table, does).
 template <class Container, class Visit>
 uint64_t scan_buckets(const Container& c, uint64_t cursor, size_t count, Visit&& visit) {
   const uint64_t buckets = c.bucket_count();

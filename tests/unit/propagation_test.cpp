@@ -154,6 +154,19 @@ TEST_CASE("GETEX propagates as PEXPIREAT, DEL or PERSIST; INCRBYFLOAT as SET .. 
   CHECK(p.take_args() == std::vector<args>{{"SETRANGE", "f", "0", "2"}});
 }
 
+TEST_CASE("HINCRBYFLOAT propagates as HSET with the result; hash writes as they came",
+          "[propagation][replication]") {
+  propagation_harness p;
+  p.run({"HINCRBYFLOAT", "h", "f", "1.5"});
+  p.run({"HINCRBYFLOAT", "h", "f", "abc"});
+  p.run({"HINCRBYFLOAT", "h", "f", "0.25"});
+  CHECK(p.take_args() == std::vector<args>{{"HSET", "h", "f", "1.5"}, {"HSET", "h", "f", "1.75"}});
+  p.run({"HSET", "h", "a", "1"});
+  p.run({"HDEL", "h", "zz"});  // changed nothing: not propagated
+  p.run({"HDEL", "h", "a"});
+  CHECK(p.take_args() == std::vector<args>{{"HSET", "h", "a", "1"}, {"HDEL", "h", "a"}});
+}
+
 TEST_CASE("SETEX and PSETEX propagate as SET .. PXAT", "[propagation][replication]") {
   propagation_harness p;
   const unix_ms now = p.h.now;
