@@ -13,6 +13,7 @@ std::span<const command_spec> string_range_commands();
 std::span<const command_spec> bit_commands();
 std::span<const command_spec> list_commands();
 std::span<const command_spec> hash_commands();
+std::span<const command_spec> set_commands();
 std::span<const command_spec> key_commands();
 std::span<const command_spec> key_copy_commands();
 std::span<const command_spec> object_commands();

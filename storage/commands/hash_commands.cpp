@@ -8,7 +8,6 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
-#include "storage/bucket_walk.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
@@ -253,87 +252,42 @@ void hincrbyfloat_propagate(exec_context& ctx, arg_list argv) {
 // HRANDFIELD key [count [WITHVALUES]]: one field (a bulk, null without the key), or an array
 // of up to count different fields (a negative count: -count fields, repeats allowed).
 void hrandfield_command(exec_context& ctx, arg_list argv) {
-  int64_t count = 1;
-  bool with_values = false;
-  const bool has_count = argv.size() >= 3;
-  if (has_count) {
-    if (!parse_integer_arg(ctx, argv[2], count))
-      return;
-    if (count == std::numeric_limits<int64_t>::min()) {
-      reply::error(ctx.out, "ERR value is out of range, value must between -9223372036854775807 "
-                            "and 9223372036854775807");
-      return;
-    }
-    if (argv.size() > 4 || (argv.size() == 4 && !iequals(argv[3], "withvalues"))) {
-      reply::error(ctx.out, errors::syntax);
-      return;
-    }
-    with_values = argv.size() == 4;
-    constexpr int64_t half = std::numeric_limits<int64_t>::max() / 2;
-    if (with_values && (count < -half || count > half)) {
-      reply::error(ctx.out, "ERR value is out of range");
-      return;
-    }
-  }
-  bool failed = false;
-  const hash_value* hash = read_hash(ctx, argv[1], failed);
-  if (failed)
+  random_count count;
+  if (!parse_random_count(ctx, argv, count))
     return;
-  if (!hash) {
-    has_count ? reply::array_header(ctx.out, 0) : reply::null_bulk(ctx.out);
+  if (argv.size() > 4 || (argv.size() == 4 && !iequals(argv[3], "withvalues"))) {
+    reply::error(ctx.out, errors::syntax);
     return;
   }
-  const bool distinct = count >= 0;
-  const uint64_t n = distinct ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
-  const uint64_t replied = distinct ? std::min<uint64_t>(n, hash->size()) : n;
-  if (has_count)
-    reply::array_header(ctx.out, static_cast<int64_t>(replied * (with_values ? 2 : 1)));
+  const bool with_values = argv.size() == 4;
+  if (with_values && count.n > INT64_MAX / 2) {  // two replies an item
+    reply::error(ctx.out, "ERR value is out of range");
+    return;
+  }
   auto from_big = [](const string_map::value_type& x) {
     return hash_pairs::item{element(std::string_view(x.first)),
                             element(std::string_view(x.second))};
   };
-  random_items(*hash, n, distinct, from_big, [&](const hash_pairs::item& pair) {
-    reply::bulk(ctx.out, pair.first.view());
-    if (with_values)
-      reply::bulk(ctx.out, pair.second.view());
-  });
+  reply_random_items(ctx, argv, value_type::hash, count, with_values ? 2 : 1,
+                     [](const value& v) -> auto& { return v.hash(); }, from_big,
+                     [&](const hash_pairs::item& pair) {
+                       reply::bulk(ctx.out, pair.first.view());
+                       if (with_values)
+                         reply::bulk(ctx.out, pair.second.view());
+                     });
 }
 
-// HSCAN key cursor [MATCH pattern] [COUNT n]: a small hash whole, with cursor 0; a big one by
-// buckets (bucket_walk.hpp).
+// HSCAN key cursor [MATCH pattern] [COUNT n]
 void hscan_command(exec_context& ctx, arg_list argv) {
-  uint64_t cursor = 0;
-  if (!parse_scan_cursor(argv[2], cursor)) {
-    reply::error(ctx.out, "ERR invalid cursor");
-    return;
-  }
-  bool failed = false;
-  const hash_value* hash = read_hash(ctx, argv[1], failed);
-  if (failed)
-    return;
-  if (!hash) {
-    ctx.out.append("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
-  scan_options options;
-  if (!parse_scan_options(ctx, argv, 3, false, options))
-    return;
-  scan_reply found;
-  auto add = [&](std::string_view field, std::string_view val) {
-    if (options.matches(field)) {
-      found.add(field);
-      found.add(val);
-    }
-  };
-  uint64_t next = 0;
-  if (const string_map* big = hash->unpacked()) {
-    next = scan_buckets(*big, cursor, static_cast<size_t>(options.count),
-                        [&](const string_map::value_type& x) { add(x.first, x.second); });
-  } else {
-    for (const auto& [field, val] : *hash)
-      add(field.view(), val.view());
-  }
-  found.finish(ctx.out, next);
+  scan_aggregate(ctx, argv, value_type::hash, [](const value& v) -> auto& { return v.hash(); },
+                 [](scan_reply& found, const scan_options& options, const auto& pair) {
+                   // A pair of elements, or the big hash's pair of strings.
+                   std::string_view field = pair.first, val = pair.second;
+                   if (options.matches(field)) {
+                     found.add(field);
+                     found.add(val);
+                   }
+                 });
 }
 
 const command_spec specs[] = {

@@ -1,13 +1,16 @@
 // The random picks of HRANDFIELD, SRANDMEMBER, SPOP and ZRANDMEMBER, over any aggregate.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "protocol/reply.hpp"
 #include "storage/bucket_walk.hpp"
+#include "storage/commands/lookup.hpp"
 
 namespace credis {
 
@@ -53,6 +56,55 @@ void random_items(const Agg& agg, uint64_t count, bool distinct, FromBig from_bi
     std::swap(all[n], all[n + bits() % (all.size() - n)]);
     emit(all[n]);
   }
+}
+
+// The count of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER: none (one item, as a bulk), n >= 0
+// different items, or -n items with repeats.
+struct random_count {
+  bool given = false;
+  bool distinct = true;
+  uint64_t n = 1;
+};
+
+// Reads argv[2] when there; false once Redis's error is replied.
+inline bool parse_random_count(exec_context& ctx, arg_list argv, random_count& out) {
+  if (argv.size() < 3)
+    return true;
+  int64_t count = 0;
+  if (!parse_integer_arg(ctx, argv[2], count))
+    return false;
+  if (count < -INT64_MAX) {
+    reply::error(ctx.out, "ERR value is out of range, value must between -9223372036854775807 "
+                          "and 9223372036854775807");
+    return false;
+  }
+  out.given = true;
+  out.distinct = count >= 0;
+  out.n = out.distinct ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
+  return true;
+}
+
+// The random items of the aggregate of `type` at argv[1] (`of` gives it from the value), each
+// replied by emit(item) after the right header: an empty array or null without the key, one
+// bulk without a count. `per_item` replies make one item (2 for field and value).
+template <class Of, class FromBig, class Emit>
+void reply_random_items(exec_context& ctx, arg_list argv, value_type type,
+                        const random_count& count, int64_t per_item, Of of, FromBig from_big,
+                        Emit emit) {
+  bool failed = false;
+  entry* e = lookup_typed(ctx, argv[1], type, failed);
+  if (failed)
+    return;
+  if (!e) {
+    count.given ? reply::array_header(ctx.out, 0) : reply::null_bulk(ctx.out);
+    return;
+  }
+  const auto& agg = of(e->val);
+  if (count.given) {
+    const uint64_t n = count.distinct ? std::min<uint64_t>(count.n, agg.size()) : count.n;
+    reply::array_header(ctx.out, static_cast<int64_t>(n) * per_item);
+  }
+  random_items(agg, count.n, count.distinct, from_big, emit);
 }
 
 }  // namespace credis

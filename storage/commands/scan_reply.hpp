@@ -7,7 +7,9 @@
 #include <string_view>
 
 #include "protocol/reply.hpp"
+#include "storage/bucket_walk.hpp"
 #include "storage/commands/command.hpp"
+#include "storage/commands/lookup.hpp"
 
 namespace credis {
 
@@ -41,5 +43,40 @@ class scan_reply {
   std::string body_;
   int64_t n_ = 0;
 };
+
+
+// HSCAN, SSCAN and ZSCAN: key cursor [MATCH pattern] [COUNT n] over the aggregate of `type` at
+// argv[1] (`of` gives it from the value). A small one is replied whole with cursor 0, as Redis
+// does; a big one by buckets (bucket_walk.hpp). add(found, options, item) adds an item of
+// either form (an element pair, or the big container's value_type).
+template <class Of, class Add>
+void scan_aggregate(exec_context& ctx, arg_list argv, value_type type, Of of, Add add) {
+  uint64_t cursor = 0;
+  if (!parse_scan_cursor(argv[2], cursor)) {
+    reply::error(ctx.out, "ERR invalid cursor");
+    return;
+  }
+  bool failed = false;
+  entry* e = lookup_typed(ctx, argv[1], type, failed);
+  if (failed)
+    return;
+  if (!e) {
+    ctx.out.append("*2\r\n$1\r\n0\r\n*0\r\n");
+    return;
+  }
+  scan_options options;
+  if (!parse_scan_options(ctx, argv, 3, false, options))
+    return;
+  const auto& agg = of(e->val);
+  scan_reply found;
+  uint64_t next = 0;
+  if (const auto* big = agg.unpacked())
+    next = scan_buckets(*big, cursor, static_cast<size_t>(options.count),
+                        [&](const auto& item) { add(found, options, item); });
+  else
+    for (const auto& item : agg)
+      add(found, options, item);
+  found.finish(ctx.out, next);
+}
 
 }  // namespace credis

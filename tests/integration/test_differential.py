@@ -26,6 +26,7 @@ OFFSETS = ["0", "1", "3", "10", "-1", "x", "", "536870912", "9223372036854775807
 # Bit 4294967295 is in byte 536870911: both servers would allocate 512 MB, so it is left out.
 BIT_OFFSETS = ["0", "1", "7", "8", "15", "100", "1000", "100000", "-1", "x", "", "4294967296",
                "9223372036854775807"]
+MEMBERS = ["1", "2", "-5", "10", "a", "b", "", "x" * 70]
 FIELDS = ["f0", "f1", "f2", "", "1", "-1", "x" * 70]
 FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf", "-inf", "nan",
           "1e400", "1e5000", "0x10", "10.50", "-0", "0.1", "5e-324"]
@@ -34,7 +35,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.uniform(0, 57)
+    kind = rnd.uniform(0, 62)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -172,6 +173,23 @@ def random_command(rnd):
                      ["HSCAN", key, pick(["0", "0", "x"])] + pick(
                          [[], ["MATCH", "f*"], ["COUNT", "1"], ["COUNT", "0"], ["TYPE", "x"],
                           ["MATCH"]])])
+    if kind < 57.5:
+        return [pick(["SADD", "SREM"]), key] + [pick(MEMBERS) for _ in range(rnd.randrange(0, 4))]
+    if kind < 58.5:
+        return pick([[pick(["SISMEMBER", "SMISMEMBER"]), key, pick(MEMBERS)],
+                     [pick(["SMEMBERS", "SCARD"]), key],
+                     ["SMISMEMBER", key] + [pick(MEMBERS) for _ in range(rnd.randrange(0, 3))]])
+    if kind < 59.5:
+        return [pick(["SINTER", "SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+                key] + [pick(KEYS) for _ in range(rnd.randrange(0, 3))]
+    if kind < 60.5:
+        return pick([["SINTERCARD", pick(["1", "2", "0", "x", "5"]), key, pick(KEYS)] + pick(
+                         [[], ["LIMIT", pick(["0", "1", "-1", "x"])], ["FOO"]]),
+                     ["SMOVE", key, pick(KEYS), pick(MEMBERS)]])
+    if kind < 61.5:
+        return pick([["SPOP", key] + pick([[], [pick(["0", "1", "2", "10", "-1", "x"])], ["1", "2"]]),
+                     ["SRANDMEMBER", key] + pick([[], [pick(["0", "1", "3", "-3", "x"])]]),
+                     ["SSCAN", key, pick(["0", "x"])] + pick([[], ["MATCH", "1*"], ["COUNT", "0"]])])
     return ["SET", key, pick(VALUES)]
 
 
@@ -198,6 +216,12 @@ def comparable(cmd, raw):
         if reply[0] != b"0":
             return "a part"  # the cursors are positions in each server's own table
         return sorted(zip(reply[1][::2], reply[1][1::2]))
+    if name in ("SMEMBERS", "SINTER", "SUNION", "SDIFF"):
+        return sorted(reply)
+    if name == "SSCAN" and isinstance(reply, list):
+        return "a part" if reply[0] != b"0" else sorted(reply[1])
+    if name in ("SPOP", "SRANDMEMBER"):
+        return len(reply) if isinstance(reply, list) else (reply is None)
     if name == "HRANDFIELD" and isinstance(reply, list):
         return len(reply)  # which fields is random; how many is not
     if name == "HRANDFIELD" and reply is not None:
@@ -217,6 +241,8 @@ def test_random_commands_reply_as_redis_does(pair, seed):
         got, want = pair.both(*cmd)
         context = f"{cmd!r}: credis {got!r}, redis-server {want!r}; last: {history[-10:]!r}"
         assert comparable(cmd, got) == comparable(cmd, want), context
+        if cmd[0] == "SPOP" and len(cmd) > 1:
+            pair.both("DEL", cmd[1])  # which members went is random: that key starts again
         if cmd[0] == "SCAN":
             ours, theirs = parse_reply(got), parse_reply(want)
             if isinstance(ours, list) and ours[0] == theirs[0] == b"0":  # both scanned all

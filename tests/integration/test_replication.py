@@ -140,7 +140,8 @@ def write_keys(server, count, dbs, prefix, seed):
 
 def mutate_keys(server, dbs, prefix, count, seed):
     """Changes existing keys with other write commands (INCR, APPEND, DEL, PERSIST, EXPIRE,
-    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX, list pushes and pops), so the
+    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX, list pushes and pops, hash and
+    set writes with HINCRBYFLOAT and SPOP), so the
     stream carries more than SETs."""
     rnd = random.Random(seed)
     cmds = []
@@ -148,7 +149,7 @@ def mutate_keys(server, dbs, prefix, count, seed):
         cmds.append(("SELECT", db))
         for i in range(n, count, len(dbs)):
             k = f"{prefix}:{i}"
-            op = rnd.randrange(14)
+            op = rnd.randrange(16)
             if op == 0:
                 cmds.append(("INCRBY", f"ctr:{i % 50}", rnd.randrange(1, 1000)))
             elif op == 1:
@@ -177,6 +178,15 @@ def mutate_keys(server, dbs, prefix, count, seed):
             elif op == 10:
                 cmds.append(rnd.choice([("GETEX", k, "EX", rnd.randrange(300, 5000)),
                                         ("GETEX", k, "PERSIST"), ("GETEX", k, "EXAT", 100)]))
+            elif op == 13:
+                h = f"hash:{i % 30}"
+                cmds.append(rnd.choice([("HSET", h, f"f{i % 7}", f"v{i}", "g", i),
+                                        ("HINCRBYFLOAT", h, "flt", rnd.choice(["0.1", "-2.5"])),
+                                        ("HDEL", h, f"f{i % 7}")]))
+            elif op == 14:
+                s = f"set:{i % 30}"
+                cmds.append(rnd.choice([("SADD", s, i % 9, f"m{i % 11}"), ("SPOP", s),
+                                        ("SPOP", s, 2), ("SREM", s, i % 9)]))
             else:
                 cmds.append(("PSETEX", k, rnd.randrange(300_000, 900_000), "ps"))
     pipeline(server.port, cmds)  # RENAME of a key an earlier op deleted may fail: fine

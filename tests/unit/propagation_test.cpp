@@ -167,6 +167,21 @@ TEST_CASE("HINCRBYFLOAT propagates as HSET with the result; hash writes as they 
   CHECK(p.take_args() == std::vector<args>{{"HSET", "h", "a", "1"}, {"HDEL", "h", "a"}});
 }
 
+TEST_CASE("SPOP propagates as SREM of each member it took, or DEL when it took all",
+          "[propagation][replication]") {
+  propagation_harness p;
+  p.run({"SADD", "s", "a", "b", "c"});
+  p.take_args();
+  const std::string popped = p.run({"SPOP", "s"});  // $1\r\n<member>\r\n
+  CHECK(p.take_args() == std::vector<args>{{"SREM", "s", popped.substr(4, 1)}});
+  p.run({"SPOP", "s", "1"});
+  CHECK(p.take_args().size() == 1);
+  p.run({"SPOP", "s", "5"});
+  CHECK(p.take_args() == std::vector<args>{{"DEL", "s"}});
+  p.run({"SPOP", "s"});  // nothing there: nothing propagated
+  CHECK(p.take_args().empty());
+}
+
 TEST_CASE("SETEX and PSETEX propagate as SET .. PXAT", "[propagation][replication]") {
   propagation_harness p;
   const unix_ms now = p.h.now;
