@@ -14,13 +14,18 @@ namespace credis {
 
 namespace {
 
-// Removes `key` from an unordered container; true when it was there.
+// Removes `key` from an unordered container; true when it was there. A container down to a
+// quarter of its buckets is rehashed to its size, as Redis shrinks its dicts: random picks
+// (bucket_walk.hpp) try buckets until one holds an item, and SCAN walks empty ones.
 template <class C>
 bool erase_key(C& c, std::string_view key) {
   auto it = c.find(key);
   if (it == c.end())
     return false;
   c.erase(it);
+  constexpr size_t min_buckets = 64;
+  if (c.bucket_count() > min_buckets && c.size() * 4 < c.bucket_count())
+    c.rehash(c.size());
   return true;
 }
 

@@ -14,8 +14,28 @@
 
 namespace credis {
 
-inline std::mt19937_64& random_bits() {
-  static thread_local std::mt19937_64 bits{std::random_device{}()};
+// SplitMix64: statistically sound for picking members and several times cheaper than
+// mt19937_64, which showed at 6% of SPOP's time (a pop draws about ten numbers).
+class fast_random {
+ public:
+  using result_type = uint64_t;
+  explicit fast_random(uint64_t seed) : state_(seed) {}
+  static constexpr uint64_t min() { return 0; }
+  static constexpr uint64_t max() { return UINT64_MAX; }
+  uint64_t operator()() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+inline fast_random& random_bits() {
+  static thread_local fast_random bits{(uint64_t{std::random_device{}()} << 32) ^
+                                       std::random_device{}()};
   return bits;
 }
 

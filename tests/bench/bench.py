@@ -6,6 +6,8 @@ Sections (run all, or pick with --only):
               -c 1 -P 1; alternating rounds, config order rotated and server order alternated
               each round; medians of ops/s and p99, plus server CPU (utime+stime, all threads,
               from /proc/<pid>/stat) per request around each run
+  types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100 at -c 50 -P 1
+              and -c 50 -P 16, alternating as above, medians of ops/s and p99
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
   expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
@@ -35,7 +37,8 @@ from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_b
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
-SECTIONS = ["throughput", "memory", "idle", "expiry", "tls"]
+SECTIONS = ["throughput", "types", "memory", "idle", "expiry", "tls"]
+TYPE_TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100"
 TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
@@ -71,47 +74,71 @@ def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=
     return {r["test"]: {"rps": float(r["rps"]), "p99": float(r["p99_latency_ms"])} for r in rows}, wall
 
 
-def measure_throughput(opts):
-    """Median ops/s and p99 per (config, test), and CPU µs per request per config."""
-    servers = start_pair()
-    runs = {}   # (config, test, name) -> [(rps, p99)]
-    cpu = {}    # (config, name) -> [µs per request]
-    try:
-        for rnd in range(opts.rounds):
-            configs = CONFIGS[rnd % 3:] + CONFIGS[:rnd % 3]
-            for i, (label, c, p) in enumerate(configs):
-                names = ["ours", "redis"] if (rnd + i) % 2 == 0 else ["redis", "ours"]
-                for name in names:
-                    srv = servers[name]
-                    before = srv.cpu()
-                    result, wall = redis_benchmark(srv.port, "ping,set,get", opts.requests, c, p)
-                    used = srv.cpu() - before
-                    srv.check_alive()
-                    total = opts.requests * len(result)
-                    cpu.setdefault((label, name), []).append(used / total * 1e6)
-                    for test, r in result.items():
-                        runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
-                    log(f"  round {rnd + 1} {label:12} {name:5} " +
-                        " ".join(f"{t}={r['rps']:,.0f}/s p99={r['p99']}ms" for t, r in result.items()) +
-                        f"  cpu={used:.2f}s ({used / total * 1e6:.2f}µs/req) wall={wall:.1f}s")
-    finally:
-        stop_all(servers)
+def alternate_runs(servers, configs, tests, opts):
+    """redis-benchmark -t tests at each config, opts.rounds rounds: config order rotated and
+    server order alternated each round. Returns ({(config, test, name): [(rps, p99)]},
+    {(config, name): [server CPU µs per request]})."""
+    runs, cpu = {}, {}
+    for rnd in range(opts.rounds):
+        shift = rnd % len(configs)
+        for i, (label, c, p) in enumerate(configs[shift:] + configs[:shift]):
+            names = ["ours", "redis"] if (rnd + i) % 2 == 0 else ["redis", "ours"]
+            for name in names:
+                srv = servers[name]
+                before = srv.cpu()
+                result, wall = redis_benchmark(srv.port, tests, opts.requests, c, p)
+                used = srv.cpu() - before
+                srv.check_alive()
+                total = opts.requests * len(result)
+                cpu.setdefault((label, name), []).append(used / total * 1e6)
+                for test, r in result.items():
+                    runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
+                log(f"  round {rnd + 1} {label:12} {name:5} " +
+                    " ".join(f"{t}={r['rps']:,.0f}/s p99={r['p99']}ms" for t, r in result.items()) +
+                    f"  cpu={used:.2f}s ({used / total * 1e6:.2f}µs/req) wall={wall:.1f}s")
+    return runs, cpu
 
+
+def median_rows(runs, configs, tests, targets):
+    """Rows of median ops/s (ratio >= the config's target) and p99 (ratio <= 1) per test."""
     rows = []
-    tests = sorted({t for (_, t, _) in runs}, key=["PING_INLINE", "PING_MBULK", "SET", "GET"].index)
-    for label, _, _ in CONFIGS:
+    for label, _, _ in configs:
         for test in tests:
             med = {n: statistics.median(r[0] for r in runs[(label, test, n)]) for n in ("ours", "redis")}
             rows.append(Row(f"ops/s {test} {label}", med["ours"], med["redis"],
-                            ("ratio", ">=", OPS_TARGET[label])))
+                            ("ratio", ">=", targets[label])))
         for test in tests:
             med = {n: statistics.median(r[1] for r in runs[(label, test, n)]) for n in ("ours", "redis")}
             rows.append(Row(f"p99 ms {test} {label}", med["ours"], med["redis"], ("ratio", "<=", 1.0)))
+    return rows
+
+
+def measure_throughput(opts):
+    """Median ops/s and p99 per (config, test), and CPU µs per request per config."""
+    servers = start_pair()
+    try:
+        runs, cpu = alternate_runs(servers, CONFIGS, "ping,set,get", opts)
+    finally:
+        stop_all(servers)
+    tests = sorted({t for (_, t, _) in runs}, key=["PING_INLINE", "PING_MBULK", "SET", "GET"].index)
+    rows = median_rows(runs, CONFIGS, tests, OPS_TARGET)
     for label, _, p in CONFIGS:
         rows.append(Row(f"server CPU µs/request {label}",
                         statistics.median(cpu[(label, "ours")]), statistics.median(cpu[(label, "redis")]),
                         ("ratio", "<=", 1.0) if p == 16 else None))
     return rows
+
+
+def measure_types(opts):
+    """redis-benchmark's list, set and hash tests: median ops/s and p99 at -c 50 -P 1 and -P 16."""
+    configs = CONFIGS[:2]
+    servers = start_pair()
+    try:
+        runs, _ = alternate_runs(servers, configs, TYPE_TESTS, opts)
+    finally:
+        stop_all(servers)
+    tests = sorted({t for (_, t, _) in runs})
+    return median_rows(runs, configs, tests, {label: 1.0 for label, _, _ in configs})
 
 
 # ---------------------------------------------------------------- TLS
@@ -357,7 +384,7 @@ def parse_args(argv):
 def main(argv):
     opts = parse_args(argv)
     check_binaries()
-    measures = {"throughput": measure_throughput, "memory": measure_memory,
+    measures = {"throughput": measure_throughput, "types": measure_types, "memory": measure_memory,
                 "idle": measure_idle, "expiry": measure_expiry, "tls": measure_tls}
     notes = []
     if "expiry" in opts.only:
