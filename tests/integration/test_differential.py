@@ -148,6 +148,9 @@ def random_command(rnd):
         return cmd
     if kind < 50:
         return pick([["RPOPLPUSH", key, pick(KEYS)],
+                     ["LMPOP", pick(["1", "2", "0", "x", "9"]), key, pick(KEYS)] + pick(
+                         [["LEFT"], ["RIGHT", "COUNT", pick(["1", "3", "0", "x"])], ["up"],
+                          ["LEFT", "COUNT"], ["LEFT", "FOO", "1"]]),
                      ["LMOVE", key, pick(KEYS), pick(["LEFT", "right", "up"]),
                       pick(["LEFT", "RIGHT", "x"])]])
     if kind < 51:

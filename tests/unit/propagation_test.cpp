@@ -182,6 +182,21 @@ TEST_CASE("SPOP propagates as SREM of each member it took, or DEL when it took a
   CHECK(p.take_args().empty());
 }
 
+TEST_CASE("LMPOP propagates as LPOP/RPOP of the key it popped from, with the count taken",
+          "[propagation][replication]") {
+  propagation_harness p;
+  p.run({"RPUSH", "l", "a", "b", "c"});
+  p.take_args();
+  CHECK(p.run({"LMPOP", "2", "none", "l", "RIGHT", "COUNT", "2"}) ==
+        "*2\r\n$1\r\nl\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
+  CHECK(p.take_args() == std::vector<args>{{"RPOP", "l", "2"}});
+  CHECK(p.run({"LMPOP", "1", "l", "LEFT", "COUNT", "5"}) ==
+        "*2\r\n$1\r\nl\r\n*1\r\n$1\r\na\r\n");
+  CHECK(p.take_args() == std::vector<args>{{"LPOP", "l", "1"}});
+  CHECK(p.run({"LMPOP", "1", "l", "LEFT"}) == "*-1\r\n");
+  CHECK(p.take_args().empty());
+}
+
 TEST_CASE("SETEX and PSETEX propagate as SET .. PXAT", "[propagation][replication]") {
   propagation_harness p;
   const unix_ms now = p.h.now;
