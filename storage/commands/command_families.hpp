@@ -17,6 +17,7 @@ std::span<const command_spec> set_commands();
 std::span<const command_spec> key_commands();
 std::span<const command_spec> key_copy_commands();
 std::span<const command_spec> object_commands();
+std::span<const command_spec> dump_commands();
 std::span<const command_spec> server_commands();
 std::span<const command_spec> client_commands();
 std::span<const command_spec> config_commands();

@@ -32,12 +32,12 @@ struct command_table {
 
   command_table() {
     const std::span<const command_spec> families[] = {
-        string_commands(),     string_range_commands(), bit_commands(),
-        list_commands(),       hash_commands(),         set_commands(),
-        key_commands(),        key_copy_commands(),     object_commands(),
-        server_commands(),     client_commands(),       config_commands(),
-        info_commands(),       introspection_commands(), persistence_commands(),
-        replication_commands(),
+        string_commands(),   string_range_commands(),  bit_commands(),
+        list_commands(),     hash_commands(),          set_commands(),
+        key_commands(),      key_copy_commands(),      dump_commands(),
+        object_commands(),   server_commands(),        client_commands(),
+        config_commands(),   info_commands(),          introspection_commands(),
+        persistence_commands(), replication_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -53,6 +53,8 @@ class loader {
       : in_(bytes), c_(bytes), ks_(ks), now_(now), skip_expired_(skip_expired), info_(info) {}
 
   void run();
+  // One DUMP payload's value (type byte, then the value; the footer is the caller's).
+  void run_one(value& out);
 
  private:
   // ---- primitives
@@ -889,6 +891,50 @@ void loader::skip_stream(uint8_t type) {
 }
 
 }  // namespace
+
+void loader::run_one(value& out) {
+  info_.version = 10;  // what DUMP writes: the encodings of Redis 7.0
+  const size_t at = c_.offset();
+  const uint8_t type = c_.u8();
+  check_known_type(type, at);
+  read_result r = read_value(type, at, out);
+  if (r == read_result::stream)
+    c_.fail_at(at, "streams are not supported yet");
+  if (r == read_result::empty)
+    c_.fail_at(at, "an empty aggregate");
+  if (c_.remaining() != 0)
+    c_.fail_at(c_.offset(), "bytes after the value");
+}
+
+bool rdb_restore_value(std::string_view payload, value& out, std::string& error) {
+  // The footer: RDB version (2 bytes) and CRC64 of everything before it (8), little-endian.
+  if (payload.size() < 10) {
+    error = "too short";
+    return false;
+  }
+  const auto* end = reinterpret_cast<const uint8_t*>(payload.data() + payload.size());
+  const unsigned version = end[-10] | (end[-9] << 8);
+  uint64_t stored = 0;
+  for (int i = 0; i < 8; ++i)
+    stored |= uint64_t{end[-8 + i]} << (8 * i);
+  if (version > 10 || crc64(0, payload.data(), payload.size() - 8) != stored) {
+    error = "version or checksum";
+    return false;
+  }
+  keyspace unused;
+  rdb_load_info info;
+  try {
+    loader(payload.substr(0, payload.size() - 10), unused, 0, false, info).run_one(out);
+    return true;
+  } catch (parse_error& e) {
+    error = std::move(e.what);
+  } catch (const std::bad_alloc&) {
+    error = "out of memory";
+  } catch (const std::length_error&) {
+    error = "out of memory";
+  }
+  return false;
+}
 
 bool rdb_load(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expired,
               rdb_load_info& info, rdb_error& err) {

@@ -39,6 +39,11 @@ struct rdb_error {
 bool rdb_load(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expired,
               rdb_load_info& info, rdb_error& err);
 
+// The value of a DUMP payload (Redis's format: the RDB encoding of the value, the RDB version
+// in 2 bytes, the CRC64 of what precedes in 8). False, with `error` set, when the version is
+// newer than 10 (Redis 7.0's), the checksum is wrong or the value does not parse.
+bool rdb_restore_value(std::string_view payload, value& out, std::string& error);
+
 // Reads the file and calls rdb_load. A missing file is NOT handled here: the caller checks
 // existence; an unreadable one is an error at offset 0.
 bool rdb_load_file(const std::string& path, keyspace& ks, unix_ms now, bool skip_expired,

@@ -105,6 +105,15 @@ class encoder {
     bytes(s.data(), s.size());
   }
 
+  // The footer of a DUMP payload: the RDB version, then the CRC64 of all before it.
+  void finish_dump() {
+    le(write_version, 2);
+    flush();
+    le(crc_, 8);
+    out_.write(buf_.data(), buf_.size());
+    buf_.clear();
+  }
+
   void finish() {
     byte(op_eof);
     flush();
@@ -186,7 +195,8 @@ bool is_empty_aggregate(const value& v) {
 // in the plain encodings.
 class value_writer {
  public:
-  explicit value_writer(encoder& e) : e_(e) {}
+  // Without keys: the form DUMP gives a value (type byte and value only).
+  explicit value_writer(encoder& e, bool with_keys = true) : e_(e), with_keys_(with_keys) {}
 
   void write(std::string_view key, const value& v) {
     switch (v.type()) {
@@ -204,7 +214,8 @@ class value_writer {
  private:
   void head(uint8_t type, std::string_view key) {
     e_.byte(type);
-    e_.str(key);
+    if (with_keys_)
+      e_.str(key);
   }
 
   // A small hash or sorted set: its listpack as one string. False for a big one.
@@ -294,6 +305,7 @@ class value_writer {
   }
 
   encoder& e_;
+  bool with_keys_;
 };
 
 // Writes to a file descriptor; remembers the first error and ignores everything after it.
@@ -384,6 +396,14 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
     write_batch();
   }
   e.finish();
+}
+
+std::string rdb_dump_value(const value& v) {
+  string_sink out;
+  encoder e(out);
+  value_writer(e, false).write({}, v);
+  e.finish_dump();
+  return std::move(out.data);
 }
 
 std::string rdb_temp_path(const std::string& dir, int pid) {

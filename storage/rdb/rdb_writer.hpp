@@ -47,6 +47,10 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out);
 // The temporary file a save by process `pid` writes in `dir` before renaming it into place.
 std::string rdb_temp_path(const std::string& dir, int pid);
 
+// `v` as DUMP gives it: its RDB encoding (type byte, value), the RDB version (10) in 2 bytes and
+// the CRC64 of all that in 8, little-endian, as Redis 7.0 writes it.
+std::string rdb_dump_value(const value& v);
+
 // Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.
 // Returns false with a message in `error` on any I/O failure (the old file is left intact and
 // the temp file removed).
