@@ -2,7 +2,7 @@
 # Benchmarks credis against a real redis-server 7.0 (both started on free loopback ports,
 # persistence off, stopped afterwards) and prints a markdown table of ratios.
 #
-# Usage: tests/bench/bench.sh [--quick] [--only throughput,memory,idle,expiry] [--out FILE] [...]
+# Usage: tests/bench/bench.sh [--quick] [--only throughput,types,memory,idle,expiry,tls] [--out FILE] [...]
 #        tests/bench/bench.sh --rdb [--quick] [--out FILE]   # RDB load/SAVE times (rdb_bench.py)
 #        tests/bench/bench.sh --repl [--quick] [--only throughput,sync,tlssync,apply] [--out FILE]
 #                                                     # replication (repl_bench.py)
