@@ -35,7 +35,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.uniform(0, 62)
+    kind = rnd.uniform(0, 63)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -193,6 +193,12 @@ def random_command(rnd):
         return pick([["SPOP", key] + pick([[], [pick(["0", "1", "2", "10", "-1", "x"])], ["1", "2"]]),
                      ["SRANDMEMBER", key] + pick([[], [pick(["0", "1", "3", "-3", "x"])]]),
                      ["SSCAN", key, pick(["0", "x"])] + pick([[], ["MATCH", "1*"], ["COUNT", "0"]])])
+    if kind < 62.5:
+        # Two strings over a small alphabet, so their subsequences share runs.
+        return pick([["SET", key, "".join(rnd.choice("abc") for _ in range(rnd.randrange(0, 12)))],
+                     ["LCS", key, pick(KEYS)] + rnd.sample(
+                         ["LEN", "IDX", "WITHMATCHLEN", "MINMATCHLEN", pick(["2", "0", "-1", "x"]),
+                          "FOO"], rnd.randrange(0, 3))])
     return ["SET", key, pick(VALUES)]
 
 

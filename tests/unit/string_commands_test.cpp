@@ -214,3 +214,27 @@ TEST_CASE("INCRBYFLOAT reads and writes numbers as Redis does", "[commands][stri
   h.run({"SET", "z", "-1"});
   CHECK(h.run({"INCRBYFLOAT", "z", "1"}) == "$1\r\n0\r\n");
 }
+
+TEST_CASE("LCS: the subsequence, its length and the matching runs", "[commands][strings]") {
+  command_harness h;
+  h.run({"MSET", "a", "ohmytext", "b", "mynewtext"});
+  CHECK(h.run({"LCS", "a", "b"}) == "$6\r\nmytext\r\n");
+  CHECK(h.run({"LCS", "a", "b", "LEN"}) == ":6\r\n");
+  // Runs from the ends towards the starts: "text" (a 4-7, b 5-8), then "my" (a 2-3, b 0-1).
+  CHECK(h.run({"LCS", "a", "b", "IDX", "MINMATCHLEN", "2", "WITHMATCHLEN"}) ==
+        "*4\r\n$7\r\nmatches\r\n*2\r\n"
+        "*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n"
+        "*3\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n:2\r\n"
+        "$3\r\nlen\r\n:6\r\n");
+  CHECK(h.run({"LCS", "a", "nokey"}) == "$0\r\n\r\n");
+  CHECK(h.run({"LCS", "a", "b", "LEN", "IDX"}) ==
+        "-ERR If you want both the length and indexes, please just use IDX.\r\n");
+  h.run({"RPUSH", "l", "x"});
+  CHECK(h.run({"LCS", "a", "l"}) == "-ERR The specified keys must contain string values\r\n");
+  // The table is bounded like a bulk argument: two 601-byte strings need 1.4 MB of it.
+  h.server.config.proto_max_bulk_len = 1 << 20;
+  h.run({"SETRANGE", "big1", "600", "x"});
+  h.run({"SETRANGE", "big2", "600", "y"});
+  CHECK(h.run({"LCS", "big1", "big2", "LEN"}) ==
+        "-ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len\r\n");
+}
