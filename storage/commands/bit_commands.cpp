@@ -1,7 +1,10 @@
-// Commands on the bits of a string (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT, BITPOS.
+// Commands on the bits of a string (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP.
 // Bit 0 is the most significant bit of the first byte.
+#include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
@@ -211,6 +214,58 @@ void bitpos_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, pos);
 }
 
+// BITOP AND|OR|XOR|NOT destkey key [key ...]: the result is as long as the longest source (a
+// missing key reads as empty, shorter ones as zero-padded); an empty one deletes destkey.
+// Replies the result's length.
+void bitop_command(exec_context& ctx, arg_list argv) {
+  enum class op { and_, or_, xor_, not_ } kind;
+  if (iequals(argv[1], "and"))
+    kind = op::and_;
+  else if (iequals(argv[1], "or"))
+    kind = op::or_;
+  else if (iequals(argv[1], "xor"))
+    kind = op::xor_;
+  else if (iequals(argv[1], "not"))
+    kind = op::not_;
+  else {
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  if (kind == op::not_ && argv.size() != 4) {
+    reply::error(ctx.out, "ERR BITOP NOT must be called with a single source key.");
+    return;
+  }
+  std::vector<std::string_view> sources;
+  size_t longest = 0;
+  for (size_t i = 3; i < argv.size(); ++i) {
+    bool failed = false;
+    entry* e = lookup_typed(ctx, argv[i], value_type::string, failed);
+    if (failed)
+      return;
+    sources.push_back(e ? e->val.str() : std::string_view());
+    longest = std::max(longest, sources.back().size());
+  }
+  std::string result(longest, '\0');
+  for (size_t j = 0; j < longest; ++j) {
+    auto byte_of = [&](std::string_view s) {
+      return j < s.size() ? static_cast<uint8_t>(s[j]) : uint8_t{0};
+    };
+    uint8_t out = byte_of(sources[0]);
+    for (size_t k = 1; k < sources.size(); ++k) {
+      const uint8_t b = byte_of(sources[k]);
+      out = kind == op::and_ ? out & b : kind == op::or_ ? out | b : out ^ b;
+    }
+    result[j] = static_cast<char>(kind == op::not_ ? ~out : out);
+  }
+  if (longest > 0) {
+    ctx.db().put(argv[2], value(result), no_expiry);
+    mark_dirty(ctx);
+  } else if (ctx.db().erase(argv[2])) {
+    mark_dirty(ctx);
+  }
+  reply::integer(ctx.out, static_cast<int64_t>(longest));
+}
+
 const command_spec specs[] = {
     {"setbit", 4, cmd_write | cmd_denyoom, setbit_command, nullptr, 1, 1, 1,
      "Sets or clears the bit at offset in the string value stored at key", "bitmap", "2.2.0"},
@@ -220,6 +275,8 @@ const command_spec specs[] = {
      "Count set bits in a string", "bitmap", "2.6.0"},
     {"bitpos", -3, cmd_readonly, bitpos_command, nullptr, 1, 1, 1,
      "Find first bit set or clear in a string", "bitmap", "2.8.7"},
+    {"bitop", -4, cmd_write | cmd_denyoom, bitop_command, nullptr, 2, -1, 1,
+     "Perform bitwise operations between strings", "bitmap", "2.6.0"},
 };
 
 }  // namespace

@@ -193,6 +193,9 @@ def random_command(rnd):
         return pick([["SPOP", key] + pick([[], [pick(["0", "1", "2", "10", "-1", "x"])], ["1", "2"]]),
                      ["SRANDMEMBER", key] + pick([[], [pick(["0", "1", "3", "-3", "x"])]]),
                      ["SSCAN", key, pick(["0", "x"])] + pick([[], ["MATCH", "1*"], ["COUNT", "0"]])])
+    if kind < 62.5 and rnd.random() < 0.3:
+        return ["BITOP", pick(["AND", "or", "XOR", "NOT", "nand"]), key] + [
+            pick(KEYS) for _ in range(rnd.choice([0, 1, 1, 2, 3]))]
     if kind < 62.5:
         # Two strings over a small alphabet, so their subsequences share runs.
         return pick([["SET", key, "".join(rnd.choice("abc") for _ in range(rnd.randrange(0, 12)))],

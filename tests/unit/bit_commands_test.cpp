@@ -82,3 +82,26 @@ TEST_CASE("BITPOS finds the first set or clear bit", "[commands][bits]") {
   CHECK(h.run({"BITPOS", "s", "1", "0", "1", "x"}) == "-ERR syntax error\r\n");
   CHECK(h.run({"BITPOS", "s", "1", "2", "1"}) == ":-1\r\n");
 }
+
+TEST_CASE("BITOP: AND, OR, XOR, NOT over strings of any length", "[commands][bits]") {
+  command_harness h;
+  h.run({"SET", "a", "\xF0\x0F"});
+  h.run({"SET", "b", "\xFF"});
+  CHECK(h.run({"BITOP", "AND", "d", "a", "b"}) == ":2\r\n");  // b reads as "\xFF\0"
+  CHECK(h.run({"GET", "d"}) == std::string("$2\r\n\xF0\x00\r\n", 8));
+  CHECK(h.run({"BITOP", "or", "d", "a", "b", "nokey"}) == ":2\r\n");
+  CHECK(h.run({"GET", "d"}) == "$2\r\n\xFF\x0F\r\n");
+  CHECK(h.run({"BITOP", "XOR", "d", "a", "b"}) == ":2\r\n");
+  CHECK(h.run({"GET", "d"}) == "$2\r\n\x0F\x0F\r\n");
+  CHECK(h.run({"BITOP", "NOT", "d", "a"}) == ":2\r\n");
+  CHECK(h.run({"GET", "d"}) == std::string("$2\r\n\x0F\xF0\r\n", 8));
+  CHECK(h.run({"BITOP", "NOT", "d", "a", "b"}) ==
+        "-ERR BITOP NOT must be called with a single source key.\r\n");
+  CHECK(h.run({"BITOP", "NAND", "d", "a"}) == "-ERR syntax error\r\n");
+  h.run({"EXPIRE", "d", "100"});
+  CHECK(h.run({"BITOP", "AND", "d", "nokey"}) == ":0\r\n");  // empty: destkey deleted
+  CHECK(h.run({"EXISTS", "d"}) == ":0\r\n");
+  h.run({"RPUSH", "l", "x"});
+  CHECK(h.run({"BITOP", "OR", "d", "a", "l"}) ==
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+}
