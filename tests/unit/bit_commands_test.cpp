@@ -7,6 +7,7 @@
 #include "command_harness.hpp"
 
 using credis::testing::command_harness;
+using credis::testing::wrongtype;
 
 TEST_CASE("SETBIT grows the string with zero bytes and replies the old bit", "[commands][bits]") {
   command_harness h;
@@ -34,8 +35,6 @@ TEST_CASE("SETBIT grows the string with zero bytes and replies the old bit", "[c
   CHECK(h.run({"BITCOUNT", "big"}) == ":1\r\n");
   CHECK(h.run({"BITPOS", "big", "1"}) == ":319999\r\n");
   h.ks.db(0).put("list", credis::value(credis::list_value{"x"}), credis::no_expiry);
-  const std::string wrongtype =
-      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
   CHECK(h.run({"SETBIT", "list", "0", "1"}) == wrongtype);
   CHECK(h.run({"GETBIT", "list", "0"}) == wrongtype);
   CHECK(h.run({"BITCOUNT", "list"}) == wrongtype);

@@ -10,6 +10,10 @@
 
 namespace credis::testing {
 
+// The reply every command gives a key of another type.
+inline const std::string wrongtype =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
 struct command_harness {
   keyspace ks;
   server_state server;

@@ -12,10 +12,8 @@
 #include "storage/bucket_walk.hpp"
 
 using credis::testing::command_harness;
+using credis::testing::wrongtype;
 
-namespace {
-const std::string wrongtype = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-}
 
 TEST_CASE("HSET, HGET and friends; an emptied hash is deleted", "[commands][hashes]") {
   command_harness h;

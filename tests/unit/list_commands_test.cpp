@@ -7,6 +7,7 @@
 #include "command_harness.hpp"
 
 using credis::testing::command_harness;
+using credis::testing::wrongtype;
 
 TEST_CASE("pushes and pops at both ends; an emptied list is deleted", "[commands][lists]") {
   command_harness h;
@@ -29,8 +30,6 @@ TEST_CASE("pushes and pops at both ends; an emptied list is deleted", "[commands
         "-ERR wrong number of arguments for 'lpop' command\r\n");
   CHECK(h.run({"LLEN", "l"}) == ":0\r\n");
   h.run({"SET", "s", "v"});
-  const std::string wrongtype =
-      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
   CHECK(h.run({"LPUSH", "s", "x"}) == wrongtype);
   CHECK(h.run({"RPOP", "s"}) == wrongtype);
   CHECK(h.run({"LRANGE", "s", "0", "1"}) == wrongtype);

@@ -6,10 +6,8 @@
 #include "command_harness.hpp"
 
 using credis::testing::command_harness;
+using credis::testing::wrongtype;
 
-namespace {
-const std::string wrongtype = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-}
 
 TEST_CASE("SADD, SREM and membership; an emptied set is deleted", "[commands][sets]") {
   command_harness h;

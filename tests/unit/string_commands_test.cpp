@@ -3,6 +3,7 @@
 #include "command_harness.hpp"
 
 using credis::testing::command_harness;
+using credis::testing::wrongtype;
 
 TEST_CASE("SET and GET", "[commands][strings]") {
   command_harness h;
@@ -99,8 +100,6 @@ TEST_CASE("MGET, MSET, APPEND, STRLEN", "[commands][strings]") {
 TEST_CASE("wrong types get WRONGTYPE", "[commands][strings]") {
   command_harness h;
   h.ks.db(0).put("list", credis::value(credis::list_value{"x"}), credis::no_expiry);
-  const std::string wrongtype =
-      "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
   CHECK(h.run({"GET", "list"}) == wrongtype);
   CHECK(h.run({"INCR", "list"}) == wrongtype);
   CHECK(h.run({"APPEND", "list", "x"}) == wrongtype);
