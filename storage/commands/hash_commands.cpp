@@ -161,12 +161,18 @@ void hgetall_command(exec_context& ctx, arg_list argv) {
 void hkeys_command(exec_context& ctx, arg_list argv) { hgetall_generic(ctx, argv, fields); }
 void hvals_command(exec_context& ctx, arg_list argv) { hgetall_generic(ctx, argv, values); }
 
-// The field's current value for HINCRBY/HINCRBYFLOAT, parsed by `parse`; false, with
-// `not_a_number` replied, when it does not parse.
+// The field's current number for HINCRBY/HINCRBYFLOAT, 0 when the key or the field is missing
+// (`e` is then null or its entry); false once WRONGTYPE or `not_a_number` is replied. Nothing
+// is created until the result is known, so a failed increment leaves no empty hash behind.
 template <class Number, class Parse>
-bool current_number(exec_context& ctx, const hash_value& hash, std::string_view field,
-                    Parse parse, std::string_view not_a_number, Number& out) {
-  std::optional<element> v = hash.get(field);
+bool read_counter(exec_context& ctx, arg_list argv, Parse parse, std::string_view not_a_number,
+                  entry*& e, Number& out) {
+  e = ctx.db().find(argv[1], ctx.expiry_now);
+  if (e && e->val.type() != value_type::hash) {
+    reply::error(ctx.out, errors::wrong_type);
+    return false;
+  }
+  std::optional<element> v = e ? e->val.hash().get(argv[2]) : std::nullopt;
   out = 0;
   if (!v)
     return true;
@@ -180,31 +186,31 @@ bool current_number(exec_context& ctx, const hash_value& hash, std::string_view 
   return false;
 }
 
+// Sets the field to `text`, making the hash when missing (`e` as read_counter left it).
+void store_counter(exec_context& ctx, arg_list argv, entry* e, std::string_view text) {
+  if (!e)
+    e = &ctx.db().put(argv[1], value(hash_value()), no_expiry);
+  e->val.hash().insert_or_assign(argv[2], text);
+  mark_dirty(ctx);
+}
+
 // HINCRBY key field increment
 void hincrby_command(exec_context& ctx, arg_list argv) {
   int64_t delta = 0, current = 0;
   if (!parse_integer_arg(ctx, argv[3], delta))
     return;
   entry* e = nullptr;
-  hash_value* hash = write_hash(ctx, argv[1], e);
   auto parse = [](std::string_view s, int64_t& out) { return parse_int64(s, out); };
-  if (!hash || !current_number(ctx, *hash, argv[2], parse, "ERR hash value is not an integer",
-                               current)) {
-    if (hash && hash->empty())
-      ctx.db().erase(*e);
+  if (!read_counter(ctx, argv, parse, "ERR hash value is not an integer", e, current))
     return;
-  }
   if ((delta < 0 && current < 0 && delta < std::numeric_limits<int64_t>::min() - current) ||
       (delta > 0 && current > 0 && delta > std::numeric_limits<int64_t>::max() - current)) {
-    if (hash->empty())
-      ctx.db().erase(*e);
     reply::error(ctx.out, errors::overflow);
     return;
   }
   std::string text;
   append_int64(text, current + delta);
-  hash->insert_or_assign(argv[2], text);
-  mark_dirty(ctx);
+  store_counter(ctx, argv, e, text);
   reply::integer(ctx.out, current + delta);
 }
 
@@ -220,22 +226,15 @@ void hincrbyfloat_command(exec_context& ctx, arg_list argv) {
     return;
   }
   entry* e = nullptr;
-  hash_value* hash = write_hash(ctx, argv[1], e);
-  bool ok = hash && current_number(ctx, *hash, argv[2], parse_long_double,
-                                   "ERR hash value is not a float", current);
-  long double result = current + delta;
-  if (ok && (std::isnan(result) || std::isinf(result))) {
+  if (!read_counter(ctx, argv, parse_long_double, "ERR hash value is not a float", e, current))
+    return;
+  const long double result = current + delta;
+  if (std::isnan(result) || std::isinf(result)) {
     reply::error(ctx.out, "ERR increment would produce NaN or Infinity");
-    ok = false;
-  }
-  if (!ok) {
-    if (hash && hash->empty())
-      ctx.db().erase(*e);
     return;
   }
   std::string text = format_long_double(result);
-  hash->insert_or_assign(argv[2], text);
-  mark_dirty(ctx);
+  store_counter(ctx, argv, e, text);
   reply::bulk(ctx.out, text);
 }
 
