@@ -17,6 +17,6 @@ void null_bulk(std::string& out);                        // $-1
 void array_header(std::string& out, int64_t n);          // *n
 void null_array(std::string& out);                       // *-1
 void ok(std::string& out);                               // +OK
-void bulk_double(std::string& out, double v);            // $len <shortest round-trip form>
+void bulk_double(std::string& out, double v);            // $len "%.17g" (inf, -inf): Redis's addReplyDouble
 
 }  // namespace credis::reply

@@ -250,10 +250,10 @@ zset_entry zset_entries::from_small(listpack::iterator p) {
 
 std::optional<double> zset_value::score(std::string_view member) const {
   if (big_) {
-    auto it = big_->scores.find(member);
-    if (it == big_->scores.end())
+    const zset_index::node* n = big_->find(member);
+    if (!n)
       return std::nullopt;
-    return it->second;
+    return zset_index::score(n);
   }
   auto it = small_.find(member, 2);
   if (it == small_.end())
@@ -287,40 +287,51 @@ bool zset_value::insert(std::string_view member, double score) {
     small_.insert(++pos, std::string_view(text, format_score(score, text)));
     return added;
   }
-  auto it = big_->scores.find(member);
-  if (it != big_->scores.end()) {
-    if (it->second == score)
-      return false;
-    auto node = big_->ordered.extract({it->second, it->first});
-    node.value().first = score;
-    big_->ordered.insert(std::move(node));
-    it->second = score;
+  if (const zset_index::node* n = big_->find(member)) {
+    if (zset_index::score(n) != score)
+      big_->update(n, score);
     return false;
   }
-  big_->ordered.emplace(score, member);
-  big_->scores.emplace(std::string(member), score);
+  big_->insert(member, score);
   return true;
 }
 
 bool zset_value::erase(std::string_view member) {
   if (big_) {
-    auto it = big_->scores.find(member);
-    if (it == big_->scores.end())
-      return false;
-    big_->ordered.erase({it->second, it->first});
-    big_->scores.erase(it);
-    return true;
+    const zset_index::node* n = big_->find(member);
+    if (n)
+      big_->erase(n);
+    return n != nullptr;
   }
   return erase_packed(member, 2);
 }
 
+std::optional<size_t> zset_value::rank(std::string_view member) const {
+  if (big_) {
+    const zset_index::node* n = big_->find(member);
+    if (!n)
+      return std::nullopt;
+    return big_->rank(n);
+  }
+  size_t r = 0;
+  for (auto it = small_.begin(); it != small_.end(); std::advance(it, 2), ++r)
+    if (*it == member)
+      return r;
+  return std::nullopt;
+}
+
+zset_value::iterator zset_value::at(size_t rank) const {
+  if (big_)
+    return iterator(big_->at(rank));
+  auto it = small_.begin();
+  std::advance(it, 2 * rank);
+  return iterator(it);
+}
+
 void zset_value::make_big() {
   auto big = std::make_unique<big_type>();
-  big->scores.reserve(size() + 1);
-  for (const zset_entry& e : *this) {
-    big->scores.emplace(e.member.str(), e.score);
-    big->ordered.emplace(e.score, e.member.str());
-  }
+  for (const zset_entry& e : *this)
+    big->insert(e.member.view(), e.score);
   small_.clear();
   big_ = std::move(big);
 }

@@ -14,7 +14,6 @@
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,6 +24,7 @@
 #include "storage/element.hpp"
 #include "storage/intset.hpp"
 #include "storage/listpack.hpp"
+#include "storage/zset_index.hpp"
 
 namespace credis {
 
@@ -363,20 +363,18 @@ bool parse_score(std::string_view s, double& out);
 // exact, else 17 significant digits; returns the length (buf: at least 32 bytes).
 size_t format_score(double score, char* buf);
 
-struct zset_index {
-  std::unordered_map<std::string, double, string_hash, std::equal_to<>> scores;
-  std::set<std::pair<double, std::string>> ordered;
-};
-
 struct zset_entries {
   using small_iterator = listpack::iterator;
-  using big_iterator = std::set<std::pair<double, std::string>>::const_iterator;
+  using big_iterator = zset_index::iterator;
   using item = zset_entry;
   static constexpr size_t stride = 2;
   static item from_small(listpack::iterator p);
-  static item from_big(big_iterator b) { return {element(std::string_view(b->second)), b->first}; }
-  static big_iterator big_begin(const zset_index& z) { return z.ordered.cbegin(); }
-  static big_iterator big_end(const zset_index& z) { return z.ordered.cend(); }
+  static item from_big(big_iterator b) { return from_node(*b); }
+  static item from_node(const zset_index::node* n) {
+    return {element(zset_index::member(n)), zset_index::score(n)};
+  }
+  static big_iterator big_begin(const zset_index& z) { return z.begin(); }
+  static big_iterator big_end(const zset_index& z) { return z.end(); }
 };
 
 // Iterates in ascending (score, member) order.
@@ -388,7 +386,7 @@ class zset_value : public either_rep<listpack, zset_index, zset_entries> {
   explicit zset_value(listpack pairs) : either_rep(std::move(pairs)) {}
   explicit zset_value(big_type members) : either_rep(std::move(members)) {}
 
-  size_t size() const { return big_ ? big_->scores.size() : small_.size() / 2; }
+  size_t size() const { return big_ ? big_->size() : small_.size() / 2; }
   bool empty() const { return size() == 0; }
   std::reverse_iterator<iterator> rbegin() const { return std::reverse_iterator(end()); }
   std::reverse_iterator<iterator> rend() const { return std::reverse_iterator(begin()); }
@@ -398,6 +396,25 @@ class zset_value : public either_rep<listpack, zset_index, zset_entries> {
   bool insert(std::string_view member, double score);
   // True when the member was there.
   bool erase(std::string_view member);
+
+  // The member's place in ascending order, from 0; none when it is not a member.
+  std::optional<size_t> rank(std::string_view member) const;
+  // The entry at `rank` (< size()).
+  iterator at(size_t rank) const;
+  // How many leading entries satisfy before(score, member), a predicate that holds for a
+  // prefix of the order: where a range by score or by member starts or ends.
+  template <class Before>
+  size_t count_before(Before before) const {
+    if (big_)
+      return big_->count_before(before);
+    size_t n = 0;
+    for (auto it = small_.begin(); it != small_.end(); std::advance(it, 2), ++n) {
+      const zset_entry e = zset_entries::from_small(it);
+      if (!before(e.score, e.member.view()))
+        break;
+    }
+    return n;
+  }
 
  private:
   void make_big();

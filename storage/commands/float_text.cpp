@@ -8,20 +8,35 @@
 
 namespace credis {
 
-bool parse_long_double(std::string_view s, long double& out) {
+namespace {
+
+// Redis's string2d and string2ld: all of `s`, no leading space, no NaN, no overflow or
+// underflow. `convert` is strtod or strtold.
+template <class Float, class Convert>
+bool parse_float(std::string_view s, Float& out, Convert convert) {
   constexpr size_t max_chars = 5 * 1024;  // Redis's MAX_LONG_DOUBLE_CHARS
   if (s.empty() || s.size() >= max_chars || std::isspace(static_cast<unsigned char>(s[0])))
     return false;
-  std::string text(s);  // strtold needs the terminating zero
+  std::string text(s);  // strtod needs the terminating zero
   char* end = nullptr;
   errno = 0;
-  long double v = std::strtold(text.c_str(), &end);
+  Float v = convert(text.c_str(), &end);
   if (end != text.c_str() + text.size() || std::isnan(v))
     return false;
   if (errno == ERANGE && (std::isinf(v) || v == 0))
     return false;
   out = v;
   return true;
+}
+
+}  // namespace
+
+bool parse_long_double(std::string_view s, long double& out) {
+  return parse_float(s, out, [](const char* p, char** end) { return std::strtold(p, end); });
+}
+
+bool parse_double(std::string_view s, double& out) {
+  return parse_float(s, out, [](const char* p, char** end) { return std::strtod(p, end); });
 }
 
 std::string format_long_double(long double v) {

@@ -1,4 +1,5 @@
-// Long doubles as Redis reads and writes them in INCRBYFLOAT and HINCRBYFLOAT.
+// Floats as Redis reads and writes them: long doubles in INCRBYFLOAT and HINCRBYFLOAT, doubles
+// in the sorted set commands.
 #pragma once
 
 #include <string>
@@ -9,6 +10,8 @@ namespace credis {
 // A string as Redis reads a long double (string2ld): all of it, no leading space, no NaN,
 // no overflow.
 bool parse_long_double(std::string_view s, long double& out);
+// The same for a double (string2d): ZADD's scores, ZUNIONSTORE's weights.
+bool parse_double(std::string_view s, double& out);
 
 // As Redis writes a float result for people (ld2string, LD_STR_HUMAN): 17 decimals, trailing
 // zeros and a bare point dropped, never "-0".

@@ -252,17 +252,9 @@ void hincrbyfloat_propagate(exec_context& ctx, arg_list argv) {
 // of up to count different fields (a negative count: -count fields, repeats allowed).
 void hrandfield_command(exec_context& ctx, arg_list argv) {
   random_count count;
-  if (!parse_random_count(ctx, argv, count))
+  bool with_values = false;
+  if (!parse_random_count_with(ctx, argv, "withvalues", count, with_values))
     return;
-  if (argv.size() > 4 || (argv.size() == 4 && !iequals(argv[3], "withvalues"))) {
-    reply::error(ctx.out, errors::syntax);
-    return;
-  }
-  const bool with_values = argv.size() == 4;
-  if (with_values && count.n > INT64_MAX / 2) {  // two replies an item
-    reply::error(ctx.out, "ERR value is out of range");
-    return;
-  }
   auto from_big = [](const string_map::value_type& x) {
     return hash_pairs::item{element(std::string_view(x.first)),
                             element(std::string_view(x.second))};

@@ -12,6 +12,7 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/mpop_args.hpp"
 #include "storage/commands/propagate.hpp"
 #include "storage/commands/text.hpp"
 
@@ -404,43 +405,18 @@ void lmove_command(exec_context& ctx, arg_list argv) {
     move_element(ctx, argv[1], argv[2], from, to);
 }
 
-// A positive number argument of LMPOP; false, with Redis's `error` (for any bad value), else.
-bool parse_positive(exec_context& ctx, std::string_view arg, std::string_view error,
-                    int64_t& out) {
-  if (parse_int64(arg, out) && out > 0)
-    return true;
-  reply::error(ctx.out, error);
-  return false;
-}
-
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops up to count elements from the
 // first of the keys that holds a list; replies [key, [elements]], or a null array. Replicas
 // get LPOP/RPOP key count, from here: only this handler knows which key it was.
 void lmpop_command(exec_context& ctx, arg_list argv) {
-  int64_t numkeys = 0, count = -1;
-  if (!parse_positive(ctx, argv[1], "ERR numkeys should be greater than 0", numkeys))
-    return;
-  if (static_cast<uint64_t>(numkeys) >= argv.size() - 2) {
-    reply::error(ctx.out, errors::syntax);
-    return;
-  }
-  const size_t where_index = 2 + static_cast<size_t>(numkeys);
   end_of_list where{};
-  if (!parse_end(ctx, argv[where_index], where))
+  mpop_args args;
+  if (!parse_mpop_args(
+          ctx, argv, 1, [&](std::string_view w) { return parse_end(ctx, w, where); }, args))
     return;
-  for (size_t i = where_index + 1; i < argv.size(); ++i) {
-    if (count == -1 && iequals(argv[i], "count") && i + 1 < argv.size()) {
-      if (!parse_positive(ctx, argv[++i], "ERR count should be greater than 0", count))
-        return;
-    } else {
-      reply::error(ctx.out, errors::syntax);
-      return;
-    }
-  }
-  if (count == -1)
-    count = 1;
-  for (size_t k = 2; k < where_index; ++k) {
-    entry* e = ctx.db().find(argv[k], ctx.expiry_now);
+  const int64_t count = args.count;
+  for (std::string_view key : args.keys) {
+    entry* e = ctx.db().find(key, ctx.expiry_now);
     if (!e)
       continue;
     if (e->val.type() != value_type::list) {
@@ -450,7 +426,7 @@ void lmpop_command(exec_context& ctx, arg_list argv) {
     list_value& list = e->val.list();
     const auto n = std::min<uint64_t>(static_cast<uint64_t>(count), list.size());
     reply::array_header(ctx.out, 2);
-    reply::bulk(ctx.out, argv[k]);
+    reply::bulk(ctx.out, key);
     reply::array_header(ctx.out, static_cast<int64_t>(n));
     for (uint64_t i = 0; i < n; ++i) {
       element item = where == end_of_list::head ? list.front() : list.back();
@@ -463,7 +439,7 @@ void lmpop_command(exec_context& ctx, arg_list argv) {
     if (ctx.propagated) {
       std::string n_text;
       append_int64(n_text, static_cast<int64_t>(n));
-      propagate(ctx, {where == end_of_list::head ? "LPOP" : "RPOP", argv[k], n_text});
+      propagate(ctx, {where == end_of_list::head ? "LPOP" : "RPOP", key, n_text});
     }
     return;
   }

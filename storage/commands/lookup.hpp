@@ -62,4 +62,19 @@ inline bool parse_integer_arg(exec_context& ctx, std::string_view arg, int64_t& 
 // A write has happened: counted for SAVE's change counter.
 inline void mark_dirty(exec_context& ctx, int64_t n = 1) { ctx.server.stats.dirty += n; }
 
+// The STORE commands' end (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE, ...): `result` (of `size`
+// items) replaces whatever `destination` held, with no deadline; an empty one deletes it.
+// Replies the size.
+inline void store_result(exec_context& ctx, std::string_view destination, value result,
+                         size_t size) {
+  entry* e = ctx.db().find(destination, ctx.expiry_now);
+  if (e)
+    ctx.db().erase(*e);
+  if (size > 0)
+    ctx.db().put(destination, std::move(result), no_expiry);
+  if (size > 0 || e)
+    mark_dirty(ctx);
+  reply::integer(ctx.out, static_cast<int64_t>(size));
+}
+
 }  // namespace credis

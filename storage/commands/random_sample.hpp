@@ -11,6 +11,7 @@
 #include "protocol/reply.hpp"
 #include "storage/bucket_walk.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/text.hpp"
 
 namespace credis {
 
@@ -101,6 +102,24 @@ inline bool parse_random_count(exec_context& ctx, arg_list argv, random_count& o
   out.given = true;
   out.distinct = count >= 0;
   out.n = out.distinct ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
+  return true;
+}
+
+// HRANDFIELD's and ZRANDMEMBER's key [count [WITH...]]: `option` (WITHVALUES, WITHSCORES),
+// allowed after a count, doubles each item's replies. False once Redis's error is replied.
+inline bool parse_random_count_with(exec_context& ctx, arg_list argv, std::string_view option,
+                                    random_count& count, bool& with_option) {
+  if (!parse_random_count(ctx, argv, count))
+    return false;
+  if (argv.size() > 4 || (argv.size() == 4 && !iequals(argv[3], option))) {
+    reply::error(ctx.out, errors::syntax);
+    return false;
+  }
+  with_option = argv.size() == 4;
+  if (with_option && count.n > INT64_MAX / 2) {  // two replies an item
+    reply::error(ctx.out, "ERR value is out of range");
+    return false;
+  }
   return true;
 }
 

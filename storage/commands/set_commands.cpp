@@ -226,15 +226,8 @@ set_value combine(const std::vector<const set_value*>& sets, set_op op) {
 
 // Replaces `destination` with `result` (deleted when empty); replies its size.
 void store_set(exec_context& ctx, std::string_view destination, set_value result) {
-  const auto n = static_cast<int64_t>(result.size());
-  entry* e = ctx.db().find(destination, ctx.expiry_now);
-  if (e)
-    ctx.db().erase(*e);
-  if (n > 0)
-    ctx.db().put(destination, value(std::move(result)), no_expiry);
-  if (n > 0 || e)
-    mark_dirty(ctx);
-  reply::integer(ctx.out, n);
+  const size_t n = result.size();
+  store_result(ctx, destination, value(std::move(result)), n);
 }
 
 // SINTER/SUNION/SDIFF key [key ...] and, with `destination`, their STORE forms.

@@ -28,6 +28,13 @@ BIT_OFFSETS = ["0", "1", "7", "8", "15", "100", "1000", "100000", "-1", "x", "",
                "9223372036854775807"]
 MEMBERS = ["1", "2", "-5", "10", "a", "b", "", "x" * 70]
 FIELDS = ["f0", "f1", "f2", "", "1", "-1", "x" * 70]
+SCORES = ["0", "1", "1.5", "-2", "10", "3.0", "inf", "-inf", "abc", "", "nan", "1e400", "+5",
+          "(1", "0x10", " 1", "0.1"]
+SCORE_BOUNDS = ["-inf", "+inf", "inf", "0", "1", "(1", "(0", "2.5", "10", "(10", "x", "", "(",
+                "nan", "1e400", " 1", "(-2"]
+LEX_BOUNDS = ["-", "+", "[a", "(a", "[b", "(x", "a", "[", "(", "[1", "+x", "[" + "x" * 70]
+# Ranges by member are defined only while every score is equal: these keys get score 0 only.
+LEX_KEYS = ["lex0", "lex1"]
 FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf", "-inf", "nan",
           "1e400", "1e5000", "0x10", "10.50", "-0", "0.1", "5e-324"]
 
@@ -35,7 +42,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.uniform(0, 63)
+    kind = rnd.uniform(0, 70)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -202,6 +209,56 @@ def random_command(rnd):
                      ["LCS", key, pick(KEYS)] + rnd.sample(
                          ["LEN", "IDX", "WITHMATCHLEN", "MINMATCHLEN", pick(["2", "0", "-1", "x"]),
                           "FOO"], rnd.randrange(0, 3))])
+    if kind < 64.5:
+        cmd = ["ZADD", key] + rnd.sample(["NX", "XX", "GT", "LT", "CH", "INCR"], rnd.choice([0, 0, 1, 2]))
+        for _ in range(rnd.choice([0, 1, 1, 2, 3])):
+            cmd += [pick(SCORES), pick(MEMBERS)]
+        return cmd + ([pick(MEMBERS)] if rnd.random() < 0.05 else [])
+    if kind < 65:
+        return pick([["ZINCRBY", key, pick(SCORES), pick(MEMBERS)],
+                     ["ZREM", key] + [pick(MEMBERS) for _ in range(rnd.randrange(0, 3))]])
+    if kind < 65.5:
+        return pick([[pick(["ZSCORE", "ZRANK", "ZREVRANK"]), key, pick(MEMBERS)],
+                     ["ZMSCORE", key] + [pick(MEMBERS) for _ in range(rnd.randrange(0, 3))],
+                     ["ZCARD", key], ["ZCOUNT", key, pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)]])
+    if kind < 66.5:
+        form = pick(["ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGESTORE"])
+        cmd = [form] + ([pick(KEYS)] if form == "ZRANGESTORE" else []) + [key]
+        bounds = SCORE_BOUNDS if "SCORE" in form or rnd.random() < 0.3 else RANGE_INDEXES
+        cmd += [pick(bounds), pick(bounds)]
+        return cmd + rnd.sample(["WITHSCORES", "REV", "BYSCORE", "LIMIT", pick(["0", "1", "-1", "x"]),
+                                 pick(["1", "2", "-1", "0"]), "FOO"], rnd.choice([0, 0, 1, 2, 3]))
+    if kind < 67:
+        return pick([[pick(["ZPOPMIN", "ZPOPMAX"]), key] + pick([[], [pick(["0", "1", "3", "-1", "x"])], ["1", "2"]]),
+                     ["ZMPOP", pick(["1", "2", "0", "x"]), key, pick(KEYS)] + pick(
+                         [["MIN"], ["max", "COUNT", pick(["1", "3", "0", "x"])], ["up"], ["MIN", "COUNT"]]),
+                     ["ZREMRANGEBYRANK", key, pick(RANGE_INDEXES), pick(RANGE_INDEXES)],
+                     ["ZREMRANGEBYSCORE", key, pick(SCORE_BOUNDS), pick(SCORE_BOUNDS)],
+                     ["ZRANDMEMBER", key] + pick([[], [pick(["0", "1", "3", "-3", "x"])],
+                                                  [pick(["2", "-2"]), "WITHSCORES"], ["1", "FOO"]]),
+                     ["ZSCAN", key, pick(["0", "x"])] + pick([[], ["MATCH", "1*"], ["COUNT", "0"]])])
+    if kind < 68.5:
+        form = pick(["ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD"])
+        n = rnd.choice(["1", "2", "2", "3", "0", "x"])
+        cmd = [form] + ([pick(KEYS)] if form.endswith("STORE") else []) + [n]
+        cmd += [pick(KEYS) for _ in range(rnd.choice([1, 2, 2, 3]))]
+        for _ in range(rnd.choice([0, 0, 1, 2])):
+            cmd += pick([["WEIGHTS"] + [pick(["1", "2", "-1", "0.5", "x", "inf", "0"]) for _ in range(2)],
+                         ["AGGREGATE", pick(["SUM", "min", "MAX", "avg"])], ["WITHSCORES"],
+                         ["LIMIT", pick(["0", "1", "-1"])]])
+        return cmd
+    if kind < 70:
+        lex = pick(LEX_KEYS)
+        return pick([["ZADD", lex, "0", pick(MEMBERS + ["a", "b", "c", "aa", "x"])],
+                     ["ZADD", lex, "0", pick(MEMBERS), "0", pick(["a", "ab", "b", "x", "1"])],
+                     ["ZLEXCOUNT", lex, pick(LEX_BOUNDS), pick(LEX_BOUNDS)],
+                     ["ZREMRANGEBYLEX", lex, pick(LEX_BOUNDS), pick(LEX_BOUNDS)],
+                     ["ZREM", lex, pick(MEMBERS)],
+                     [pick(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), lex, pick(LEX_BOUNDS),
+                      pick(LEX_BOUNDS)] + pick([[], ["LIMIT", pick(["0", "1", "-1"]), pick(["1", "2", "-1"])],
+                                                ["WITHSCORES"]]),
+                     ["ZRANGE", lex, pick(LEX_BOUNDS), pick(LEX_BOUNDS), "BYLEX"] + rnd.sample(
+                         ["REV", "LIMIT", "0", "2", "WITHSCORES"], rnd.choice([0, 1, 3]))])
     return ["SET", key, pick(VALUES)]
 
 
@@ -232,6 +289,12 @@ def comparable(cmd, raw):
         return sorted(reply)
     if name == "SSCAN" and isinstance(reply, list):
         return "a part" if reply[0] != b"0" else sorted(reply[1])
+    if name == "ZSCAN" and isinstance(reply, list):
+        return "a part" if reply[0] != b"0" else sorted(zip(reply[1][::2], reply[1][1::2]))
+    if name == "ZRANDMEMBER" and isinstance(reply, list):
+        return len(reply)
+    if name == "ZRANDMEMBER" and reply is not None:
+        return "a member"
     if name in ("SPOP", "SRANDMEMBER"):
         return len(reply) if isinstance(reply, list) else (reply is None)
     if name == "HRANDFIELD" and isinstance(reply, list):
