@@ -6,7 +6,8 @@ Sections (run all, or pick with --only):
               -c 1 -P 1; alternating rounds, config order rotated and server order alternated
               each round; medians of ops/s and p99, plus server CPU (utime+stime, all threads,
               from /proc/<pid>/stat) per request around each run
-  types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100 at -c 50 -P 1
+  types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
+              lrange_300,lrange_500,lrange_600,mset at -c 50 -P 1
               and -c 50 -P 16, alternating as above, medians of ops/s and p99
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
@@ -38,7 +39,8 @@ from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_b
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
 SECTIONS = ["throughput", "types", "memory", "idle", "expiry", "tls"]
-TYPE_TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100"
+TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,"
+              "lrange_600,mset")
 TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 

@@ -193,7 +193,7 @@ def pipeline(port, commands, chunk=5000, timeout=60.0):
 
 # How dump_db reads a key of each type (as TYPE names it) whole.
 READ_WHOLE = {b"string": ("GET",), b"list": ("LRANGE", 0, -1), b"hash": ("HGETALL",),
-              b"set": ("SMEMBERS",)}
+              b"set": ("SMEMBERS",), b"zset": ("ZRANGE", 0, -1, "WITHSCORES")}
 # Types whose members come in each server's own table order.
 UNORDERED = {b"hash": 2, b"set": 1}
 

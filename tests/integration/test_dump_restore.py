@@ -15,12 +15,15 @@ def fill(c):
     c.sadd("set", "a", "b", "c" * 100)
     c.hset("hash", mapping={"a": "1", "b": "2"})
     c.hset("big_hash", mapping={f"f{i}": "v" * 70 for i in range(5)})
+    c.zadd("zset", {"a": 1.5, "b": -2, "c": 3})
+    c.zadd("big_zset", {f"m{i}": i / 7 for i in range(300)})
 
 
 READ = {b"string": lambda c, k: c.get(k),
         b"list": lambda c, k: c.lrange(k, 0, -1),
         b"set": lambda c, k: sorted(c.smembers(k)),
-        b"hash": lambda c, k: sorted(c.hgetall(k).items())}
+        b"hash": lambda c, k: sorted(c.hgetall(k).items()),
+        b"zset": lambda c, k: c.zrange(k, 0, -1, withscores=True)}
 
 
 def test_values_move_both_ways_between_credis_and_redis(start_credis, start_redis):
@@ -28,7 +31,8 @@ def test_values_move_both_ways_between_credis_and_redis(start_credis, start_redi
     theirs = start_redis().client()
     fill(ours)
     fill(theirs)
-    for key in ["str", "int", "long", "list", "small_list", "intset", "set", "hash", "big_hash"]:
+    for key in ["str", "int", "long", "list", "small_list", "intset", "set", "hash", "big_hash",
+                "zset", "big_zset"]:
         kind = ours.type(key)
         ours.restore(key + ":from-redis", 0, theirs.dump(key))
         theirs.restore(key + ":from-credis", 0, ours.dump(key))
@@ -36,7 +40,7 @@ def test_values_move_both_ways_between_credis_and_redis(start_credis, start_redi
         assert READ[kind](ours, key) == want
         assert READ[kind](ours, key + ":from-redis") == want, key
         assert READ[kind](theirs, key + ":from-credis") == want, key
-        if kind in (b"string", b"list") or key in ("intset", "hash"):
+        if kind in (b"string", b"list") or key in ("intset", "hash", "zset"):
             assert ours.dump(key) == theirs.dump(key), key  # the same bytes, footer included
 
 

@@ -140,8 +140,8 @@ def write_keys(server, count, dbs, prefix, seed):
 
 def mutate_keys(server, dbs, prefix, count, seed):
     """Changes existing keys with other write commands (INCR, APPEND, DEL, PERSIST, EXPIRE,
-    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX, list pushes and pops, hash and
-    set writes with HINCRBYFLOAT and SPOP), so the
+    RENAME, MSET, GETDEL, PSETEX, INCRBYFLOAT, SETRANGE, GETEX, list pushes and pops, hash, set
+    and sorted set writes with HINCRBYFLOAT, SPOP, ZINCRBY, ZMPOP and ZUNIONSTORE), so the
     stream carries more than SETs."""
     rnd = random.Random(seed)
     cmds = []
@@ -149,7 +149,7 @@ def mutate_keys(server, dbs, prefix, count, seed):
         cmds.append(("SELECT", db))
         for i in range(n, count, len(dbs)):
             k = f"{prefix}:{i}"
-            op = rnd.randrange(16)
+            op = rnd.randrange(17)
             if op == 0:
                 cmds.append(("INCRBY", f"ctr:{i % 50}", rnd.randrange(1, 1000)))
             elif op == 1:
@@ -187,6 +187,13 @@ def mutate_keys(server, dbs, prefix, count, seed):
                 s = f"set:{i % 30}"
                 cmds.append(rnd.choice([("SADD", s, i % 9, f"m{i % 11}"), ("SPOP", s),
                                         ("SPOP", s, 2), ("SREM", s, i % 9)]))
+            elif op == 15:
+                z = f"zset:{i % 30}"
+                cmds.append(rnd.choice([("ZADD", z, i % 13, f"m{i % 11}", "0.5", f"x{i % 200}"),
+                                        ("ZINCRBY", z, "0.25", f"m{i % 11}"),
+                                        ("ZPOPMIN", z), ("ZMPOP", 2, "none", z, "MAX", "COUNT", 2),
+                                        ("ZREMRANGEBYSCORE", z, "(2", 5),
+                                        ("ZUNIONSTORE", f"zu:{i % 5}", 2, z, f"set:{i % 30}")]))
             else:
                 cmds.append(("PSETEX", k, rnd.randrange(300_000, 900_000), "ps"))
     pipeline(server.port, cmds)  # RENAME of a key an earlier op deleted may fail: fine

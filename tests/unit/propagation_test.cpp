@@ -197,6 +197,22 @@ TEST_CASE("LMPOP propagates as LPOP/RPOP of the key it popped from, with the cou
   CHECK(p.take_args().empty());
 }
 
+TEST_CASE("ZMPOP and ZPOPMIN/ZPOPMAX propagate as ZPOPMIN/ZPOPMAX with the count taken",
+          "[propagation][replication]") {
+  propagation_harness p;
+  p.run({"ZADD", "z", "1", "a", "2", "b"});
+  p.take_args();
+  p.run({"ZMPOP", "2", "none", "z", "MAX", "COUNT", "10"});
+  CHECK(p.take_args() == std::vector<args>{{"ZPOPMAX", "z", "2"}});
+  p.run({"ZADD", "z", "1", "a"});
+  p.take_args();
+  p.run({"ZPOPMIN", "z"});
+  CHECK(p.take_args() == std::vector<args>{{"ZPOPMIN", "z", "1"}});
+  p.run({"ZPOPMIN", "z"});  // nothing there: nothing propagated
+  p.run({"ZMPOP", "1", "z", "MIN"});
+  CHECK(p.take_args().empty());
+}
+
 TEST_CASE("SETEX and PSETEX propagate as SET .. PXAT", "[propagation][replication]") {
   propagation_harness p;
   const unix_ms now = p.h.now;
