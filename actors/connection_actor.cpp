@@ -462,6 +462,7 @@ void run_next(connection_broker self) {
   }
   st.in_flight = true;
   st.in_flight_size = batch.memory_size();  // what may come back unrun
+  batch.client_id = st.client.id;
   self->send(st.keyspace, exec_atom::value, std::move(batch));
 }
 
@@ -486,6 +487,10 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
+  // A client blocked in BLPOP and its siblings waits no more once it is gone.
+  self->attach_functor([ks = st.keyspace, id = st.client.id] {
+    caf::anon_send(ks, gone_atom::value, id);
+  });
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_soon(self); });
   st.socket_fd = native_socket_of(self, hdl);
@@ -552,6 +557,12 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           return;
         }
         dispatch(self);
+      },
+      // The replies before a blocking command that waits: the rest comes with executed_atom.
+      [=](replies_atom, batch_replies& replies) {
+        write_out(self, std::move(replies));
+        if (over_output_limits(self))
+          drop_now(self);
       },
       [=](executed_atom, batch_replies& replies, int64_t write_offset, command_batch& spent) {
         if (self->state.next.empty())

@@ -159,6 +159,141 @@ void reap_sync_children(keyspace_broker self) {
     send_self_later<keyspace_actor>(self, sync_reap_interval, synced_atom::value);
 }
 
+
+// After the commands of a message ran: deadlines, changed settings, SHUTDOWN.
+void after_commands(keyspace_broker self) {
+  auto& st = self->state;
+  schedule_expiry(self);
+  // CONFIG SET changed a repl-* setting: the manager uses them.
+  if (st.server->config.repl != st.repl_settings) {
+    st.repl_settings = st.server->config.repl;
+    self->send(st.manager, config_atom::value, st.repl_settings);
+  }
+  // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
+  if (st.server->shutdown_requested)
+    kill(getpid(), SIGTERM);
+}
+
+batch_context client_context(keyspace_state& st, batch_replies& out, block_request* block,
+                             size_t reply_limit) {
+  return {*st.ks,       *st.server,   st.repl,     now_ms(), false,
+          propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit, &st.blocked,
+          block};
+}
+
+void serve_waiting(keyspace_broker self);
+
+// The client's batch stopped at a blocking command that found nothing: the replies before it
+// go out now, and the batch waits here from that command on.
+void start_waiting(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t at,
+                   const block_request& req, batch_replies& out) {
+  auto& st = self->state;
+  if (!out.text.empty() || !out.spliced.empty())
+    caf::anon_send(conn, replies_atom::value, std::move(out));
+  const int64_t id = batch.client_id;
+  st.blocked.block(id, req.db, req.keys);
+  const uint64_t timer = ++st.wait_timers;
+  st.waiting[id] = {conn, std::move(batch), at, timer};
+  if (req.deadline > 0) {
+    const auto ms = std::max<int64_t>(0, req.deadline - now_ms());
+    send_self_later<keyspace_actor>(self, std::chrono::milliseconds(ms), unblock_atom::value, id,
+                                    timer);
+  }
+}
+
+// Runs `batch` for the client at `conn` from item `first` on, after the replies already in
+// `out`. Whenever a command writes a key a blocked client waits for, those are served before
+// the next command, as in Redis. Ends by sending the replies (and what the reply limit left)
+// to `conn`, or by the batch waiting at a blocking command.
+void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t first,
+               batch_replies out) {
+  auto& st = self->state;
+  const bool may_block = batch.client_id != 0 && conn;
+  const size_t base = out.text.size();
+  for (;;) {
+    const size_t used = out.text.size() - base;
+    if (used >= batch_reply_limit)
+      break;
+    block_request req;
+    const size_t before = first;
+    first = execute_batch(
+        client_context(st, out, may_block ? &req : nullptr, batch_reply_limit - used), batch,
+        out.text, first);
+    if (req.wanted) {
+      flush_writes(self);
+      start_waiting(self, conn, std::move(batch), first, req, out);
+      return;
+    }
+    if (!st.blocked.has_ready())
+      break;
+    serve_waiting(self);  // (a no-op when this runs inside it: one write at a time, then)
+    if (first == before || first == batch.items().size())
+      break;
+  }
+  if (first < batch.items().size())
+    out.rest.append(batch, first);
+  int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
+  // The batch goes back emptied, its buffers to hold the connection's next requests
+  // (allocations saved per request), unless a burst made them big: an idle connection
+  // would keep them.
+  if (batch.reserved_size() <= recycled_batch_max)
+    batch.clear();
+  else
+    batch = command_batch();
+  if (conn)
+    caf::anon_send(conn, executed_atom::value, std::move(out), write_offset, std::move(batch));
+}
+
+// Ends a client's wait: with `reply` in place of its blocking command (a timeout, CLIENT
+// UNBLOCK), or, when `reply` is empty, by running that command again, which stays waiting in
+// its place when it still finds nothing.
+void end_wait(keyspace_broker self, int64_t id, std::string_view reply) {
+  auto& st = self->state;
+  auto it = st.waiting.find(id);
+  if (it == st.waiting.end())
+    return;
+  batch_replies out;
+  size_t next = it->second.first + 1;
+  if (reply.empty()) {
+    block_request req;
+    req.retry = true;
+    execute_batch(client_context(st, out, &req, 0), it->second.batch, out.text,
+                  it->second.first, next);
+    if (req.wanted)
+      return;
+  } else {
+    out.text.append(reply);
+  }
+  st.blocked.unblock(id);
+  auto w = std::move(it->second);
+  st.waiting.erase(it);
+  run_batch(self, w.conn, std::move(w.batch), next, std::move(out));
+}
+
+// Serves the clients waiting for the keys written since the last call, longest waiting first,
+// then answers the CLIENT UNBLOCKs asked for.
+void serve_waiting(keyspace_broker self) {
+  auto& st = self->state;
+  if (st.serving)
+    return;  // the loop below, further up the stack, sees the keys this call would serve
+  st.serving = true;
+  for (;;) {
+    if (st.blocked.has_ready()) {
+      for (const auto& [db, key] : st.blocked.take_ready())
+        for (int64_t id : st.blocked.waiting_for(db, key))
+          end_wait(self, id, {});
+      continue;
+    }
+    auto asks = st.blocked.take_unblock_asks();
+    if (asks.empty())
+      break;
+    for (const auto& ask : asks)
+      end_wait(self, ask.client,
+               ask.with_error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : "*-1\r\n");
+  }
+  st.serving = false;
+}
+
 }  // namespace
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
@@ -178,34 +313,24 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, command_batch& batch) {
-        auto& st = self->state;
-        batch_replies out;
-        size_t done = execute_batch({*st.ks, *st.server, st.repl, now_ms(), false,
-                                     propagating(st) ? &st.propagated : nullptr, &out.spliced,
-                                     batch_reply_limit},
-                                    batch, out.text);
-        if (done < batch.items().size())
-          out.rest.append(batch, done);
-        int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
-        schedule_expiry(self);
-        // CONFIG SET changed a repl-* setting: the manager uses them.
-        if (st.server->config.repl != st.repl_settings) {
-          st.repl_settings = st.server->config.repl;
-          self->send(st.manager, config_atom::value, st.repl_settings);
-        }
-        // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
-        if (st.server->shutdown_requested)
-          kill(getpid(), SIGTERM);
-        // The batch goes back emptied, its buffers to hold the connection's next requests
-        // (allocations saved per request), unless a burst made them big: an idle connection
-        // would keep them.
-        if (batch.reserved_size() <= recycled_batch_max)
-          batch.clear();
-        else
-          batch = command_batch();
-        if (auto conn = caf::actor_cast<caf::actor>(self->current_sender()))
-          caf::anon_send(conn, executed_atom::value, std::move(out), write_offset,
-                         std::move(batch));
+        run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
+                  batch_replies{});
+        serve_waiting(self);
+        after_commands(self);
+      },
+      // A blocked client's timeout.
+      [=](unblock_atom, int64_t id, uint64_t timer) {
+        auto it = self->state.waiting.find(id);
+        if (it == self->state.waiting.end() || it->second.timer != timer)
+          return;
+        end_wait(self, id, "*-1\r\n");
+        serve_waiting(self);
+        after_commands(self);
+      },
+      // A connection ended: if it was waiting, it waits no more.
+      [=](gone_atom, int64_t id) {
+        self->state.blocked.unblock(id);
+        self->state.waiting.erase(id);
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;

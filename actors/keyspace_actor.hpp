@@ -10,6 +10,7 @@
 // its master's stream passed on as it came).
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -47,6 +48,18 @@ struct keyspace_state {
   unix_ms last_replica_ping = 0;
   replication_settings repl_settings;  // as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
+  // Clients blocked in BLPOP and its siblings: who waits for which keys, and each one's
+  // requests from the blocking command on, run again when a key it waits for is written.
+  blocked_clients blocked;
+  struct waiting_batch {
+    caf::actor conn;
+    command_batch batch;
+    size_t first;    // the blocking command
+    uint64_t timer;  // which timeout message is this wait's
+  };
+  std::unordered_map<int64_t, waiting_batch> waiting;
+  uint64_t wait_timers = 0;
+  bool serving = false;  // serve_waiting is on the stack
   static const char* name;
 };
 

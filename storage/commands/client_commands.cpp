@@ -5,6 +5,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/lookup.hpp"
 #include "storage/commands/db_index.hpp"
 #include "storage/commands/text.hpp"
 
@@ -89,6 +90,32 @@ bool credentials_ok(const server_state& server, std::string_view user, std::stri
 }
 
 const char* const wrongpass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR]: runs in the keyspace, which knows who is blocked; the
+// client is answered as if it had timed out, or with an error, once this batch is done.
+void client_unblock_command(exec_context& ctx, arg_list argv) {
+  if (argv.size() > 4) {
+    reply::error(ctx.out, "ERR unknown subcommand or wrong number of arguments for 'unblock'. "
+                          "Try CLIENT HELP.");
+    return;
+  }
+  bool with_error = false;
+  if (argv.size() == 4) {
+    if (iequals(argv[3], "error")) {
+      with_error = true;
+    } else if (!iequals(argv[3], "timeout")) {
+      reply::error(ctx.out, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  int64_t id = 0;
+  if (!parse_integer_arg(ctx, argv[2], id))
+    return;
+  const bool blocked = ctx.blocked && ctx.blocked->is_blocked(id);
+  if (blocked)
+    ctx.blocked->ask_unblock(id, with_error);
+  reply::integer(ctx.out, blocked ? 1 : 0);
+}
 
 void auth_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
   if (argv.size() > 3) {
@@ -185,8 +212,12 @@ const command_spec specs[] = {
      "Change the selected database for the current connection", "connection", "1.0.0"},
     {"quit", -1, cmd_loading | cmd_stale | cmd_fast | cmd_no_auth, nullptr, quit_command, 0, 0, 0,
      "Close the connection", "connection", "1.0.0"},
-    {"client", -2, cmd_loading | cmd_stale, nullptr, client_command, 0, 0, 0,
+    {"client", -2, cmd_loading | cmd_stale | cmd_container, nullptr, client_command, 0, 0, 0,
      "A container for client connection commands", "connection", "2.4.0"},
+    {"client|unblock", -3, cmd_admin | cmd_noscript | cmd_loading | cmd_stale,
+     client_unblock_command, nullptr, 0, 0, 0,
+     "Unblock a client blocked in a blocking command from a different connection",
+     "connection", "5.0.0"},
     {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,
      auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
     {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/blocked_clients.hpp"
 #include "storage/byte_block.hpp"
 #include "storage/commands/replication_info.hpp"
 #include "storage/keyspace.hpp"
@@ -34,6 +35,10 @@ enum command_flag : uint32_t {
   cmd_propagate_always = 1u << 8,
   // Runs before the client has authenticated (AUTH, HELLO, QUIT).
   cmd_no_auth = 1u << 9,
+  // May wait for a key to be written (BLPOP, BZPOPMIN, ...).
+  cmd_blocking = 1u << 10,
+  // Has subcommands with table entries of their own, named "name|sub" (CLIENT UNBLOCK).
+  cmd_container = 1u << 11,
 };
 
 // Per-connection state that client commands read and change.
@@ -80,6 +85,12 @@ struct exec_context {
   std::span<const byte_block> arg_blocks = {};
   // Where a large string in a reply goes by reference; null: its bytes are copied into `out`.
   std::vector<spliced_block>* spliced = nullptr;
+  // The clients blocked in BLPOP and its siblings (null where nobody can block: a replica
+  // applying its master's stream).
+  blocked_clients* blocked = nullptr;
+  // Where a blocking command that found nothing asks to wait; null: it may not block (it
+  // replies as if it had timed out, as Redis does for a client that may not block).
+  block_request* block = nullptr;
 
   database& db() { return ks.db(db_index); }
 };

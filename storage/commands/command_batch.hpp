@@ -22,6 +22,9 @@ namespace credis {
 // arguments of each; the spec is null there).
 class command_batch {
  public:
+  // The client whose requests these are (CLIENT ID), for the keyspace to know who blocks.
+  int64_t client_id = 0;
+
   struct item {
     const command_spec* cmd;  // null: `args` holds one ready-made reply
     int db;
@@ -166,6 +169,13 @@ struct batch_context {
   // Stop once the replies' text has grown by this many bytes (0: run every item), so that a
   // client's deep pipeline of large replies is answered a part at a time.
   size_t reply_limit = 0;
+  // The blocked clients: a write to a key one of them waits for stops the batch right after
+  // it, so they are served before this client's next command (as Redis serves them after
+  // each command). Null where nobody blocks.
+  blocked_clients* blocked = nullptr;
+  // Where a blocking command that found nothing asks to wait; it stops the batch before that
+  // command. Null: blocking commands may not block here.
+  block_request* block = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.
@@ -175,8 +185,11 @@ struct batch_replies {
   command_batch rest;                  // the items not run because of the reply limit
 };
 
-// Runs the items of `batch` in order against the keyspace, appending their replies to `out`,
-// until bc.reply_limit stops it; returns how many items ran.
-size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out);
+// Runs the items of `batch` from `first` up to `end`, in order, against the keyspace, appending their
+// replies to `out`; returns the index of the first item not run. It stops early at the reply
+// limit, after a write to a key a blocked client waits for (bc.blocked->has_ready()), or at a
+// blocking command that asked to wait (bc.block->wanted; that command is the one returned).
+size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out,
+                     size_t first = 0, size_t end = SIZE_MAX);
 
 }  // namespace credis

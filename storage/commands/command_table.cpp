@@ -27,7 +27,8 @@ inline uint32_t folded_hash(std::string_view name) {
 struct command_table {
   static constexpr size_t slot_count = 512;  // a power of two, well above twice the commands
   static constexpr uint16_t empty = 0xffff;
-  std::vector<command_spec> specs;
+  std::vector<command_spec> specs;  // the commands, then the subcommands ("client|unblock")
+  size_t top_level = 0;
   uint16_t slots[slot_count];
 
   command_table() {
@@ -42,6 +43,10 @@ struct command_table {
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());
+    auto subcommands = std::stable_partition(specs.begin(), specs.end(), [](const command_spec& c) {
+      return c.name.find('|') == std::string_view::npos;
+    });
+    top_level = static_cast<size_t>(subcommands - specs.begin());
     assert(specs.size() * 2 < slot_count);
     std::fill(std::begin(slots), std::end(slots), empty);
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -78,7 +83,9 @@ void append_sanitized(std::string& out, std::string_view s, size_t max) {
 
 const command_spec* find_command(std::string_view name) { return table().find(name); }
 
-std::span<const command_spec> all_commands() { return table().specs; }
+std::span<const command_spec> all_commands() {
+  return std::span<const command_spec>(table().specs).first(table().top_level);
+}
 
 std::string arity_error(std::string_view command_name) {
   std::string msg = "ERR wrong number of arguments for '";

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 
 #include "protocol/reply.hpp"
@@ -9,6 +11,13 @@ namespace credis {
 void add_request(command_batch& batch, arg_list argv, client_state& client,
                  server_state& server, std::span<const byte_block> blocks) {
   const command_spec* cmd = find_command(argv[0]);
+  if (cmd && cmd->name.find('|') != std::string_view::npos)
+    cmd = nullptr;  // a subcommand's entry is reached through its container only
+  if (cmd && (cmd->flags & cmd_container) && argv.size() >= 2) {
+    // A subcommand with a table entry of its own (Redis 7's "client|unblock").
+    if (const command_spec* sub = find_command(std::string(cmd->name) + "|" + std::string(argv[1])))
+      cmd = sub;
+  }
   std::string out;
   if (!cmd) {
     reply::error(out, unknown_command_error(argv));
@@ -30,15 +39,32 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   batch.add_reply(out);
 }
 
-size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out) {
+namespace {
+
+// Tells the blocked clients which keys a write touched, by the command's key positions.
+void touch_keys(blocked_clients& blocked, const command_spec& cmd, arg_list argv) {
+  if (cmd.first_key <= 0)
+    return;
+  const auto argc = static_cast<int>(argv.size());
+  const int last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
+  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1)
+    blocked.touched(argv[static_cast<size_t>(i)]);
+}
+
+}  // namespace
+
+size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out,
+                     size_t first, size_t end) {
   std::vector<std::string_view> argv;
   auto& stats = bc.server.stats;
   const size_t start = out.size();
-  size_t done = 0;
-  for (const auto& item : batch.items()) {
+  const auto& items = batch.items();
+  const size_t stop = std::min(end, items.size());
+  size_t next = first;
+  while (next < stop) {
     if (bc.reply_limit > 0 && out.size() - start >= bc.reply_limit)
       break;
-    ++done;
+    const auto& item = items[next++];
     batch.args_of(item, argv);
     if (!item.cmd) {
       out.append(argv[0]);
@@ -56,7 +82,8 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     }
     exec_context ctx{bc.ks,          bc.server, bc.replication,  out,
                      item.db,        bc.now,    bc.from_master ? 0 : bc.now,
-                     bc.propagated,  batch.blocks_of(item), bc.spliced};
+                     bc.propagated,  batch.blocks_of(item), bc.spliced,
+                     bc.blocked,     bc.block};
     size_t mark = out.size();
     size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
     int64_t dirty_before = stats.dirty;
@@ -70,17 +97,28 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
       reply::error(out, std::string("ERR internal error: ") + e.what());
       continue;
     }
+    if (bc.block && bc.block->wanted) {
+      bc.block->db = item.db;
+      return next - 1;  // it runs again when a key it waits for is written, or times out
+    }
     bool changed = stats.dirty > dirty_before ||
                    ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                     out[mark] != '-');
-    if (!bc.propagated || !changed)
+    if (!changed)
       continue;
-    if (item.cmd->propagate)
-      item.cmd->propagate(ctx, argv);
-    else
-      bc.propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
+    if (bc.propagated) {
+      if (item.cmd->propagate)
+        item.cmd->propagate(ctx, argv);
+      else
+        bc.propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
+    }
+    if (bc.blocked && (item.cmd->flags & cmd_write)) {
+      touch_keys(*bc.blocked, *item.cmd, argv);
+      if (bc.blocked->has_ready())
+        break;
+    }
   }
-  return done;
+  return next;
 }
 
 }  // namespace credis

@@ -100,7 +100,9 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("connected_clients", ctx.server.stats.connected_clients.load());
   w.field("cluster_connections", 0);
   w.field("maxclients", ctx.server.config.maxclients);
-  w.field("blocked_clients", ctx.server.stats.blocked_clients.load());
+  // WAIT's clients (counted by the replication manager) and the blocking commands' ones.
+  w.field("blocked_clients", ctx.server.stats.blocked_clients.load() +
+                                 static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0));
   w.field("tracking_clients", 0);
 }
 

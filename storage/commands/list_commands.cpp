@@ -9,6 +9,7 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/commands/blocking.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
@@ -405,29 +406,26 @@ void lmove_command(exec_context& ctx, arg_list argv) {
     move_element(ctx, argv[1], argv[2], from, to);
 }
 
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops up to count elements from the
-// first of the keys that holds a list; replies [key, [elements]], or a null array. Replicas
-// get LPOP/RPOP key count, from here: only this handler knows which key it was.
-void lmpop_command(exec_context& ctx, arg_list argv) {
-  end_of_list where{};
-  mpop_args args;
-  if (!parse_mpop_args(
-          ctx, argv, 1, [&](std::string_view w) { return parse_end(ctx, w, where); }, args))
-    return;
-  const int64_t count = args.count;
-  for (std::string_view key : args.keys) {
+// Pops from the first of `keys` that holds a list: one element, replied [key, element] and
+// propagated as LPOP/RPOP key, when `count` is -1 (BLPOP); else up to count, replied
+// [key, [elements]] and propagated as LPOP/RPOP key n (LMPOP). False, with nothing replied,
+// when no key holds a list; WRONGTYPE for the first key of another type.
+bool pop_from_first(exec_context& ctx, arg_list keys, end_of_list where, int64_t count) {
+  for (std::string_view key : keys) {
     entry* e = ctx.db().find(key, ctx.expiry_now);
-    if (!e)
+    if (!e || (e->val.type() != value_type::list && retrying(ctx)))
       continue;
     if (e->val.type() != value_type::list) {
       reply::error(ctx.out, errors::wrong_type);
-      return;
+      return true;
     }
     list_value& list = e->val.list();
-    const auto n = std::min<uint64_t>(static_cast<uint64_t>(count), list.size());
+    const bool single = count < 0;
+    const auto n = single ? 1 : std::min<uint64_t>(static_cast<uint64_t>(count), list.size());
     reply::array_header(ctx.out, 2);
     reply::bulk(ctx.out, key);
-    reply::array_header(ctx.out, static_cast<int64_t>(n));
+    if (!single)
+      reply::array_header(ctx.out, static_cast<int64_t>(n));
     for (uint64_t i = 0; i < n; ++i) {
       element item = where == end_of_list::head ? list.front() : list.back();
       reply::bulk(ctx.out, item.view());
@@ -439,14 +437,91 @@ void lmpop_command(exec_context& ctx, arg_list argv) {
     if (ctx.propagated) {
       std::string n_text;
       append_int64(n_text, static_cast<int64_t>(n));
-      propagate(ctx, {where == end_of_list::head ? "LPOP" : "RPOP", key, n_text});
+      const std::string_view pop = where == end_of_list::head ? "LPOP" : "RPOP";
+      single ? propagate(ctx, {pop, key}) : propagate(ctx, {pop, key, n_text});
     }
-    return;
+    return true;
   }
-  reply::null_array(ctx.out);
+  return false;
 }
 
-void lmpop_propagate(exec_context&, arg_list) {}  // done by lmpop_command
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops up to count elements from the
+// first of the keys that holds a list; replies [key, [elements]], or a null array.
+void lmpop_command(exec_context& ctx, arg_list argv) {
+  end_of_list where{};
+  mpop_args args;
+  if (parse_mpop_args(
+          ctx, argv, 1, [&](std::string_view w) { return parse_end(ctx, w, where); }, args) &&
+      !pop_from_first(ctx, args.keys, where, args.count))
+    reply::null_array(ctx.out);
+}
+
+// BLPOP/BRPOP key [key ...] timeout
+void blocking_pop(exec_context& ctx, arg_list argv, end_of_list where) {
+  int64_t deadline = 0;
+  const arg_list keys = argv.subspan(1, argv.size() - 2);
+  if (parse_block_timeout(ctx, argv.back(), deadline) &&
+      !pop_from_first(ctx, keys, where, -1))
+    wait_for_keys(ctx, keys, deadline, "*-1\r\n");
+}
+
+void blpop_command(exec_context& ctx, arg_list argv) {
+  blocking_pop(ctx, argv, end_of_list::head);
+}
+void brpop_command(exec_context& ctx, arg_list argv) {
+  blocking_pop(ctx, argv, end_of_list::tail);
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void blmpop_command(exec_context& ctx, arg_list argv) {
+  end_of_list where{};
+  mpop_args args;
+  int64_t deadline = 0;
+  if (parse_mpop_args(
+          ctx, argv, 2, [&](std::string_view w) { return parse_end(ctx, w, where); }, args) &&
+      parse_block_timeout(ctx, argv[1], deadline) &&
+      !pop_from_first(ctx, args.keys, where, args.count))
+    wait_for_keys(ctx, args.keys, deadline, "*-1\r\n");
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, and BRPOPLPUSH source destination
+// timeout: LMOVE once the source holds a list.
+void blocking_move(exec_context& ctx, arg_list argv, end_of_list from, end_of_list to,
+                   std::string_view timeout) {
+  int64_t deadline = 0;
+  if (!parse_block_timeout(ctx, timeout, deadline))
+    return;
+  entry* src = ctx.db().find(argv[1], ctx.expiry_now);
+  if (src && src->val.type() != value_type::list && retrying(ctx))
+    src = nullptr;
+  if (src && src->val.type() != value_type::list)
+    reply::error(ctx.out, errors::wrong_type);
+  else if (!src)
+    wait_for_keys(ctx, argv.subspan(1, 1), deadline, "$-1\r\n");
+  else
+    move_element(ctx, argv[1], argv[2], from, to);
+}
+
+void blmove_command(exec_context& ctx, arg_list argv) {
+  end_of_list from{}, to{};
+  if (parse_end(ctx, argv[3], from) && parse_end(ctx, argv[4], to))
+    blocking_move(ctx, argv, from, to, argv[5]);
+}
+
+void brpoplpush_command(exec_context& ctx, arg_list argv) {
+  blocking_move(ctx, argv, end_of_list::tail, end_of_list::head, argv[3]);
+}
+
+// Replicas apply what a blocking command did in its plain form.
+void blmove_propagate(exec_context& ctx, arg_list argv) {
+  propagate(ctx, {"LMOVE", argv[1], argv[2], argv[3], argv[4]});
+}
+void brpoplpush_propagate(exec_context& ctx, arg_list argv) {
+  propagate(ctx, {"RPOPLPUSH", argv[1], argv[2]});
+}
+
+// Done by pop_from_first, which knows the key and the count.
+void pop_propagate(exec_context&, arg_list) {}
 
 void rpoplpush_command(exec_context& ctx, arg_list argv) {
   move_element(ctx, argv[1], argv[2], end_of_list::tail, end_of_list::head);
@@ -466,7 +541,24 @@ const command_spec specs[] = {
     {"rpop", -2, cmd_write | cmd_fast, rpop_command, nullptr, 1, 1, 1,
      "Remove and get the last elements in a list", "list", "1.0.0"},
     {"lmpop", -4, cmd_write, lmpop_command, nullptr, 0, 0, 0,
-     "Pop elements from a list", "list", "7.0.0", lmpop_propagate},
+     "Pop elements from a list", "list", "7.0.0", pop_propagate},
+    {"blpop", -3, cmd_write | cmd_blocking, blpop_command, nullptr, 1, -2, 1,
+     "Remove and get the first element in a list, or block until one is available", "list",
+     "2.0.0", pop_propagate},
+    {"brpop", -3, cmd_write | cmd_blocking, brpop_command, nullptr, 1, -2, 1,
+     "Remove and get the last element in a list, or block until one is available", "list",
+     "2.0.0", pop_propagate},
+    {"blmpop", -5, cmd_write | cmd_blocking, blmpop_command, nullptr, 0, 0, 0,
+     "Pop elements from a list, or block until one is available", "list", "7.0.0",
+     pop_propagate},
+    {"blmove", 6, cmd_write | cmd_denyoom | cmd_blocking, blmove_command, nullptr, 1, 2, 1,
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     "list", "6.2.0", blmove_propagate},
+    {"brpoplpush", 4, cmd_write | cmd_denyoom | cmd_blocking, brpoplpush_command, nullptr, 1, 2, 1,
+     "Pop an element from a list, push it to another list and return it; or block until one is "
+     "available",
+     "list", "2.2.0", brpoplpush_propagate},
     {"llen", 2, cmd_readonly | cmd_fast, llen_command, nullptr, 1, 1, 1,
      "Get the length of a list", "list", "1.0.0"},
     {"lrange", 4, cmd_readonly, lrange_command, nullptr, 1, 1, 1,

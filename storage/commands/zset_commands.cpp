@@ -10,6 +10,7 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/commands/blocking.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
@@ -228,18 +229,30 @@ void zrevrank_command(exec_context& ctx, arg_list argv) { rank_generic(ctx, argv
 
 enum class zset_end : uint8_t { min, max };
 
-// Pops up to `count` entries from `end` of the sorted set in `e` (the key `key`): replies each
-// as member, score, nested in pairs when `nested` (ZMPOP). Replicas get ZPOPMIN/ZPOPMAX key
-// count. Returns how many.
-int64_t pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end end,
-                    int64_t count, bool nested) {
+// How popped entries are replied: member, score... (ZPOPMIN); key, member, score (BZPOPMIN);
+// [key, [[member, score], ...]] (ZMPOP, BZMPOP).
+enum class pop_form : uint8_t { flat, keyed, keyed_nested };
+
+// Pops up to `count` entries from `end` of the sorted set in `e` (the key `key`) and replies
+// them in `form`. Replicas get ZPOPMIN/ZPOPMAX key count.
+void pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end end, int64_t count,
+                 pop_form form) {
   zset_value& z = e.val.zset();
   const auto n = static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(count), z.size()));
-  reply::array_header(ctx.out, nested ? n : 2 * n);
+  if (form == pop_form::flat) {
+    reply::array_header(ctx.out, 2 * n);
+  } else if (form == pop_form::keyed) {
+    reply::array_header(ctx.out, 2 * n + 1);
+    reply::bulk(ctx.out, key);
+  } else {
+    reply::array_header(ctx.out, 2);
+    reply::bulk(ctx.out, key);
+    reply::array_header(ctx.out, n);
+  }
   for (int64_t i = 0; i < n; ++i) {
     const zset_entry top = end == zset_end::min ? *z.begin() : *z.rbegin();
     const std::string member = top.member.str();
-    if (nested)
+    if (form == pop_form::keyed_nested)
       reply::array_header(ctx.out, 2);
     reply::bulk(ctx.out, member);
     reply::bulk_double(ctx.out, top.score);
@@ -253,7 +266,6 @@ int64_t pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end 
     append_int64(n_text, n);
     propagate(ctx, {end == zset_end::min ? "ZPOPMIN" : "ZPOPMAX", key, n_text});
   }
-  return n;
 }
 
 // ZPOPMIN/ZPOPMAX key [count]
@@ -274,12 +286,12 @@ void zpop_generic(exec_context& ctx, arg_list argv, zset_end end) {
     reply::array_header(ctx.out, 0);
     return;
   }
-  pop_entries(ctx, *e, argv[1], end, count, false);
+  pop_entries(ctx, *e, argv[1], end, count, pop_form::flat);
 }
 
 void zpopmin_command(exec_context& ctx, arg_list argv) { zpop_generic(ctx, argv, zset_end::min); }
 void zpopmax_command(exec_context& ctx, arg_list argv) { zpop_generic(ctx, argv, zset_end::max); }
-// Done by pop_entries, which knows how many it took.
+// Done by pop_entries, which knows the key and how many it took.
 void zpop_propagate(exec_context&, arg_list) {}
 
 bool parse_zset_end(exec_context& ctx, std::string_view arg, zset_end& end) {
@@ -294,28 +306,56 @@ bool parse_zset_end(exec_context& ctx, std::string_view arg, zset_end& end) {
   return true;
 }
 
+// Pops from the first of `keys` that holds a sorted set; false, with nothing replied, when
+// none does (WRONGTYPE for the first key of another type).
+bool pop_from_first(exec_context& ctx, arg_list keys, zset_end end, int64_t count,
+                    pop_form form) {
+  for (std::string_view key : keys) {
+    entry* e = ctx.db().find(key, ctx.expiry_now);
+    if (!e || (e->val.type() != value_type::zset && retrying(ctx)))
+      continue;
+    if (e->val.type() != value_type::zset)
+      reply::error(ctx.out, errors::wrong_type);
+    else
+      pop_entries(ctx, *e, key, end, count, form);
+    return true;
+  }
+  return false;
+}
+
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first key holding a sorted
 // set; replies [key, [[member, score], ...]], or a null array.
 void zmpop_command(exec_context& ctx, arg_list argv) {
   zset_end end{};
   mpop_args args;
-  if (!parse_mpop_args(
-          ctx, argv, 1, [&](std::string_view w) { return parse_zset_end(ctx, w, end); }, args))
-    return;
-  for (std::string_view key : args.keys) {
-    entry* e = ctx.db().find(key, ctx.expiry_now);
-    if (!e)
-      continue;
-    if (e->val.type() != value_type::zset) {
-      reply::error(ctx.out, errors::wrong_type);
-      return;
-    }
-    reply::array_header(ctx.out, 2);
-    reply::bulk(ctx.out, key);
-    pop_entries(ctx, *e, key, end, args.count, true);
-    return;
-  }
-  reply::null_array(ctx.out);
+  if (parse_mpop_args(
+          ctx, argv, 1, [&](std::string_view w) { return parse_zset_end(ctx, w, end); }, args) &&
+      !pop_from_first(ctx, args.keys, end, args.count, pop_form::keyed_nested))
+    reply::null_array(ctx.out);
+}
+
+// BZPOPMIN/BZPOPMAX key [key ...] timeout: replies key, member, score.
+void bzpop_generic(exec_context& ctx, arg_list argv, zset_end end) {
+  int64_t deadline = 0;
+  const arg_list keys = argv.subspan(1, argv.size() - 2);
+  if (parse_block_timeout(ctx, argv.back(), deadline) &&
+      !pop_from_first(ctx, keys, end, 1, pop_form::keyed))
+    wait_for_keys(ctx, keys, deadline, "*-1\r\n");
+}
+
+void bzpopmin_command(exec_context& ctx, arg_list argv) { bzpop_generic(ctx, argv, zset_end::min); }
+void bzpopmax_command(exec_context& ctx, arg_list argv) { bzpop_generic(ctx, argv, zset_end::max); }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+void bzmpop_command(exec_context& ctx, arg_list argv) {
+  zset_end end{};
+  mpop_args args;
+  int64_t deadline = 0;
+  if (parse_mpop_args(
+          ctx, argv, 2, [&](std::string_view w) { return parse_zset_end(ctx, w, end); }, args) &&
+      parse_block_timeout(ctx, argv[1], deadline) &&
+      !pop_from_first(ctx, args.keys, end, args.count, pop_form::keyed_nested))
+    wait_for_keys(ctx, args.keys, deadline, "*-1\r\n");
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]: as HRANDFIELD.
@@ -355,42 +395,53 @@ void zscan_command(exec_context& ctx, arg_list argv) {
 
 const command_spec specs[] = {
     {"zadd", -4, cmd_write | cmd_denyoom | cmd_fast, zadd_command, nullptr, 1, 1, 1,
-     "Add one or more members to a sorted set, or update its score if it already exists", "sorted_set",
+     "Add one or more members to a sorted set, or update its score if it already exists", "sorted-set",
      "1.2.0"},
     {"zincrby", 4, cmd_write | cmd_denyoom | cmd_fast, zincrby_command, nullptr, 1, 1, 1,
-     "Increment the score of a member in a sorted set", "sorted_set", "1.2.0"},
+     "Increment the score of a member in a sorted set", "sorted-set", "1.2.0"},
     {"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1,
-     "Remove one or more members from a sorted set", "sorted_set", "1.2.0"},
+     "Remove one or more members from a sorted set", "sorted-set", "1.2.0"},
     {"zscore", 3, cmd_readonly | cmd_fast, zscore_command, nullptr, 1, 1, 1,
-     "Get the score associated with the given member in a sorted set", "sorted_set", "1.2.0"},
+     "Get the score associated with the given member in a sorted set", "sorted-set", "1.2.0"},
     {"zmscore", -3, cmd_readonly | cmd_fast, zmscore_command, nullptr, 1, 1, 1,
-     "Get the score associated with the given members in a sorted set", "sorted_set", "6.2.0"},
+     "Get the score associated with the given members in a sorted set", "sorted-set", "6.2.0"},
     {"zcard", 2, cmd_readonly | cmd_fast, zcard_command, nullptr, 1, 1, 1,
-     "Get the number of members in a sorted set", "sorted_set", "1.2.0"},
+     "Get the number of members in a sorted set", "sorted-set", "1.2.0"},
     {"zcount", 4, cmd_readonly | cmd_fast, zcount_command, nullptr, 1, 1, 1,
-     "Count the members in a sorted set with scores within the given values", "sorted_set",
+     "Count the members in a sorted set with scores within the given values", "sorted-set",
      "2.0.0"},
     {"zlexcount", 4, cmd_readonly | cmd_fast, zlexcount_command, nullptr, 1, 1, 1,
      "Count the number of members in a sorted set between a given lexicographical range",
-     "sorted_set", "2.8.9"},
+     "sorted-set", "2.8.9"},
     {"zrank", 3, cmd_readonly | cmd_fast, zrank_command, nullptr, 1, 1, 1,
-     "Determine the index of a member in a sorted set", "sorted_set", "2.0.0"},
+     "Determine the index of a member in a sorted set", "sorted-set", "2.0.0"},
     {"zrevrank", 3, cmd_readonly | cmd_fast, zrevrank_command, nullptr, 1, 1, 1,
      "Determine the index of a member in a sorted set, with scores ordered from high to low",
-     "sorted_set", "2.0.0"},
+     "sorted-set", "2.0.0"},
     {"zpopmin", -2, cmd_write | cmd_fast, zpopmin_command, nullptr, 1, 1, 1,
-     "Remove and return members with the lowest scores in a sorted set", "sorted_set", "5.0.0",
+     "Remove and return members with the lowest scores in a sorted set", "sorted-set", "5.0.0",
      zpop_propagate},
     {"zpopmax", -2, cmd_write | cmd_fast, zpopmax_command, nullptr, 1, 1, 1,
-     "Remove and return members with the highest scores in a sorted set", "sorted_set", "5.0.0",
+     "Remove and return members with the highest scores in a sorted set", "sorted-set", "5.0.0",
      zpop_propagate},
     {"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
-     "Remove and return members with scores in a sorted set", "sorted_set", "7.0.0",
+     "Remove and return members with scores in a sorted set", "sorted-set", "7.0.0",
      zpop_propagate},
+    {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmin_command, nullptr, 1, -2, 1,
+     "Remove and return the member with the lowest score from one or more sorted sets, or block "
+     "until one is available",
+     "sorted-set", "5.0.0", zpop_propagate},
+    {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmax_command, nullptr, 1, -2, 1,
+     "Remove and return the member with the highest score from one or more sorted sets, or "
+     "block until one is available",
+     "sorted-set", "5.0.0", zpop_propagate},
+    {"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
+     "Remove and return members with scores in a sorted set or block until one is available",
+     "sorted-set", "7.0.0", zpop_propagate},
     {"zrandmember", -2, cmd_readonly, zrandmember_command, nullptr, 1, 1, 1,
-     "Get one or multiple random elements from a sorted set", "sorted_set", "6.2.0"},
+     "Get one or multiple random elements from a sorted set", "sorted-set", "6.2.0"},
     {"zscan", -3, cmd_readonly, zscan_command, nullptr, 1, 1, 1,
-     "Incrementally iterate sorted sets elements and associated scores", "sorted_set", "2.8.0"},
+     "Incrementally iterate sorted sets elements and associated scores", "sorted-set", "2.8.0"},
 };
 
 }  // namespace

@@ -1,0 +1,26 @@
+// What the blocking commands share (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX
+// BZMPOP): the timeout, and waiting when no key has anything. A waiting command runs again,
+// whole, each time a key it waits for is written, until it finds something or times out.
+#pragma once
+
+#include <string_view>
+
+#include "storage/commands/command.hpp"
+
+namespace credis {
+
+// Reads a timeout in seconds (fractions allowed, 0: forever) as Redis's
+// getTimeoutFromObjectOrReply does, into a deadline (0: none); false once the error is replied.
+bool parse_block_timeout(exec_context& ctx, std::string_view arg, int64_t& deadline);
+
+// No key had anything: asks to wait for `keys` until `deadline`, or, where the client may not
+// block, replies `no_wait_reply` (what Redis answers then: a null array, or a null bulk for
+// BLMOVE).
+void wait_for_keys(exec_context& ctx, arg_list keys, int64_t deadline,
+                   std::string_view no_wait_reply);
+
+// True when a key of the wrong type is to be skipped rather than refused: the command waited
+// and runs again because a key it waits for was written.
+inline bool retrying(const exec_context& ctx) { return ctx.block && ctx.block->retry; }
+
+}  // namespace credis
