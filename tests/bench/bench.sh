@@ -11,6 +11,8 @@
 #        tests/bench/bench.sh --light [--quick] [--only think,rate] [--out FILE]
 #                                                     # CPU and latency under paced load
 #        tests/bench/bench.sh --scan [--quick] [--baseline BINARY] [--out FILE]  # SCAN, KEYS
+#        tests/bench/bench.sh --aggregates [--only memory,large] [--elements N] [--out FILE]
+#                                                     # lists/hashes/sets/zsets (aggregate_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
@@ -24,6 +26,7 @@ case "${1:-}" in
     --light) script=light_bench.py ;;
     --scan) script=scan_bench.py ;;
     --large) script=large_bench.py ;;
+    --aggregates) script=aggregate_bench.py ;;
 esac
 [ "$script" = bench.py ] || shift
 exec /usr/bin/python3 "$here/$script" "$@"
