@@ -74,19 +74,29 @@ list_value::list_value(std::initializer_list<std::string_view> items) {
 
 list_value::iterator list_value::insert(iterator pos, std::string_view s) {
   if (big_)
-    return iterator(big_->emplace(pos.big_pos(), s));
+    return iterator(big_->insert(pos.big_pos(), s));
   if (small_.bytes() + listpack::entry_size(s) <= limits::list_bytes)
     return iterator(small_.insert(pos.small_pos(), s));
-  // Too big for one listpack from now on. `s` may be one of the elements: insert it before
-  // letting the listpack go.
-  const auto index = std::distance(small_.begin(), pos.small_pos());
+  // Too big for one listpack from now on: it becomes the first node of a quicklist, which
+  // splits it as it must. `s` may be one of the elements: copied before the move.
+  if (small_.owns(s))
+    return insert(pos, std::string(s));
+  const auto index = static_cast<size_t>(std::distance(small_.begin(), pos.small_pos()));
   auto big = std::make_unique<big_type>();
   for (const element& e : small_)
-    big->emplace_back(e.view());
-  auto it = big->emplace(big->cbegin() + index, s);
+    big->push_back(e.view());
+  auto it = big->insert(big->at(index), s);
   small_.clear();
   big_ = std::move(big);
-  return iterator(big_type::const_iterator(it));
+  return iterator(it);
+}
+
+list_value::iterator list_value::at(size_t index) const {
+  if (big_)
+    return iterator(big_->at(index));
+  auto it = small_.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(index));
+  return iterator(it);
 }
 
 list_value::iterator list_value::erase(iterator pos) {

@@ -24,6 +24,7 @@
 #include "storage/element.hpp"
 #include "storage/intset.hpp"
 #include "storage/listpack.hpp"
+#include "storage/quicklist.hpp"
 #include "storage/zset_index.hpp"
 
 namespace credis {
@@ -182,12 +183,21 @@ struct string_items {
 };
 
 // ---- list --------------------------------------------------------------------------------------
-// Small: one listpack of at most limits::list_bytes bytes (one quicklist node in Redis).
+// Small: one listpack of at most limits::list_bytes bytes (one quicklist node in Redis). Big:
+// a quicklist of such nodes.
 
-using string_deque = std::deque<std::string>;
+struct list_items {
+  using small_iterator = listpack::iterator;
+  using big_iterator = quicklist::iterator;
+  using item = element;
+  static constexpr size_t stride = 1;
+  static item from_small(listpack::iterator p) { return *p; }
+  static item from_big(big_iterator b) { return *b; }
+  static big_iterator big_begin(const quicklist& b) { return b.begin(); }
+  static big_iterator big_end(const quicklist& b) { return b.end(); }
+};
 
-class list_value
-    : public either_rep<listpack, string_deque, string_items<listpack::iterator, string_deque>> {
+class list_value : public either_rep<listpack, quicklist, list_items> {
  public:
   list_value() = default;
   list_value(std::initializer_list<std::string_view> items);
@@ -199,6 +209,8 @@ class list_value
   bool empty() const { return size() == 0; }
   element front() const { return *begin(); }
   element back() const { return *--end(); }
+  // The element at `index` (< size()): a walk over the nodes' counts, then within one node.
+  iterator at(size_t index) const;
 
   void push_back(std::string_view s) { insert(end(), s); }
   void push_front(std::string_view s) { insert(begin(), s); }

@@ -50,6 +50,12 @@ void blocked_clients::touched(std::string_view key) {
   }
 }
 
+void blocked_clients::touched_db(int db) {
+  for (const auto& [k, queue] : queues_)
+    if (k.db == db && std::find(ready_.begin(), ready_.end(), k) == ready_.end())
+      ready_.push_back(k);
+}
+
 std::vector<std::pair<int, std::string>> blocked_clients::take_ready() {
   std::vector<std::pair<int, std::string>> out;
   out.reserve(ready_.size());

@@ -40,6 +40,8 @@ class blocked_clients {
   // A write touched `key` (in any database): the clients waiting for it are worth serving.
   // Cheap when nobody waits for that name.
   void touched(std::string_view key);
+  // Every key someone waits for in `db` (SWAPDB brought another database there).
+  void touched_db(int db);
   bool has_ready() const { return !ready_.empty(); }
   // The (db, key) pairs touched since the last call, in the order they were first touched.
   std::vector<std::pair<int, std::string>> take_ready();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <utility>
 #include <cstddef>
 
 #include "storage/database.hpp"
@@ -27,12 +28,23 @@ class keyspace {
   }
   // See database::set_expiry_handling; applies to every database.
   void set_expiry_handling(expiry_listener* listener, bool keep_expired) {
+    listener_ = listener;
+    keep_expired_ = keep_expired;
     for (int i = 0; i < db_count; ++i)
       dbs_[i].set_expiry_handling(i, listener, keep_expired);
   }
 
+  // SWAPDB: the two databases change places (each keeps its deadlines).
+  void swap_dbs(int a, int b) {
+    std::swap(dbs_[a], dbs_[b]);
+    dbs_[a].set_expiry_handling(a, listener_, keep_expired_);
+    dbs_[b].set_expiry_handling(b, listener_, keep_expired_);
+  }
+
  private:
   std::array<database, db_count> dbs_;
+  expiry_listener* listener_ = nullptr;
+  bool keep_expired_ = false;
 };
 
 }  // namespace credis

@@ -141,7 +141,7 @@ void lrange_command(exec_context& ctx, arg_list argv) {
     return;
   }
   reply::array_header(ctx.out, end - start + 1);
-  auto it = std::next(list->begin(), start);
+  auto it = list->at(static_cast<size_t>(start));
   for (int64_t i = start; i <= end; ++i, ++it) {
     element item = *it;
     reply::bulk(ctx.out, item.view());
@@ -167,7 +167,7 @@ void lindex_command(exec_context& ctx, arg_list argv) {
     reply::null_bulk(ctx.out);
     return;
   }
-  element item = *std::next(list->begin(), index);
+  element item = *list->at(static_cast<size_t>(index));
   reply::bulk(ctx.out, item.view());
 }
 
@@ -198,7 +198,7 @@ void lset_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR index out of range");
     return;
   }
-  auto it = list->erase(std::next(list->begin(), index));
+  auto it = list->erase(list->at(static_cast<size_t>(index)));
   list->insert(it, argv[3]);
   mark_dirty(ctx);
   reply::ok(ctx.out);

@@ -1,6 +1,7 @@
 // Server-wide commands (parts of Redis's server.c and db.c): PING, ECHO, DBSIZE, FLUSHDB,
-// FLUSHALL and TIME.
+// FLUSHALL, SWAPDB and TIME.
 #include <chrono>
+#include <cstdint>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
@@ -53,6 +54,31 @@ void flushall_command(exec_context& ctx, arg_list argv) {
   reply::ok(ctx.out);
 }
 
+// SWAPDB index1 index2: clients waiting for a key in either database may find it now.
+void swapdb_command(exec_context& ctx, arg_list argv) {
+  int64_t a = 0, b = 0;
+  auto read_index = [&](std::string_view arg, int64_t& out, std::string_view error) {
+    if (parse_int64(arg, out) && out >= INT32_MIN && out <= INT32_MAX)
+      return true;
+    reply::error(ctx.out, error);
+    return false;
+  };
+  if (!read_index(argv[1], a, "ERR invalid first DB index") ||
+      !read_index(argv[2], b, "ERR invalid second DB index"))
+    return;
+  if (a < 0 || b < 0 || a >= keyspace::db_count || b >= keyspace::db_count) {
+    reply::error(ctx.out, errors::db_range);
+    return;
+  }
+  ctx.ks.swap_dbs(static_cast<int>(a), static_cast<int>(b));
+  if (ctx.blocked) {
+    ctx.blocked->touched_db(static_cast<int>(a));
+    ctx.blocked->touched_db(static_cast<int>(b));
+  }
+  mark_dirty(ctx);
+  reply::ok(ctx.out);
+}
+
 void time_command(exec_context& ctx, arg_list) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
@@ -76,6 +102,8 @@ const command_spec specs[] = {
      "Remove all keys from the current database", "server", "1.0.0"},
     {"flushall", -1, cmd_write | cmd_propagate_always, flushall_command, nullptr, 0, 0, 0,
      "Remove all keys from all databases", "server", "1.0.0"},
+    {"swapdb", 3, cmd_write | cmd_fast, swapdb_command, nullptr, 0, 0, 0,
+     "Swaps two Redis databases", "server", "4.0.0"},
     {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
      "Return the current server time", "server", "2.6.0"},
 };

@@ -598,10 +598,10 @@ read_result loader::loaded_unless_empty(T&& container, value& out) {
 read_result loader::finish_list(listpack lp, value& out) {
   if (lp.bytes() <= limits::list_bytes)
     return loaded_unless_empty(list_value(std::move(lp)), out);
-  string_deque big;
+  list_value big;  // (a quicklist of nodes within the limit)
   for (const element& e : lp)
-    big.emplace_back(e.view());
-  return loaded_unless_empty(list_value(std::move(big)), out);
+    big.push_back(e.view());
+  return loaded_unless_empty(std::move(big), out);
 }
 
 read_result loader::finish_set(listpack lp, size_t at, value& out) {

@@ -171,3 +171,18 @@ def test_what_a_served_client_did_reaches_a_real_redis_replica(start_credis, sta
         assert r.cmd("LRANGE", "b", "0", "-1") == b"*1\r\n$1\r\n1\r\n"
         assert r.cmd("LRANGE", "c", "0", "-1") == b"*1\r\n$1\r\n4\r\n"
         assert r.cmd("ZRANGE", "z", "0", "-1") == b"*1\r\n$1\r\nn\r\n"
+
+
+def test_swapdb_wakes_a_client_waiting_in_either_database(any_server):
+    port = any_server.port
+    with Raw(port) as waiter, Raw(port) as admin:
+        admin.cmd("SELECT", "1")
+        admin.cmd("RPUSH", "k", "hello")
+        waiter.cmd("SELECT", "9")
+        waiter.send(encode("BRPOP", "k", "5"))
+        wait_blocked(port, 1)
+        assert admin.cmd("SWAPDB", "1", "9") == b"+OK\r\n"
+        assert waiter.read_reply() == b"*2\r\n$1\r\nk\r\n$5\r\nhello\r\n"
+        assert admin.cmd("EXISTS", "k") == b":0\r\n"  # db 1 now holds what db 9 held
+        assert admin.cmd("SWAPDB", "1", "x") == b"-ERR invalid second DB index\r\n"
+        assert admin.cmd("SWAPDB", "1", "16") == b"-ERR DB index is out of range\r\n"

@@ -84,3 +84,18 @@ TEST_CASE("WAIT validates its arguments and leaves the rest to the replication m
   CHECK(h.client.pending.number == 250);
 }
 
+
+TEST_CASE("SWAPDB swaps two databases, their deadlines with them", "[commands][server]") {
+  command_harness h;
+  h.run({"SET", "a", "in-0", "PX", "100000"});
+  h.run({"SELECT", "3"});
+  h.run({"SET", "b", "in-3"});
+  CHECK(h.run({"SWAPDB", "0", "3"}) == "+OK\r\n");
+  CHECK(h.run({"GET", "a"}) == "$4\r\nin-0\r\n");  // (client still in db 3)
+  CHECK(h.run({"PTTL", "a"}) == ":100000\r\n");
+  CHECK(h.run({"EXISTS", "b"}) == ":0\r\n");
+  h.now += 100001;  // the deadline moved with its database
+  CHECK(h.run({"GET", "a"}) == "$-1\r\n");
+  CHECK(h.run({"SWAPDB", "x", "0"}) == "-ERR invalid first DB index\r\n");
+  CHECK(h.run({"SWAPDB", "0", "16"}) == "-ERR DB index is out of range\r\n");
+}
