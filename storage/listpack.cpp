@@ -229,8 +229,11 @@ uint8_t* listpack::splice(size_t at, size_t removed, size_t inserted, int count_
   const size_t new_total = old_total - removed + inserted;
   const size_t capacity = malloc_usable_size(buf_);
   if (new_total > capacity) {
-    // Grow ahead of need so a run of appends does not copy the block every time.
-    void* p = std::realloc(buf_, new_total + new_total / 4);
+    // Exactly what is needed: the allocator's size classes (four per doubling) already leave
+    // room, so a run of appends copies the block only when it crosses into the next class,
+    // and a listpack costs no more than Redis's (its nodes and small values are most of
+    // the memory of lists, hashes and sorted sets).
+    void* p = std::realloc(buf_, new_total);
     if (!p)
       throw std::bad_alloc();
     buf_ = static_cast<uint8_t*>(p);
