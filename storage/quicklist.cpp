@@ -25,13 +25,29 @@ quicklist::iterator& quicklist::iterator::operator--() {
 }
 
 quicklist::iterator quicklist::at(size_t index) const {
-  size_t n = 0;
-  for (; n < nodes_.size() && index >= nodes_[n].size(); ++n)
-    index -= nodes_[n].size();
-  if (n == nodes_.size())
+  if (index >= size_)
     return end();
-  auto pos = nodes_[n].begin();
-  std::advance(pos, static_cast<std::ptrdiff_t>(index));
+  // The counts sit together (no node header to load per step), walked from the nearer end.
+  size_t n = 0;
+  if (index < size_ / 2) {
+    for (; index >= counts_[n]; ++n)
+      index -= counts_[n];
+  } else {
+    size_t from_end = size_ - index;  // >= 1
+    for (n = counts_.size() - 1; from_end > counts_[n]; --n)
+      from_end -= counts_[n];
+    index = counts_[n] - from_end;
+  }
+  // Within the node, from its nearer end too.
+  const auto count = counts_[n];
+  listpack::iterator pos;
+  if (index < count / 2) {
+    pos = nodes_[n].begin();
+    std::advance(pos, static_cast<std::ptrdiff_t>(index));
+  } else {
+    pos = nodes_[n].end();
+    std::advance(pos, -static_cast<std::ptrdiff_t>(count - index));
+  }
   return iterator(this, n, pos);
 }
 
@@ -43,7 +59,10 @@ size_t quicklist::split(size_t n, listpack::iterator pos) {
     element e = *it;
     (before ? left : right).push_back(e.view());
   }
+  counts_[n] = static_cast<uint32_t>(left.size());
   nodes_[n] = std::move(left);
+  counts_.insert(counts_.begin() + static_cast<std::ptrdiff_t>(n) + 1,
+                 static_cast<uint32_t>(right.size()));
   nodes_.insert(nodes_.begin() + static_cast<std::ptrdiff_t>(n) + 1, std::move(right));
   return n + 1;
 }
@@ -67,6 +86,7 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
       at = nodes_[n].end();
     } else {
       nodes_.emplace_back();
+      counts_.push_back(0);
       at = nodes_[n].end();
     }
   } else if (!fits(n)) {
@@ -75,6 +95,7 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
       at = nodes_[n].end();
     } else if (at == nodes_[n].begin()) {
       nodes_.emplace(nodes_.begin() + static_cast<std::ptrdiff_t>(n));
+      counts_.insert(counts_.begin() + static_cast<std::ptrdiff_t>(n), 0);
       at = nodes_[n].end();
     } else {
       // In the middle of a full node: it splits there, and `s` ends the first half or
@@ -89,6 +110,7 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
     }
   }
   auto it = nodes_[n].insert(at, s);
+  ++counts_[n];
   ++size_;
   return iterator(this, n, it);
 }
@@ -96,9 +118,11 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
 quicklist::iterator quicklist::erase(iterator pos) {
   listpack& node = nodes_[pos.node_];
   auto next = node.erase(pos.pos_);
+  --counts_[pos.node_];
   --size_;
   if (node.empty()) {
     nodes_.erase(nodes_.begin() + static_cast<std::ptrdiff_t>(pos.node_));
+    counts_.erase(counts_.begin() + static_cast<std::ptrdiff_t>(pos.node_));
     return at_node_start(pos.node_);
   }
   if (next == node.end())

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,7 @@ class quicklist {
   size_t split(size_t n, listpack::iterator pos);
 
   std::vector<listpack> nodes_;  // none empty
+  std::vector<uint32_t> counts_;  // each node's element count, for at()
   size_t size_ = 0;
 };
 
