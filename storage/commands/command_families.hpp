@@ -11,6 +11,7 @@ namespace credis {
 std::span<const command_spec> string_commands();
 std::span<const command_spec> string_range_commands();
 std::span<const command_spec> bit_commands();
+std::span<const command_spec> bitfield_commands();
 std::span<const command_spec> list_commands();
 std::span<const command_spec> hash_commands();
 std::span<const command_spec> set_commands();

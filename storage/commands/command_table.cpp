@@ -34,6 +34,7 @@ struct command_table {
   command_table() {
     const std::span<const command_spec> families[] = {
         string_commands(),   string_range_commands(),  bit_commands(),
+        bitfield_commands(),
         list_commands(),     hash_commands(),          set_commands(),
         zset_commands(),     zset_range_commands(),    zset_setop_commands(),
         key_commands(),      key_copy_commands(),      dump_commands(),

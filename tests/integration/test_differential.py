@@ -42,7 +42,7 @@ FLOATS = ["0", "1", "1.5", "-1.5", "1e3", "3.0e-2", "abc", "", " 1", "1 ", "inf"
 def random_command(rnd):
     pick = rnd.choice
     key = pick(KEYS)
-    kind = rnd.uniform(0, 70)
+    kind = rnd.uniform(0, 71)
     if kind < 6:
         cmd = ["SET", key, pick(VALUES)]
         for _ in range(rnd.randrange(4)):
@@ -259,6 +259,20 @@ def random_command(rnd):
                                                 ["WITHSCORES"]]),
                      ["ZRANGE", lex, pick(LEX_BOUNDS), pick(LEX_BOUNDS), "BYLEX"] + rnd.sample(
                          ["REV", "LIMIT", "0", "2", "WITHSCORES"], rnd.choice([0, 1, 3]))])
+    if kind < 71:
+        cmd = [pick(["BITFIELD", "BITFIELD", "BITFIELD_RO"]), key]
+        for _ in range(rnd.choice([0, 1, 2, 3])):
+            op = pick(["GET", "SET", "INCRBY", "OVERFLOW", "get", "FOO"])
+            if op == "OVERFLOW":
+                cmd += [op, pick(["WRAP", "SAT", "FAIL", "sat", "bad"])]
+                continue
+            cmd += [op, pick(["i8", "u8", "i1", "u1", "i64", "u63", "u64", "i65", "i0", "x8", "u16",
+                              "i13"]),
+                    pick(["0", "1", "7", "100", "#0", "#3", "-1", "x", "4294967296"])]
+            if op in ("SET", "INCRBY") or rnd.random() < 0.05:
+                cmd.append(pick(["0", "1", "-1", "127", "128", "-129", "255", "1000",
+                                 "9223372036854775807", "-9223372036854775808", "x"]))
+        return cmd
     return ["SET", key, pick(VALUES)]
 
 

@@ -104,3 +104,31 @@ TEST_CASE("BITOP: AND, OR, XOR, NOT over strings of any length", "[commands][bit
   CHECK(h.run({"BITOP", "OR", "d", "a", "l"}) ==
         "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
 }
+
+TEST_CASE("BITFIELD: GET, SET, INCRBY with WRAP, SAT and FAIL, as redis-server replies",
+          "[commands][bits]") {
+  command_harness h;
+  // Values checked against redis-server 7.0.15.
+  CHECK(h.run({"BITFIELD", "k", "SET", "i64", "0", "9223372036854775807", "INCRBY", "i64", "0",
+               "1", "OVERFLOW", "SAT", "INCRBY", "i64", "0", "-5", "OVERFLOW", "FAIL", "INCRBY",
+               "u8", "100", "300", "SET", "u8", "#2", "-1", "OVERFLOW", "WRAP", "SET", "u8", "#3",
+               "-1", "INCRBY", "i5", "3", "100", "GET", "u63", "0"}) ==
+        "*8\r\n:0\r\n:-9223372036854775808\r\n:-9223372036854775808\r\n$-1\r\n$-1\r\n:0\r\n:4\r\n"
+        ":4755801754111574016\r\n");
+  CHECK(h.run({"GET", "k"}) ==
+        std::string("$14\r\n\x84\0\0\xff", 9) + std::string(10, '\0') + "\r\n");
+  CHECK(h.run({"BITFIELD", "k", "OVERFLOW", "SAT", "SET", "u3", "0", "-1", "INCRBY", "u3", "0",
+               "-1", "INCRBY", "i3", "10", "-100"}) == "*3\r\n:4\r\n:6\r\n:-4\r\n");
+  CHECK(h.run({"BITFIELD_RO", "k", "GET", "u8", "#0"}) == "*1\r\n:196\r\n");  // 110 00100
+  CHECK(h.run({"BITFIELD_RO", "k", "SET", "u8", "0", "1"}) ==
+        "-ERR BITFIELD_RO only supports the GET subcommand\r\n");
+  CHECK(h.run({"BITFIELD", "k", "GET", "u64", "0"}) ==
+        "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported "
+        "but i64 is.\r\n");
+  CHECK(h.run({"BITFIELD", "k", "GET", "u8", "-1"}) ==
+        "-ERR bit offset is not an integer or out of range\r\n");
+  CHECK(h.run({"BITFIELD", "k", "OVERFLOW", "NOPE"}) == "-ERR Invalid OVERFLOW type specified\r\n");
+  CHECK(h.run({"BITFIELD", "k", "GET", "u8"}) == "-ERR syntax error\r\n");
+  CHECK(h.run({"BITFIELD", "nokey", "GET", "u8", "0"}) == "*1\r\n:0\r\n");
+  CHECK(h.run({"EXISTS", "nokey"}) == ":0\r\n");  // a GET makes nothing
+}
