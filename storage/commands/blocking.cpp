@@ -25,6 +25,25 @@ bool parse_block_timeout(exec_context& ctx, std::string_view arg, int64_t& deadl
   return true;
 }
 
+entry* first_holding(exec_context& ctx, arg_list keys, value_type type, std::string_view& key,
+                     bool& failed) {
+  const bool retrying = ctx.block && ctx.block->retry;
+  failed = false;
+  for (std::string_view k : keys) {
+    entry* e = ctx.db().find(k, ctx.expiry_now);
+    if (!e || (e->val.type() != type && retrying))
+      continue;
+    if (e->val.type() != type) {
+      reply::error(ctx.out, errors::wrong_type);
+      failed = true;
+      return nullptr;
+    }
+    key = k;
+    return e;
+  }
+  return nullptr;
+}
+
 void wait_for_keys(exec_context& ctx, arg_list keys, int64_t deadline,
                    std::string_view no_wait_reply) {
   if (!ctx.block) {

@@ -19,8 +19,11 @@ bool parse_block_timeout(exec_context& ctx, std::string_view arg, int64_t& deadl
 void wait_for_keys(exec_context& ctx, arg_list keys, int64_t deadline,
                    std::string_view no_wait_reply);
 
-// True when a key of the wrong type is to be skipped rather than refused: the command waited
-// and runs again because a key it waits for was written.
-inline bool retrying(const exec_context& ctx) { return ctx.block && ctx.block->retry; }
+// The first of `keys` that holds a value of `type`, its name in `key`; null when none does. A
+// key of another type before it gets WRONGTYPE (replied, `failed` set), except when the command
+// waited and runs again because a key it waits for was written: then it counts as missing, as
+// Redis serves a waiting client only from a key of its type.
+entry* first_holding(exec_context& ctx, arg_list keys, value_type type, std::string_view& key,
+                     bool& failed);
 
 }  // namespace credis

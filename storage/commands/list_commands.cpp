@@ -411,38 +411,33 @@ void lmove_command(exec_context& ctx, arg_list argv) {
 // [key, [elements]] and propagated as LPOP/RPOP key n (LMPOP). False, with nothing replied,
 // when no key holds a list; WRONGTYPE for the first key of another type.
 bool pop_from_first(exec_context& ctx, arg_list keys, end_of_list where, int64_t count) {
-  for (std::string_view key : keys) {
-    entry* e = ctx.db().find(key, ctx.expiry_now);
-    if (!e || (e->val.type() != value_type::list && retrying(ctx)))
-      continue;
-    if (e->val.type() != value_type::list) {
-      reply::error(ctx.out, errors::wrong_type);
-      return true;
-    }
-    list_value& list = e->val.list();
-    const bool single = count < 0;
-    const auto n = single ? 1 : std::min<uint64_t>(static_cast<uint64_t>(count), list.size());
-    reply::array_header(ctx.out, 2);
-    reply::bulk(ctx.out, key);
-    if (!single)
-      reply::array_header(ctx.out, static_cast<int64_t>(n));
-    for (uint64_t i = 0; i < n; ++i) {
-      element item = where == end_of_list::head ? list.front() : list.back();
-      reply::bulk(ctx.out, item.view());
-      where == end_of_list::head ? list.pop_front() : list.pop_back();
-    }
-    if (list.empty())
-      ctx.db().erase(*e);
-    mark_dirty(ctx);
-    if (ctx.propagated) {
-      std::string n_text;
-      append_int64(n_text, static_cast<int64_t>(n));
-      const std::string_view pop = where == end_of_list::head ? "LPOP" : "RPOP";
-      single ? propagate(ctx, {pop, key}) : propagate(ctx, {pop, key, n_text});
-    }
-    return true;
+  std::string_view key;
+  bool failed = false;
+  entry* e = first_holding(ctx, keys, value_type::list, key, failed);
+  if (!e)
+    return failed;
+  list_value& list = e->val.list();
+  const bool single = count < 0;
+  const auto n = single ? 1 : std::min<uint64_t>(static_cast<uint64_t>(count), list.size());
+  reply::array_header(ctx.out, 2);
+  reply::bulk(ctx.out, key);
+  if (!single)
+    reply::array_header(ctx.out, static_cast<int64_t>(n));
+  for (uint64_t i = 0; i < n; ++i) {
+    element item = where == end_of_list::head ? list.front() : list.back();
+    reply::bulk(ctx.out, item.view());
+    where == end_of_list::head ? list.pop_front() : list.pop_back();
   }
-  return false;
+  if (list.empty())
+    ctx.db().erase(*e);
+  mark_dirty(ctx);
+  if (ctx.propagated) {
+    std::string n_text;
+    append_int64(n_text, static_cast<int64_t>(n));
+    const std::string_view pop = where == end_of_list::head ? "LPOP" : "RPOP";
+    single ? propagate(ctx, {pop, key}) : propagate(ctx, {pop, key, n_text});
+  }
+  return true;
 }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops up to count elements from the
@@ -491,15 +486,12 @@ void blocking_move(exec_context& ctx, arg_list argv, end_of_list from, end_of_li
   int64_t deadline = 0;
   if (!parse_block_timeout(ctx, timeout, deadline))
     return;
-  entry* src = ctx.db().find(argv[1], ctx.expiry_now);
-  if (src && src->val.type() != value_type::list && retrying(ctx))
-    src = nullptr;
-  if (src && src->val.type() != value_type::list)
-    reply::error(ctx.out, errors::wrong_type);
-  else if (!src)
-    wait_for_keys(ctx, argv.subspan(1, 1), deadline, "$-1\r\n");
-  else
+  std::string_view key;
+  bool failed = false;
+  if (first_holding(ctx, argv.subspan(1, 1), value_type::list, key, failed))
     move_element(ctx, argv[1], argv[2], from, to);
+  else if (!failed)
+    wait_for_keys(ctx, argv.subspan(1, 1), deadline, "$-1\r\n");
 }
 
 void blmove_command(exec_context& ctx, arg_list argv) {

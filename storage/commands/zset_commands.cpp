@@ -310,17 +310,12 @@ bool parse_zset_end(exec_context& ctx, std::string_view arg, zset_end& end) {
 // none does (WRONGTYPE for the first key of another type).
 bool pop_from_first(exec_context& ctx, arg_list keys, zset_end end, int64_t count,
                     pop_form form) {
-  for (std::string_view key : keys) {
-    entry* e = ctx.db().find(key, ctx.expiry_now);
-    if (!e || (e->val.type() != value_type::zset && retrying(ctx)))
-      continue;
-    if (e->val.type() != value_type::zset)
-      reply::error(ctx.out, errors::wrong_type);
-    else
-      pop_entries(ctx, *e, key, end, count, form);
-    return true;
-  }
-  return false;
+  std::string_view key;
+  bool failed = false;
+  entry* e = first_holding(ctx, keys, value_type::zset, key, failed);
+  if (e)
+    pop_entries(ctx, *e, key, end, count, form);
+  return e || failed;
 }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first key holding a sorted
