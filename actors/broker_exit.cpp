@@ -2,6 +2,9 @@
 
 #include <caf/detail/sync_request_bouncer.hpp>
 
+#include "actors/messages.hpp"
+#include "actors/spinning_multiplexer.hpp"
+
 namespace credis {
 
 void empty_mailbox_at_exit(caf::scheduled_actor* self) {
@@ -17,6 +20,14 @@ void empty_mailbox_at_exit(caf::scheduled_actor* self) {
     while (mailbox.queue().new_round(1000, bounce).consumed_items) {
     }
   });
+}
+
+void drop_after_round(caf::scheduled_actor* self) {
+  auto handle = caf::actor_cast<caf::actor>(self);
+  if (auto* loop = spinning_multiplexer::of(self->system()))
+    loop->after_round([handle] { caf::anon_send(handle, drop_atom::value); });
+  else
+    caf::anon_send(handle, drop_atom::value);
 }
 
 }  // namespace credis

@@ -96,16 +96,8 @@ void drop_now(connection_broker self) {
   close_now(self);
 }
 
-// drop_now in a later round of the event loop. CAF loses a read registration added and removed
-// within one round, and the scribe then leaks: a connection accepted in the round in which the
-// server shuts down, or refused as it is accepted, must not close before the round is over.
-void drop_soon(connection_broker self) {
-  auto handle = caf::actor_cast<caf::actor>(self);
-  if (auto* loop = spinning_multiplexer::of(self->system()))
-    loop->after_round([handle] { caf::anon_send(handle, drop_atom::value); });
-  else
-    caf::anon_send(handle, drop_atom::value);
-}
+// drop_now in a later round of the event loop (see drop_after_round).
+void drop_soon(connection_broker self) { drop_after_round(self); }
 
 // Hands CAF what the TLS session has for the peer: records of replies, of the handshake, alerts.
 void send_tls_records(connection_broker self) {

@@ -50,7 +50,7 @@ unix_ms earliest_deadline(const keyspace& ks) {
 // replica expires nothing itself: its master sends DEL.
 void schedule_expiry(keyspace_broker self) {
   auto& st = self->state;
-  if (st.repl.is_replica)
+  if (st.repl.is_replica || !st.ks->active_expire)
     return;
   unix_ms next = earliest_deadline(*st.ks);
   if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
@@ -64,7 +64,8 @@ bool propagating(const keyspace_state& st) { return st.repl.backlog_active; }
 
 void apply_expiry_handling(keyspace_state& st) {
   bool master = !st.repl.is_replica;
-  st.ks->set_expiry_handling(master && propagating(st) ? &st.expired : nullptr, !master);
+  st.expired.propagate = master && propagating(st);
+  st.ks->set_expiry_handling(master ? &st.expired : nullptr, !master);
 }
 
 // Counts stream bytes in the offset and passes them to the replication manager once the
@@ -178,7 +179,7 @@ batch_context client_context(keyspace_state& st, batch_replies& out, block_reque
                              size_t reply_limit) {
   return {*st.ks,       *st.server,   st.repl,     now_ms(), false,
           propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit, &st.blocked,
-          block};
+          block,        &st.watched};
 }
 
 void serve_waiting(keyspace_broker self);
@@ -331,11 +332,18 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](gone_atom, int64_t id) {
         self->state.blocked.unblock(id);
         self->state.waiting.erase(id);
+        self->state.watched.unwatch(id);
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;
         std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
-        execute_batch({*st.ks, *st.server, st.repl, now_ms(), true, nullptr}, batch, ignored);
+        batch_context bc{*st.ks, *st.server, st.repl, now_ms(), true, nullptr};
+        bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
+        bc.watched = &st.watched;  // and fail our clients' transactions
+        for (size_t next = 0; next < batch.items().size();) {
+          next = execute_batch(bc, batch, ignored, next);
+          serve_waiting(self);
+        }
         st.repl.stream_db = stream_db;
         if (propagating(st)) {
           feed(self, raw);  // sub-replicas get the master's stream as it came
@@ -346,7 +354,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](expire_atom) {
         auto& st = self->state;
         st.scheduled_for = no_expiry;
-        if (st.repl.is_replica)
+        if (st.repl.is_replica || !st.ks->active_expire)
           return;
         unix_ms now = now_ms();
         size_t removed = 0;
@@ -366,7 +374,10 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](install_atom, const loaded_keyspace& loaded) {
         auto& st = self->state;
         flush_stream(self);  // the old history's bytes go out before the offset moves
+        const bool active_expire = st.ks->active_expire;
         *st.ks = std::move(*loaded.ks);
+        st.ks->active_expire = active_expire;
+        st.watched.touch_all();
         apply_expiry_handling(st);
         st.scheduled_for = no_expiry;
         schedule_expiry(self);

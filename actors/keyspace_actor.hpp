@@ -18,21 +18,28 @@
 
 namespace credis {
 
-// Deleting an expired key on a master sends replicas a DEL for it.
-class expired_key_propagator : public expiry_listener {
+// Deleting an expired key on a master fails the EXEC of the clients watching it and, while
+// someone copies this server, sends replicas a DEL for it.
+class expired_key_handler : public expiry_listener {
  public:
-  explicit expired_key_propagator(command_batch& writes) : writes_(writes) {}
+  expired_key_handler(command_batch& writes, watched_keys& watched)
+      : writes_(writes), watched_(watched) {}
+  bool propagate = false;
   void key_expired(int db, std::string_view key) override {
+    watched_.expired(db, key);
+    if (!propagate)
+      return;
     std::string_view argv[] = {"DEL", key};
     writes_.add_command(nullptr, db, argv);
   }
 
  private:
   command_batch& writes_;
+  watched_keys& watched_;
 };
 
 struct keyspace_state {
-  keyspace_state() : expired(propagated) {}  // not an aggregate: CAF would build it from self
+  keyspace_state() : expired(propagated, watched) {}  // not an aggregate: CAF would build it from self
   keyspace* ks = nullptr;
   server_state* server = nullptr;
   expiry_actor expiry;
@@ -44,13 +51,14 @@ struct keyspace_state {
   command_batch propagated;           // the writes of the current batch, for replicas
   std::string stream_out;             // stream bytes not yet passed to the manager
   bool stream_flush_due = false;      // a feed_atom to self will pass them
-  expired_key_propagator expired;
+  expired_key_handler expired;
   unix_ms last_replica_ping = 0;
   replication_settings repl_settings;  // as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
   // Clients blocked in BLPOP and its siblings: who waits for which keys, and each one's
   // requests from the blocking command on, run again when a key it waits for is written.
   blocked_clients blocked;
+  watched_keys watched;
   struct waiting_batch {
     caf::actor conn;
     command_batch batch;

@@ -209,6 +209,8 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
                              int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings) {
   empty_mailbox_at_exit(self);
+  // Told to end (the manager's stop_link) perhaps in the round its socket was registered.
+  self->set_exit_handler([=](const caf::exit_msg&) { drop_after_round(self); });
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);
@@ -251,6 +253,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
         report(self, link_report::kind::io);
         send_self_later<caf::actor>(self, tick_interval, timeout_atom::value);
       },
+      [=](drop_atom) { self->quit(caf::exit_reason::user_shutdown); },
       [=](const caf::io::connection_closed_msg&) {
         spdlog::warn("Error condition on socket for SYNC: Connection lost");
         self->quit();

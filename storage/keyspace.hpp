@@ -13,6 +13,10 @@ class keyspace {
  public:
   static constexpr int db_count = 16;
 
+  // DEBUG SET-ACTIVE-EXPIRE 0 stops the deletion of keys as they expire (a key past its
+  // deadline is then deleted when someone looks it up), for tests that need stale keys.
+  bool active_expire = true;
+
   database& db(int index) { return dbs_[index]; }
   const database& db(int index) const { return dbs_[index]; }
 

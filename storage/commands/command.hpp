@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "storage/commands/replication_info.hpp"
 #include "storage/keyspace.hpp"
 #include "storage/server_state.hpp"
+#include "storage/watched_keys.hpp"
 
 namespace credis {
 
@@ -39,6 +41,19 @@ enum command_flag : uint32_t {
   cmd_blocking = 1u << 10,
   // Has subcommands with table entries of their own, named "name|sub" (CLIENT UNBLOCK).
   cmd_container = 1u << 11,
+  // Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, QUIT).
+  cmd_not_queued = 1u << 12,
+  // Refused inside MULTI (SAVE, SHUTDOWN, SYNC, PSYNC), which then fails at EXEC.
+  cmd_no_multi = 1u << 13,
+  // EXEC: runs the commands queued after it in the batch as one transaction.
+  cmd_runs_queued = 1u << 14,
+};
+
+// The commands a client queued between MULTI and EXEC.
+struct queued_transaction {
+  // A command was refused while queuing (unknown, wrong arity, ...): EXEC fails with EXECABORT.
+  bool aborted = false;
+  std::vector<std::vector<std::string>> commands;
 };
 
 // Per-connection state that client commands read and change.
@@ -59,6 +74,8 @@ struct client_state {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // Set between MULTI and EXEC or DISCARD.
+  std::optional<queued_transaction> multi;
 };
 
 // A large string in the replies of a batch, sent by reference: its bytes go out after the
@@ -91,12 +108,18 @@ struct exec_context {
   // Where a blocking command that found nothing asks to wait; null: it may not block (it
   // replies as if it had timed out, as Redis does for a client that may not block).
   block_request* block = nullptr;
+  // The keys clients WATCH (null in unit tests that need none), and whose command this is.
+  watched_keys* watched = nullptr;
+  int64_t client_id = 0;
 
   database& db() { return ks.db(db_index); }
 };
 
 using keyspace_handler = void (*)(exec_context&, arg_list);
 using client_handler = void (*)(client_state&, server_state&, arg_list, std::string& out);
+// A command that decides what its client's batch carries to the keyspace (EXEC adds the
+// queued transaction, DISCARD and WATCH first check the client's MULTI state).
+using batch_handler = void (*)(command_batch&, client_state&, server_state&, arg_list);
 // Adds the deterministic form of a write that changed the data to ctx.propagated (SET .. EX
 // becomes SET .. PXAT, EXPIRE becomes PEXPIREAT or DEL); without one the command goes as it
 // came.
@@ -115,6 +138,7 @@ struct command_spec {
   std::string_view group = {};
   std::string_view since = {};
   propagate_handler propagate = nullptr;
+  batch_handler exec_batch = nullptr;
 };
 
 // Case-insensitive lookup; null when unknown.

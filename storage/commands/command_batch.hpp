@@ -32,6 +32,8 @@ class command_batch {
     uint32_t arg_count;
     uint32_t first_block = 0;
     uint32_t block_count = 0;
+    // EXEC: how many of the items after it are its transaction (-1: refused while queuing).
+    int32_t transaction = 0;
   };
 
   // An argument whose bytes are one of `blocks` travels as that block, the others are copied.
@@ -39,7 +41,7 @@ class command_batch {
                    std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
                       static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
-                      0});
+                      0, 0});
     for (auto a : argv) {
       const byte_block* b = find_block(blocks, a);
       if (!b) {
@@ -50,6 +52,15 @@ class command_batch {
       blocks_.push_back(*b);
       ++items_.back().block_count;
     }
+  }
+
+  // EXEC's own item; the transaction's items follow it (set their count when they are in).
+  size_t add_transaction(const command_spec* exec, int db, arg_list argv) {
+    add_command(exec, db, argv);
+    return items_.size() - 1;
+  }
+  void set_transaction_size(size_t exec_item, int32_t size) {
+    items_[exec_item].transaction = size;
   }
 
   void add_reply(std::string_view reply) {
@@ -114,9 +125,10 @@ class command_batch {
     for (size_t i = first_item; i < other.items_.size(); ++i) {
       const item& it = other.items_[i];
       other.args_of(it, argv);
-      if (it.cmd)
+      if (it.cmd) {
         add_command(it.cmd, it.db, argv, other.blocks_of(it));
-      else
+        items_.back().transaction = it.transaction;
+      } else
         add_reply(argv[0]);
     }
   }
@@ -176,6 +188,9 @@ struct batch_context {
   // Where a blocking command that found nothing asks to wait; it stops the batch before that
   // command. Null: blocking commands may not block here.
   block_request* block = nullptr;
+  // The keys clients WATCH: writes mark their watchers, EXEC checks its client's. Null where
+  // nobody watches.
+  watched_keys* watched = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

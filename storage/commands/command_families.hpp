@@ -29,5 +29,6 @@ std::span<const command_spec> info_commands();
 std::span<const command_spec> introspection_commands();
 std::span<const command_spec> persistence_commands();
 std::span<const command_spec> replication_commands();
+std::span<const command_spec> transaction_commands();
 
 }  // namespace credis

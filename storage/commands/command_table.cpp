@@ -40,7 +40,7 @@ struct command_table {
         key_commands(),      key_copy_commands(),      dump_commands(),
         object_commands(),   server_commands(),        client_commands(),
         config_commands(),   info_commands(),          introspection_commands(),
-        persistence_commands(), replication_commands(),
+        persistence_commands(), replication_commands(), transaction_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -19,12 +19,28 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
       cmd = sub;
   }
   std::string out;
+  bool refused = true;  // Redis's rejectCommand: inside MULTI, EXEC then fails
   if (!cmd) {
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
     reply::error(out, arity_error(cmd->name));
   } else if (auth_required(client, server) && !(cmd->flags & cmd_no_auth)) {
     reply::error(out, errors::noauth);
+  } else if (client.multi && (cmd->flags & cmd_no_multi)) {
+    reply::error(out, "ERR Command not allowed inside a transaction");
+  } else {
+    refused = false;
+  }
+  if (refused) {
+    if (client.multi)
+      client.multi->aborted = true;
+  } else if (client.multi && !(cmd->flags & cmd_not_queued)) {
+    if (!client.multi->aborted)  // no sense keeping what will not run
+      client.multi->commands.emplace_back(argv.begin(), argv.end());
+    reply::simple(out, "QUEUED");
+  } else if (cmd->exec_batch) {
+    cmd->exec_batch(batch, client, server, argv);
+    return;
   } else if (cmd->exec_client && server.persistence.loading && !(cmd->flags & cmd_loading)) {
     reply::error(out, errors::loading);
   } else if (cmd->exec_client) {
@@ -41,14 +57,147 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
 
 namespace {
 
-// Tells the blocked clients which keys a write touched, by the command's key positions.
-void touch_keys(blocked_clients& blocked, const command_spec& cmd, arg_list argv) {
+// Tells the blocked clients (waiting in any database) and the watchers (of this one) which
+// keys a write changed, by the command's key positions.
+void touch_keys(const batch_context& bc, const command_spec& cmd, int db, arg_list argv) {
   if (cmd.first_key <= 0)
     return;
   const auto argc = static_cast<int>(argv.size());
   const int last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
-  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1)
-    blocked.touched(argv[static_cast<size_t>(i)]);
+  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1) {
+    if (bc.blocked)
+      bc.blocked->touched(argv[static_cast<size_t>(i)]);
+    if (bc.watched)
+      bc.watched->touched(db, argv[static_cast<size_t>(i)], bc.ks);
+  }
+}
+
+enum class outcome {
+  ran,
+  wants_to_block,  // it found nothing and asked to wait (block->wanted)
+  woke_waiters,    // it wrote a key a blocked client waits for
+};
+
+// Runs one command of `batch`; its writes go to `propagated` (null: nowhere).
+outcome run_command(const batch_context& bc, const command_batch& batch,
+                    const command_batch::item& item, arg_list argv, std::string& out,
+                    block_request* block, command_batch* propagated) {
+  auto& stats = bc.server.stats;
+  ++stats.total_commands_processed;
+  if ((item.cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master) {
+    // Writes reach a replica only through its master's stream.
+    reply::error(out, "READONLY You can't write against a read only replica.");
+    return outcome::ran;
+  }
+  if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
+    reply::error(out, errors::loading);
+    return outcome::ran;
+  }
+  exec_context ctx{bc.ks,         bc.server, bc.replication, out,
+                   item.db,       bc.now,    bc.from_master ? 0 : bc.now,
+                   propagated,    batch.blocks_of(item), bc.spliced,
+                   bc.blocked,    block,     bc.watched,
+                   batch.client_id};
+  size_t mark = out.size();
+  size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
+  int64_t dirty_before = stats.dirty;
+  try {
+    item.cmd->exec(ctx, argv);
+  } catch (const std::exception& e) {
+    // One failing command (out of memory, say) must not take the keyspace down with it.
+    out.resize(mark);
+    if (bc.spliced)
+      bc.spliced->resize(spliced_mark);
+    reply::error(out, std::string("ERR internal error: ") + e.what());
+    return outcome::ran;
+  }
+  if (block && block->wanted) {
+    block->db = item.db;
+    return outcome::wants_to_block;
+  }
+  bool changed = stats.dirty > dirty_before ||
+                 ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
+                  out[mark] != '-');
+  if (!changed)
+    return outcome::ran;
+  if (propagated) {
+    if (item.cmd->propagate)
+      item.cmd->propagate(ctx, argv);
+    else
+      propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
+  }
+  if (item.cmd->flags & cmd_write) {
+    touch_keys(bc, *item.cmd, item.db, argv);
+    if (bc.blocked && bc.blocked->has_ready())
+      return outcome::woke_waiters;
+  }
+  return outcome::ran;
+}
+
+// Why a transaction may not run at all, as Redis's processCommand refuses EXEC; empty: it may.
+std::string_view transaction_refusal(const batch_context& bc, const command_batch& batch,
+                                     size_t first, size_t end) {
+  for (size_t i = first; i < end; ++i) {
+    const command_spec* cmd = batch.items()[i].cmd;
+    if (cmd && (cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master)
+      return "READONLY You can't write against a read only replica.";
+  }
+  return {};
+}
+
+// EXEC at `at`: runs the commands queued after it together, none of them blocking, and
+// propagates their writes wrapped in MULTI/EXEC when there are two or more (one write is
+// atomic alone), as Redis 7.0 does. Returns the index after the transaction.
+size_t run_transaction(const batch_context& bc, const command_batch& batch, size_t at,
+                       std::vector<std::string_view>& argv, std::string& out) {
+  const auto& exec = batch.items()[at];
+  ++bc.server.stats.total_commands_processed;
+  const size_t first = at + 1;
+  const size_t end = first + static_cast<size_t>(std::max(exec.transaction, 0));
+  const bool watch_failed =
+      bc.watched && bc.watched->changed(batch.client_id, bc.ks, bc.now);
+  if (bc.watched)
+    bc.watched->unwatch(batch.client_id);
+  if (exec.transaction < 0) {
+    reply::error(out, "EXECABORT Transaction discarded because of previous errors.");
+    return end;
+  }
+  if (watch_failed) {
+    reply::null_array(out);
+    return end;
+  }
+  if (auto why = transaction_refusal(bc, batch, first, end); !why.empty()) {
+    reply::error(out, "EXECABORT Transaction discarded because of: " + std::string(why));
+    return end;
+  }
+  reply::array_header(out, static_cast<int64_t>(end - first));
+  command_batch writes;
+  for (size_t i = first; i < end; ++i) {
+    const auto& item = batch.items()[i];
+    batch.args_of(item, argv);
+    if (!item.cmd) {
+      out.append(argv[0]);
+      continue;
+    }
+    run_command(bc, batch, item, argv, out, nullptr, bc.propagated ? &writes : nullptr);
+  }
+  if (writes.empty())
+    return end;
+  const auto& w = writes.items();
+  const bool wrap = w.size() > 1;
+  if (wrap) {
+    std::string_view multi[] = {"MULTI"};
+    bc.propagated->add_command(nullptr, w.front().db, multi);
+  }
+  for (const auto& item : w) {
+    writes.args_of(item, argv);
+    bc.propagated->add_command(nullptr, item.db, argv, writes.blocks_of(item));
+  }
+  if (wrap) {
+    std::string_view exec_argv[] = {"EXEC"};
+    bc.propagated->add_command(nullptr, w.back().db, exec_argv);
+  }
+  return end;
 }
 
 }  // namespace
@@ -56,7 +205,6 @@ void touch_keys(blocked_clients& blocked, const command_spec& cmd, arg_list argv
 size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out,
                      size_t first, size_t end) {
   std::vector<std::string_view> argv;
-  auto& stats = bc.server.stats;
   const size_t start = out.size();
   const auto& items = batch.items();
   const size_t stop = std::min(end, items.size());
@@ -64,59 +212,24 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
   while (next < stop) {
     if (bc.reply_limit > 0 && out.size() - start >= bc.reply_limit)
       break;
-    const auto& item = items[next++];
+    const auto& item = items[next];
+    if (item.cmd && (item.cmd->flags & cmd_runs_queued)) {
+      next = run_transaction(bc, batch, next, argv, out);
+      if (bc.blocked && bc.blocked->has_ready())
+        break;
+      continue;
+    }
+    ++next;
     batch.args_of(item, argv);
     if (!item.cmd) {
       out.append(argv[0]);
       continue;
     }
-    ++stats.total_commands_processed;
-    if ((item.cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master) {
-      // Writes reach a replica only through its master's stream.
-      reply::error(out, "READONLY You can't write against a read only replica.");
-      continue;
-    }
-    if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
-      reply::error(out, errors::loading);
-      continue;
-    }
-    exec_context ctx{bc.ks,          bc.server, bc.replication,  out,
-                     item.db,        bc.now,    bc.from_master ? 0 : bc.now,
-                     bc.propagated,  batch.blocks_of(item), bc.spliced,
-                     bc.blocked,     bc.block};
-    size_t mark = out.size();
-    size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
-    int64_t dirty_before = stats.dirty;
-    try {
-      item.cmd->exec(ctx, argv);
-    } catch (const std::exception& e) {
-      // One failing command (out of memory, say) must not take the keyspace down with it.
-      out.resize(mark);
-      if (bc.spliced)
-        bc.spliced->resize(spliced_mark);
-      reply::error(out, std::string("ERR internal error: ") + e.what());
-      continue;
-    }
-    if (bc.block && bc.block->wanted) {
-      bc.block->db = item.db;
+    outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated);
+    if (o == outcome::wants_to_block)
       return next - 1;  // it runs again when a key it waits for is written, or times out
-    }
-    bool changed = stats.dirty > dirty_before ||
-                   ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
-                    out[mark] != '-');
-    if (!changed)
-      continue;
-    if (bc.propagated) {
-      if (item.cmd->propagate)
-        item.cmd->propagate(ctx, argv);
-      else
-        bc.propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
-    }
-    if (bc.blocked && (item.cmd->flags & cmd_write)) {
-      touch_keys(*bc.blocked, *item.cmd, argv);
-      if (bc.blocked->has_ready())
-        break;
-    }
+    if (o == outcome::woke_waiters)
+      break;
   }
   return next;
 }

@@ -16,6 +16,7 @@ void write_flags(std::string& out, const command_spec& c) {
       {cmd_write, "write"},     {cmd_readonly, "readonly"}, {cmd_denyoom, "denyoom"},
       {cmd_admin, "admin"},     {cmd_noscript, "noscript"}, {cmd_loading, "loading"},
       {cmd_stale, "stale"},     {cmd_fast, "fast"},         {cmd_no_auth, "no_auth"},
+      {cmd_no_multi, "no_multi"}, {cmd_blocking, "blocking"},
   };
   int64_t n = 0;
   for (auto [bit, name] : names)

@@ -175,8 +175,10 @@ void memory_command(exec_context& ctx, arg_list argv) {
 // DEBUG OBJECT key | SLEEP seconds | LOG message | QUICKLIST-PACKED-THRESHOLD size: the parts
 // of it Redis's test suite uses that exist here.
 void debug_command(exec_context& ctx, arg_list argv) {
+  // Off unless configured, as in Redis 7 ("local" is taken as "yes": no client's address is
+  // known here).
   auto it = ctx.server.config.other.find("enable-debug-command");
-  if (it != ctx.server.config.other.end() && iequals(it->second, "no")) {
+  if (it == ctx.server.config.other.end() || iequals(it->second, "no")) {
     reply::error(ctx.out,
                  "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
                  "\"local\", you can run it from a local connection, otherwise you need to set "
@@ -203,6 +205,12 @@ void debug_command(exec_context& ctx, arg_list argv) {
       seconds = 0;
     // As in Redis, the whole server sleeps: that is what the tests that use it want.
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    reply::ok(ctx.out);
+  } else if (iequals(sub, "set-active-expire") && argv.size() == 3) {
+    int64_t on = 0;
+    if (!parse_integer_arg(ctx, argv[2], on))
+      return;
+    ctx.ks.active_expire = on != 0;
     reply::ok(ctx.out);
   } else if (iequals(sub, "log") && argv.size() == 3) {
     spdlog::warn("DEBUG LOG: {}", argv[2]);

@@ -41,6 +41,8 @@ bool flush_mode_ok(exec_context& ctx, arg_list argv) {
 void flushdb_command(exec_context& ctx, arg_list argv) {
   if (!flush_mode_ok(ctx, argv))
     return;
+  if (ctx.watched)
+    ctx.watched->db_replaced(ctx.db_index, -1, ctx.ks, ctx.now);
   mark_dirty(ctx, static_cast<int64_t>(ctx.db().size()));
   ctx.db().clear();
   reply::ok(ctx.out);
@@ -49,6 +51,9 @@ void flushdb_command(exec_context& ctx, arg_list argv) {
 void flushall_command(exec_context& ctx, arg_list argv) {
   if (!flush_mode_ok(ctx, argv))
     return;
+  if (ctx.watched)
+    for (int i = 0; i < keyspace::db_count; ++i)
+      ctx.watched->db_replaced(i, -1, ctx.ks, ctx.now);
   mark_dirty(ctx, static_cast<int64_t>(ctx.ks.total_keys()));
   ctx.ks.clear();
   reply::ok(ctx.out);
@@ -69,6 +74,10 @@ void swapdb_command(exec_context& ctx, arg_list argv) {
   if (a < 0 || b < 0 || a >= keyspace::db_count || b >= keyspace::db_count) {
     reply::error(ctx.out, errors::db_range);
     return;
+  }
+  if (ctx.watched) {
+    ctx.watched->db_replaced(static_cast<int>(a), static_cast<int>(b), ctx.ks, ctx.now);
+    ctx.watched->db_replaced(static_cast<int>(b), static_cast<int>(a), ctx.ks, ctx.now);
   }
   ctx.ks.swap_dbs(static_cast<int>(a), static_cast<int>(b));
   if (ctx.blocked) {

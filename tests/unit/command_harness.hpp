@@ -17,19 +17,42 @@ inline const std::string wrongtype =
 struct command_harness {
   keyspace ks;
   server_state server;
-  client_state client;
+  client_state client = first_client();
   replication_info replication;
   unix_ms now = 1'700'000'000'000;
   // When set, the writes that changed the data are collected here as replicas get them.
   command_batch* propagated = nullptr;
+  watched_keys watched;
 
-  std::string run(std::initializer_list<std::string_view> args) {
+  command_harness() { ks.set_expiry_handling(&expiry, false); }
+
+  std::string run(std::initializer_list<std::string_view> args) { return run_as(client, args); }
+
+  // Another client's command (WATCH and EXEC are per client).
+  std::string run_as(client_state& who, std::initializer_list<std::string_view> args) {
     std::vector<std::string_view> argv(args);
     command_batch batch;
-    add_request(batch, argv, client, server);
+    batch.client_id = who.id;
+    add_request(batch, argv, who, server);
     std::string out;
-    execute_batch({ks, server, replication, now, false, propagated}, batch, out);
+    batch_context bc{ks, server, replication, now, false, propagated};
+    bc.watched = &watched;
+    execute_batch(bc, batch, out);
     return out;
+  }
+
+ private:
+  // Keys deleted as they expire are changes the watchers of them see, as in the keyspace actor.
+  struct expiry_to_watchers : expiry_listener {
+    watched_keys& watched;
+    explicit expiry_to_watchers(watched_keys& w) : watched(w) {}
+    void key_expired(int db, std::string_view key) override { watched.expired(db, key); }
+  } expiry{watched};
+
+  static client_state first_client() {
+    client_state c;
+    c.id = 1;
+    return c;
   }
 };
 
