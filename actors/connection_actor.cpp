@@ -257,7 +257,9 @@ void finish(connection_broker self) {
 bool over_output_limits(connection_broker self) {
   auto& st = self->state;
   const output_buffer_limit& limit = st.server->config.output_limits.of(
-      st.is_replica ? client_class::replica : client_class::normal);
+      st.is_replica            ? client_class::replica
+      : st.client.subscribed() ? client_class::pubsub
+                               : client_class::normal);
   if (limit.hard == 0 && limit.soft == 0)
     return false;  // the normal class's default: every batch passes here
   int64_t pending = static_cast<int64_t>(unsent_bytes(st) + st.held_stream.size());
@@ -553,6 +555,14 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       // The replies before a blocking command that waits: the rest comes with executed_atom.
       [=](replies_atom, batch_replies& replies) {
         write_out(self, std::move(replies));
+        if (over_output_limits(self))
+          drop_now(self);
+      },
+      // A Pub/Sub message for this subscriber; its text is shared with the other receivers.
+      [=](deliver_atom, const std::string& message) {
+        if (self->state.closing)
+          return;
+        write_out(self, std::string_view(message));
         if (over_output_limits(self))
           drop_now(self);
       },

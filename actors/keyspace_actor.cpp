@@ -161,9 +161,54 @@ void reap_sync_children(keyspace_broker self) {
 }
 
 
-// After the commands of a message ran: deadlines, changed settings, SHUTDOWN.
+// Sends what PUBLISH left to the subscribers' connections: one shared message per text, not a
+// copy per subscriber (CAF's messages are copy-on-write).
+void deliver_messages(keyspace_broker self) {
+  auto& st = self->state;
+  auto deliveries = st.channels.take_deliveries();
+  // Messages in a row for the same receivers (a pipeline of PUBLISHes to one channel) go as
+  // one text: one message and one write per subscriber instead of one per PUBLISH.
+  size_t kept = 0;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    if (kept > 0 && deliveries[kept - 1].clients == deliveries[i].clients)
+      deliveries[kept - 1].bytes += deliveries[i].bytes;
+    else if (kept++ != i)
+      deliveries[kept - 1] = std::move(deliveries[i]);
+  }
+  deliveries.resize(kept);
+  for (auto& d : deliveries) {
+    caf::message msg = caf::make_message(deliver_atom::value, std::move(d.bytes));
+    for (int64_t id : d.clients)
+      if (auto it = st.subscribers.find(id); it != st.subscribers.end())
+        caf::anon_send(it->second, msg);
+  }
+}
+
+// Keeps the connection of a client that has subscriptions, to deliver to.
+void track_subscriber(keyspace_state& st, int64_t id, const caf::actor& conn) {
+  if (!conn || (st.subscribers.empty() && st.channels.empty()))
+    return;
+  if (st.channels.has_subscriptions(id))
+    st.subscribers.emplace(id, conn);
+  else
+    st.subscribers.erase(id);
+}
+
+// Delivers PUBLISH's messages once the batches already waiting here have run, so that those
+// of several publishers' batches go out together (as Redis writes a client's buffer once per
+// event loop iteration).
+void deliver_soon(keyspace_broker self) {
+  auto& st = self->state;
+  if (st.delivery_due || !st.channels.has_deliveries())
+    return;
+  st.delivery_due = true;
+  self->send(self, deliver_atom::value);
+}
+
+// After the commands of a message ran: messages, deadlines, changed settings, SHUTDOWN.
 void after_commands(keyspace_broker self) {
   auto& st = self->state;
+  deliver_soon(self);
   schedule_expiry(self);
   // CONFIG SET changed a repl-* setting: the manager uses them.
   if (st.server->config.repl != st.repl_settings) {
@@ -179,7 +224,7 @@ batch_context client_context(keyspace_state& st, batch_replies& out, block_reque
                              size_t reply_limit) {
   return {*st.ks,       *st.server,   st.repl,     now_ms(), false,
           propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit, &st.blocked,
-          block,        &st.watched};
+          block,        &st.watched,  &st.channels};
 }
 
 void serve_waiting(keyspace_broker self);
@@ -233,6 +278,7 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
   }
   if (first < batch.items().size())
     out.rest.append(batch, first);
+  track_subscriber(st, batch.client_id, conn);
   int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
   // The batch goes back emptied, its buffers to hold the connection's next requests
   // (allocations saved per request), unless a burst made them big: an idle connection
@@ -333,6 +379,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         self->state.blocked.unblock(id);
         self->state.waiting.erase(id);
         self->state.watched.unwatch(id);
+        self->state.channels.remove_client(id);
+        self->state.subscribers.erase(id);
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;
@@ -340,11 +388,13 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         batch_context bc{*st.ks, *st.server, st.repl, now_ms(), true, nullptr};
         bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
         bc.watched = &st.watched;  // and fail our clients' transactions
+        bc.channels = &st.channels;  // its PUBLISHes reach our subscribers
         for (size_t next = 0; next < batch.items().size();) {
           next = execute_batch(bc, batch, ignored, next);
           serve_waiting(self);
         }
         st.repl.stream_db = stream_db;
+        deliver_soon(self);
         if (propagating(st)) {
           feed(self, raw);  // sub-replicas get the master's stream as it came
         } else {
@@ -439,6 +489,10 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         feed(self, bytes);
       },
       [=](feed_atom) { flush_stream(self); },
+      [=](deliver_atom) {
+        self->state.delivery_due = false;
+        deliver_messages(self);
+      },
       [=](status_atom, replication_info& info) {
         auto& st = self->state;
         bool was_replica = st.repl.is_replica;

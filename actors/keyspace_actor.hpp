@@ -51,6 +51,7 @@ struct keyspace_state {
   command_batch propagated;           // the writes of the current batch, for replicas
   std::string stream_out;             // stream bytes not yet passed to the manager
   bool stream_flush_due = false;      // a feed_atom to self will pass them
+  bool delivery_due = false;          // a deliver_atom to self will send PUBLISH's messages
   expired_key_handler expired;
   unix_ms last_replica_ping = 0;
   replication_settings repl_settings;  // as the manager last heard them
@@ -66,6 +67,9 @@ struct keyspace_state {
     uint64_t timer;  // which timeout message is this wait's
   };
   std::unordered_map<int64_t, waiting_batch> waiting;
+  // Pub/Sub routing, and the connections of the clients with subscriptions.
+  pubsub channels;
+  std::unordered_map<int64_t, caf::actor> subscribers;
   uint64_t wait_timers = 0;
   bool serving = false;  // serve_waiting is on the stack
   static const char* name;

@@ -126,6 +126,7 @@ using sync_source_atom = caf::atom_constant<caf::atom("syncsrc")>;
 using replies_atom = caf::atom_constant<caf::atom("replies")>;
 using unblock_atom = caf::atom_constant<caf::atom("unblock")>;
 using gone_atom = caf::atom_constant<caf::atom("gone")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -152,6 +153,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<status_atom, replication_info>,
     caf::reacts_to<unblock_atom, int64_t, uint64_t>,
     caf::reacts_to<gone_atom, int64_t>,
+    caf::reacts_to<deliver_atom>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the

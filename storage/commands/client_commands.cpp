@@ -210,7 +210,9 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
 const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
      "Change the selected database for the current connection", "connection", "1.0.0"},
-    {"quit", -1, cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued, nullptr, quit_command, 0, 0, 0,
+    {"quit", -1,
+     cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued | cmd_pubsub_context,
+     nullptr, quit_command, 0, 0, 0,
      "Close the connection", "connection", "1.0.0"},
     {"client", -2, cmd_loading | cmd_stale | cmd_container, nullptr, client_command, 0, 0, 0,
      "A container for client connection commands", "connection", "2.4.0"},

@@ -16,6 +16,7 @@
 #include "storage/byte_block.hpp"
 #include "storage/commands/replication_info.hpp"
 #include "storage/keyspace.hpp"
+#include "storage/pubsub.hpp"
 #include "storage/server_state.hpp"
 #include "storage/watched_keys.hpp"
 
@@ -47,6 +48,11 @@ enum command_flag : uint32_t {
   cmd_no_multi = 1u << 13,
   // EXEC: runs the commands queued after it in the batch as one transaction.
   cmd_runs_queued = 1u << 14,
+  // Allowed to a RESP2 client with subscriptions ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT).
+  cmd_pubsub_context = 1u << 15,
+  // Reports the keys it changed itself (signal_modified), where its key positions would name
+  // one it may leave alone (SMOVE's destination when it holds the member already).
+  cmd_signals_itself = 1u << 16,
 };
 
 // The commands a client queued between MULTI and EXEC.
@@ -76,6 +82,12 @@ struct client_state {
   bool replica_capa_psync2 = false;
   // Set between MULTI and EXEC or DISCARD.
   std::optional<queued_transaction> multi;
+  // Channels, patterns and shard channels (by subscription_kind) the client listens to; the
+  // keyspace's pubsub routes the messages.
+  string_set subscriptions[3];
+  bool subscribed() const {
+    return !subscriptions[0].empty() || !subscriptions[1].empty() || !subscriptions[2].empty();
+  }
 };
 
 // A large string in the replies of a batch, sent by reference: its bytes go out after the
@@ -111,9 +123,20 @@ struct exec_context {
   // The keys clients WATCH (null in unit tests that need none), and whose command this is.
   watched_keys* watched = nullptr;
   int64_t client_id = 0;
+  // Pub/Sub routing (null in unit tests that need none).
+  pubsub* channels = nullptr;
 
   database& db() { return ks.db(db_index); }
 };
+
+// A write changed `key` of database `db`: the clients blocked for it may go on, the EXEC of
+// those watching it fails (Redis's signalModifiedKey).
+inline void signal_modified(exec_context& ctx, int db, std::string_view key) {
+  if (ctx.blocked)
+    ctx.blocked->touched(key);
+  if (ctx.watched)
+    ctx.watched->touched(db, key, ctx.ks);
+}
 
 using keyspace_handler = void (*)(exec_context&, arg_list);
 using client_handler = void (*)(client_state&, server_state&, arg_list, std::string& out);

@@ -191,6 +191,8 @@ struct batch_context {
   // The keys clients WATCH: writes mark their watchers, EXEC checks its client's. Null where
   // nobody watches.
   watched_keys* watched = nullptr;
+  // Pub/Sub routing: SUBSCRIBE registers here, PUBLISH leaves its messages here.
+  pubsub* channels = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

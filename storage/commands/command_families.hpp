@@ -30,5 +30,6 @@ std::span<const command_spec> introspection_commands();
 std::span<const command_spec> persistence_commands();
 std::span<const command_spec> replication_commands();
 std::span<const command_spec> transaction_commands();
+std::span<const command_spec> pubsub_commands();
 
 }  // namespace credis

@@ -41,6 +41,7 @@ struct command_table {
         object_commands(),   server_commands(),        client_commands(),
         config_commands(),   info_commands(),          introspection_commands(),
         persistence_commands(), replication_commands(), transaction_commands(),
+        pubsub_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

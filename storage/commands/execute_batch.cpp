@@ -28,6 +28,10 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
     reply::error(out, errors::noauth);
   } else if (client.multi && (cmd->flags & cmd_no_multi)) {
     reply::error(out, "ERR Command not allowed inside a transaction");
+  } else if (client.subscribed() && !(cmd->flags & cmd_pubsub_context)) {
+    reply::error(out, "ERR Can't execute '" + std::string(cmd->name) +
+                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                          "are allowed in this context");
   } else {
     refused = false;
   }
@@ -97,7 +101,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                    item.db,       bc.now,    bc.from_master ? 0 : bc.now,
                    propagated,    batch.blocks_of(item), bc.spliced,
                    bc.blocked,    block,     bc.watched,
-                   batch.client_id};
+                   batch.client_id, bc.channels};
   size_t mark = out.size();
   size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
   int64_t dirty_before = stats.dirty;
@@ -127,7 +131,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
       propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
   }
   if (item.cmd->flags & cmd_write) {
-    touch_keys(bc, *item.cmd, item.db, argv);
+    if (!(item.cmd->flags & cmd_signals_itself))
+      touch_keys(bc, *item.cmd, item.db, argv);
     if (bc.blocked && bc.blocked->has_ready())
       return outcome::woke_waiters;
   }

@@ -43,8 +43,8 @@ void copy_command(exec_context& ctx, arg_list argv) {
   }
   dst.put(argv[2], src->val.clone(), src->expire_at);
   mark_dirty(ctx);
-  if (ctx.watched && target != ctx.db_index)
-    ctx.watched->touched(target, argv[2], ctx.ks);  // the key positions name this database
+  if (target != ctx.db_index)
+    signal_modified(ctx, target, argv[2]);  // the key positions name this database
   reply::integer(ctx.out, 1);
 }
 
@@ -68,8 +68,7 @@ void move_command(exec_context& ctx, arg_list argv) {
   ctx.db().erase(*src);
   dst.put(argv[1], std::move(v), deadline);
   mark_dirty(ctx);
-  if (ctx.watched)
-    ctx.watched->touched(target, argv[1], ctx.ks);  // the key positions name the source's
+  signal_modified(ctx, target, argv[1]);  // the key positions name the source's
   reply::integer(ctx.out, 1);
 }
 

@@ -5,6 +5,7 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/commands/command_batch.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/text.hpp"
@@ -20,6 +21,19 @@ void ping_command(exec_context& ctx, arg_list argv) {
     reply::bulk(ctx.out, argv[1]);
   else
     reply::simple(ctx.out, "PONG");
+}
+
+// A subscribed RESP2 client gets PING's answer as a Pub/Sub frame ("pong" and the argument).
+void ping_batch(command_batch& batch, client_state& client, server_state&, arg_list argv) {
+  if (!client.subscribed() || argv.size() > 2) {
+    batch.add_command(find_command(argv[0]), client.db, argv);
+    return;
+  }
+  std::string out;
+  reply::array_header(out, 2);
+  reply::bulk(out, "pong");
+  reply::bulk(out, argv.size() == 2 ? argv[1] : std::string_view());
+  batch.add_reply(out);
 }
 
 void echo_command(exec_context& ctx, arg_list argv) { reply::bulk(ctx.out, argv[1]); }
@@ -101,8 +115,8 @@ void time_command(exec_context& ctx, arg_list) {
 }
 
 const command_spec specs[] = {
-    {"ping", -1, cmd_fast | cmd_stale, ping_command, nullptr, 0, 0, 0,
-     "Ping the server", "connection", "1.0.0"},
+    {"ping", -1, cmd_fast | cmd_stale | cmd_pubsub_context, ping_command, nullptr, 0, 0, 0,
+     "Ping the server", "connection", "1.0.0", nullptr, ping_batch},
     {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0,
      "Echo the given string", "connection", "1.0.0"},
     {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0,

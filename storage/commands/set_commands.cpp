@@ -170,7 +170,11 @@ void smove_command(exec_context& ctx, arg_list argv) {
     ctx.db().erase(*src);
   if (!dst)
     dst = &ctx.db().put(argv[2], value(set_value()), no_expiry);
-  mark_dirty(ctx, 1 + dst->val.set().insert(argv[3]));
+  const bool added = dst->val.set().insert(argv[3]);
+  mark_dirty(ctx, 1 + added);
+  signal_modified(ctx, ctx.db_index, argv[1]);
+  if (added)  // a destination that had the member already is unchanged
+    signal_modified(ctx, ctx.db_index, argv[2]);
   reply::integer(ctx.out, 1);
 }
 
@@ -331,7 +335,7 @@ const command_spec specs[] = {
      spop_propagate},
     {"srandmember", -2, cmd_readonly, srandmember_command, nullptr, 1, 1, 1,
      "Get one or multiple random members from a set", "set", "1.0.0"},
-    {"smove", 4, cmd_write | cmd_fast, smove_command, nullptr, 1, 2, 1,
+    {"smove", 4, cmd_write | cmd_fast | cmd_signals_itself, smove_command, nullptr, 1, 2, 1,
      "Move a member from one set to another", "set", "1.0.0"},
     {"sinter", -2, cmd_readonly, sinter_command, nullptr, 1, -1, 1,
      "Intersect multiple sets", "set", "1.0.0"},

@@ -222,6 +222,26 @@ std::string_view stored_default_of(std::string_view name) {
   return {};
 }
 
+// A value for a parameter no code reads is still checked as Redis checks it, by the shape of
+// its default: yes/no for a flag, a number (or, for a size, a memory value like "1gb").
+std::string check_like_default(std::string_view name, std::string_view fallback,
+                               std::string_view v) {
+  if (fallback == "yes" || fallback == "no")
+    return iequals(v, "yes") || iequals(v, "no") ? std::string() : "argument must be 'yes' or 'no'";
+  int64_t n = 0;
+  if (fallback.empty() || !parse_int64(fallback, n) || parse_int64(v, n))
+    return {};
+  const bool size = name.find("memory") != std::string_view::npos ||
+                    name.find("size") != std::string_view::npos ||
+                    name.find("bytes") != std::string_view::npos;
+  if (size) {
+    if (!v.empty() && v.back() == '%' && parse_int64(v.substr(0, v.size() - 1), n))
+      return {};  // maxmemory-clients takes a share of maxmemory
+    return parse_memory_size(v, n) ? std::string() : "argument must be a memory value";
+  }
+  return "argument couldn't be parsed into an integer";
+}
+
 std::vector<config_parameter> make_parameters() {
   std::vector<config_parameter> p = {
       port_parameter("port", [](auto& c) -> auto& { return c.port; }),
@@ -356,7 +376,9 @@ std::vector<config_parameter> make_parameters() {
                    auto it = c.other.find(name);
                    return it == c.other.end() ? fallback : it->second;
                  },
-                 [name](server_config& c, std::string_view v) -> std::string {
+                 [name, fallback](server_config& c, std::string_view v) -> std::string {
+                   if (std::string error = check_like_default(name, fallback, v); !error.empty())
+                     return error;
                    c.other[name] = std::string(v);
                    return {};
                  }});

@@ -13,6 +13,7 @@
 #        tests/bench/bench.sh --scan [--quick] [--baseline BINARY] [--out FILE]  # SCAN, KEYS
 #        tests/bench/bench.sh --aggregates [--only memory,large] [--elements N] [--out FILE]
 #                                                     # lists/hashes/sets/zsets (aggregate_bench.py)
+#        tests/bench/bench.sh --pubsub [--quick] [--out FILE]  # PUBLISH fan-out (pubsub_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
@@ -27,6 +28,7 @@ case "${1:-}" in
     --scan) script=scan_bench.py ;;
     --large) script=large_bench.py ;;
     --aggregates) script=aggregate_bench.py ;;
+    --pubsub) script=pubsub_bench.py ;;
 esac
 [ "$script" = bench.py ] || shift
 exec /usr/bin/python3 "$here/$script" "$@"

@@ -23,6 +23,7 @@ struct command_harness {
   // When set, the writes that changed the data are collected here as replicas get them.
   command_batch* propagated = nullptr;
   watched_keys watched;
+  pubsub channels;
 
   command_harness() { ks.set_expiry_handling(&expiry, false); }
 
@@ -37,6 +38,7 @@ struct command_harness {
     std::string out;
     batch_context bc{ks, server, replication, now, false, propagated};
     bc.watched = &watched;
+    bc.channels = &channels;
     execute_batch(bc, batch, out);
     return out;
   }

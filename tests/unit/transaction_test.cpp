@@ -135,6 +135,21 @@ TEST_CASE("WATCH fails EXEC when another client changes a watched key", "[transa
   CHECK(h.run({"EXEC"}) == "*0\r\n");
 }
 
+TEST_CASE("SMOVE touches its destination only when it adds the member", "[transaction]") {
+  command_harness h;
+  client_state other = other_client();
+  h.run({"SADD", "src", "a", "b"});
+  h.run({"SADD", "dst", "a"});
+  h.run({"WATCH", "dst"});
+  CHECK(h.run_as(other, {"SMOVE", "src", "dst", "a"}) == ":1\r\n");
+  h.run({"MULTI"});
+  CHECK(h.run({"EXEC"}) == "*0\r\n");
+  h.run({"WATCH", "dst"});
+  CHECK(h.run_as(other, {"SMOVE", "src", "dst", "b"}) == ":1\r\n");
+  h.run({"MULTI"});
+  CHECK(h.run({"EXEC"}) == "*-1\r\n");
+}
+
 TEST_CASE("WATCH remembers the database of its key", "[transaction]") {
   command_harness h;
   client_state other = other_client();
