@@ -8,6 +8,7 @@
 #include "protocol/integers.hpp"
 #include "storage/aggregates.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/config/keyspace_events.hpp"
 
 namespace credis {
 
@@ -170,7 +171,7 @@ const stored_default stored_defaults[] = {
     {"maxmemory-eviction-tenacity", "10"}, {"maxmemory-policy", "noeviction"},
     {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10"}, {"min-replicas-to-write", "0"},
     {"min-slaves-max-lag", "10"}, {"min-slaves-to-write", "0"},
-    {"no-appendfsync-on-rewrite", "no"}, {"notify-keyspace-events", ""},
+    {"no-appendfsync-on-rewrite", "no"},
     {"oom-score-adj", "no"}, {"oom-score-adj-values", "0 200 800"},
     {"proc-title-template", "{title} {listen-addr} {server-mode}"},
     {"propagation-error-behavior", "ignore"}, {"rdb-del-sync-files", "no"},
@@ -369,6 +370,19 @@ std::vector<config_parameter> make_parameters() {
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },
                        1 << 20),
   };
+  // Kept in Redis's canonical form ("KA" reads back as "AK"), for the notifications to read.
+  p.push_back({"notify-keyspace-events", 0,
+               [](const server_config& c) {
+                 auto it = c.other.find("notify-keyspace-events");
+                 return it == c.other.end() ? std::string() : it->second;
+               },
+               [](server_config& c, std::string_view v) -> std::string {
+                 auto flags = parse_keyspace_events(v);
+                 if (!flags)
+                   return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                 c.other["notify-keyspace-events"] = format_keyspace_events(*flags);
+                 return {};
+               }});
   for (const auto& d : stored_defaults) {
     std::string name(d.name), fallback(d.value);
     p.push_back({d.name, config_multi_word,

@@ -110,6 +110,8 @@ def test_every_subscriber_gets_every_message_in_order(server):
                 body = f"m{i}".encode()
                 assert s.read_reply() == \
                     b"*3\r\n$7\r\nmessage\r\n$3\r\nfan\r\n$%d\r\n%s\r\n" % (len(body), body)
+            # Nothing more came: the next frame is the answer to this PING.
+            assert s.cmd("PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"
     finally:
         for s in subscribers:
             s.close()

@@ -202,3 +202,29 @@ TEST_CASE("parse_replicaof reads a host and a port", "[config]") {
   CHECK_FALSE(parse_replicaof("h 1 2", host, port));
 }
 
+
+TEST_CASE("notify-keyspace-events reads back in Redis's order and refuses unknown classes",
+          "[config]") {
+  server_config c;
+  const config_parameter* p = find_config_parameter("notify-keyspace-events");
+  REQUIRE(p != nullptr);
+  CHECK(get(c, "notify-keyspace-events").empty());
+  for (auto [given, shown] : {std::pair{"gKE", "gKE"}, {"$lshzxeKE", "$lshzxeKE"}, {"KA", "AK"},
+                              {"EA", "AE"}, {"Em", "Em"}, {"nA", "A"}, {"", ""}}) {
+    CHECK(p->set(c, given).empty());
+    CHECK(get(c, "notify-keyspace-events") == shown);
+  }
+  CHECK(p->set(c, "Q") == "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+}
+
+TEST_CASE("values of parameters no code reads are checked by their default's shape",
+          "[config]") {
+  server_config c;
+  CHECK(find_config_parameter("maxmemory")->set(c, "bla") == "argument must be a memory value");
+  CHECK(find_config_parameter("maxmemory")->set(c, "1gb").empty());
+  CHECK(find_config_parameter("hz")->set(c, "x") ==
+        "argument couldn't be parsed into an integer");
+  CHECK(find_config_parameter("lazyfree-lazy-expire")->set(c, "maybe") ==
+        "argument must be 'yes' or 'no'");
+  CHECK(find_config_parameter("lazyfree-lazy-expire")->set(c, "yes").empty());
+}
