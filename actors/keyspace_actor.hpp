@@ -39,7 +39,8 @@ class expired_key_handler : public expiry_listener {
 };
 
 struct keyspace_state {
-  keyspace_state() : expired(propagated, watched) {}  // not an aggregate: CAF would build it from self
+  // Not an aggregate: CAF would build it from self.
+  keyspace_state() : expired(propagated, watched) {}
   keyspace* ks = nullptr;
   server_state* server = nullptr;
   expiry_actor expiry;

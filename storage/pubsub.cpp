@@ -34,21 +34,19 @@ const pubsub::name_map& pubsub::names_of(subscription_kind kind) const {
 
 void pubsub::subscribe(subscription_kind kind, int64_t client, std::string_view name) {
   auto& mine = clients_[client].of[index_of(kind)];
-  if (std::find(mine.begin(), mine.end(), name) != mine.end())
+  if (mine.find(name) != mine.end())
     return;
-  mine.emplace_back(name);
-  if (kind == subscription_kind::pattern) {
-    auto it = patterns_.find(name);
-    if (it == patterns_.end())
-      it = patterns_.emplace(std::string(name), client_list{}).first;
+  mine.emplace(name);
+  auto add_to = [&](auto& map) {
+    auto it = map.find(name);
+    if (it == map.end())
+      it = map.emplace(std::string(name), client_list{}).first;
     it->second.push_back(client);
-    return;
-  }
-  auto& names = names_of(kind);
-  auto it = names.find(name);
-  if (it == names.end())
-    it = names.emplace(std::string(name), client_list{}).first;
-  it->second.push_back(client);
+  };
+  if (kind == subscription_kind::pattern)
+    add_to(patterns_);
+  else
+    add_to(names_of(kind));
 }
 
 void pubsub::unsubscribe(subscription_kind kind, int64_t client, std::string_view name) {
@@ -56,10 +54,9 @@ void pubsub::unsubscribe(subscription_kind kind, int64_t client, std::string_vie
   if (c == clients_.end())
     return;
   auto& mine = c->second.of[index_of(kind)];
-  auto at = std::find(mine.begin(), mine.end(), name);
+  auto at = mine.find(name);
   if (at == mine.end())
     return;
-  mine.erase(at);
   auto drop_from = [&](auto& map) {
     auto it = map.find(name);
     if (it == map.end())
@@ -72,6 +69,7 @@ void pubsub::unsubscribe(subscription_kind kind, int64_t client, std::string_vie
     drop_from(patterns_);
   else
     drop_from(names_of(kind));
+  mine.erase(at);  // last: `name` may be this very string
   const auto& of = c->second.of;
   if (of[0].empty() && of[1].empty() && of[2].empty())
     clients_.erase(c);
@@ -81,7 +79,8 @@ void pubsub::unsubscribe_all(subscription_kind kind, int64_t client) {
   auto c = clients_.find(client);
   if (c == clients_.end())
     return;
-  std::vector<std::string> names = c->second.of[index_of(kind)];
+  const auto& mine = c->second.of[index_of(kind)];
+  std::vector<std::string> names(mine.begin(), mine.end());
   for (const auto& name : names)
     unsubscribe(kind, client, name);
 }

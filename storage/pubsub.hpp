@@ -60,7 +60,7 @@ class pubsub {
   // Ordered, so that a message reaches pattern subscribers in a stable order.
   std::map<std::string, client_list, std::less<>> patterns_;
   struct client_subscriptions {
-    std::vector<std::string> of[3];  // by subscription_kind
+    string_set of[3];  // by subscription_kind
   };
   std::unordered_map<int64_t, client_subscriptions> clients_;
   std::vector<pubsub_delivery> outbox_;

@@ -63,22 +63,24 @@ void watched_keys::mark_dirty(int64_t client) {
 }
 
 void watched_keys::touched(int db, std::string_view key, keyspace& ks) {
-  if (!by_key_.empty() && by_key_.contains(key))
-    touch(db, key, present(ks, db, key));
+  if (by_key_.empty())
+    return;
+  if (auto k = by_key_.find(key); k != by_key_.end())
+    touch(k->second, db, key, present(ks, db, key));
 }
 
 void watched_keys::expired(int db, std::string_view key) {
-  if (!by_key_.empty() && by_key_.contains(key))
-    touch(db, key, false);
+  if (by_key_.empty())
+    return;
+  if (auto k = by_key_.find(key); k != by_key_.end())
+    touch(k->second, db, key, false);
 }
 
-void watched_keys::touch(int db, std::string_view key, bool present_now) {
-  auto k = by_key_.find(key);
-  if (k == by_key_.end())
-    return;
+void watched_keys::touch(const std::vector<int64_t>& watchers, int db, std::string_view key,
+                         bool present_now) {
   std::vector<int64_t> to_mark;
-  for (int64_t client : k->second) {
-    for (auto& w : clients_[client].keys) {
+  for (int64_t client : watchers) {
+    for (auto& w : clients_.at(client).keys) {
       if (w.db != db || w.key != key)
         continue;
       if (w.expired) {
@@ -91,7 +93,7 @@ void watched_keys::touch(int db, std::string_view key, bool present_now) {
       to_mark.push_back(client);
     }
   }
-  for (int64_t client : to_mark)
+  for (int64_t client : to_mark)  // after the loop: marking edits `watchers`
     mark_dirty(client);
 }
 

@@ -49,8 +49,9 @@ class watched_keys {
 
   void mark_dirty(int64_t client);
   void forget_keys(int64_t client, client_watches& c);
-  // Redis's touchWatchedKey; `present`: whether the key is in the table after the change.
-  void touch(int db, std::string_view key, bool present);
+  // Redis's touchWatchedKey for the clients watching `key`'s name; `present`: whether the key
+  // is in the table after the change.
+  void touch(const std::vector<int64_t>& watchers, int db, std::string_view key, bool present);
 
   std::unordered_map<int64_t, client_watches> clients_;
   // Key name -> the clients watching that name in some database: touched() looks here first.

@@ -24,6 +24,7 @@ namespace credis {
 
 using arg_list = std::span<const std::string_view>;
 class command_batch;
+struct command_spec;
 
 enum command_flag : uint32_t {
   cmd_write = 1u << 0,
@@ -142,7 +143,9 @@ using keyspace_handler = void (*)(exec_context&, arg_list);
 using client_handler = void (*)(client_state&, server_state&, arg_list, std::string& out);
 // A command that decides what its client's batch carries to the keyspace (EXEC adds the
 // queued transaction, DISCARD and WATCH first check the client's MULTI state).
-using batch_handler = void (*)(command_batch&, client_state&, server_state&, arg_list);
+// `cmd` is the command's own table entry, already found.
+using batch_handler = void (*)(const command_spec& cmd, command_batch&, client_state&,
+                               server_state&, arg_list);
 // Adds the deterministic form of a write that changed the data to ctx.propagated (SET .. EX
 // becomes SET .. PXAT, EXPIRE becomes PEXPIREAT or DEL); without one the command goes as it
 // came.

@@ -43,7 +43,7 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
       client.multi->commands.emplace_back(argv.begin(), argv.end());
     reply::simple(out, "QUEUED");
   } else if (cmd->exec_batch) {
-    cmd->exec_batch(batch, client, server, argv);
+    cmd->exec_batch(*cmd, batch, client, server, argv);
     return;
   } else if (cmd->exec_client && server.persistence.loading && !(cmd->flags & cmd_loading)) {
     reply::error(out, errors::loading);
@@ -61,19 +61,22 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
 
 namespace {
 
-// Tells the blocked clients (waiting in any database) and the watchers (of this one) which
-// keys a write changed, by the command's key positions.
-void touch_keys(const batch_context& bc, const command_spec& cmd, int db, arg_list argv) {
+// Signals the keys a write changed, by the command's key positions.
+void touch_keys(exec_context& ctx, const command_spec& cmd, arg_list argv) {
   if (cmd.first_key <= 0)
     return;
   const auto argc = static_cast<int>(argv.size());
   const int last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
-  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1) {
-    if (bc.blocked)
-      bc.blocked->touched(argv[static_cast<size_t>(i)]);
-    if (bc.watched)
-      bc.watched->touched(db, argv[static_cast<size_t>(i)], bc.ks);
-  }
+  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1)
+    signal_modified(ctx, ctx.db_index, argv[static_cast<size_t>(i)]);
+}
+
+constexpr std::string_view readonly_replica =
+    "READONLY You can't write against a read only replica.";
+
+// Writes reach a replica only through its master's stream.
+bool refused_on_replica(const batch_context& bc, const command_spec& cmd) {
+  return (cmd.flags & cmd_write) && bc.replication.is_replica && !bc.from_master;
 }
 
 enum class outcome {
@@ -88,9 +91,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                     block_request* block, command_batch* propagated) {
   auto& stats = bc.server.stats;
   ++stats.total_commands_processed;
-  if ((item.cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master) {
-    // Writes reach a replica only through its master's stream.
-    reply::error(out, "READONLY You can't write against a read only replica.");
+  if (refused_on_replica(bc, *item.cmd)) {
+    reply::error(out, readonly_replica);
     return outcome::ran;
   }
   if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
@@ -132,7 +134,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   }
   if (item.cmd->flags & cmd_write) {
     if (!(item.cmd->flags & cmd_signals_itself))
-      touch_keys(bc, *item.cmd, item.db, argv);
+      touch_keys(ctx, *item.cmd, argv);
     if (bc.blocked && bc.blocked->has_ready())
       return outcome::woke_waiters;
   }
@@ -144,8 +146,8 @@ std::string_view transaction_refusal(const batch_context& bc, const command_batc
                                      size_t first, size_t end) {
   for (size_t i = first; i < end; ++i) {
     const command_spec* cmd = batch.items()[i].cmd;
-    if (cmd && (cmd->flags & cmd_write) && bc.replication.is_replica && !bc.from_master)
-      return "READONLY You can't write against a read only replica.";
+    if (cmd && refused_on_replica(bc, *cmd))
+      return readonly_replica;
   }
   return {};
 }

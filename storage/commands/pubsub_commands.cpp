@@ -22,7 +22,8 @@ int64_t count_for(const client_state& client, subscription_kind kind) {
 }
 
 template <subscription_kind Kind>
-void subscribe_batch(command_batch& batch, client_state& client, server_state&, arg_list argv) {
+void subscribe_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                     server_state&, arg_list argv) {
   const auto k = static_cast<size_t>(Kind);
   std::string out;
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -30,13 +31,13 @@ void subscribe_batch(command_batch& batch, client_state& client, server_state&, 
     append_subscription_reply(out, subscribe_names[k], argv[i], count_for(client, Kind));
   }
   batch.add_reply(out);
-  batch.add_command(find_command(argv[0]), client.db, argv);  // the keyspace routes to us now
+  batch.add_command(&cmd, client.db, argv);  // the keyspace routes to us now
 }
 
 // Without names: from everything of its kind the client listens to.
 template <subscription_kind Kind>
-void unsubscribe_batch(command_batch& batch, client_state& client, server_state&,
-                       arg_list argv) {
+void unsubscribe_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                       server_state&, arg_list argv) {
   const auto k = static_cast<size_t>(Kind);
   std::vector<std::string> names;
   if (argv.size() > 1)
@@ -55,7 +56,7 @@ void unsubscribe_batch(command_batch& batch, client_state& client, server_state&
     return;
   std::vector<std::string_view> request{argv[0]};
   request.insert(request.end(), names.begin(), names.end());
-  batch.add_command(find_command(argv[0]), client.db, request);
+  batch.add_command(&cmd, client.db, request);
 }
 
 template <subscription_kind Kind>

@@ -24,9 +24,10 @@ void ping_command(exec_context& ctx, arg_list argv) {
 }
 
 // A subscribed RESP2 client gets PING's answer as a Pub/Sub frame ("pong" and the argument).
-void ping_batch(command_batch& batch, client_state& client, server_state&, arg_list argv) {
+void ping_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                server_state&, arg_list argv) {
   if (!client.subscribed() || argv.size() > 2) {
-    batch.add_command(find_command(argv[0]), client.db, argv);
+    batch.add_command(&cmd, client.db, argv);
     return;
   }
   std::string out;

@@ -27,15 +27,15 @@ void multi_command(client_state& client, server_state&, arg_list, std::string& o
 
 // The queued commands go into the batch as they would have gone one by one (client commands
 // such as SELECT run now, in their place), behind EXEC's item that says how many follow.
-void exec_batch(command_batch& batch, client_state& client, server_state& server,
-                arg_list argv) {
+void exec_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                server_state& server, arg_list argv) {
   if (!client.multi) {
     add_error(batch, "ERR EXEC without MULTI");
     return;
   }
   queued_transaction queued = std::move(*client.multi);
   client.multi.reset();
-  const size_t at = batch.add_transaction(find_command(argv[0]), client.db, argv);
+  const size_t at = batch.add_transaction(&cmd, client.db, argv);
   if (queued.aborted) {
     batch.set_transaction_size(at, -1);
     return;
@@ -55,21 +55,23 @@ void exec_batch(command_batch& batch, client_state& client, server_state& server
   batch.set_transaction_size(at, static_cast<int32_t>(batch.items().size() - at - 1));
 }
 
-void discard_batch(command_batch& batch, client_state& client, server_state&, arg_list argv) {
+void discard_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                   server_state&, arg_list argv) {
   if (!client.multi) {
     add_error(batch, "ERR DISCARD without MULTI");
     return;
   }
   client.multi.reset();
-  batch.add_command(find_command(argv[0]), client.db, argv);  // the keyspace unwatches
+  batch.add_command(&cmd, client.db, argv);  // the keyspace unwatches
 }
 
-void watch_batch(command_batch& batch, client_state& client, server_state&, arg_list argv) {
+void watch_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                 server_state&, arg_list argv) {
   if (client.multi) {
     add_error(batch, "ERR WATCH inside MULTI is not allowed");
     return;
   }
-  batch.add_command(find_command(argv[0]), client.db, argv);
+  batch.add_command(&cmd, client.db, argv);
 }
 
 void watch_command(exec_context& ctx, arg_list argv) {
