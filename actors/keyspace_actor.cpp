@@ -239,7 +239,7 @@ void start_waiting(keyspace_broker self, const caf::actor& conn, command_batch b
   const int64_t id = batch.client_id;
   st.blocked.block(id, req.db, req.keys);
   const uint64_t timer = ++st.wait_timers;
-  st.waiting[id] = {conn, std::move(batch), at, timer};
+  st.waiting[id] = {conn, std::move(batch), at, timer, req.state};
   if (req.deadline > 0) {
     const auto ms = std::max<int64_t>(0, req.deadline - now_ms());
     send_self_later<keyspace_actor>(self, std::chrono::milliseconds(ms), unblock_atom::value, id,
@@ -304,6 +304,7 @@ void end_wait(keyspace_broker self, int64_t id, std::string_view reply) {
   if (reply.empty()) {
     block_request req;
     req.retry = true;
+    req.state = it->second.state;
     execute_batch(client_context(st, out, &req, 0), it->second.batch, out.text,
                   it->second.first, next);
     if (req.wanted)

@@ -66,6 +66,7 @@ struct keyspace_state {
     command_batch batch;
     size_t first;    // the blocking command
     uint64_t timer;  // which timeout message is this wait's
+    std::vector<std::string> state;  // block_request::state of the waiting command
   };
   std::unordered_map<int64_t, waiting_batch> waiting;
   // Pub/Sub routing, and the connections of the clients with subscriptions.

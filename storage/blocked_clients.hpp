@@ -26,6 +26,9 @@ struct block_request {
   int db = 0;
   std::vector<std::string> keys;
   int64_t deadline = 0;
+  // What the command settled on its first run and needs on the later ones, kept by the
+  // keyspace while it waits (XREAD's "$" as the IDs the streams had then).
+  std::vector<std::string> state;
 };
 
 class blocked_clients {

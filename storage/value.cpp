@@ -34,6 +34,7 @@ std::string_view type_name(value_type t) {
     case value_type::set: return "set";
     case value_type::hash: return "hash";
     case value_type::zset: return "zset";
+    case value_type::stream: return "stream";
   }
   return "none";
 }
@@ -44,6 +45,7 @@ value_type value::type() const {
     case kind_set: return value_type::set;
     case kind_hash: return value_type::hash;
     case kind_zset: return value_type::zset;
+    case kind_stream: return value_type::stream;
     default: return value_type::string;
   }
 }
@@ -167,6 +169,7 @@ void value::release() {
     case kind_set: delete &set(); break;
     case kind_hash: delete &hash(); break;
     case kind_zset: delete &zset(); break;
+    case kind_stream: delete &stream(); break;
     case kind_large: large().~byte_block(); break;
   }
   set_small(0);
@@ -179,6 +182,7 @@ value value::clone() const {
     case value_type::set: return value(set());
     case value_type::hash: return value(hash());
     case value_type::zset: return value(zset());
+    case value_type::stream: return value(stream().clone());
   }
   return value();
 }
@@ -193,6 +197,8 @@ value empty_value(value_type t) {
       return value(hash_value());
     case value_type::zset:
       return value(zset_value());
+    case value_type::stream:
+      return value(stream_value());
     case value_type::string:
       break;
   }

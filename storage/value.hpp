@@ -1,4 +1,4 @@
-// The value stored under a key: a string, list, set, hash or sorted set, in 16 bytes.
+// The value stored under a key: a string, list, set, hash, sorted set or stream, in 16 bytes.
 //
 // Strings of up to 15 bytes live inside the value itself (most counters, flags and short
 // tokens), longer ones in one heap block, and those of 32 KB and more in a shared byte_block (a
@@ -16,10 +16,11 @@
 
 #include "storage/aggregates.hpp"
 #include "storage/byte_block.hpp"
+#include "storage/stream.hpp"
 
 namespace credis {
 
-enum class value_type : uint8_t { string, list, set, hash, zset };
+enum class value_type : uint8_t { string, list, set, hash, zset, stream };
 
 // Name as TYPE reports it.
 std::string_view type_name(value_type t);
@@ -35,6 +36,7 @@ class value {
   explicit value(set_value s) { set_aggregate(kind_set, new set_value(std::move(s))); }
   explicit value(hash_value h) { set_aggregate(kind_hash, new hash_value(std::move(h))); }
   explicit value(zset_value z) { set_aggregate(kind_zset, new zset_value(std::move(z))); }
+  explicit value(stream_value s) { set_aggregate(kind_stream, new stream_value(std::move(s))); }
 
   value(value&& o) noexcept {
     std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
@@ -71,6 +73,8 @@ class value {
   const hash_value& hash() const { return *static_cast<const hash_value*>(pointer()); }
   zset_value& zset() { return *static_cast<zset_value*>(pointer()); }
   const zset_value& zset() const { return *static_cast<const zset_value*>(pointer()); }
+  stream_value& stream() { return *static_cast<stream_value*>(pointer()); }
+  const stream_value& stream() const { return *static_cast<const stream_value*>(pointer()); }
 
   value clone() const;
 
@@ -85,7 +89,9 @@ class value {
   // The last byte says what the other 15 hold: its low 3 bits the kind, and for a small string
   // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in
   // bytes 8-11; its capacity is the allocator's usable size of the block.
-  enum kind : uint8_t { kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset, kind_large };
+  enum kind : uint8_t {
+    kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset, kind_large, kind_stream
+  };
   static constexpr size_t small_capacity = 15;
   // From this size on a string lives in a byte_block: the size of the request arguments that
   // connections read straight into one (Redis's PROTO_MBULK_BIG_ARG).

@@ -31,5 +31,9 @@ std::span<const command_spec> persistence_commands();
 std::span<const command_spec> replication_commands();
 std::span<const command_spec> transaction_commands();
 std::span<const command_spec> pubsub_commands();
+std::span<const command_spec> stream_commands();
+std::span<const command_spec> stream_read_commands();
+std::span<const command_spec> stream_group_commands();
+std::span<const command_spec> stream_info_commands();
 
 }  // namespace credis

@@ -42,6 +42,10 @@ struct command_table {
         config_commands(),   info_commands(),          introspection_commands(),
         persistence_commands(), replication_commands(), transaction_commands(),
         pubsub_commands(),
+        stream_commands(),
+        stream_read_commands(),
+        stream_group_commands(),
+        stream_info_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -43,6 +43,8 @@ std::string_view encoding_name(const value& v) {
       return v.hash().packed() ? "listpack" : "hashtable";
     case value_type::zset:
       return v.zset().packed() ? "listpack" : "skiplist";
+    case value_type::stream:
+      return "stream";
   }
   return "unknown";
 }
@@ -87,6 +89,8 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
           bytes + 2 * sampled(v.zset(), [](const zset_entry& e) { return e.member.size() + 8; }));
+    case value_type::stream:
+      return static_cast<int64_t>(bytes + v.stream().memory_usage());
   }
   return static_cast<int64_t>(bytes);
 }

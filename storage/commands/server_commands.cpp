@@ -58,6 +58,8 @@ void flushdb_command(exec_context& ctx, arg_list argv) {
     return;
   if (ctx.watched)
     ctx.watched->db_replaced(ctx.db_index, -1, ctx.ks, ctx.now);
+  if (ctx.blocked)
+    ctx.blocked->touched_db(ctx.db_index);  // XREADGROUP waiters learn their stream is gone
   mark_dirty(ctx, static_cast<int64_t>(ctx.db().size()));
   ctx.db().clear();
   reply::ok(ctx.out);
@@ -69,6 +71,9 @@ void flushall_command(exec_context& ctx, arg_list argv) {
   if (ctx.watched)
     for (int i = 0; i < keyspace::db_count; ++i)
       ctx.watched->db_replaced(i, -1, ctx.ks, ctx.now);
+  if (ctx.blocked)
+    for (int i = 0; i < keyspace::db_count; ++i)
+      ctx.blocked->touched_db(i);
   mark_dirty(ctx, static_cast<int64_t>(ctx.ks.total_keys()));
   ctx.ks.clear();
   reply::ok(ctx.out);

@@ -7,6 +7,7 @@
 
 #include "protocol/integers.hpp"
 #include "storage/aggregates.hpp"
+#include "storage/stream.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/config/keyspace_events.hpp"
 
@@ -189,8 +190,8 @@ const stored_default stored_defaults[] = {
     {"slave-ignore-maxmemory", "yes"}, {"slave-lazy-flush", "no"}, {"slave-priority", "100"},
     {"slave-read-only", "yes"}, {"slave-serve-stale-data", "yes"},
     {"slowlog-log-slower-than", "10000"}, {"slowlog-max-len", "128"}, {"socket-mark-id", "0"},
-    {"stop-writes-on-bgsave-error", "yes"}, {"stream-node-max-bytes", "4096"},
-    {"stream-node-max-entries", "100"}, {"supervised", "no"}, {"syslog-enabled", "no"},
+    {"stop-writes-on-bgsave-error", "yes"},
+    {"supervised", "no"}, {"syslog-enabled", "no"},
     {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
     {"tcp-keepalive", "300"}, {"timeout", "0"},
     {"tls-ca-cert-dir", ""},
@@ -365,6 +366,8 @@ std::vector<config_parameter> make_parameters() {
       encoding_limit_parameter("zset-max-listpack-value", "zset-max-ziplist-value",
                                limits::zset_value, true),
       encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false),
+      encoding_limit_parameter("stream-node-max-bytes", "", limits::stream_node_bytes, true),
+      encoding_limit_parameter("stream-node-max-entries", "", limits::stream_node_entries, false),
       memory_parameter("client-query-buffer-limit",
                        [](auto& c) -> auto& { return c.client_query_buffer_limit; }, 1 << 20),
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },

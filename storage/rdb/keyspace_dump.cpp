@@ -53,6 +53,31 @@ std::string render(const value& v) {
         parts.push_back(to_hex(e.member.view()) + "=" + to_hex(std::string_view(bits, 8)));
       }
       return join(std::move(parts), true);
+    case value_type::stream: {
+      // Entries in order, then the scalars and the groups (the test fixtures' shape).
+      v.stream().for_each({}, stream_id::max(), false, [&](const stream_value::entry& e) {
+        std::string item = e.id.str() + ":";
+        for (const element& x : e.fields_values)
+          item += to_hex(x.view()) + ",";
+        parts.push_back(std::move(item));
+        return true;
+      });
+      const stream_value& s = v.stream();
+      parts.push_back("last=" + s.last_id.str() + " first=" + s.first_id.str() +
+                      " maxdel=" + s.max_deleted_id.str() +
+                      " added=" + std::to_string(s.entries_added));
+      for (const auto& [name, g] : s.groups) {
+        std::string item = "group " + to_hex(name) + " " + g.last_id.str() + " " +
+                           std::to_string(g.entries_read);
+        for (const auto& [id, pe] : g.pel)
+          item += " " + id.str() + "@" + (pe.consumer ? to_hex(pe.consumer->name) : "?") + "#" +
+                  std::to_string(pe.delivery_count) + "t" + std::to_string(pe.delivery_time);
+        for (const auto& [cname, c] : g.consumers)
+          item += " consumer " + to_hex(cname) + " seen " + std::to_string(c.seen_time);
+        parts.push_back(std::move(item));
+      }
+      return join(std::move(parts), false);
+    }
   }
   return {};
 }

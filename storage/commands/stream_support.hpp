@@ -1,0 +1,41 @@
+// What the stream commands share: reading IDs from arguments with Redis's errors, replying
+// entries and IDs, and the lookups of a stream and its groups.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "storage/commands/command.hpp"
+#include "storage/stream.hpp"
+
+namespace credis {
+
+inline constexpr std::string_view invalid_stream_id =
+    "ERR Invalid stream ID specified as stream command argument";
+
+// An ID argument (see parse_stream_id); false once the error is replied.
+bool parse_id_arg(exec_context& ctx, std::string_view arg, stream_id& id, uint64_t missing_seq,
+                  bool strict, bool* seq_given = nullptr);
+// The start or end of a range: "-", "+", an ID, or "(" and an ID for an exclusive bound
+// (moved one ID inwards). `missing_seq` fills "<ms>": 0 for a start, the maximum for an end.
+bool parse_range_start(exec_context& ctx, std::string_view arg, stream_id& id);
+bool parse_range_end(exec_context& ctx, std::string_view arg, stream_id& id);
+
+void reply_id(std::string& out, stream_id id);
+// [id, [field, value, ...]]
+void reply_entry(std::string& out, const stream_value::entry& e);
+// The entries of [start, end] (at most `count`, 0: all) as an array; returns how many.
+size_t reply_range(std::string& out, const stream_value& s, stream_id start, stream_id end,
+                   size_t count, bool rev);
+// A HELP reply as Redis's addReplyHelp: its header line, `lines`, and HELP's own lines.
+void reply_help(std::string& out, std::string_view command,
+                std::initializer_list<std::string_view> lines);
+// Redis's addReplySubcommandSyntaxError.
+void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub);
+
+// The stream at `key` for reading: null when missing; null with WRONGTYPE replied (`failed`)
+// when another type.
+stream_value* find_stream(exec_context& ctx, std::string_view key, bool& failed);
+
+}  // namespace credis
