@@ -65,6 +65,7 @@ bool propagating(const keyspace_state& st) { return st.repl.backlog_active; }
 void apply_expiry_handling(keyspace_state& st) {
   bool master = !st.repl.is_replica;
   st.expired.propagate = master && propagating(st);
+  st.expired.config = &st.server->config;
   st.ks->set_expiry_handling(master ? &st.expired : nullptr, !master);
 }
 
@@ -413,6 +414,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           removed += st.ks->db(i).expire_due(now, expire_budget - removed);
         st.server->stats.expired_keys += static_cast<int64_t>(removed);
         flush_writes(self);
+        deliver_soon(self);  // their "expired" events
+        serve_waiting(self);  // an XREADGROUP waiting for one of them
         if (removed == expire_budget)
           self->send(self, expire_atom::value);  // more are due: continue after queued batches
         else

@@ -15,18 +15,25 @@
 
 #include "actors/messages.hpp"
 #include "replication/stream_encoder.hpp"
+#include "storage/keyspace_notifications.hpp"
 
 namespace credis {
 
-// Deleting an expired key on a master fails the EXEC of the clients watching it and, while
-// someone copies this server, sends replicas a DEL for it.
+// Deleting an expired key on a master fails the EXEC of the clients watching it, sends the
+// "expired" keyspace event and, while someone copies this server, sends replicas a DEL for it.
 class expired_key_handler : public expiry_listener {
  public:
-  expired_key_handler(command_batch& writes, watched_keys& watched)
-      : writes_(writes), watched_(watched) {}
+  expired_key_handler(command_batch& writes, watched_keys& watched, pubsub& channels,
+                      blocked_clients& blocked)
+      : writes_(writes), watched_(watched), channels_(channels), blocked_(blocked) {}
   bool propagate = false;
+  const server_config* config = nullptr;
   void key_expired(int db, std::string_view key) override {
     watched_.expired(db, key);
+    blocked_.touched(key);  // an XREADGROUP waiting for it learns the stream is gone
+    if (config)
+      publish_key_event(channels_, config->notify_keyspace_events, keyspace_events::expired,
+                        "expired", key, db);
     if (!propagate)
       return;
     std::string_view argv[] = {"DEL", key};
@@ -36,11 +43,13 @@ class expired_key_handler : public expiry_listener {
  private:
   command_batch& writes_;
   watched_keys& watched_;
+  pubsub& channels_;
+  blocked_clients& blocked_;
 };
 
 struct keyspace_state {
   // Not an aggregate: CAF would build it from self.
-  keyspace_state() : expired(propagated, watched) {}
+  keyspace_state() : expired(propagated, watched, channels, blocked) {}
   keyspace* ks = nullptr;
   server_state* server = nullptr;
   expiry_actor expiry;

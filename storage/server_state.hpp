@@ -70,6 +70,8 @@ struct server_config {
   std::string logfile;  // empty: standard output
   std::string pidfile;
   bool daemonize = false;
+  // notify-keyspace-events as keyspace_events flags (0: no notifications).
+  int notify_keyspace_events = 0;
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

@@ -333,7 +333,10 @@ int64_t stream_value::trim(bool by_length, uint64_t maxlen, stream_id minid, boo
 }
 
 stream_id stream_value::edge_id(bool first, bool skip_deleted) const {
-  stream_id found;
+  // As streamGetEdgeID when there is no such entry: the maximum ID as the first, 0-0 as the
+  // last (XADD/XTRIM propagate an approximate MINID trim as MINID = <first ID with tombstones>,
+  // so a trim that removed every node must replicate as the maximum ID, not 0-0).
+  stream_id found = first ? stream_id::max() : stream_id{};
   walk(stream_id{}, stream_id::max(), !first, !skip_deleted, [&](const entry& e) {
     found = e.id;
     return false;
@@ -421,14 +424,16 @@ bool stream_value::range_has_tombstones(stream_id start, stream_id end) const {
   return start <= max_deleted_id && max_deleted_id <= end;
 }
 
-int64_t stream_value::group_lag(const stream_group& g) const {
+std::optional<int64_t> stream_value::group_lag(const stream_group& g) const {
   if (!entries_added)
     return 0;
   if (g.entries_read != entries_read_unknown &&
       !range_has_tombstones(g.last_id, stream_id::max()))
     return static_cast<int64_t>(entries_added) - g.entries_read;
   int64_t read = estimate_entries_read(g.last_id);
-  return read == entries_read_unknown ? -1 : static_cast<int64_t>(entries_added) - read;
+  if (read == entries_read_unknown)
+    return std::nullopt;
+  return static_cast<int64_t>(entries_added) - read;
 }
 
 // ---- copies, memory, loading checks

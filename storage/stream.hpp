@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -106,8 +107,9 @@ class stream_value {
     return trim(false, 0, minid, approx, limit);
   }
 
-  // The first or last entry's ID (0-0 when empty); tombstones (deleted entries) count when
-  // `skip_deleted` is false.
+  // The first or last entry's ID; tombstones (deleted entries) count when `skip_deleted` is
+  // false. With no such entry, as Redis's streamGetEdgeID: the maximum ID as the first, 0-0 as
+  // the last.
   stream_id edge_id(bool first, bool skip_deleted) const;
   // Recomputes first_id from the entries (0-0 when empty).
   void reset_first_id() { first_id = length ? edge_id(true, true) : stream_id{}; }
@@ -126,8 +128,9 @@ class stream_value {
   int64_t estimate_entries_read(stream_id id) const;
   // Whether a deleted entry lies in [start, end] (conservatively, from max_deleted_id).
   bool range_has_tombstones(stream_id start, stream_id end) const;
-  // The group's lag (entries not yet delivered), or -1 when it cannot be told.
-  int64_t group_lag(const stream_group& g) const;
+  // The group's lag (entries not yet delivered; negative after ENTRIESREAD past the end), or
+  // nothing when it cannot be told.
+  std::optional<int64_t> group_lag(const stream_group& g) const;
 
   // Bytes held, roughly as Redis's MEMORY USAGE counts them.
   size_t memory_usage() const;

@@ -74,8 +74,10 @@ bool parse_unsigned(const std::string& s, uint64_t& out) {
 
 bool parse_stream_id(std::string_view s, stream_id& id, uint64_t missing_seq, bool strict,
                      bool* seq_given) {
-  if (s.size() > 127 || s.find('\0') != std::string_view::npos)
+  if (s.size() > 127)
     return false;
+  // Redis parses a copy as a C string: it ends at the first NUL byte ("5\0x" is 5).
+  s = s.substr(0, s.find('\0'));
   if (strict && (s == "-" || s == "+"))
     return false;
   if (seq_given)

@@ -52,6 +52,19 @@ void client_command(client_state& client, server_state&, arg_list argv, std::str
     reply::ok(out);
   } else if (iequals(sub, "setinfo") && argv.size() == 4) {
     reply::ok(out);
+  } else if (iequals(sub, "reply") && argv.size() == 3) {
+    // OFF and SKIP are not answered (add_request silences what follows).
+    if (iequals(argv[2], "on")) {
+      client.replies_off = false;
+      client.skip_next_reply = false;
+      reply::ok(out);
+    } else if (iequals(argv[2], "off")) {
+      client.replies_off = true;
+    } else if (iequals(argv[2], "skip")) {
+      client.skip_next_reply = !client.replies_off;
+    } else {
+      reply::error(out, errors::syntax);
+    }
   } else if (iequals(sub, "info") && argv.size() == 2) {
     std::string line = "id=";
     append_int64(line, client.id);

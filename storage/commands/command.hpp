@@ -25,6 +25,7 @@ namespace credis {
 using arg_list = std::span<const std::string_view>;
 class command_batch;
 struct command_spec;
+struct key_event;
 
 enum command_flag : uint32_t {
   cmd_write = 1u << 0,
@@ -54,6 +55,8 @@ enum command_flag : uint32_t {
   // Reports the keys it changed itself (signal_modified), where its key positions would name
   // one it may leave alone (SMOVE's destination when it holds the member already).
   cmd_signals_itself = 1u << 16,
+  // Its replies are Pub/Sub frames, sent even under CLIENT REPLY OFF ((P|S)(UN)SUBSCRIBE).
+  cmd_push_reply = 1u << 17,
 };
 
 // The commands a client queued between MULTI and EXEC.
@@ -81,6 +84,9 @@ struct client_state {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // CLIENT REPLY OFF / SKIP (the next command's reply).
+  bool replies_off = false;
+  bool skip_next_reply = false;
   // Set between MULTI and EXEC or DISCARD.
   std::optional<queued_transaction> multi;
   // Channels, patterns and shard channels (by subscription_kind) the client listens to; the
@@ -165,7 +171,20 @@ struct command_spec {
   std::string_view since = {};
   propagate_handler propagate = nullptr;
   batch_handler exec_batch = nullptr;
+  // Its keyspace event (storage/commands/key_events.cpp), set when the table is built.
+  const key_event* event = nullptr;
 };
+
+// Calls `f(i)` for each key position i of argv (first_key, last_key, key_step).
+template <class F>
+void for_each_key_position(const command_spec& cmd, size_t argc, F f) {
+  if (cmd.first_key <= 0)
+    return;
+  const auto n = static_cast<int>(argc);
+  const int last = cmd.last_key < 0 ? n + cmd.last_key : cmd.last_key;
+  for (int i = cmd.first_key; i <= last && i < n; i += cmd.key_step > 0 ? cmd.key_step : 1)
+    f(static_cast<size_t>(i));
+}
 
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);

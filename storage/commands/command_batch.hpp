@@ -34,6 +34,8 @@ class command_batch {
     uint32_t block_count = 0;
     // EXEC: how many of the items after it are its transaction (-1: refused while queuing).
     int32_t transaction = 0;
+    // Its reply is dropped (CLIENT REPLY OFF or SKIP).
+    bool silent = false;
   };
 
   // An argument whose bytes are one of `blocks` travels as that block, the others are copied.
@@ -41,7 +43,7 @@ class command_batch {
                    std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
                       static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
-                      0, 0});
+                      0, 0, false});
     for (auto a : argv) {
       const byte_block* b = find_block(blocks, a);
       if (!b) {
@@ -66,6 +68,12 @@ class command_batch {
   void add_reply(std::string_view reply) {
     items_.push_back({nullptr, 0, static_cast<uint32_t>(args_.size()), 1});
     add_arg(reply);
+  }
+
+  // The items from `first` on reply nothing.
+  void silence_from(size_t first) {
+    for (size_t i = first; i < items_.size(); ++i)
+      items_[i].silent = true;
   }
 
   const std::vector<item>& items() const { return items_; }
@@ -112,7 +120,7 @@ class command_batch {
   // Appends the replies of the items that carry one (all items, when !has_commands()).
   void append_ready_replies(std::string& out) const {
     for (const auto& it : items_) {
-      if (!it.cmd) {
+      if (!it.cmd && !it.silent) {
         const arg& a = args_[it.first_arg];
         out.append(bytes_, a.offset, a.length);
       }
@@ -128,8 +136,10 @@ class command_batch {
       if (it.cmd) {
         add_command(it.cmd, it.db, argv, other.blocks_of(it));
         items_.back().transaction = it.transaction;
-      } else
+      } else {
         add_reply(argv[0]);
+      }
+      items_.back().silent = it.silent;
     }
   }
 

@@ -8,6 +8,7 @@
 
 #include "storage/commands/command.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/text.hpp"
 
 namespace credis {
@@ -49,6 +50,8 @@ struct command_table {
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());
+    for (command_spec& spec : specs)
+      spec.event = find_key_event(spec.name);
     auto subcommands = std::stable_partition(specs.begin(), specs.end(), [](const command_spec& c) {
       return c.name.find('|') == std::string_view::npos;
     });

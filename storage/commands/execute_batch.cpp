@@ -4,13 +4,36 @@
 
 #include "protocol/reply.hpp"
 #include "storage/commands/command_batch.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/propagate.hpp"
 
 namespace credis {
 
+namespace {
+
+void add_request_replying(command_batch& batch, arg_list argv, client_state& client,
+                          server_state& server, std::span<const byte_block> blocks,
+                          const command_spec* cmd);
+
+}  // namespace
+
+// CLIENT REPLY OFF silences every reply, SKIP the next command's, except the frames of
+// (un)subscribing, which Redis pushes regardless.
 void add_request(command_batch& batch, arg_list argv, client_state& client,
                  server_state& server, std::span<const byte_block> blocks) {
   const command_spec* cmd = find_command(argv[0]);
+  const bool skipping = std::exchange(client.skip_next_reply, false);
+  const size_t first_item = batch.items().size();
+  add_request_replying(batch, argv, client, server, blocks, cmd);
+  if ((skipping || client.replies_off) && !(cmd && (cmd->flags & cmd_push_reply)))
+    batch.silence_from(first_item);
+}
+
+namespace {
+
+void add_request_replying(command_batch& batch, arg_list argv, client_state& client,
+                          server_state& server, std::span<const byte_block> blocks,
+                          const command_spec* cmd) {
   if (cmd && cmd->name.find('|') != std::string_view::npos)
     cmd = nullptr;  // a subcommand's entry is reached through its container only
   if (cmd && (cmd->flags & cmd_container) && argv.size() >= 2) {
@@ -59,16 +82,10 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   batch.add_reply(out);
 }
 
-namespace {
-
 // Signals the keys a write changed, by the command's key positions.
 void touch_keys(exec_context& ctx, const command_spec& cmd, arg_list argv) {
-  if (cmd.first_key <= 0)
-    return;
-  const auto argc = static_cast<int>(argv.size());
-  const int last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
-  for (int i = cmd.first_key; i <= last && i < argc; i += cmd.key_step > 0 ? cmd.key_step : 1)
-    signal_modified(ctx, ctx.db_index, argv[static_cast<size_t>(i)]);
+  for_each_key_position(cmd, argv.size(),
+                        [&](size_t i) { signal_modified(ctx, ctx.db_index, argv[i]); });
 }
 
 constexpr std::string_view readonly_replica =
@@ -85,6 +102,26 @@ enum class outcome {
   woke_waiters,    // it wrote a key a blocked client waits for
 };
 
+// Appends `writes` to `to`: two or more wrapped in MULTI ... EXEC, as Redis 7.0 propagates a
+// transaction, or a command that propagates several (XREADGROUP's XCLAIMs).
+void append_wrapped(command_batch& to, const command_batch& writes) {
+  const auto& w = writes.items();
+  const bool wrap = w.size() > 1;
+  if (wrap) {
+    std::string_view multi[] = {"MULTI"};
+    to.add_command(nullptr, w.front().db, multi);
+  }
+  std::vector<std::string_view> argv;
+  for (const auto& item : w) {  // (append() would take these spec-less items for replies)
+    writes.args_of(item, argv);
+    to.add_command(nullptr, item.db, argv, writes.blocks_of(item));
+  }
+  if (wrap) {
+    std::string_view exec_argv[] = {"EXEC"};
+    to.add_command(nullptr, w.back().db, exec_argv);
+  }
+}
+
 // Runs one command of `batch`; its writes go to `propagated` (null: nowhere).
 outcome run_command(const batch_context& bc, const command_batch& batch,
                     const command_batch::item& item, arg_list argv, std::string& out,
@@ -99,6 +136,15 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     reply::error(out, errors::loading);
     return outcome::ran;
   }
+  // A command that rewrites its propagation may send several writes: they are staged, to be
+  // wrapped (inside a transaction, the transaction's wrap serves).
+  static thread_local command_batch staged;
+  command_batch* const final_target = propagated;
+  const bool staging = propagated && propagated == bc.propagated && item.cmd->propagate;
+  if (staging) {
+    staged.clear();
+    propagated = &staged;
+  }
   exec_context ctx{bc.ks,         bc.server, bc.replication, out,
                    item.db,       bc.now,    bc.from_master ? 0 : bc.now,
                    propagated,    batch.blocks_of(item), bc.spliced,
@@ -107,6 +153,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   size_t mark = out.size();
   size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
   int64_t dirty_before = stats.dirty;
+  const key_presence before = keys_before(ctx, *item.cmd, argv);
   try {
     item.cmd->exec(ctx, argv);
   } catch (const std::exception& e) {
@@ -126,11 +173,14 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                   out[mark] != '-');
   if (!changed)
     return outcome::ran;
+  publish_declared_events(ctx, *item.cmd, argv, before);
   if (propagated) {
     if (item.cmd->propagate)
       item.cmd->propagate(ctx, argv);
     else
       propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
+    if (staging && !staged.empty())
+      append_wrapped(*final_target, staged);
   }
   if (item.cmd->flags & cmd_write) {
     if (!(item.cmd->flags & cmd_signals_itself))
@@ -188,24 +238,37 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
     }
     run_command(bc, batch, item, argv, out, nullptr, bc.propagated ? &writes : nullptr);
   }
-  if (writes.empty())
-    return end;
-  const auto& w = writes.items();
-  const bool wrap = w.size() > 1;
-  if (wrap) {
-    std::string_view multi[] = {"MULTI"};
-    bc.propagated->add_command(nullptr, w.front().db, multi);
-  }
-  for (const auto& item : w) {
-    writes.args_of(item, argv);
-    bc.propagated->add_command(nullptr, item.db, argv, writes.blocks_of(item));
-  }
-  if (wrap) {
-    std::string_view exec_argv[] = {"EXEC"};
-    bc.propagated->add_command(nullptr, w.back().db, exec_argv);
-  }
+  if (!writes.empty())
+    append_wrapped(*bc.propagated, writes);
   return end;
 }
+
+}  // namespace
+
+namespace {
+
+// Drops what a silent item (CLIENT REPLY OFF/SKIP) replied, when it goes out of scope.
+class silenced_reply {
+ public:
+  silenced_reply(const command_batch::item& item, std::string& out,
+                 std::vector<spliced_block>* spliced)
+      : out_(item.silent ? &out : nullptr), spliced_(spliced), mark_(out.size()),
+        spliced_mark_(spliced ? spliced->size() : 0) {}
+  ~silenced_reply() {
+    if (!out_)
+      return;
+    out_->resize(mark_);
+    if (spliced_)
+      spliced_->resize(spliced_mark_);
+  }
+  silenced_reply(const silenced_reply&) = delete;
+  silenced_reply& operator=(const silenced_reply&) = delete;
+
+ private:
+  std::string* out_;
+  std::vector<spliced_block>* spliced_;
+  size_t mark_, spliced_mark_;
+};
 
 }  // namespace
 
@@ -220,6 +283,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     if (bc.reply_limit > 0 && out.size() - start >= bc.reply_limit)
       break;
     const auto& item = items[next];
+    const silenced_reply silence(item, out, bc.spliced);
     if (item.cmd && (item.cmd->flags & cmd_runs_queued)) {
       next = run_transaction(bc, batch, next, argv, out);
       if (bc.blocked && bc.blocked->has_ready())

@@ -7,6 +7,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
@@ -24,6 +25,7 @@ void del_command(exec_context& ctx, arg_list argv) {
     if (entry* e = ctx.db().find(argv[i], ctx.expiry_now)) {
       ctx.db().erase(*e);
       ++removed;
+      notify(ctx, keyspace_events::generic, "del", argv[i]);
     }
   }
   mark_dirty(ctx, removed);
@@ -127,6 +129,8 @@ void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
     ctx.db().erase(*src);
     ctx.db().put(argv[2], std::move(v), deadline);
     mark_dirty(ctx);
+    notify(ctx, keyspace_events::generic, "rename_from", argv[1]);
+    notify(ctx, keyspace_events::generic, "rename_to", argv[2]);
   }
   if (only_if_new)
     reply::integer(ctx.out, 1);
@@ -180,11 +184,10 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
     return;
   }
   // A replica keeps the key with its past deadline and waits for the master's DEL.
-  if (deadline <= ctx.expiry_now)
-    ctx.db().erase(*e);
-  else
-    ctx.db().set_expire(*e, deadline);
+  const bool past = deadline <= ctx.expiry_now;
+  past ? ctx.db().erase(*e) : ctx.db().set_expire(*e, deadline);
   mark_dirty(ctx);
+  notify(ctx, keyspace_events::generic, past ? "del" : "expire", argv[1]);
   reply::integer(ctx.out, 1);
 }
 

@@ -2,6 +2,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/db_index.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/text.hpp"
@@ -43,6 +44,7 @@ void copy_command(exec_context& ctx, arg_list argv) {
   }
   dst.put(argv[2], src->val.clone(), src->expire_at);
   mark_dirty(ctx);
+  notify_in(ctx, target, keyspace_events::generic, "copy_to", argv[2]);
   if (target != ctx.db_index)
     signal_modified(ctx, target, argv[2]);  // the key positions name this database
   reply::integer(ctx.out, 1);
@@ -68,6 +70,8 @@ void move_command(exec_context& ctx, arg_list argv) {
   ctx.db().erase(*src);
   dst.put(argv[1], std::move(v), deadline);
   mark_dirty(ctx);
+  notify(ctx, keyspace_events::generic, "move_from", argv[1]);
+  notify_in(ctx, target, keyspace_events::generic, "move_to", argv[1]);
   signal_modified(ctx, target, argv[1]);  // the key positions name the source's
   reply::integer(ctx.out, 1);
 }

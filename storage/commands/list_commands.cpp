@@ -11,6 +11,7 @@
 #include "protocol/reply.hpp"
 #include "storage/commands/blocking.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/index_range.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/mpop_args.hpp"
@@ -392,9 +393,13 @@ void move_element(exec_context& ctx, std::string_view source, std::string_view d
     dst = &ctx.db().put(destination, value(list_value()), no_expiry);
   list_value& target = dst->val.list();
   to == end_of_list::head ? target.push_front(item) : target.push_back(item);
+  notify(ctx, keyspace_events::list, to == end_of_list::head ? "lpush" : "rpush", destination);
+  notify(ctx, keyspace_events::list, from == end_of_list::head ? "lpop" : "rpop", source);
   // The source may be emptied only when it is another key (a rotation puts the item back).
-  if (src != dst)
-    delete_if_empty(ctx, *src);
+  if (src != dst && src->val.list().empty()) {
+    ctx.db().erase(*src);
+    notify_emptied(ctx, source);
+  }
   mark_dirty(ctx);
   reply::bulk(ctx.out, item);
 }
@@ -428,8 +433,11 @@ bool pop_from_first(exec_context& ctx, arg_list keys, end_of_list where, int64_t
     reply::bulk(ctx.out, item.view());
     where == end_of_list::head ? list.pop_front() : list.pop_back();
   }
-  if (list.empty())
+  notify(ctx, keyspace_events::list, where == end_of_list::head ? "lpop" : "rpop", key);
+  if (list.empty()) {
     ctx.db().erase(*e);
+    notify_emptied(ctx, key);
+  }
   mark_dirty(ctx);
   if (ctx.propagated) {
     std::string n_text;

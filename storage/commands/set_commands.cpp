@@ -9,6 +9,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
 #include "storage/commands/random_sample.hpp"
@@ -166,11 +167,15 @@ void smove_command(exec_context& ctx, arg_list argv) {
     reply::integer(ctx.out, 0);
     return;
   }
-  if (src->val.set().empty())
+  notify(ctx, keyspace_events::set, "srem", argv[1]);
+  if (src->val.set().empty()) {
     ctx.db().erase(*src);
+    notify_emptied(ctx, argv[1]);
+  }
   if (!dst)
     dst = &ctx.db().put(argv[2], value(set_value()), no_expiry);
   const bool added = dst->val.set().insert(argv[3]);
+  notify(ctx, keyspace_events::set, "sadd", argv[2]);
   mark_dirty(ctx, 1 + added);
   signal_modified(ctx, ctx.db_index, argv[1]);
   if (added)  // a destination that had the member already is unchanged

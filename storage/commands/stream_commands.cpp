@@ -6,6 +6,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
 #include "storage/commands/stream_support.hpp"
@@ -196,8 +197,9 @@ void xadd_command(exec_context& ctx, arg_list argv) {
   s.append(id, argv.subspan(field_pos));
   reply_id(ctx.out, id);
   mark_dirty(ctx);
-  if (a.strategy != trim_args::none)
-    apply_trim(s, a);
+  notify(ctx, keyspace_events::stream, "xadd", argv[1]);
+  if (a.strategy != trim_args::none && apply_trim(s, a))
+    notify(ctx, keyspace_events::stream, "xtrim", argv[1]);
   if (ctx.propagated)
     propagate_rewritten(ctx, argv, a, s, id_pos, id);
 }
@@ -371,7 +373,7 @@ const command_spec specs[] = {
      "deleted, that may be different from the number of IDs passed in case certain IDs do not "
      "exist.",
      "stream", "5.0.0"},
-    {"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast, xsetid_command, nullptr, 1, 1, 1,
+    {"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast | cmd_signals_itself, xsetid_command, nullptr, 1, 1, 1,
      "An internal command for replicating stream values", "stream", "5.0.0"},
 };
 

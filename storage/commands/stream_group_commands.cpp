@@ -7,6 +7,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/stream_group_propagation.hpp"
 #include "storage/commands/stream_support.hpp"
@@ -400,8 +401,10 @@ void xclaim_command(exec_context& ctx, arg_list argv) {
       bool created = false;
       c = &g->consumer(argv[3], ctx.now, created);
       c->seen_time = ctx.now;
-      if (created)
+      if (created) {
         mark_dirty(ctx);
+        notify(ctx, keyspace_events::stream, "xgroup-createconsumer", argv[1]);
+      }
     }
     claim(ctx, body, argv, *s, *g, it, *c, delivery_time, retry_count, just_id);
     propagate_last_id = false;
@@ -470,8 +473,10 @@ void xautoclaim_command(exec_context& ctx, arg_list argv) {
       bool created = false;
       c = &g->consumer(argv[3], ctx.now, created);
       c->seen_time = ctx.now;
-      if (created)
+      if (created) {
         mark_dirty(ctx);
+        notify(ctx, keyspace_events::stream, "xgroup-createconsumer", argv[1]);
+      }
     }
     claim(ctx, body, argv, *s, *g, it, *c, ctx.now, -1, just_id);
     ++n;

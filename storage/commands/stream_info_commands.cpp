@@ -46,8 +46,8 @@ size_t radix_nodes(const stream_value& s) {
 }
 
 void reply_lag(std::string& out, const stream_value& s, const stream_group& g) {
-  const int64_t lag = s.group_lag(g);
-  lag < 0 ? reply::null_bulk(out) : reply::integer(out, lag);
+  const std::optional<int64_t> lag = s.group_lag(g);
+  lag ? reply::integer(out, *lag) : reply::null_bulk(out);
 }
 
 void reply_entries_read(std::string& out, const stream_group& g) {

@@ -8,6 +8,7 @@
 #include "protocol/reply.hpp"
 #include "storage/commands/blocking.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/stream_group_propagation.hpp"
 #include "storage/commands/stream_support.hpp"
@@ -251,6 +252,7 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
     c.seen_time = ctx.now;
     if (created) {
       mark_dirty(ctx);
+      notify(ctx, keyspace_events::stream, "xgroup-createconsumer", keys[i]);
       if (a.noack && ctx.propagated)
         propagate_consumer_creation(ctx, keys[i], a.group, a.consumer);
     }

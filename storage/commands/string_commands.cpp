@@ -12,6 +12,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/expire_time.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
@@ -72,6 +73,7 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
       reply::null_bulk(ctx.out);
     return;
   }
+  const bool expire_given = deadline != no_expiry && !(flags & set_keepttl);
   if (old && (flags & set_keepttl))
     deadline = old->expire_at;
   if (old && old->val.type() == value_type::string) {
@@ -83,6 +85,9 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
     ctx.db().put(key, string_value(ctx, val), deadline);
   }
   mark_dirty(ctx);
+  notify(ctx, keyspace_events::string, "set", key);
+  if (expire_given)
+    notify(ctx, keyspace_events::generic, "expire", key);
   if (!(flags & set_get))
     reply::ok(ctx.out);
 }
@@ -223,14 +228,14 @@ void getex_command(exec_context& ctx, arg_list argv) {
   reply_string(ctx, e->val);
   if (flags & ~set_persist) {
     // An absolute deadline already past deletes the key; a replica keeps it for the master's DEL.
-    if (deadline <= ctx.expiry_now)
-      ctx.db().erase(*e);
-    else
-      ctx.db().set_expire(*e, deadline);
+    const bool past = deadline <= ctx.expiry_now;
+    past ? ctx.db().erase(*e) : ctx.db().set_expire(*e, deadline);
     mark_dirty(ctx);
+    notify(ctx, keyspace_events::generic, past ? "del" : "expire", argv[1]);
   } else if ((flags & set_persist) && e->expire_at != no_expiry) {
     ctx.db().set_expire(*e, no_expiry);
     mark_dirty(ctx);
+    notify(ctx, keyspace_events::generic, "persist", argv[1]);
   }
 }
 

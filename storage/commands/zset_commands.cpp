@@ -12,6 +12,7 @@
 #include "protocol/reply.hpp"
 #include "storage/commands/blocking.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/mpop_args.hpp"
@@ -96,6 +97,8 @@ void zadd_generic(exec_context& ctx, arg_list argv, size_t first_pair, zadd_opti
       processed = true;
       last = score;
     }
+    if (added + updated)
+      notify(ctx, keyspace_events::zset, o.incr ? "zincr" : "zadd", argv[1]);
     if (z.empty())
       ctx.db().erase(*e);
     mark_dirty(ctx, added + updated);
@@ -258,9 +261,14 @@ void pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end end
     reply::bulk_double(ctx.out, top.score);
     z.erase(member);
   }
-  if (z.empty())
+  const bool emptied = z.empty();
+  if (emptied)
     ctx.db().erase(e);
   mark_dirty(ctx, n);
+  if (n > 0)
+    notify(ctx, keyspace_events::zset, end == zset_end::min ? "zpopmin" : "zpopmax", key);
+  if (emptied)
+    notify_emptied(ctx, key);
   if (ctx.propagated) {
     std::string n_text;
     append_int64(n_text, n);

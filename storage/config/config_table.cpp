@@ -373,17 +373,14 @@ std::vector<config_parameter> make_parameters() {
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },
                        1 << 20),
   };
-  // Kept in Redis's canonical form ("KA" reads back as "AK"), for the notifications to read.
+  // Read back in Redis's canonical form ("KA" as "AK").
   p.push_back({"notify-keyspace-events", 0,
-               [](const server_config& c) {
-                 auto it = c.other.find("notify-keyspace-events");
-                 return it == c.other.end() ? std::string() : it->second;
-               },
+               [](const server_config& c) { return format_keyspace_events(c.notify_keyspace_events); },
                [](server_config& c, std::string_view v) -> std::string {
                  auto flags = parse_keyspace_events(v);
                  if (!flags)
                    return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
-                 c.other["notify-keyspace-events"] = format_keyspace_events(*flags);
+                 c.notify_keyspace_events = *flags;
                  return {};
                }});
   for (const auto& d : stored_defaults) {
