@@ -27,8 +27,6 @@ void log_loaded(const rdb_load_info& info, std::chrono::steady_clock::time_point
                 const char* source) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (info.streams_skipped > 0)
-    spdlog::warn("Skipped {} stream keys: streams are not supported yet", info.streams_skipped);
   auto ver = info.aux.find("redis-ver");
   spdlog::info("Loading RDB produced by version {}", ver == info.aux.end() ? "" : ver->second);
   spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys_loaded,

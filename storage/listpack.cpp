@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -240,7 +241,9 @@ uint8_t* listpack::splice(size_t at, size_t removed, size_t inserted, int count_
   }
   std::memmove(buf_ + at + inserted, buf_ + at + removed, old_total - at - removed);
   store_le(buf_, new_total, 4);
-  store_le(buf_ + 4, size() + static_cast<size_t>(static_cast<ptrdiff_t>(count_delta)), 2);
+  // A count of 65535 means "unknown" and stays so, as in Redis (a stream node can hold more).
+  if (size_t count = size(); count != unknown_count)
+    store_le(buf_ + 4, std::min(unknown_count, count + static_cast<size_t>(static_cast<ptrdiff_t>(count_delta))), 2);
   if (capacity > 2 * new_total + 64) {  // give back what a shrunken listpack no longer needs
     if (void* p = std::realloc(buf_, new_total))
       buf_ = static_cast<uint8_t*>(p);

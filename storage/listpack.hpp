@@ -21,8 +21,10 @@ namespace credis {
 class listpack {
  public:
   static constexpr size_t header_size = 6;
-  // A count of 65535 in the header means "unknown" to Redis; callers stay below it.
+  // A count of 65535 in the header means "unknown" to Redis; the aggregates stay below it
+  // (stream nodes may pass it, and then count their entries themselves).
   static constexpr size_t max_count = 65534;
+  static constexpr size_t unknown_count = 65535;
 
   listpack() = default;
   listpack(const listpack& o);

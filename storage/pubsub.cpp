@@ -115,6 +115,14 @@ size_t pubsub::publish(bool shard, std::string_view channel, std::string_view me
   return receivers;
 }
 
+size_t pubsub::publish_before(size_t mark, std::string_view channel, std::string_view message) {
+  const size_t queued = outbox_.size();
+  const size_t receivers = publish(false, channel, message);
+  std::rotate(outbox_.begin() + static_cast<std::ptrdiff_t>(std::min(mark, queued)),
+              outbox_.begin() + static_cast<std::ptrdiff_t>(queued), outbox_.end());
+  return receivers;
+}
+
 std::vector<std::string> pubsub::channels(bool shard, std::string_view pattern) const {
   std::vector<std::string> out;
   for (const auto& [name, clients] : shard ? shard_channels_ : channels_)

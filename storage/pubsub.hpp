@@ -37,6 +37,10 @@ class pubsub {
 
   // PUBLISH / SPUBLISH: queues the message for its receivers; returns how many get it.
   size_t publish(bool shard, std::string_view channel, std::string_view message);
+  // Where the next message will be queued; publish_before() queues one ahead of those
+  // queued since (a key's "new" event goes before the events of the command that made it).
+  size_t outbox_mark() const { return outbox_.size(); }
+  size_t publish_before(size_t mark, std::string_view channel, std::string_view message);
   // What PUBLISH queued since the last call.
   std::vector<pubsub_delivery> take_deliveries() { return std::exchange(outbox_, {}); }
   bool has_deliveries() const { return !outbox_.empty(); }

@@ -42,8 +42,11 @@ void copy_command(exec_context& ctx, arg_list argv) {
     reply::integer(ctx.out, 0);
     return;
   }
+  const bool created = !dst.find(argv[2], ctx.expiry_now);
   dst.put(argv[2], src->val.clone(), src->expire_at);
   mark_dirty(ctx);
+  if (created && target != ctx.db_index)  // (in its own database, key positions tell)
+    notify_in(ctx, target, keyspace_events::new_key, "new", argv[2]);
   notify_in(ctx, target, keyspace_events::generic, "copy_to", argv[2]);
   if (target != ctx.db_index)
     signal_modified(ctx, target, argv[2]);  // the key positions name this database
@@ -70,6 +73,7 @@ void move_command(exec_context& ctx, arg_list argv) {
   ctx.db().erase(*src);
   dst.put(argv[1], std::move(v), deadline);
   mark_dirty(ctx);
+  notify_in(ctx, target, keyspace_events::new_key, "new", argv[1]);
   notify(ctx, keyspace_events::generic, "move_from", argv[1]);
   notify_in(ctx, target, keyspace_events::generic, "move_to", argv[1]);
   signal_modified(ctx, target, argv[1]);  // the key positions name the source's

@@ -76,7 +76,7 @@ constexpr named_event events[] = {
     {"setnx", {ev::string, "set"}},
     {"setrange", {ev::string, "setrange"}},
     {"sinterstore", {ev::set, "sinterstore", k::existing_key}},
-    {"smove", {ev::set, "", k::by_command}},
+    {"smove", {ev::set, "", k::by_command, true}},
     {"spop", {ev::set, "spop"}},
     {"srem", {ev::set, "srem"}},
     {"sunionstore", {ev::set, "sunionstore", k::existing_key}},
@@ -133,6 +133,7 @@ key_presence keys_before(exec_context& ctx, const command_spec& cmd, arg_list ar
   if (!wanted)
     return p;
   p.active = true;
+  p.outbox_mark = ctx.channels->outbox_mark();
   for_each_key_position(cmd, argv.size(), [&](size_t i) {
     p.existed.push_back(ctx.db().find(argv[i], ctx.expiry_now) != nullptr);
   });
@@ -144,20 +145,23 @@ void publish_declared_events(exec_context& ctx, const command_spec& cmd, arg_lis
   if (!before.active)
     return;
   const key_event* e = cmd.event;
+  std::optional<size_t> new_events_at = before.outbox_mark;
   size_t n = 0;
   for_each_key_position(cmd, argv.size(), [&](size_t i) {
     const bool existed = n < before.existed.size() && before.existed[n];
     const bool first = n++ == 0;
     std::string_view key = argv[i];
     const bool exists = ctx.db().find(key, ctx.expiry_now) != nullptr;
-    if (!existed && exists)
-      notify(ctx, ev::new_key, "new", key);
+    if (!existed && exists && !(e && e->publishes_new))
+      publish_key_event(*ctx.channels, ctx.server.config.notify_keyspace_events, ev::new_key,
+                        "new", key, ctx.db_index, new_events_at);
     if (!e || e->keys == k::by_command || (!first && e->keys != k::every_key))
       return;
     if (e->keys != k::existing_key || exists)
       notify(ctx, e->type, e->name, key);
     if (existed && !exists && e->type != ev::generic)
       notify_emptied(ctx, key);
+    new_events_at = ctx.channels->outbox_mark();  // the next key's "new" follows these
   });
 }
 

@@ -23,6 +23,9 @@ struct key_event {
   int type;
   std::string_view name;
   key_choice keys = first_key;
+  // The command publishes "new" itself, where Redis's order puts it among its other events
+  // (SMOVE: srem, del, then new and sadd for the destination).
+  bool publishes_new = false;
 };
 
 // The declared event of a command, or null (reads, and commands without events).
@@ -33,6 +36,7 @@ const key_event* find_key_event(std::string_view command);
 struct key_presence {
   bool active = false;
   std::vector<bool> existed;  // by key position, in order
+  size_t outbox_mark = 0;     // where "new" events go: before the command's own
 };
 key_presence keys_before(exec_context& ctx, const command_spec& cmd, arg_list argv);
 // After a write changed data: "new" for each key it created, its declared event, and "del" for

@@ -172,8 +172,10 @@ void smove_command(exec_context& ctx, arg_list argv) {
     ctx.db().erase(*src);
     notify_emptied(ctx, argv[1]);
   }
-  if (!dst)
+  if (!dst) {
     dst = &ctx.db().put(argv[2], value(set_value()), no_expiry);
+    notify(ctx, keyspace_events::new_key, "new", argv[2]);
+  }
   const bool added = dst->val.set().insert(argv[3]);
   notify(ctx, keyspace_events::set, "sadd", argv[2]);
   mark_dirty(ctx, 1 + added);

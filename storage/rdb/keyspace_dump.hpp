@@ -4,7 +4,8 @@
 //   db <TAB> type <TAB> hex(key) <TAB> deadline-ms-or--1 <TAB> content
 // content: hex(value) for strings; hex elements joined by ',' for lists; sorted hex members for
 // sets; sorted hex(field)=hex(value) for hashes; sorted hex(member)=hex(little-endian double) for
-// sorted sets.
+// sorted sets; for streams the entries, counters and groups (make_rdb_fixtures.py's
+// render_stream describes the shape).
 #pragma once
 
 #include <string>

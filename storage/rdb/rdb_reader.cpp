@@ -24,6 +24,8 @@
 #include "storage/rdb/crc64.hpp"
 #include "storage/rdb/packed_decoders.hpp"
 #include "storage/rdb/rdb_format.hpp"
+#include "storage/rdb/stream_codec.hpp"
+#include "storage/rdb/value_io.hpp"
 
 namespace credis {
 
@@ -44,9 +46,10 @@ std::string hex64(uint64_t v) {
 }
 
 // What reading one value gave.
-enum class read_result { loaded, empty, stream };
+enum class read_result { loaded, empty };
 
-class loader {
+// Implements rdb_value_input for the codecs in their own files (streams).
+class loader final : public rdb_value_input {
  public:
   loader(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expired,
          rdb_load_info& info)
@@ -66,7 +69,6 @@ class loader {
   // Reads an LZF string after its encoding byte and decompresses it to alloc(length).
   template <class Alloc>
   void read_lzf_into(size_t at, Alloc&& alloc);
-  void skip_string();
   double read_ascii_double();
   double read_binary_double();
   // A string holding a ziplist, listpack, intset or zipmap, and where its bytes are in the file
@@ -97,8 +99,13 @@ class loader {
   read_result read_set(uint8_t type, value& out);
   read_result read_zset(uint8_t type, value& out);
   read_result read_hash(uint8_t type, value& out);
-  void skip_stream(uint8_t type);
   double parse_score(std::string_view text, size_t at);
+
+  // ---- rdb_value_input (for read_stream)
+  byte_cursor& cursor() override { return c_; }
+  uint64_t length() override { return read_len(); }
+  std::string string() override { return read_owned_string(); }
+  listpack listpack_string() override;
 
   // ---- compact encodings
   enum class packing { listpack, ziplist, intset, zipmap };
@@ -213,25 +220,6 @@ void loader::read_lzf(std::string& out, size_t at) {
     out.resize(len);
     return out.data();
   });
-}
-
-void loader::skip_string() {
-  const size_t at = c_.offset();
-  bool encoded;
-  uint64_t n = read_len_or_encoding(encoded);
-  if (!encoded)
-    return c_.skip(n);
-  switch (n) {
-    case enc_int8: return c_.skip(1);
-    case enc_int16: return c_.skip(2);
-    case enc_int32: return c_.skip(4);
-    case enc_lzf: {
-      uint64_t clen = read_len();
-      read_len();
-      return c_.skip(clen);
-    }
-    default: c_.fail_at(at, "unknown string encoding " + std::to_string(n));
-  }
 }
 
 double loader::read_ascii_double() {
@@ -415,10 +403,6 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
     ++info_.expired_skipped;
     return;
   }
-  if (r == read_result::stream) {
-    ++info_.streams_skipped;
-    return;
-  }
   if (r == read_result::empty)
     return;
   // Deadline 0 means "none" in the keyspace: a deadline at or before the epoch becomes 1 ms,
@@ -444,8 +428,9 @@ read_result loader::read_value(uint8_t type, size_t type_at, value& out) {
     case type_hash: case type_hash_zipmap: case type_hash_ziplist: case type_hash_listpack:
       return read_hash(type, out);
     case type_stream_listpacks: case type_stream_listpacks_2: case type_stream_listpacks_3:
-      skip_stream(type);
-      return read_result::stream;
+      // Loaded even when empty: Redis keeps a stream without entries (its groups, last ID).
+      out = value(read_stream(type, *this));
+      return read_result::loaded;
   }
   c_.fail_at(type_at, "unknown value type " + std::to_string(type));  // checked before
 }
@@ -517,6 +502,17 @@ bool loader::to_listpack(blob& b, packing p, size_t bound, listpack& out) {
   [[maybe_unused]] const bool scanned = scan_listpack(out.data(), entries_);
   assert(scanned);
   return true;
+}
+
+listpack loader::listpack_string() {
+  blob b = read_blob();
+  if (!scan_listpack(b.data, entries_)) {
+    for_each_item(b, packing::listpack, [](const packed_item&) {});  // says what is wrong
+    c_.fail_at(b.base, "corrupt listpack");
+  }
+  // More entries than the header can count: Redis's "unknown" count, as it writes them.
+  const size_t count = std::min<size_t>(entries_.size(), 0xFFFF);
+  return b.block ? listpack::adopt(b.block.release(), count) : listpack::from_bytes(b.data, count);
 }
 
 namespace {
@@ -850,46 +846,6 @@ read_result loader::read_hash(uint8_t type, value& out) {
   return loaded_unless_empty(hash_value(std::move(big)), out);
 }
 
-// Streams are not a credis type: walk the whole structure so the next key is found, keep
-// nothing. Layout (rdb.c rdbSaveObject): listpack nodes, counters and ids, consumer groups with
-// their pending entries and consumers; types 19 and 21 add fields as noted.
-void loader::skip_stream(uint8_t type) {
-  for (uint64_t nodes = read_len(); nodes > 0; --nodes) {
-    skip_string();  // node key: the master entry id, 16 bytes
-    skip_string();  // the listpack
-  }
-  read_len();  // number of entries
-  read_len();  // last id: ms
-  read_len();  //          seq
-  if (type >= type_stream_listpacks_2) {
-    read_len();  // first id ms
-    read_len();  //          seq
-    read_len();  // max deleted entry id ms
-    read_len();  //          seq
-    read_len();  // entries added
-  }
-  for (uint64_t groups = read_len(); groups > 0; --groups) {
-    skip_string();  // group name
-    read_len();     // last delivered id ms
-    read_len();     //                   seq
-    if (type >= type_stream_listpacks_2)
-      read_len();  // entries read
-    for (uint64_t pel = read_len(); pel > 0; --pel) {
-      c_.skip(16);  // raw entry id
-      c_.skip(8);   // delivery time (ms)
-      read_len();   // delivery count
-    }
-    for (uint64_t consumers = read_len(); consumers > 0; --consumers) {
-      skip_string();  // consumer name
-      c_.skip(8);     // seen time (ms)
-      if (type >= type_stream_listpacks_3)
-        c_.skip(8);  // active time (ms)
-      for (uint64_t pel = read_len(); pel > 0; --pel)
-        c_.skip(16);  // raw entry id
-    }
-  }
-}
-
 }  // namespace
 
 void loader::run_one(value& out) {
@@ -898,8 +854,6 @@ void loader::run_one(value& out) {
   const uint8_t type = c_.u8();
   check_known_type(type, at);
   read_result r = read_value(type, at, out);
-  if (r == read_result::stream)
-    c_.fail_at(at, "streams are not supported yet");
   if (r == read_result::empty)
     c_.fail_at(at, "an empty aggregate");
   if (c_.remaining() != 0)

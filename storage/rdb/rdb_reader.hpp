@@ -17,7 +17,7 @@ struct rdb_load_info {
   std::string repl_id;                      // from AUX repl-id (when 40 characters), empty when absent
   int64_t repl_offset = -1;                 // from AUX repl-offset, -1 when absent
   int repl_stream_db = -1;                  // from AUX repl-stream-db, -1 when absent
-  size_t keys_loaded = 0, expired_skipped = 0, streams_skipped = 0;
+  size_t keys_loaded = 0, expired_skipped = 0;
   // Called with the bytes read so far and the total, every progress_interval bytes or so
   // (Redis's loading-process-events-interval-bytes), when set.
   std::function<void(size_t done, size_t total)> progress;
@@ -31,8 +31,8 @@ struct rdb_error {
 };
 
 // Loads a whole RDB image into `ks` (which the caller gives empty). Keys whose deadline is < now
-// are skipped when skip_expired (a master does that; a replica keeps them). Streams are parsed
-// and skipped (counted in info.streams_skipped); empty aggregates are skipped as Redis does.
+// are skipped when skip_expired (a master does that; a replica keeps them). Empty aggregates are
+// skipped as Redis does (a stream without entries is not one: it is kept).
 // Returns false and fills `err` on any corruption, truncation, bad checksum, unsupported version
 // (> 12), unknown type/opcode, duplicate key, or module/function data; the caller then discards
 // `ks` (it may hold part of the file).

@@ -16,6 +16,8 @@
 #include "protocol/integers.hpp"
 #include "storage/rdb/crc64.hpp"
 #include "storage/rdb/rdb_format.hpp"
+#include "storage/rdb/stream_codec.hpp"
+#include "storage/rdb/value_io.hpp"
 
 namespace credis {
 
@@ -175,6 +177,7 @@ const void* elements_block(const value& v) {
     case value_type::set: return v.set().block();
     case value_type::hash: return v.hash().block();
     case value_type::zset: return v.zset().block();
+    case value_type::stream: return nullptr;  // nodes all over the heap: nothing to prefetch
   }
   return nullptr;
 }
@@ -186,6 +189,7 @@ bool is_empty_aggregate(const value& v) {
     case value_type::set: return v.set().empty();
     case value_type::hash: return v.hash().empty();
     case value_type::zset: return v.zset().empty();
+    case value_type::stream: return false;  // kept without entries, as Redis keeps it
   }
   return true;
 }
@@ -196,7 +200,8 @@ bool is_empty_aggregate(const value& v) {
 class value_writer {
  public:
   // Without keys: the form DUMP gives a value (type byte and value only).
-  explicit value_writer(encoder& e, bool with_keys = true) : e_(e), with_keys_(with_keys) {}
+  explicit value_writer(encoder& e, bool with_keys = true)
+      : e_(e), with_keys_(with_keys), stream_out_(e) {}
 
   void write(std::string_view key, const value& v) {
     switch (v.type()) {
@@ -208,6 +213,9 @@ class value_writer {
       case value_type::set: return set(key, v.set());
       case value_type::hash: return hash(key, v.hash());
       case value_type::zset: return zset(key, v.zset());
+      case value_type::stream:
+        head(type_stream_listpacks_2, key);
+        return write_stream(v.stream(), stream_out_);
     }
   }
 
@@ -304,8 +312,21 @@ class value_writer {
     }
   }
 
+  // The encoder as the stream codec writes through it.
+  class encoder_output final : public rdb_value_output {
+   public:
+    explicit encoder_output(encoder& e) : e_(e) {}
+    void length(uint64_t n) override { e_.len(n); }
+    void string(std::string_view s) override { e_.str(s); }
+    void raw(std::string_view bytes) override { e_.bytes(bytes.data(), bytes.size()); }
+
+   private:
+    encoder& e_;
+  };
+
   encoder& e_;
   bool with_keys_;
+  encoder_output stream_out_;
 };
 
 // Writes to a file descriptor; remembers the first error and ignores everything after it.

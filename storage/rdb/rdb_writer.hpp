@@ -41,7 +41,8 @@ struct rdb_save_info {
 // longer than 20 bytes and that saves room, as every string below); small hashes and sorted sets
 // as their listpack (types 16, 17; canonical integers as integer entries), small sets of
 // integers as an intset (11), other sets type 2, big hashes type 4, big sorted sets type 5
-// (binary scores), lists as quicklist 2 (18) of listpack nodes of at most 8 KB.
+// (binary scores), lists as quicklist 2 (18) of listpack nodes of at most 8 KB, streams as
+// type 19 (their nodes' listpacks as they are, the counters and consumer groups).
 void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out);
 
 // The temporary file a save by process `pid` writes in `dir` before renaming it into place.

@@ -14,6 +14,9 @@
 #        tests/bench/bench.sh --aggregates [--only memory,large] [--elements N] [--out FILE]
 #                                                     # lists/hashes/sets/zsets (aggregate_bench.py)
 #        tests/bench/bench.sh --pubsub [--quick] [--out FILE]  # PUBLISH fan-out (pubsub_bench.py)
+#        tests/bench/bench.sh --streams [--quick] [--only throughput,memory] [--out FILE]
+#                                                     # XADD/XRANGE/XREADGROUP..., bytes per entry
+#                                                     # (stream_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
@@ -29,6 +32,7 @@ case "${1:-}" in
     --large) script=large_bench.py ;;
     --aggregates) script=aggregate_bench.py ;;
     --pubsub) script=pubsub_bench.py ;;
+    --streams) script=stream_bench.py ;;
 esac
 [ "$script" = bench.py ] || shift
 exec /usr/bin/python3 "$here/$script" "$@"

@@ -150,3 +150,66 @@ def test_publish_on_master_reaches_replica_subscribers(start_credis, start_redis
         assert sub.cmd("SUBSCRIBE", "repl") == b"*3\r\n$9\r\nsubscribe\r\n$4\r\nrepl\r\n:1\r\n"
         assert pub.cmd("PUBLISH", "repl", "from master") == b":0\r\n"  # none on the master
         assert sub.read_reply() == b"*3\r\n$7\r\nmessage\r\n$4\r\nrepl\r\n$11\r\nfrom master\r\n"
+
+
+# Every class and both channel kinds, over commands of each family; keys in db 0 and 3.
+NOTIFIED_SCRIPT = [
+    ("SET", "s", "1"), ("SET", "s", "2", "EX", "100"), ("SETNX", "s", "3"), ("APPEND", "s", "x"),
+    ("INCR", "n"), ("DECRBY", "n", "5"), ("INCRBYFLOAT", "n", "1.5"), ("SETRANGE", "s", "0", "z"),
+    ("MSET", "m1", "a", "m2", "b"), ("GETSET", "m1", "c"), ("GETDEL", "m2"), ("SETBIT", "b", "3", "1"),
+    ("GETEX", "s", "PX", "50000"), ("GETEX", "s", "PERSIST"), ("EXPIRE", "m1", "100"),
+    ("PERSIST", "m1"), ("PEXPIRE", "m1", "0"),
+    ("LPUSH", "l", "a", "b", "c"), ("RPUSH", "l", "d"), ("LINSERT", "l", "BEFORE", "a", "x"),
+    ("LSET", "l", "0", "y"), ("LREM", "l", "1", "x"), ("LTRIM", "l", "0", "2"), ("LPOP", "l"),
+    ("RPOPLPUSH", "l", "l2"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"), ("LMPOP", "2", "zz", "l2",
+                                                                     "LEFT", "COUNT", "5"),
+    ("SADD", "st", "a", "b"), ("SREM", "st", "x"), ("SREM", "st", "a"), ("SMOVE", "st", "st2", "b"),
+    ("SADD", "st", "q"), ("SPOP", "st"), ("SADD", "u", "1", "2"), ("SINTERSTORE", "dst", "u", "st2"),
+    ("SUNIONSTORE", "dst", "u", "st2"),
+    ("HSET", "h", "f", "1"), ("HINCRBY", "h", "f", "2"), ("HINCRBYFLOAT", "h", "f", "0.5"),
+    ("HSETNX", "h", "g", "1"), ("HDEL", "h", "f", "g"),
+    ("ZADD", "z", "1", "a", "2", "b"), ("ZADD", "z", "INCR", "1", "a"), ("ZINCRBY", "z", "1", "b"),
+    ("ZREM", "z", "a"), ("ZPOPMIN", "z"), ("ZADD", "z", "1", "a", "2", "b", "3", "c"),
+    ("ZREMRANGEBYSCORE", "z", "0", "1"), ("ZUNIONSTORE", "zu", "1", "z"), ("ZRANGESTORE", "zr", "z", "0", "-1"),
+    ("XADD", "x", "1-0", "f", "v"), ("XADD", "x", "MAXLEN", "0", "2-0", "f", "v"),
+    ("XGROUP", "CREATE", "x", "g", "0"), ("XGROUP", "CREATECONSUMER", "x", "g", "c"),
+    ("XADD", "x", "3-0", "f", "v"), ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "x", ">"),
+    ("XDEL", "x", "3-0"), ("XTRIM", "x", "MAXLEN", "0"), ("XSETID", "x", "9-0"),
+    ("XGROUP", "DELCONSUMER", "x", "g", "alice"), ("XGROUP", "DESTROY", "x", "g"),
+    ("RENAME", "s", "s2"), ("COPY", "s2", "s3"), ("COPY", "s2", "s3", "DB", "3"),
+    ("MOVE", "s3", "3"), ("DEL", "s2", "nothing", "n"), ("UNLINK", "u"),
+    ("RESTORE", "r", "0", b"\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce"),
+]
+
+
+def notifications(port, flags):
+    """The messages a `*` pattern subscriber gets while NOTIFIED_SCRIPT runs under `flags`."""
+    with Raw(port) as admin, Raw(port) as sub:
+        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
+        assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
+        for cmd in NOTIFIED_SCRIPT:
+            admin.cmd(*cmd)
+        assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"  # a marker: all came before it
+        got = []
+        while True:
+            msg = sub.read_reply()
+            if b"\r\nend\r\n" in msg:
+                return got
+            got.append(msg)
+
+
+@pytest.mark.parametrize("flags", ["KEA", "Eg$", "Klshz", "Etx", "En", "KEAn"])
+def test_keyspace_notifications_as_redis(start_credis, start_redis, flags):
+    ours = notifications(start_credis(["--save", ""]).port, flags)
+    theirs = notifications(start_redis(["--save", ""]).port, flags)
+    assert ours == theirs
+
+
+def test_expired_event_without_a_command(server):
+    """Active expiry publishes `expired` though no command touches the key."""
+    with Raw(server.port) as admin, Raw(server.port) as sub:
+        admin.cmd("CONFIG", "SET", "notify-keyspace-events", "Ex")
+        assert sub.cmd("SUBSCRIBE", "__keyevent@0__:expired").startswith(b"*3\r\n")
+        admin.cmd("SET", "soon", "1", "PX", "20")
+        sub.sock.settimeout(5)
+        assert sub.read_reply() == encode("message", "__keyevent@0__:expired", "soon")
