@@ -562,7 +562,13 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
       [=](deliver_atom, const std::string& message) {
         if (self->state.closing)
           return;
-        write_out(self, std::string_view(message));
+        if (self->state.client.resp == 3) {
+          std::string pushes;
+          reply::as_push(pushes, message);
+          write_out(self, std::string_view(pushes));
+        } else {
+          write_out(self, std::string_view(message));
+        }
         if (over_output_limits(self))
           drop_now(self);
       },

@@ -10,6 +10,7 @@
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
+#include "protocol/reply.hpp"
 #include "storage/snapshot.hpp"
 
 namespace credis {
@@ -292,17 +293,20 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
     caf::anon_send(conn, executed_atom::value, std::move(out), write_offset, std::move(batch));
 }
 
-// Ends a client's wait: with `reply` in place of its blocking command (a timeout, CLIENT
-// UNBLOCK), or, when `reply` is empty, by running that command again, which stays waiting in
-// its place when it still finds nothing.
-void end_wait(keyspace_broker self, int64_t id, std::string_view reply) {
+// Ends a client's wait: with a reply in place of its blocking command (a timeout, CLIENT
+// UNBLOCK), or by running that command again, which stays waiting in its place when it still
+// finds nothing.
+enum class wait_end { retry, timed_out, unblocked_with_error };
+
+void end_wait(keyspace_broker self, int64_t id, wait_end how) {
   auto& st = self->state;
   auto it = st.waiting.find(id);
   if (it == st.waiting.end())
     return;
   batch_replies out;
   size_t next = it->second.first + 1;
-  if (reply.empty()) {
+  const reply::protocol_scope protocol(it->second.batch.items()[it->second.first].resp);
+  if (how == wait_end::retry) {
     block_request req;
     req.retry = true;
     req.state = it->second.state;
@@ -310,8 +314,10 @@ void end_wait(keyspace_broker self, int64_t id, std::string_view reply) {
                   it->second.first, next);
     if (req.wanted)
       return;
+  } else if (how == wait_end::timed_out) {
+    reply::null_array(out.text);
   } else {
-    out.text.append(reply);
+    reply::error(out.text, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
   }
   st.blocked.unblock(id);
   auto w = std::move(it->second);
@@ -330,7 +336,7 @@ void serve_waiting(keyspace_broker self) {
     if (st.blocked.has_ready()) {
       for (const auto& [db, key] : st.blocked.take_ready())
         for (int64_t id : st.blocked.waiting_for(db, key))
-          end_wait(self, id, {});
+          end_wait(self, id, wait_end::retry);
       continue;
     }
     auto asks = st.blocked.take_unblock_asks();
@@ -338,7 +344,7 @@ void serve_waiting(keyspace_broker self) {
       break;
     for (const auto& ask : asks)
       end_wait(self, ask.client,
-               ask.with_error ? "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" : "*-1\r\n");
+               ask.with_error ? wait_end::unblocked_with_error : wait_end::timed_out);
   }
   st.serving = false;
 }
@@ -372,7 +378,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         auto it = self->state.waiting.find(id);
         if (it == self->state.waiting.end() || it->second.timer != timer)
           return;
-        end_wait(self, id, "*-1\r\n");
+        end_wait(self, id, wait_end::timed_out);
         serve_waiting(self);
         after_commands(self);
       },

@@ -11,7 +11,8 @@ namespace {
 
 size_t index_of(subscription_kind kind) { return static_cast<size_t>(kind); }
 
-// "*3 message <channel> <message>", or with the pattern that matched before the channel.
+// "*3 message <channel> <message>", or with the pattern that matched before the channel: in
+// RESP2, whoever publishes; a RESP3 subscriber's connection makes it a push (as_push()).
 void append_message(std::string& out, std::string_view kind, const std::string* pattern,
                     std::string_view channel, std::string_view message) {
   reply::array_header(out, pattern ? 4 : 3);
@@ -139,14 +140,14 @@ size_t pubsub::subscriber_count(bool shard, std::string_view channel) const {
 
 void append_subscription_reply(std::string& out, std::string_view kind, std::string_view name,
                                int64_t count) {
-  reply::array_header(out, 3);
+  reply::push_header(out, 3);
   reply::bulk(out, kind);
   reply::bulk(out, name);
   reply::integer(out, count);
 }
 
 void append_empty_unsubscribe_reply(std::string& out, std::string_view kind, int64_t count) {
-  reply::array_header(out, 3);
+  reply::push_header(out, 3);
   reply::bulk(out, kind);
   reply::null_bulk(out);
   reply::integer(out, count);

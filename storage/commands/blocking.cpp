@@ -45,9 +45,9 @@ entry* first_holding(exec_context& ctx, arg_list keys, value_type type, std::str
 }
 
 void wait_for_keys(exec_context& ctx, arg_list keys, int64_t deadline,
-                   std::string_view no_wait_reply) {
+                   void (*no_wait_reply)(std::string&)) {
   if (!ctx.block) {
-    ctx.out.append(no_wait_reply);
+    no_wait_reply(ctx.out);
     return;
   }
   ctx.block->wanted = true;

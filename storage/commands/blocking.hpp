@@ -14,10 +14,10 @@ namespace credis {
 bool parse_block_timeout(exec_context& ctx, std::string_view arg, int64_t& deadline);
 
 // No key had anything: asks to wait for `keys` until `deadline`, or, where the client may not
-// block, replies `no_wait_reply` (what Redis answers then: a null array, or a null bulk for
-// BLMOVE).
+// block, replies with `no_wait_reply` (what Redis answers then: reply::null_array, or
+// reply::null_bulk for BLMOVE).
 void wait_for_keys(exec_context& ctx, arg_list keys, int64_t deadline,
-                   std::string_view no_wait_reply);
+                   void (*no_wait_reply)(std::string&));
 
 // The first of `keys` that holds a value of `type`, its name in `key`; null when none does. A
 // key of another type before it gets WRONGTYPE (replied, `failed` set), except when the command

@@ -71,7 +71,7 @@ void client_command(client_state& client, server_state&, arg_list argv, std::str
     line += " name=" + client.name + " db=";
     append_int64(line, client.db);
     line += "\n";
-    reply::bulk(out, line);
+    reply::verbatim(out, line);
   } else if (iequals(sub, "help")) {
     reply::array_header(out, 4);
     reply::simple(out, "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
@@ -150,10 +150,10 @@ void auth_command(client_state& client, server_state& server, arg_list argv, std
   reply::ok(out);
 }
 
-// HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only for now (RESP3 is refused as a
-// version this server does not speak).
+// HELLO [protover [AUTH user pass] [SETNAME name]]: switches to RESP2 or RESP3 and replies
+// the server's map in the new protocol.
 void hello_command(client_state& client, server_state& server, arg_list argv, std::string& out) {
-  int64_t version = 2;
+  int64_t version = client.resp;
   if (argv.size() >= 2) {
     if (!parse_int64(argv[1], version)) {
       reply::error(out, "ERR Protocol version is not an integer or out of range");
@@ -192,10 +192,6 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
                       "same time");
     return;
   }
-  if (version == 3) {  // RESP3 is not built yet
-    reply::error(out, "NOPROTO unsupported protocol version");
-    return;
-  }
   if (name) {
     if (!valid_client_name(*name)) {
       reply::error(out, "ERR Client names cannot contain spaces, newlines or special characters.");
@@ -203,7 +199,9 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
     }
     client.name = std::string(*name);
   }
-  reply::array_header(out, 14);
+  client.resp = static_cast<int>(version);
+  const reply::protocol_scope protocol(client.resp);
+  reply::map_header(out, 7);
   reply::bulk(out, "server");
   reply::bulk(out, "redis");
   reply::bulk(out, "version");

@@ -84,6 +84,8 @@ struct client_state {
   int64_t replica_listening_port = 0;
   bool replica_capa_eof = false;
   bool replica_capa_psync2 = false;
+  // HELLO's protocol version: 2 or 3.
+  int resp = 2;
   // CLIENT REPLY OFF / SKIP (the next command's reply).
   bool replies_off = false;
   bool skip_next_reply = false;

@@ -36,14 +36,19 @@ class command_batch {
     int32_t transaction = 0;
     // Its reply is dropped (CLIENT REPLY OFF or SKIP).
     bool silent = false;
+    // The protocol its replies are written in (the client's when it was added).
+    uint8_t resp = 2;
   };
+
+  // The protocol of the items added from now on (add_request sets the client's).
+  uint8_t resp = 2;
 
   // An argument whose bytes are one of `blocks` travels as that block, the others are copied.
   void add_command(const command_spec* cmd, int db, arg_list argv,
                    std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
                       static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
-                      0, 0, false});
+                      0, 0, false, resp});
     for (auto a : argv) {
       const byte_block* b = find_block(blocks, a);
       if (!b) {
@@ -66,7 +71,7 @@ class command_batch {
   }
 
   void add_reply(std::string_view reply) {
-    items_.push_back({nullptr, 0, static_cast<uint32_t>(args_.size()), 1});
+    items_.push_back({nullptr, 0, static_cast<uint32_t>(args_.size()), 1, 0, 0, 0, false, resp});
     add_arg(reply);
   }
 
@@ -140,6 +145,7 @@ class command_batch {
         add_reply(argv[0]);
       }
       items_.back().silent = it.silent;
+      items_.back().resp = it.resp;
     }
   }
 

@@ -34,7 +34,7 @@ void config_get(exec_context& ctx, arg_list argv) {
       if (glob_match(argv[i], p.name, true))
         answer(p, p.name);
   }
-  reply::array_header(ctx.out, n);
+  reply::map_header(ctx.out, n / 2);
   ctx.out.append(body);
 }
 

@@ -22,6 +22,8 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
 void add_request(command_batch& batch, arg_list argv, client_state& client,
                  server_state& server, std::span<const byte_block> blocks) {
   const command_spec* cmd = find_command(argv[0]);
+  const reply::protocol_scope protocol(client.resp);
+  batch.resp = static_cast<uint8_t>(client.resp);
   const bool skipping = std::exchange(client.skip_next_reply, false);
   const size_t first_item = batch.items().size();
   add_request_replying(batch, argv, client, server, blocks, cmd);
@@ -51,7 +53,7 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     reply::error(out, errors::noauth);
   } else if (client.multi && (cmd->flags & cmd_no_multi)) {
     reply::error(out, "ERR Command not allowed inside a transaction");
-  } else if (client.subscribed() && !(cmd->flags & cmd_pubsub_context)) {
+  } else if (client.subscribed() && client.resp == 2 && !(cmd->flags & cmd_pubsub_context)) {
     reply::error(out, "ERR Can't execute '" + std::string(cmd->name) +
                           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                           "are allowed in this context");
@@ -283,6 +285,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     if (bc.reply_limit > 0 && out.size() - start >= bc.reply_limit)
       break;
     const auto& item = items[next];
+    const reply::protocol_scope protocol(item.resp);
     const silenced_reply silence(item, out, bc.spliced);
     if (item.cmd && (item.cmd->flags & cmd_runs_queued)) {
       next = run_transaction(bc, batch, next, argv, out);

@@ -142,11 +142,11 @@ void hgetall_generic(exec_context& ctx, arg_list argv, unsigned parts) {
   if (failed)
     return;
   if (!hash) {
-    reply::array_header(ctx.out, 0);
+    parts == (fields | values) ? reply::map_header(ctx.out, 0) : reply::array_header(ctx.out, 0);
     return;
   }
-  const int64_t per_pair = parts == (fields | values) ? 2 : 1;
-  reply::array_header(ctx.out, static_cast<int64_t>(hash->size()) * per_pair);
+  const auto n = static_cast<int64_t>(hash->size());
+  parts == (fields | values) ? reply::map_header(ctx.out, n) : reply::array_header(ctx.out, n);
   for (const auto& [field, val] : *hash) {
     if (parts & fields)
       reply::bulk(ctx.out, field.view());

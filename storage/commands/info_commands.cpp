@@ -268,7 +268,7 @@ void info_command(exec_context& ctx, arg_list argv) {
     if (selected)
       s.write(w, ctx);
   }
-  reply::bulk(ctx.out, text);
+  reply::verbatim(ctx.out, text);
 }
 
 const command_spec specs[] = {

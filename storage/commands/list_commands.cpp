@@ -379,7 +379,7 @@ bool parse_end(exec_context& ctx, std::string_view arg, end_of_list& where) {
 void move_element(exec_context& ctx, std::string_view source, std::string_view destination,
                   end_of_list from, end_of_list to) {
   entry* src = nullptr;
-  list_value* list = write_list(ctx, source, "$-1\r\n", src);
+  list_value* list = write_list(ctx, source, reply::null_bulk_text(), src);
   if (!list)
     return;
   entry* dst = ctx.db().find(destination, ctx.expiry_now);
@@ -465,7 +465,7 @@ void blocking_pop(exec_context& ctx, arg_list argv, end_of_list where) {
   const arg_list keys = argv.subspan(1, argv.size() - 2);
   if (parse_block_timeout(ctx, argv.back(), deadline) &&
       !pop_from_first(ctx, keys, where, -1))
-    wait_for_keys(ctx, keys, deadline, "*-1\r\n");
+    wait_for_keys(ctx, keys, deadline, reply::null_array);
 }
 
 void blpop_command(exec_context& ctx, arg_list argv) {
@@ -484,7 +484,7 @@ void blmpop_command(exec_context& ctx, arg_list argv) {
           ctx, argv, 2, [&](std::string_view w) { return parse_end(ctx, w, where); }, args) &&
       parse_block_timeout(ctx, argv[1], deadline) &&
       !pop_from_first(ctx, args.keys, where, args.count))
-    wait_for_keys(ctx, args.keys, deadline, "*-1\r\n");
+    wait_for_keys(ctx, args.keys, deadline, reply::null_array);
 }
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, and BRPOPLPUSH source destination
@@ -499,7 +499,7 @@ void blocking_move(exec_context& ctx, arg_list argv, end_of_list from, end_of_li
   if (first_holding(ctx, argv.subspan(1, 1), value_type::list, key, failed))
     move_element(ctx, argv[1], argv[2], from, to);
   else if (!failed)
-    wait_for_keys(ctx, argv.subspan(1, 1), deadline, "$-1\r\n");
+    wait_for_keys(ctx, argv.subspan(1, 1), deadline, reply::null_bulk);
 }
 
 void blmove_command(exec_context& ctx, arg_list argv) {

@@ -139,10 +139,20 @@ void reply_random_items(exec_context& ctx, arg_list argv, value_type type,
     return;
   }
   const auto& agg = of(e->val);
-  if (count.given) {
-    const uint64_t n = count.distinct ? std::min<uint64_t>(count.n, agg.size()) : count.n;
-    reply::array_header(ctx.out, static_cast<int64_t>(n) * per_item);
+  if (!count.given) {
+    random_items(agg, count.n, count.distinct, from_big, emit);
+    return;
   }
+  const uint64_t n = count.distinct ? std::min<uint64_t>(count.n, agg.size()) : count.n;
+  if (per_item == 2) {  // field and value, member and score: pairs in RESP3
+    reply::pairs_header(ctx.out, static_cast<int64_t>(n));
+    random_items(agg, count.n, count.distinct, from_big, [&](const auto& item) {
+      reply::pair_header(ctx.out);
+      emit(item);
+    });
+    return;
+  }
+  reply::array_header(ctx.out, static_cast<int64_t>(n));
   random_items(agg, count.n, count.distinct, from_big, emit);
 }
 

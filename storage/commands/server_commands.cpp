@@ -26,7 +26,7 @@ void ping_command(exec_context& ctx, arg_list argv) {
 // A subscribed RESP2 client gets PING's answer as a Pub/Sub frame ("pong" and the argument).
 void ping_batch(const command_spec& cmd, command_batch& batch, client_state& client,
                 server_state&, arg_list argv) {
-  if (!client.subscribed() || argv.size() > 2) {
+  if (!client.subscribed() || client.resp != 2 || argv.size() > 2) {
     batch.add_command(&cmd, client.db, argv);
     return;
   }

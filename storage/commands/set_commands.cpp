@@ -29,7 +29,7 @@ const set_value* read_set(exec_context& ctx, std::string_view key, bool& failed)
 element from_big(const std::string& member) { return element(std::string_view(member)); }
 
 void reply_members(std::string& out, const set_value& set) {
-  reply::array_header(out, static_cast<int64_t>(set.size()));
+  reply::set_header(out, static_cast<int64_t>(set.size()));
   for (const element& m : set)
     reply::bulk(out, m.view());
 }
@@ -80,7 +80,7 @@ void smembers_command(exec_context& ctx, arg_list argv) {
   const set_value* set = read_set(ctx, argv[1], failed);
   if (failed)
     return;
-  set ? reply_members(ctx.out, *set) : reply::array_header(ctx.out, 0);
+  set ? reply_members(ctx.out, *set) : reply::set_header(ctx.out, 0);
 }
 
 void scard_command(exec_context& ctx, arg_list argv) {
@@ -103,7 +103,7 @@ void spop_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR value is out of range, must be positive");
     return;
   }
-  entry* e = lookup_write(ctx, argv[1], value_type::set, has_count ? "*0\r\n" : "$-1\r\n");
+  entry* e = lookup_write(ctx, argv[1], value_type::set, has_count ? "*0\r\n" : reply::null_bulk_text());
   if (!e)
     return;
   set_value& set = e->val.set();
@@ -257,7 +257,7 @@ void set_op_generic(exec_context& ctx, arg_list keys, set_op op,
       store_set(ctx, destination, std::move(result));
       return;
     }
-    reply::array_header(ctx.out, static_cast<int64_t>(members.size()));
+    reply::set_header(ctx.out, static_cast<int64_t>(members.size()));
     for (const element& m : members)
       reply::bulk(ctx.out, m.view());
     return;

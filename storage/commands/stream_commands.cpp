@@ -357,7 +357,7 @@ const command_spec specs[] = {
     {"xadd", -5, cmd_write | cmd_denyoom | cmd_fast, xadd_command, nullptr, 1, 1, 1,
      "Appends a new entry to a stream", "stream", "5.0.0", propagated_by_command},
     {"xtrim", -4, cmd_write, xtrim_command, nullptr, 1, 1, 1,
-     "Deletes messages from the beginning of a stream.", "stream", "5.0.0",
+     "Trims the stream to (approximately if '~' is passed) a certain size", "stream", "5.0.0",
      propagated_by_command},
     {"xrange", -4, cmd_readonly, xrange_command, nullptr, 1, 1, 1,
      "Return a range of elements in a stream, with IDs matching the specified IDs interval",

@@ -87,7 +87,7 @@ void reply_edge_entry(std::string& out, const stream_value& s, bool rev) {
 void reply_full_groups(std::string& out, const stream_value& s, int64_t count) {
   reply::array_header(out, static_cast<int64_t>(s.groups.size()));
   for (const auto& [name, g] : s.groups) {
-    out.append("*14\r\n");
+    reply::map_header(out, 7);
     reply::bulk(out, "name");
     reply::bulk(out, name);
     reply::bulk(out, "last-delivered-id");
@@ -113,7 +113,7 @@ void reply_full_groups(std::string& out, const stream_value& s, int64_t count) {
     reply::bulk(out, "consumers");
     reply::array_header(out, static_cast<int64_t>(g.consumers.size()));
     for (const auto& [cname, c] : g.consumers) {
-      out.append("*8\r\n");
+      reply::map_header(out, 4);
       reply::bulk(out, "name");
       reply::bulk(out, cname);
       reply::bulk(out, "seen-time");
@@ -154,7 +154,7 @@ void xinfo_stream(exec_context& ctx, arg_list argv, const stream_value& s) {
         count = 10;
     }
   }
-  reply::array_header(ctx.out, full ? 18 : 20);
+  reply::map_header(ctx.out, full ? 9 : 10);
   reply_stream_head(ctx.out, s);
   if (!full) {
     reply::bulk(ctx.out, "groups");
@@ -174,7 +174,7 @@ void xinfo_stream(exec_context& ctx, arg_list argv, const stream_value& s) {
 void xinfo_groups(exec_context& ctx, const stream_value& s) {
   reply::array_header(ctx.out, static_cast<int64_t>(s.groups.size()));
   for (const auto& [name, g] : s.groups) {
-    ctx.out.append("*12\r\n");
+    reply::map_header(ctx.out, 6);
     reply::bulk(ctx.out, "name");
     reply::bulk(ctx.out, name);
     reply::bulk(ctx.out, "consumers");
@@ -199,7 +199,7 @@ void xinfo_consumers(exec_context& ctx, arg_list argv, stream_value& s) {
   }
   reply::array_header(ctx.out, static_cast<int64_t>(g->consumers.size()));
   for (const auto& [name, c] : g->consumers) {
-    ctx.out.append("*6\r\n");
+    reply::map_header(ctx.out, 3);
     reply::bulk(ctx.out, "name");
     reply::bulk(ctx.out, name);
     reply::bulk(ctx.out, "pending");

@@ -239,7 +239,8 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
       continue;
     }
     ++served;
-    body.append("*2\r\n");
+    if (reply::protocol() == 2)  // RESP3: a map of stream names to entries
+      body.append("*2\r\n");
     reply::bulk(body, keys[i]);
     if (!groups[i]) {
       stream_id start = after;
@@ -266,7 +267,8 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
     mark_dirty(ctx);
   }
   if (served) {
-    reply::array_header(ctx.out, served);
+    reply::protocol() == 2 ? reply::array_header(ctx.out, served)
+                           : reply::map_header(ctx.out, served);
     ctx.out.append(body);
     return;
   }
@@ -280,7 +282,7 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
     for (stream_id id : ids)
       ctx.block->state.push_back(id.str());
   }
-  wait_for_keys(ctx, keys, deadline, "*-1\r\n");
+  wait_for_keys(ctx, keys, deadline, reply::null_array);
 }
 
 void xread_command(exec_context& ctx, arg_list argv) { read_command(ctx, argv, false); }

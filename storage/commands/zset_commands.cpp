@@ -232,9 +232,9 @@ void zrevrank_command(exec_context& ctx, arg_list argv) { rank_generic(ctx, argv
 
 enum class zset_end : uint8_t { min, max };
 
-// How popped entries are replied: member, score... (ZPOPMIN); key, member, score (BZPOPMIN);
-// [key, [[member, score], ...]] (ZMPOP, BZMPOP).
-enum class pop_form : uint8_t { flat, keyed, keyed_nested };
+// How popped entries are replied: member, score... (ZPOPMIN; in RESP3 with a count, pairs);
+// key, member, score (BZPOPMIN); [key, [[member, score], ...]] (ZMPOP, BZMPOP).
+enum class pop_form : uint8_t { flat, pairs, keyed, keyed_nested };
 
 // Pops up to `count` entries from `end` of the sorted set in `e` (the key `key`) and replies
 // them in `form`. Replicas get ZPOPMIN/ZPOPMAX key count.
@@ -244,6 +244,8 @@ void pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end end
   const auto n = static_cast<int64_t>(std::min<uint64_t>(static_cast<uint64_t>(count), z.size()));
   if (form == pop_form::flat) {
     reply::array_header(ctx.out, 2 * n);
+  } else if (form == pop_form::pairs) {
+    reply::pairs_header(ctx.out, n);
   } else if (form == pop_form::keyed) {
     reply::array_header(ctx.out, 2 * n + 1);
     reply::bulk(ctx.out, key);
@@ -257,6 +259,8 @@ void pop_entries(exec_context& ctx, entry& e, std::string_view key, zset_end end
     const std::string member = top.member.str();
     if (form == pop_form::keyed_nested)
       reply::array_header(ctx.out, 2);
+    else if (form == pop_form::pairs)
+      reply::pair_header(ctx.out);
     reply::bulk(ctx.out, member);
     reply::bulk_double(ctx.out, top.score);
     z.erase(member);
@@ -294,7 +298,7 @@ void zpop_generic(exec_context& ctx, arg_list argv, zset_end end) {
     reply::array_header(ctx.out, 0);
     return;
   }
-  pop_entries(ctx, *e, argv[1], end, count, pop_form::flat);
+  pop_entries(ctx, *e, argv[1], end, count, argv.size() == 3 ? pop_form::pairs : pop_form::flat);
 }
 
 void zpopmin_command(exec_context& ctx, arg_list argv) { zpop_generic(ctx, argv, zset_end::min); }
@@ -343,7 +347,7 @@ void bzpop_generic(exec_context& ctx, arg_list argv, zset_end end) {
   const arg_list keys = argv.subspan(1, argv.size() - 2);
   if (parse_block_timeout(ctx, argv.back(), deadline) &&
       !pop_from_first(ctx, keys, end, 1, pop_form::keyed))
-    wait_for_keys(ctx, keys, deadline, "*-1\r\n");
+    wait_for_keys(ctx, keys, deadline, reply::null_array);
 }
 
 void bzpopmin_command(exec_context& ctx, arg_list argv) { bzpop_generic(ctx, argv, zset_end::min); }
@@ -358,7 +362,7 @@ void bzmpop_command(exec_context& ctx, arg_list argv) {
           ctx, argv, 2, [&](std::string_view w) { return parse_zset_end(ctx, w, end); }, args) &&
       parse_block_timeout(ctx, argv[1], deadline) &&
       !pop_from_first(ctx, args.keys, end, args.count, pop_form::keyed_nested))
-    wait_for_keys(ctx, args.keys, deadline, "*-1\r\n");
+    wait_for_keys(ctx, args.keys, deadline, reply::null_array);
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]: as HRANDFIELD.

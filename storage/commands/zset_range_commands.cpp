@@ -106,12 +106,14 @@ void zrange_generic(exec_context& ctx, arg_list argv, zrange_form form) {
   int64_t n = 0;
   if (z)
     visit_range(*z, spec, [&](const zset_entry& e) {
+      if (with_scores)
+        reply::pair_header(body);
       reply::bulk(body, e.member.view());
       if (with_scores)
         reply::bulk_double(body, e.score);
       ++n;
     });
-  reply::array_header(ctx.out, with_scores ? 2 * n : n);
+  with_scores ? reply::pairs_header(ctx.out, n) : reply::array_header(ctx.out, n);
   ctx.out.append(body);
 }
 

@@ -222,8 +222,10 @@ void setop_generic(exec_context& ctx, arg_list argv, const setop_request& req) {
     return;
   }
   const auto n = static_cast<int64_t>(result.size());
-  reply::array_header(ctx.out, with_scores ? 2 * n : n);
+  with_scores ? reply::pairs_header(ctx.out, n) : reply::array_header(ctx.out, n);
   for (const zset_entry& e : result) {
+    if (with_scores)
+      reply::pair_header(ctx.out);
     reply::bulk(ctx.out, e.member.view());
     if (with_scores)
       reply::bulk_double(ctx.out, e.score);

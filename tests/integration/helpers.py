@@ -74,15 +74,16 @@ class Raw:
         return data
 
     def read_reply(self):
+        """One whole reply's bytes, RESP2 or RESP3."""
         line = self._line()
         kind = line[:1]
-        if kind in (b"+", b"-", b":"):
+        if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
             return line
-        if kind == b"$":
+        if kind in (b"$", b"=", b"!"):
             n = int(line[1:-2])
             return line if n < 0 else line + self._exact(n + 2)
-        if kind == b"*":
-            n = int(line[1:-2])
+        if kind in (b"*", b"~", b">", b"%"):
+            n = int(line[1:-2]) * (2 if kind == b"%" else 1)
             parts = [line]
             for _ in range(max(n, 0)):
                 parts.append(self.read_reply())
