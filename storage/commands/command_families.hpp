@@ -35,5 +35,6 @@ std::span<const command_spec> stream_commands();
 std::span<const command_spec> stream_read_commands();
 std::span<const command_spec> stream_group_commands();
 std::span<const command_spec> stream_info_commands();
+std::span<const command_spec> sort_commands();
 
 }  // namespace credis

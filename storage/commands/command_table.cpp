@@ -47,6 +47,7 @@ struct command_table {
         stream_read_commands(),
         stream_group_commands(),
         stream_info_commands(),
+        sort_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

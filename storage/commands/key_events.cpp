@@ -77,6 +77,7 @@ constexpr named_event events[] = {
     {"setrange", {ev::string, "setrange"}},
     {"sinterstore", {ev::set, "sinterstore", k::existing_key}},
     {"smove", {ev::set, "", k::by_command, true}},
+    {"sort", {ev::list, "", k::by_command}},
     {"spop", {ev::set, "spop"}},
     {"srem", {ev::set, "srem"}},
     {"sunionstore", {ev::set, "sunionstore", k::existing_key}},
