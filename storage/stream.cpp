@@ -203,8 +203,6 @@ void stream_value::append(stream_id id, std::span<const std::string_view> fv) {
   int64_t flags = 0;
   if (!lp) {
     lp = &nodes_.emplace(id, listpack()).first->second;
-    size_t prealloc = limits::stream_node_bytes;
-    lp->reserve_bytes(prealloc > 0 && prealloc < 4096 ? prealloc : 4096);
     lp->push_back("1");
     lp->push_back("0");
     lp->push_back(int_text(nfields));

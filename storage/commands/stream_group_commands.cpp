@@ -399,12 +399,7 @@ void xclaim_command(exec_context& ctx, arg_list argv) {
       continue;
     if (!c) {
       bool created = false;
-      c = &g->consumer(argv[3], ctx.now, created);
-      c->seen_time = ctx.now;
-      if (created) {
-        mark_dirty(ctx);
-        notify(ctx, keyspace_events::stream, "xgroup-createconsumer", argv[1]);
-      }
+      c = &acting_consumer(ctx, *g, argv[1], argv[3], created);
     }
     claim(ctx, body, argv, *s, *g, it, *c, delivery_time, retry_count, just_id);
     propagate_last_id = false;
@@ -471,12 +466,7 @@ void xautoclaim_command(exec_context& ctx, arg_list argv) {
     }
     if (!c) {
       bool created = false;
-      c = &g->consumer(argv[3], ctx.now, created);
-      c->seen_time = ctx.now;
-      if (created) {
-        mark_dirty(ctx);
-        notify(ctx, keyspace_events::stream, "xgroup-createconsumer", argv[1]);
-      }
+      c = &acting_consumer(ctx, *g, argv[1], argv[3], created);
     }
     claim(ctx, body, argv, *s, *g, it, *c, ctx.now, -1, just_id);
     ++n;

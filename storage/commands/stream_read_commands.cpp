@@ -249,14 +249,9 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
       continue;
     }
     bool created = false;
-    stream_consumer& c = groups[i]->consumer(a.consumer, ctx.now, created);
-    c.seen_time = ctx.now;
-    if (created) {
-      mark_dirty(ctx);
-      notify(ctx, keyspace_events::stream, "xgroup-createconsumer", keys[i]);
-      if (a.noack && ctx.propagated)
-        propagate_consumer_creation(ctx, keys[i], a.group, a.consumer);
-    }
+    stream_consumer& c = acting_consumer(ctx, *groups[i], keys[i], a.consumer, created);
+    if (created && a.noack && ctx.propagated)
+      propagate_consumer_creation(ctx, keys[i], a.group, a.consumer);
     if (history) {
       stream_id start = after;
       start.increment();

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "protocol/reply.hpp"
+#include "storage/commands/key_events.hpp"
 #include "storage/commands/lookup.hpp"
 
 namespace credis {
@@ -100,6 +101,17 @@ void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::s
     msg.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   msg.append(" HELP.");
   reply::error(ctx.out, msg);
+}
+
+stream_consumer& acting_consumer(exec_context& ctx, stream_group& g, std::string_view key,
+                                 std::string_view name, bool& created) {
+  stream_consumer& c = g.consumer(name, ctx.now, created);
+  c.seen_time = ctx.now;
+  if (created) {
+    mark_dirty(ctx);
+    notify(ctx, keyspace_events::stream, "xgroup-createconsumer", key);
+  }
+  return c;
 }
 
 stream_value* find_stream(exec_context& ctx, std::string_view key, bool& failed) {

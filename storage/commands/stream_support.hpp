@@ -34,6 +34,11 @@ void reply_help(std::string& out, std::string_view command,
 // Redis's addReplySubcommandSyntaxError.
 void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub);
 
+// The consumer `name` of group `g` (of the stream at `key`) that reads or claims, seen now;
+// created when missing, which is a write with the "xgroup-createconsumer" event (`created`).
+stream_consumer& acting_consumer(exec_context& ctx, stream_group& g, std::string_view key,
+                                 std::string_view name, bool& created);
+
 // The stream at `key` for reading: null when missing; null with WRONGTYPE replied (`failed`)
 // when another type.
 stream_value* find_stream(exec_context& ctx, std::string_view key, bool& failed);
