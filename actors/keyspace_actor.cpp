@@ -314,10 +314,15 @@ void end_wait(keyspace_broker self, int64_t id, wait_end how) {
                   it->second.first, next);
     if (req.wanted)
       return;
-  } else if (how == wait_end::timed_out) {
-    reply::null_array(out.text);
   } else {
-    reply::error(out.text, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    if (how == wait_end::timed_out)
+      reply::null_array(out.text);
+    else
+      reply::error(out.text, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    // The blocking command ends here: it counts once, as when it is served.
+    const command_spec* cmd = it->second.batch.items()[it->second.first].cmd;
+    if (cmd)
+      st.server->stats.commands.called(command_index(*cmd), 0, out.text);
   }
   st.blocked.unblock(id);
   auto w = std::move(it->second);

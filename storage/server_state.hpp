@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "storage/command_stats.hpp"
 
 namespace credis {
 
@@ -90,6 +91,7 @@ struct server_stats {
   int64_t keyspace_hits = 0;
   int64_t keyspace_misses = 0;
   int64_t start_time_ms = 0;
+  command_stats commands;  // INFO commandstats and errorstats
 };
 
 // The state of RDB snapshots, as INFO persistence reports it.

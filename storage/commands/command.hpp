@@ -191,6 +191,9 @@ void for_each_key_position(const command_spec& cmd, size_t argc, F f) {
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);
 std::span<const command_spec> all_commands();
+// A command's place in the table (subcommand entries included), and the entry at a place.
+size_t command_index(const command_spec& cmd);
+const command_spec& command_at(size_t index);
 
 // The error replies shared by many commands, with Redis 7.0's texts.
 namespace errors {

@@ -109,6 +109,12 @@ class command_batch {
     }
   }
 
+  // The ready-made reply an item without a command carries.
+  std::string_view reply_of(const item& it) const {
+    const arg& a = args_[it.first_arg];
+    return std::string_view(bytes_).substr(a.offset, a.length);
+  }
+
   // The blocks among the item's arguments.
   std::span<const byte_block> blocks_of(const item& it) const {
     return {blocks_.data() + it.first_block, it.block_count};

@@ -97,6 +97,12 @@ std::span<const command_spec> all_commands() {
   return std::span<const command_spec>(table().specs).first(table().top_level);
 }
 
+size_t command_index(const command_spec& cmd) {
+  return static_cast<size_t>(&cmd - table().specs.data());
+}
+
+const command_spec& command_at(size_t index) { return table().specs[index]; }
+
 std::string arity_error(std::string_view command_name) {
   std::string msg = "ERR wrong number of arguments for '";
   msg.append(command_name);

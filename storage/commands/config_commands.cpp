@@ -89,6 +89,7 @@ void config_command(exec_context& ctx, arg_list argv) {
     s.rejected_connections = 0;
     s.client_output_buffer_limit_disconnections = 0;
     s.client_query_buffer_limit_disconnections = 0;
+    s.commands.reset();
     reply::ok(ctx.out);
   } else if (iequals(sub, "rewrite") && argv.size() == 2) {
     reply::error(ctx.out, "ERR The server is running without a config file");

@@ -6,6 +6,7 @@
 #include "storage/commands/command_batch.hpp"
 #include "storage/commands/key_events.hpp"
 #include "storage/commands/propagate.hpp"
+#include "storage/tick_clock.hpp"
 
 namespace credis {
 
@@ -60,21 +61,34 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
   } else {
     refused = false;
   }
+  command_stats& stats = server.stats.commands;
   if (refused) {
     if (client.multi)
       client.multi->aborted = true;
+    if (cmd)
+      stats.rejected(command_index(*cmd), out);
+    else
+      stats.count_error(out);
   } else if (client.multi && !(cmd->flags & cmd_not_queued)) {
     if (!client.multi->aborted)  // no sense keeping what will not run
       client.multi->commands.emplace_back(argv.begin(), argv.end());
     reply::simple(out, "QUEUED");
   } else if (cmd->exec_batch) {
+    const size_t items_before = batch.items().size();
     cmd->exec_batch(*cmd, batch, client, server, argv);
+    // A reply of its own instead of an item for the keyspace: it failed here (EXEC without
+    // MULTI); the keyspace counts the others.
+    if (batch.items().size() == items_before + 1 && !batch.items().back().cmd)
+      stats.called(command_index(*cmd), 0, batch.reply_of(batch.items().back()));
     return;
   } else if (cmd->exec_client && server.persistence.loading && !(cmd->flags & cmd_loading)) {
     reply::error(out, errors::loading);
+    stats.rejected(command_index(*cmd), out);
   } else if (cmd->exec_client) {
     ++server.stats.total_commands_processed;
+    const uint64_t start = ticks_now();
     cmd->exec_client(client, server, argv, out);
+    stats.called(command_index(*cmd), ticks_now() - start, out);
     if (client.pending.what != replication_request::kind::none && out.empty())
       return;  // the replication manager answers it
   } else {
@@ -130,12 +144,16 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                     block_request* block, command_batch* propagated) {
   auto& stats = bc.server.stats;
   ++stats.total_commands_processed;
+  const size_t index = command_index(*item.cmd);
+  const size_t mark0 = out.size();
   if (refused_on_replica(bc, *item.cmd)) {
     reply::error(out, readonly_replica);
+    stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;
   }
   if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
     reply::error(out, errors::loading);
+    stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;
   }
   // A command that rewrites its propagation may send several writes: they are staged, to be
@@ -156,6 +174,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
   int64_t dirty_before = stats.dirty;
   const key_presence before = keys_before(ctx, *item.cmd, argv);
+  const uint64_t start = ticks_now();
   try {
     item.cmd->exec(ctx, argv);
   } catch (const std::exception& e) {
@@ -164,12 +183,14 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     if (bc.spliced)
       bc.spliced->resize(spliced_mark);
     reply::error(out, std::string("ERR internal error: ") + e.what());
+    stats.commands.called(index, ticks_now() - start, std::string_view(out).substr(mark));
     return outcome::ran;
   }
   if (block && block->wanted) {
     block->db = item.db;
-    return outcome::wants_to_block;
+    return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
   }
+  stats.commands.called(index, ticks_now() - start, std::string_view(out).substr(mark));
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');
@@ -212,6 +233,14 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
   const auto& exec = batch.items()[at];
   ++bc.server.stats.total_commands_processed;
   const size_t first = at + 1;
+  // EXEC fails only by its own error (EXECABORT); its commands' errors are theirs.
+  const size_t mark = out.size();
+  const uint64_t start = ticks_now();
+  auto count_exec = [&] {
+    std::string_view own = std::string_view(out).substr(mark);
+    bc.server.stats.commands.called(command_index(*exec.cmd), ticks_now() - start,
+                                    own.substr(0, own.find('\n') + 1));
+  };
   const size_t end = first + static_cast<size_t>(std::max(exec.transaction, 0));
   const bool watch_failed =
       bc.watched && bc.watched->changed(batch.client_id, bc.ks, bc.now);
@@ -219,14 +248,17 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
     bc.watched->unwatch(batch.client_id);
   if (exec.transaction < 0) {
     reply::error(out, "EXECABORT Transaction discarded because of previous errors.");
+    count_exec();
     return end;
   }
   if (watch_failed) {
     reply::null_array(out);
+    count_exec();
     return end;
   }
   if (auto why = transaction_refusal(bc, batch, first, end); !why.empty()) {
     reply::error(out, "EXECABORT Transaction discarded because of: " + std::string(why));
+    count_exec();
     return end;
   }
   reply::array_header(out, static_cast<int64_t>(end - first));
@@ -242,6 +274,7 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
   }
   if (!writes.empty())
     append_wrapped(*bc.propagated, writes);
+  count_exec();
   return end;
 }
 

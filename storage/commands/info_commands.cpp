@@ -15,6 +15,7 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/memory_usage.hpp"
+#include "storage/tick_clock.hpp"
 
 namespace credis {
 
@@ -165,6 +166,7 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", s.keyspace_hits);
   w.field("keyspace_misses", s.keyspace_misses);
+  w.field("total_error_replies", static_cast<int64_t>(s.commands.total_error_replies()));
   // Redis 7.2's fields, for the clients these limits closed.
   w.field("client_query_buffer_limit_disconnections",
           s.client_query_buffer_limit_disconnections.load());
@@ -214,11 +216,49 @@ void replication_section(info_writer& w, exec_context& ctx) {
 }
 
 void cpu_section(info_writer& w, exec_context&) {
-  rusage self{};
+  rusage self{}, children{}, thread{};
   getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);  // background saves
+  getrusage(RUSAGE_THREAD, &thread);       // the multiplexer's, where commands run
   w.section("CPU");
   w.field("used_cpu_sys", seconds_text(self.ru_stime));
   w.field("used_cpu_user", seconds_text(self.ru_utime));
+  w.field("used_cpu_sys_children", seconds_text(children.ru_stime));
+  w.field("used_cpu_user_children", seconds_text(children.ru_utime));
+  w.field("used_cpu_sys_main_thread", seconds_text(thread.ru_stime));
+  w.field("used_cpu_user_main_thread", seconds_text(thread.ru_utime));
+}
+
+void modules_section(info_writer& w, exec_context&) { w.section("Modules"); }
+
+void commandstats_section(info_writer& w, exec_context& ctx) {
+  w.section("Commandstats");
+  const double ticks_per_us = ticks_per_microsecond();
+  ctx.server.stats.commands.for_each_command([&](size_t index, const command_counters& c) {
+    const auto usec = static_cast<int64_t>(static_cast<double>(c.ticks) / ticks_per_us);
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "calls=%llu,usec=%lld,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+                  static_cast<unsigned long long>(c.calls), static_cast<long long>(usec),
+                  c.calls ? static_cast<double>(usec) / static_cast<double>(c.calls) : 0.0,
+                  static_cast<unsigned long long>(c.rejected),
+                  static_cast<unsigned long long>(c.failed));
+    w.field("cmdstat_" + std::string(command_at(index).name), line);
+  });
+}
+
+void errorstats_section(info_writer& w, exec_context& ctx) {
+  w.section("Errorstats");
+  for (const auto& [code, count] : ctx.server.stats.commands.errors()) {
+    std::string v = "count=";
+    append_int64(v, static_cast<int64_t>(count));
+    w.field("errorstat_" + code, v);
+  }
+}
+
+void cluster_section(info_writer& w, exec_context&) {
+  w.section("Cluster");
+  w.field("cluster_enabled", 0);
 }
 
 void keyspace_section(info_writer& w, exec_context& ctx) {
@@ -242,29 +282,40 @@ void keyspace_section(info_writer& w, exec_context& ctx) {
 struct section {
   std::string_view name;
   void (*write)(info_writer&, exec_context&);
+  bool by_default;  // in INFO without arguments and INFO default
 };
 
 const section sections[] = {
-    {"server", server_section},           {"clients", clients_section},
-    {"memory", memory_section},           {"persistence", persistence_section},
-    {"stats", stats_section},             {"replication", replication_section},
-    {"cpu", cpu_section},                 {"keyspace", keyspace_section},
+    {"server", server_section, true},
+    {"clients", clients_section, true},
+    {"memory", memory_section, true},
+    {"persistence", persistence_section, true},
+    {"stats", stats_section, true},
+    {"replication", replication_section, true},
+    {"cpu", cpu_section, true},
+    {"modules", modules_section, true},
+    {"commandstats", commandstats_section, false},
+    {"errorstats", errorstats_section, true},
+    {"cluster", cluster_section, true},
+    {"keyspace", keyspace_section, true},
 };
 
+// INFO [section ...]: the named sections (any case), "default" the default ones, "all" and
+// "everything" every one; each once, in Redis's order.
 void info_command(exec_context& ctx, arg_list argv) {
+  bool all = false, defaults = argv.size() == 1;
   std::vector<std::string> wanted;
-  for (size_t i = 1; i < argv.size(); ++i)
-    wanted.push_back(to_lower(argv[i]));
-  bool everything = wanted.empty();
-  for (const auto& w : wanted)
-    if (w == "all" || w == "everything" || w == "default")
-      everything = true;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    std::string name = to_lower(argv[i]);
+    all = all || name == "all" || name == "everything";
+    defaults = defaults || name == "default";
+    wanted.push_back(name == "module_list" ? "modules" : std::move(name));
+  }
   std::string text;
   info_writer w(text);
   for (const auto& s : sections) {
-    bool selected = everything;
-    for (const auto& name : wanted)
-      selected = selected || name == s.name;
+    bool selected = all || (defaults && s.by_default) ||
+                    std::find(wanted.begin(), wanted.end(), s.name) != wanted.end();
     if (selected)
       s.write(w, ctx);
   }

@@ -1,0 +1,64 @@
+// INFO commandstats and errorstats: per command Redis's calls, time, rejected_calls and
+// failed_calls, and per error code (an error reply's first word) how many were sent.
+//
+// Every command runs on the multiplexer thread (connections and keyspace alike), so the
+// counters are plain.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credis {
+
+struct command_counters {
+  uint64_t calls = 0;
+  uint64_t ticks = 0;  // storage/tick_clock.hpp
+  uint64_t rejected = 0;
+  uint64_t failed = 0;
+};
+
+class command_stats {
+ public:
+  // The command numbered `index` (its place in the command table) ran, replying `reply`.
+  void called(size_t index, uint64_t ticks, std::string_view reply) {
+    command_counters& c = at(index);
+    ++c.calls;
+    c.ticks += ticks;
+    if (is_error(reply)) {
+      ++c.failed;
+      count_error(reply);
+    }
+  }
+  // It was refused before it ran (wrong arity, NOAUTH, READONLY...).
+  void rejected(size_t index, std::string_view reply) {
+    ++at(index).rejected;
+    count_error(reply);
+  }
+  // An error reply that belongs to no command (an unknown one).
+  void count_error(std::string_view reply);
+
+  uint64_t total_error_replies() const { return total_errors_; }
+  // Calls `f(index, counters)` for each command with any count.
+  void for_each_command(const std::function<void(size_t, const command_counters&)>& f) const;
+  const std::map<std::string, uint64_t, std::less<>>& errors() const { return errors_; }
+  void reset();
+
+  static bool is_error(std::string_view reply) { return !reply.empty() && reply[0] == '-'; }
+
+ private:
+  command_counters& at(size_t index) {
+    if (index >= commands_.size())
+      commands_.resize(index + 1);
+    return commands_[index];
+  }
+
+  std::vector<command_counters> commands_;
+  std::map<std::string, uint64_t, std::less<>> errors_;
+  uint64_t total_errors_ = 0;
+};
+
+}  // namespace credis

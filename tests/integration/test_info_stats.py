@@ -1,0 +1,170 @@
+"""INFO commandstats, errorstats and section selection, against a real redis-server.
+
+The same commands go to both servers; per command the calls, rejected_calls and failed_calls
+must match, as must every errorstat and total_error_replies (times differ, so usec is checked
+only for being there and for counting a command that sleeps).
+"""
+import time
+
+import pytest
+
+from conftest import wait_until
+from helpers import Raw
+
+
+def info(raw, *sections):
+    reply = raw.cmd("INFO", *sections)
+    assert reply.startswith(b"$"), reply
+    body = reply.split(b"\r\n", 1)[1].decode()
+    fields = {}
+    for line in body.split("\r\n"):
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            fields[k] = v
+    return body, fields
+
+
+def command_counts(raw):
+    """{command: (calls, rejected_calls, failed_calls)} from INFO commandstats."""
+    _, fields = info(raw, "commandstats")
+    counts = {}
+    for k, v in fields.items():
+        parts = dict(p.split("=") for p in v.split(","))
+        assert set(parts) == {"calls", "usec", "usec_per_call", "rejected_calls",
+                              "failed_calls"}, v
+        counts[k[len("cmdstat_"):]] = (int(parts["calls"]), int(parts["rejected_calls"]),
+                                       int(parts["failed_calls"]))
+    return counts
+
+
+def error_counts(raw):
+    _, fields = info(raw, "errorstats", "stats")
+    errors = {k: v for k, v in fields.items() if k.startswith("errorstat_")}
+    return errors, int(fields["total_error_replies"])
+
+
+# Each sent on one connection; what matters is how the servers count them.
+SCRIPT = [
+    ("SET", "a", "b"),
+    ("SET", "k"),                      # rejected: wrong arity
+    ("ASDF", "x"),                     # unknown: an error with no command
+    ("GET", "a"),
+    ("LPUSH", "a", "x"),               # failed: WRONGTYPE
+    ("INCR", "a"),                     # failed: ERR not an integer
+    ("AUTH", "nopass"),                # failed: no password is set
+    ("MULTI",), ("SET", "t", "1"), ("AUTH", "x"), ("EXEC",),   # AUTH fails inside EXEC
+    ("EXEC",),                         # failed: EXEC without MULTI
+    ("MULTI",), ("SET",), ("EXEC",),   # SET rejected, EXEC fails with EXECABORT
+    ("DISCARD",),                      # failed: DISCARD without MULTI
+    ("XADD", "s", "*", "f", "v"),
+    ("XGROUP", "CREATECONSUMER", "s", "nogroup", "c"),  # failed: NOGROUP
+    ("XGROUP", "CREATE", "s", "g", "$"),
+    ("XGROUP", "CREATE", "s", "g", "$"),                # failed: BUSYGROUP
+    ("PING",), ("ECHO", "x"), ("SELECT", "1"), ("SELECT", "99"),  # connection commands
+    ("BLPOP", "nolist", "0.01"),      # times out: one call, no error
+]
+
+
+def run_script(port):
+    with Raw(port) as c:
+        c.cmd("CONFIG", "RESETSTAT")
+        return [c.cmd(*args) for args in SCRIPT]
+
+
+def test_counts_match_redis(start_credis, start_redis):
+    ours, theirs = start_credis(["--save", ""]), start_redis()
+    replies = run_script(ours.port), run_script(theirs.port)
+    assert [r[:1] for r in replies[0]] == [r[:1] for r in replies[1]]
+    with Raw(ours.port) as c, Raw(theirs.port) as r:
+        # CONFIG and INFO are reported by subcommand in Redis ("config|resetstat").
+        skip = lambda name: name.startswith("config") or name == "info"
+        ours_counts = {k: v for k, v in command_counts(c).items() if not skip(k)}
+        theirs_counts = {k: v for k, v in command_counts(r).items() if not skip(k)}
+        assert ours_counts == theirs_counts
+        assert ours_counts["set"] == (2, 2, 0)
+        assert ours_counts["xgroup|createconsumer"] == (1, 0, 1)
+        assert error_counts(c) == error_counts(r)
+        errors, total = error_counts(c)
+        assert errors["errorstat_WRONGTYPE"] == "count=1"
+        assert errors["errorstat_EXECABORT"] == "count=1"
+        assert total >= 9
+
+
+def test_blocked_command_counts_once_with_its_error(start_credis, start_redis):
+    for server in (start_credis(["--save", ""]), start_redis()):
+        with Raw(server.port) as waiter, Raw(server.port) as admin:
+            admin.cmd("CONFIG", "RESETSTAT")
+            wid = int(waiter.cmd("CLIENT", "ID")[1:-2])
+            waiter.send(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nl1\r\n$1\r\n0\r\n")
+            wait_until(lambda: info(admin, "clients")[1]["blocked_clients"] == "1",
+                       what="the client to block")
+            admin.cmd("CLIENT", "UNBLOCK", str(wid), "ERROR")
+            assert waiter.read_reply().startswith(b"-UNBLOCKED")
+            assert command_counts(admin)["blpop"] == (1, 0, 1)
+            assert error_counts(admin)[0]["errorstat_UNBLOCKED"] == "count=1"
+
+
+def test_served_blocked_command_counts_once(server):
+    with Raw(server.port) as waiter, Raw(server.port) as admin:
+        admin.cmd("CONFIG", "RESETSTAT")
+        waiter.send(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nl1\r\n$1\r\n0\r\n")
+        wait_until(lambda: info(admin, "clients")[1]["blocked_clients"] == "1",
+                   what="the client to block")
+        admin.cmd("RPUSH", "l1", "x")
+        assert waiter.read_reply() == b"*2\r\n$2\r\nl1\r\n$1\r\nx\r\n"
+        assert command_counts(admin)["blpop"] == (1, 0, 0)
+
+
+def test_usec_counts_time_spent(start_credis):
+    s = start_credis(["--save", "", "--enable-debug-command", "yes"])
+    with Raw(s.port) as c:
+        c.cmd("CONFIG", "RESETSTAT")
+        started = time.monotonic()
+        c.cmd("DEBUG", "SLEEP", "0.2")
+        elapsed_us = (time.monotonic() - started) * 1e6
+        _, fields = info(c, "commandstats")
+        parts = dict(p.split("=") for p in fields["cmdstat_debug"].split(","))
+        assert 200000 <= int(parts["usec"]) <= elapsed_us
+        assert parts["usec_per_call"] == "%.2f" % int(parts["usec"])
+
+
+def test_resetstat_clears(server):
+    with Raw(server.port) as c:
+        c.cmd("NOSUCH")
+        c.cmd("GET", "x")
+        c.cmd("CONFIG", "RESETSTAT")
+        assert error_counts(c) == ({}, 0)
+        assert "get" not in command_counts(c)
+
+
+@pytest.mark.parametrize("args,present,absent", [
+    ((), ["# Server", "# CPU", "# Errorstats", "# Keyspace", "used_memory"],
+     ["# Commandstats"]),
+    (("default",), ["# Server", "# Modules", "# Cluster"], ["# Commandstats"]),
+    (("all",), ["# Commandstats", "# Errorstats", "used_cpu_user_children"], []),
+    (("everything",), ["# Commandstats", "# Server"], []),
+    (("cpu",), ["used_cpu_user", "used_cpu_sys_children"], ["used_memory", "# Server"]),
+    (("commandSTATS",), ["# Commandstats", "rejected_calls"], ["used_memory"]),
+    (("cpu", "sentinel"), ["used_cpu_user"], ["master_repl_offset", "sentinel"]),
+    (("cpu", "default"), ["used_memory", "master_repl_offset"], ["rejected_calls"]),
+])
+def test_section_selection(server, args, present, absent):
+    with Raw(server.port) as c:
+        c.cmd("PING")  # so that commandstats has a line
+        body, _ = info(c, *args)
+        for text in present:
+            assert text in body
+        for text in absent:
+            assert text not in body
+        assert body.count("used_cpu_user_children") <= 1
+
+
+def test_same_sections_as_redis(start_credis, start_redis):
+    # Latencystats (per-command percentiles) is not kept here yet.
+    def headers(port):
+        with Raw(port) as c:
+            c.cmd("PING")
+            return {arg: [l for l in info(c, *arg)[0].split("\r\n")
+                          if l.startswith("#") and l != "# Latencystats"]
+                    for arg in [(), ("all",), ("default",), ("cpu", "keyspace")]}
+    assert headers(start_credis(["--save", ""]).port) == headers(start_redis().port)
