@@ -1,8 +1,17 @@
 #include "storage/database.hpp"
 
+#include "storage/access_clock.hpp"
+
 namespace credis {
 
 entry* database::find(std::string_view key, unix_ms now) {
+  entry* e = peek(key, now);
+  if (e)
+    e->val.set_access(lfu_ ? touched_access(e->val.access(), access_time_) : lru_clock_);
+  return e;
+}
+
+entry* database::peek(std::string_view key, unix_ms now) {
   entry_node* n = table_.find(key);
   if (!n)
     return nullptr;
@@ -22,6 +31,7 @@ entry* database::find_raw(std::string_view key) {
 entry& database::put(std::string_view key, value v, unix_ms expire_at) {
   entry_node* n = table_.find_or_insert(key);
   n->e.val = std::move(v);
+  n->e.val.set_access(lfu_ ? fresh_access(access_time_) : lru_clock_);
   set_deadline(n, expire_at);
   return n->e;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/access_clock.hpp"
 #include "storage/entry_table.hpp"
 
 namespace credis {
@@ -29,7 +30,10 @@ class database {
  public:
   // The live entry for `key`; an entry past its deadline reads as missing and is deleted,
   // unless the database keeps expired keys (a replica waits for its master's DEL).
+  // Finding a key counts as an access to it (OBJECT IDLETIME, FREQ).
   entry* find(std::string_view key, unix_ms now);
+  // Like find, without counting an access (TYPE, EXISTS, TTL, OBJECT, as Redis's NOTOUCH).
+  entry* peek(std::string_view key, unix_ms now);
   // The entry whatever its deadline (for loaders, writers and tests).
   entry* find_raw(std::string_view key);
 
@@ -76,6 +80,15 @@ class database {
     return home >= size ? 0 : static_cast<uint64_t>(home) << shift;
   }
 
+  // The time accesses are stamped with (each batch of commands sets it), and the stamp a new
+  // value gets.
+  void set_access_time(unix_ms now, bool lfu) {
+    access_time_ = now;
+    lfu_ = lfu;
+    lru_clock_ = fresh_access(now);  // (unused under LFU)
+  }
+  unix_ms access_time() const { return access_time_; }
+
   // Who hears of expired keys (null: nobody), and whether find() keeps them.
   void set_expiry_handling(int index, expiry_listener* listener, bool keep_expired) {
     index_ = index;
@@ -113,6 +126,9 @@ class database {
   entry_table table_;
   std::vector<deadline_item> heap_;
   int index_ = 0;
+  unix_ms access_time_ = 0;
+  bool lfu_ = false;
+  uint32_t lru_clock_ = 0;
   expiry_listener* listener_ = nullptr;
   bool keep_expired_ = false;
 };

@@ -30,6 +30,17 @@ class keyspace {
     for (auto& d : dbs_)
       d.clear();
   }
+  // See database::set_access_time; applies to every database.
+  void set_access_time(unix_ms now) {
+    const bool lfu = access_tracking().lfu.load(std::memory_order_relaxed);
+    if (now == access_time_ && lfu == lfu_)
+      return;  // most batches come within the same millisecond as the last
+    access_time_ = now;
+    lfu_ = lfu;
+    for (auto& d : dbs_)
+      d.set_access_time(now, lfu);
+  }
+
   // See database::set_expiry_handling; applies to every database.
   void set_expiry_handling(expiry_listener* listener, bool keep_expired) {
     listener_ = listener;
@@ -49,6 +60,8 @@ class keyspace {
   std::array<database, db_count> dbs_;
   expiry_listener* listener_ = nullptr;
   bool keep_expired_ = false;
+  unix_ms access_time_ = -1;
+  bool lfu_ = false;
 };
 
 }  // namespace credis

@@ -73,6 +73,8 @@ struct server_config {
   bool daemonize = false;
   // notify-keyspace-events as keyspace_events flags (0: no notifications).
   int notify_keyspace_events = 0;
+  // Which access stamps keys get (storage/access_clock.hpp); nothing is evicted yet.
+  std::string maxmemory_policy = "noeviction";
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

@@ -1,3 +1,4 @@
+#include "storage/access_clock.hpp"
 #include "storage/snapshot.hpp"
 
 #include <signal.h>
@@ -43,6 +44,8 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now) {
   else
     info.repl_stream_db = repl.backlog_active ? 0 : -1;
   info.used_mem = allocated_bytes();
+  info.save_idle = access_tracking().lru;
+  info.save_freq = access_tracking().lfu;
   return info;
 }
 

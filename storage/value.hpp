@@ -1,6 +1,7 @@
-// The value stored under a key: a string, list, set, hash, sorted set or stream, in 16 bytes.
+// The value stored under a key: a string, list, set, hash, sorted set or stream, in 16 bytes,
+// three of which hold its access bits (storage/access_clock.hpp, OBJECT IDLETIME/FREQ).
 //
-// Strings of up to 15 bytes live inside the value itself (most counters, flags and short
+// Strings of up to 12 bytes live inside the value itself (most counters, flags and short
 // tokens), longer ones in one heap block, and those of 32 KB and more in a shared byte_block (a
 // big request argument becomes the value without a copy, and replies share it); the aggregate types (storage/aggregates.hpp) live
 // behind a pointer. A key's whole entry (value, deadline and key bytes) is then one allocation
@@ -42,10 +43,13 @@ class value {
     std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
     o.set_small(0);
   }
+  // The access bits stay: they belong to the key whose value is replaced (a write found it,
+  // which counted as an access).
   value& operator=(value&& o) noexcept {
     if (this != &o) {
       release();
-      std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
+      std::memcpy(bytes_, o.bytes_, access_offset);
+      bytes_[15] = o.bytes_[15];
       o.set_small(0);
     }
     return *this;
@@ -78,6 +82,17 @@ class value {
 
   value clone() const;
 
+  // The 24 access bits (LRU clock or LFU minute and counter).
+  uint32_t access() const {
+    return bytes_[access_offset] | (bytes_[access_offset + 1] << 8) |
+           (static_cast<uint32_t>(bytes_[access_offset + 2]) << 16);
+  }
+  void set_access(uint32_t bits) {
+    bytes_[access_offset] = static_cast<uint8_t>(bits);
+    bytes_[access_offset + 1] = static_cast<uint8_t>(bits >> 8);
+    bytes_[access_offset + 2] = static_cast<uint8_t>(bits >> 16);
+  }
+
   // The shared block behind a large string (a new reference), or an empty one.
   byte_block shared_block() const;
 
@@ -86,13 +101,15 @@ class value {
   const void* heap_block() const { return get_kind() == kind_small ? nullptr : pointer(); }
 
  private:
-  // The last byte says what the other 15 hold: its low 3 bits the kind, and for a small string
+  // The last byte says what bytes 0-11 hold: its low 3 bits the kind, and for a small string
   // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in
-  // bytes 8-11; its capacity is the allocator's usable size of the block.
+  // bytes 8-11; its capacity is the allocator's usable size of the block. Bytes 12-14 are the
+  // access bits, whatever the kind.
   enum kind : uint8_t {
     kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset, kind_large, kind_stream
   };
-  static constexpr size_t small_capacity = 15;
+  static constexpr size_t access_offset = 12;
+  static constexpr size_t small_capacity = access_offset;
   // From this size on a string lives in a byte_block: the size of the request arguments that
   // connections read straight into one (Redis's PROTO_MBULK_BIG_ARG).
   static constexpr size_t large_size = 32 * 1024;
@@ -133,7 +150,7 @@ class value {
   }
   void release();
 
-  alignas(8) uint8_t bytes_[16];
+  alignas(8) uint8_t bytes_[16] = {};
 };
 
 static_assert(sizeof(value) == 16);

@@ -175,6 +175,8 @@ struct command_spec {
   batch_handler exec_batch = nullptr;
   // Its keyspace event (storage/commands/key_events.cpp), set when the table is built.
   const key_event* event = nullptr;
+  // Its place in the table (command_index), set when the table is built.
+  size_t index = 0;
 };
 
 // Calls `f(i)` for each key position i of argv (first_key, last_key, key_step).
@@ -192,7 +194,7 @@ void for_each_key_position(const command_spec& cmd, size_t argc, F f) {
 const command_spec* find_command(std::string_view name);
 std::span<const command_spec> all_commands();
 // A command's place in the table (subcommand entries included), and the entry at a place.
-size_t command_index(const command_spec& cmd);
+inline size_t command_index(const command_spec& cmd) { return cmd.index; }
 const command_spec& command_at(size_t index);
 
 // The error replies shared by many commands, with Redis 7.0's texts.

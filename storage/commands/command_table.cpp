@@ -57,6 +57,8 @@ struct command_table {
       return c.name.find('|') == std::string_view::npos;
     });
     top_level = static_cast<size_t>(subcommands - specs.begin());
+    for (size_t i = 0; i < specs.size(); ++i)
+      specs[i].index = i;
     assert(specs.size() * 2 < slot_count);
     std::fill(std::begin(slots), std::end(slots), empty);
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -95,10 +97,6 @@ const command_spec* find_command(std::string_view name) { return table().find(na
 
 std::span<const command_spec> all_commands() {
   return std::span<const command_spec>(table().specs).first(table().top_level);
-}
-
-size_t command_index(const command_spec& cmd) {
-  return static_cast<size_t>(&cmd - table().specs.data());
 }
 
 const command_spec& command_at(size_t index) { return table().specs[index]; }

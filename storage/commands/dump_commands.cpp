@@ -5,6 +5,7 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/access_clock.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/propagate.hpp"
@@ -84,7 +85,11 @@ void restore_command(exec_context& ctx, arg_list argv) {
     reply::ok(ctx.out);
     return;
   }
-  ctx.db().put(argv[1], std::move(v), deadline);
+  entry& restored = ctx.db().put(argv[1], std::move(v), deadline);
+  if (access_tracking().lfu ? freq >= 0 : idle >= 0)
+    restored.val.set_access(access_tracking().lfu
+                                ? access_for_frequency(static_cast<uint32_t>(freq), ctx.now)
+                                : access_for_idle(idle, ctx.now));
   mark_dirty(ctx);
   if (ctx.propagated) {  // with the absolute deadline, so replicas agree whatever their clock
     std::string at;

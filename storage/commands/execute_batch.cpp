@@ -312,6 +312,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
   std::vector<std::string_view> argv;
   const size_t start = out.size();
   const auto& items = batch.items();
+  bc.ks.set_access_time(bc.now);
   const size_t stop = std::min(end, items.size());
   size_t next = first;
   while (next < stop) {

@@ -107,7 +107,7 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("tracking_clients", 0);
 }
 
-void memory_section(info_writer& w, exec_context&) {
+void memory_section(info_writer& w, exec_context& ctx) {
   int64_t used = allocated_bytes(), rss = resident_memory();
   w.section("Memory");
   w.field("used_memory", used);
@@ -116,7 +116,7 @@ void memory_section(info_writer& w, exec_context&) {
   w.field("used_memory_rss_human", human_bytes(rss));
   w.field("maxmemory", 0);
   w.field("maxmemory_human", "0B");
-  w.field("maxmemory_policy", "noeviction");
+  w.field("maxmemory_policy", ctx.server.config.maxmemory_policy);
   w.field("mem_allocator", allocator_name());
 }
 

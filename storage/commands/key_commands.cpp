@@ -35,7 +35,7 @@ void del_command(exec_context& ctx, arg_list argv) {
 void exists_command(exec_context& ctx, arg_list argv) {
   int64_t n = 0;
   for (size_t i = 1; i < argv.size(); ++i)
-    if (ctx.db().find(argv[i], ctx.expiry_now))
+    if (ctx.db().peek(argv[i], ctx.expiry_now))
       ++n;
   reply::integer(ctx.out, n);
 }
@@ -49,7 +49,7 @@ void touch_command(exec_context& ctx, arg_list argv) {
 }
 
 void type_command(exec_context& ctx, arg_list argv) {
-  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[1], ctx.expiry_now);
   reply::simple(ctx.out, e ? type_name(e->val.type()) : "none");
 }
 
@@ -226,7 +226,7 @@ void pexpireat_propagate(exec_context& ctx, arg_list argv) {
 
 // TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 when the key is missing, -1 without a deadline.
 void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
-  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[1], ctx.expiry_now);
   if (!e) {
     reply::integer(ctx.out, -2);
     return;

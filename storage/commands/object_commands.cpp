@@ -10,6 +10,7 @@
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/access_clock.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
@@ -68,7 +69,7 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
   switch (v.type()) {
     case value_type::string: {
       const size_t n = v.str().size();
-      return static_cast<int64_t>(bytes + (n <= 15 ? 0 : n + 1));
+      return static_cast<int64_t>(bytes + (n <= 12 ? 0 : n + 1));  // inline up to 12 bytes
     }
     case value_type::list:
       if (const listpack* lp = v.list().packed())
@@ -125,11 +126,12 @@ void object_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, unknown_subcommand_error("OBJECT", argv[1]));
     return;
   }
-  entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[2], ctx.expiry_now);
   if (!e) {
     reply::null_bulk(ctx.out);
     return;
   }
+  const bool lfu = access_tracking().lfu;
   if (iequals(argv[1], "encoding")) {
     reply::bulk(ctx.out, encoding_name(e->val));
   } else if (iequals(argv[1], "refcount")) {
@@ -139,12 +141,20 @@ void object_command(exec_context& ctx, arg_list argv) {
                   n >= 0 && n < 10000 && string_encoding(e->val.str()) == "int";
     reply::integer(ctx.out, shared ? INT32_MAX : 1);
   } else if (iequals(argv[1], "idletime")) {
-    reply::integer(ctx.out, 0);  // access times are not kept (no LRU eviction here)
-  } else {
+    if (lfu)
+      reply::error(ctx.out,
+                   "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note "
+                   "that when switching between policies at runtime LRU and LFU data will take "
+                   "some time to adjust.");
+    else
+      reply::integer(ctx.out, idle_ms(e->val.access(), ctx.now) / 1000);
+  } else if (!lfu) {
     reply::error(ctx.out,
                  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
                  "Please note that when switching between policies at runtime LRU and LFU data "
                  "will take some time to adjust.");
+  } else {
+    reply::integer(ctx.out, lfu_frequency(e->val.access(), ctx.now));
   }
 }
 
@@ -168,7 +178,7 @@ void memory_command(exec_context& ctx, arg_list argv) {
       return;
     }
   }
-  entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[2], ctx.expiry_now);
   if (!e) {
     reply::null_bulk(ctx.out);
     return;
@@ -191,17 +201,18 @@ void debug_command(exec_context& ctx, arg_list argv) {
   }
   std::string_view sub = argv[1];
   if (iequals(sub, "object") && argv.size() == 3) {
-    entry* e = ctx.db().find(argv[2], ctx.expiry_now);
+    entry* e = ctx.db().peek(argv[2], ctx.expiry_now);
     if (!e) {
       reply::error(ctx.out, "ERR no such key");
       return;
     }
     char text[256];
     std::snprintf(text, sizeof text,
-                  "Value at:%p refcount:1 encoding:%s serializedlength:%lld lru:0 "
-                  "lru_seconds_idle:0",
+                  "Value at:%p refcount:1 encoding:%s serializedlength:%lld lru:%u "
+                  "lru_seconds_idle:%lld",
                   static_cast<const void*>(e), std::string(encoding_name(e->val)).c_str(),
-                  static_cast<long long>(memory_usage(argv[2], e->val, 0)));
+                  static_cast<long long>(memory_usage(argv[2], e->val, 0)), e->val.access(),
+                  static_cast<long long>(idle_ms(e->val.access(), ctx.now) / 1000));
     reply::simple(ctx.out, text);
   } else if (iequals(sub, "sleep") && argv.size() == 3) {
     long double seconds = 0;

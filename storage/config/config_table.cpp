@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocol/integers.hpp"
+#include "storage/access_clock.hpp"
 #include "storage/aggregates.hpp"
 #include "storage/stream.hpp"
 #include "storage/commands/text.hpp"
@@ -126,6 +127,18 @@ config_parameter encoding_limit_parameter(std::string_view name, std::string_vie
           alias};
 }
 
+// A setting of the key access stamps (storage/access_clock.hpp), held there.
+config_parameter access_parameter(std::string_view name, std::atomic<int64_t>& field) {
+  return {name, 0, [&field](const server_config&) { return int_text(field.load()); },
+          [&field](server_config&, std::string_view v) -> std::string {
+            int64_t n = 0;
+            std::string error = set_int(n, v, 0, INT32_MAX);
+            if (error.empty())
+              field = n;
+            return error;
+          }};
+}
+
 // Parameters whose value no code reads: Redis 7.0's defaults, kept as CONFIG SET or a config
 // file gives them.
 struct stored_default {
@@ -166,10 +179,10 @@ const stored_default stored_defaults[] = {
     {"latency-tracking-info-percentiles", "50 99 99.9"}, {"lazyfree-lazy-eviction", "no"},
     {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
     {"lazyfree-lazy-user-del", "no"}, {"lazyfree-lazy-user-flush", "no"},
-    {"lfu-decay-time", "1"}, {"lfu-log-factor", "10"}, {"list-compress-depth", "0"},
+    {"list-compress-depth", "0"},
     {"list-max-listpack-size", "-2"}, {"list-max-ziplist-size", "-2"},
     {"lua-time-limit", "5000"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
-    {"maxmemory-eviction-tenacity", "10"}, {"maxmemory-policy", "noeviction"},
+    {"maxmemory-eviction-tenacity", "10"}, 
     {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10"}, {"min-replicas-to-write", "0"},
     {"min-slaves-max-lag", "10"}, {"min-slaves-to-write", "0"},
     {"no-appendfsync-on-rewrite", "no"},
@@ -368,6 +381,24 @@ std::vector<config_parameter> make_parameters() {
       encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false),
       encoding_limit_parameter("stream-node-max-bytes", "", limits::stream_node_bytes, true),
       encoding_limit_parameter("stream-node-max-entries", "", limits::stream_node_entries, false),
+      // Only which stamps keys get (LRU clock or LFU counter): nothing is evicted yet.
+      {"maxmemory-policy", 0, [](const server_config& c) { return c.maxmemory_policy; },
+       [](server_config& c, std::string_view v) -> std::string {
+         static constexpr std::string_view policies[] = {
+             "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+             "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+         const std::string policy = to_lower(v);
+         if (std::find(std::begin(policies), std::end(policies), policy) == std::end(policies))
+           return "argument(s) must be one of the following: volatile-lru, volatile-lfu, "
+                  "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, "
+                  "noeviction";
+         c.maxmemory_policy = policy;
+         access_tracking().lfu = policy.ends_with("-lfu");
+         access_tracking().lru = policy.ends_with("-lru");
+         return {};
+       }},
+      access_parameter("lfu-log-factor", access_tracking().lfu_log_factor),
+      access_parameter("lfu-decay-time", access_tracking().lfu_decay_time),
       memory_parameter("client-query-buffer-limit",
                        [](auto& c) -> auto& { return c.client_query_buffer_limit; }, 1 << 20),
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },

@@ -1,5 +1,7 @@
 #include "storage/rdb/rdb_reader.hpp"
 
+#include "storage/access_clock.hpp"
+
 #include <fcntl.h>
 #include <lzf.h>
 #include <sys/mman.h>
@@ -130,6 +132,8 @@ class loader final : public rdb_value_input {
   keyspace& ks_;
   unix_ms now_;
   bool skip_expired_;
+  // The next key's IDLE or FREQ opcode (Redis writes them under an LRU or LFU policy); -1: none.
+  int64_t idle_seconds_ = -1, frequency_ = -1;
   rdb_load_info& info_;
 
   database* db_ = nullptr;
@@ -322,6 +326,7 @@ void loader::check_known_type(uint8_t type, size_t at) {
 }
 
 void loader::run() {
+  ks_.set_access_time(now_);
   read_header();
   db_ = &ks_.db(0);
   size_t next_report = rdb_load_info::progress_interval;
@@ -371,8 +376,8 @@ void loader::run() {
         expire_ms_ = int64_t{static_cast<int32_t>(c_.le(4))} * 1000;
         has_expire_ = true;
         break;
-      case op_freq: c_.u8(); break;
-      case op_idle: read_len(); break;
+      case op_freq: frequency_ = c_.u8(); break;
+      case op_idle: idle_seconds_ = static_cast<int64_t>(read_len() & INT64_MAX); break;
       case op_aux: read_aux(); break;
       case op_slot_info:
         read_len();  // slot id
@@ -399,6 +404,7 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
   const bool had_expire = has_expire_;
   const int64_t expire_ms = expire_ms_;
   has_expire_ = false;
+  const int64_t idle = std::exchange(idle_seconds_, -1), frequency = std::exchange(frequency_, -1);
   if (had_expire && skip_expired_ && expire_ms < now_) {
     ++info_.expired_skipped;
     return;
@@ -409,9 +415,14 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
   // which is just as much in the past.
   const unix_ms deadline = had_expire ? std::max<int64_t>(expire_ms, 1) : no_expiry;
   const size_t before = db_->size();
-  db_->put(key, std::move(v), deadline);
+  entry& e = db_->put(key, std::move(v), deadline);
   if (db_->size() == before)
     c_.fail_at(type_at, "duplicate key \"" + std::string(key.substr(0, 64)) + "\"");
+  // As Redis's objectSetLRUOrLFU: each kind of stamp counts under its own policy only.
+  if (access_tracking().lfu ? frequency >= 0 : idle >= 0)
+    e.val.set_access(frequency >= 0 && access_tracking().lfu
+                         ? access_for_frequency(static_cast<uint32_t>(frequency), now_)
+                         : access_for_idle(idle, now_));
   ++info_.keys_loaded;
 }
 

@@ -1,3 +1,4 @@
+#include "storage/access_clock.hpp"
 #include "storage/rdb/rdb_writer.hpp"
 
 #include <fcntl.h>
@@ -404,6 +405,13 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
         if (ent.expire_at != no_expiry) {
           e.byte(op_expiretime_ms);
           e.le(static_cast<uint64_t>(ent.expire_at), 8);
+        }
+        if (info.save_idle) {
+          e.byte(op_idle);
+          e.len(static_cast<uint64_t>(idle_ms(ent.val.access(), info.now) / 1000));
+        } else if (info.save_freq) {
+          e.byte(op_freq);
+          e.byte(static_cast<uint8_t>(lfu_frequency(ent.val.access(), info.now)));
         }
         values.write(batch[i].key, ent.val);
       }

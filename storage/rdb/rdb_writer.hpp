@@ -31,6 +31,9 @@ struct rdb_save_info {
   // is in no replication chain (a master that never had a replica).
   int repl_stream_db = 0;
   int64_t used_mem = 0;     // AUX used-mem
+  // Each key's IDLE (seconds) or FREQ opcode, as Redis writes them under an LRU or an LFU
+  // maxmemory-policy.
+  bool save_idle = false, save_freq = false;
 };
 
 // Writes a complete RDB version 10 image: REDIS0010, AUX redis-ver "7.0.15", redis-bits 64, ctime,
