@@ -6,6 +6,8 @@
 // (an error, or the answer of a client command), so replies keep the order of the requests.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -153,6 +155,31 @@ class command_batch {
       items_.back().silent = it.silent;
       items_.back().resp = it.resp;
     }
+  }
+
+  // Where the batch ends now, to go back to (a command that failed after adding writes).
+  struct checkpoint {
+    size_t items = 0, args = 0, bytes = 0, blocks = 0;
+  };
+  checkpoint mark() const { return {items_.size(), args_.size(), bytes_.size(), blocks_.size()}; }
+  void rollback(const checkpoint& c) {
+    items_.resize(c.items);
+    args_.resize(c.args);
+    bytes_.resize(c.bytes);
+    blocks_.resize(c.blocks);
+  }
+
+  // Puts the items from `first` on between MULTI and EXEC when there are two or more: how
+  // Redis 7.0 propagates a transaction, or a command that propagates several writes.
+  void wrap_in_transaction(size_t first) {
+    if (items_.size() < first + 2)
+      return;
+    const int first_db = items_[first].db, last_db = items_.back().db;
+    const std::string_view multi[] = {"MULTI"}, exec[] = {"EXEC"};
+    add_command(nullptr, first_db, multi);
+    std::rotate(items_.begin() + static_cast<std::ptrdiff_t>(first), items_.end() - 1,
+                items_.end());
+    add_command(nullptr, last_db, exec);
   }
 
   void clear() {

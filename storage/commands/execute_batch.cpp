@@ -118,30 +118,12 @@ enum class outcome {
   woke_waiters,    // it wrote a key a blocked client waits for
 };
 
-// Appends `writes` to `to`: two or more wrapped in MULTI ... EXEC, as Redis 7.0 propagates a
-// transaction, or a command that propagates several (XREADGROUP's XCLAIMs).
-void append_wrapped(command_batch& to, const command_batch& writes) {
-  const auto& w = writes.items();
-  const bool wrap = w.size() > 1;
-  if (wrap) {
-    std::string_view multi[] = {"MULTI"};
-    to.add_command(nullptr, w.front().db, multi);
-  }
-  std::vector<std::string_view> argv;
-  for (const auto& item : w) {  // (append() would take these spec-less items for replies)
-    writes.args_of(item, argv);
-    to.add_command(nullptr, item.db, argv, writes.blocks_of(item));
-  }
-  if (wrap) {
-    std::string_view exec_argv[] = {"EXEC"};
-    to.add_command(nullptr, w.back().db, exec_argv);
-  }
-}
-
-// Runs one command of `batch`; its writes go to `propagated` (null: nowhere).
+// Runs one command of `batch`; its writes go to `propagated` (null: nowhere), two or more
+// wrapped in MULTI ... EXEC as Redis 7.0 sends them (XREADGROUP's XCLAIMs), unless it runs
+// `in_transaction`, whose own wrap serves.
 outcome run_command(const batch_context& bc, const command_batch& batch,
                     const command_batch::item& item, arg_list argv, std::string& out,
-                    block_request* block, command_batch* propagated) {
+                    block_request* block, command_batch* propagated, bool in_transaction) {
   auto& stats = bc.server.stats;
   ++stats.total_commands_processed;
   const size_t index = command_index(*item.cmd);
@@ -156,15 +138,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;
   }
-  // A command that rewrites its propagation may send several writes: they are staged, to be
-  // wrapped (inside a transaction, the transaction's wrap serves).
-  static thread_local command_batch staged;
-  command_batch* const final_target = propagated;
-  const bool staging = propagated && propagated == bc.propagated && item.cmd->propagate;
-  if (staging) {
-    staged.clear();
-    propagated = &staged;
-  }
+  const command_batch::checkpoint writes_before =
+      propagated ? propagated->mark() : command_batch::checkpoint{};
   exec_context ctx{bc.ks,         bc.server, bc.replication, out,
                    item.db,       bc.now,    bc.from_master ? 0 : bc.now,
                    propagated,    batch.blocks_of(item), bc.spliced,
@@ -183,6 +158,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     if (bc.spliced)
       bc.spliced->resize(spliced_mark);
     reply::error(out, std::string("ERR internal error: ") + e.what());
+    if (propagated)
+      propagated->rollback(writes_before);  // what it propagated before failing
     stats.commands.called(index, ticks_now() - start, std::string_view(out).substr(mark));
     return outcome::ran;
   }
@@ -194,16 +171,20 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');
-  if (!changed)
+  if (!changed) {
+    // A command that writes its own propagation sends nothing when it changed nothing.
+    if (propagated && item.cmd->propagate)
+      propagated->rollback(writes_before);
     return outcome::ran;
+  }
   publish_declared_events(ctx, *item.cmd, argv, before);
   if (propagated) {
     if (item.cmd->propagate)
       item.cmd->propagate(ctx, argv);
     else
       propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
-    if (staging && !staged.empty())
-      append_wrapped(*final_target, staged);
+    if (!in_transaction)
+      propagated->wrap_in_transaction(writes_before.items);
   }
   if (item.cmd->flags & cmd_write) {
     if (!(item.cmd->flags & cmd_signals_itself))
@@ -262,7 +243,7 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
     return end;
   }
   reply::array_header(out, static_cast<int64_t>(end - first));
-  command_batch writes;
+  const size_t writes_before = bc.propagated ? bc.propagated->items().size() : 0;
   for (size_t i = first; i < end; ++i) {
     const auto& item = batch.items()[i];
     batch.args_of(item, argv);
@@ -270,10 +251,10 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
       out.append(argv[0]);
       continue;
     }
-    run_command(bc, batch, item, argv, out, nullptr, bc.propagated ? &writes : nullptr);
+    run_command(bc, batch, item, argv, out, nullptr, bc.propagated, true);
   }
-  if (!writes.empty())
-    append_wrapped(*bc.propagated, writes);
+  if (bc.propagated)
+    bc.propagated->wrap_in_transaction(writes_before);
   count_exec();
   return end;
 }
@@ -333,7 +314,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
       out.append(argv[0]);
       continue;
     }
-    outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated);
+    outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated, false);
     if (o == outcome::wants_to_block)
       return next - 1;  // it runs again when a key it waits for is written, or times out
     if (o == outcome::woke_waiters)
