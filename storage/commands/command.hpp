@@ -159,6 +159,19 @@ using batch_handler = void (*)(const command_spec& cmd, command_batch&, client_s
 // came.
 using propagate_handler = void (*)(exec_context&, arg_list);
 
+// Where the keys of a command are that its arguments move (Redis's getkeys_proc and its
+// "movablekeys" flag), besides its fixed positions (first_key, last_key, key_step).
+struct movable_keys {
+  enum rule : uint8_t {
+    none,
+    numkeys,  // argument `numkeys_at` counts the keys right after it (ZUNIONSTORE, LMPOP...)
+    streams,  // after STREAMS, the first half of what follows (XREAD, XREADGROUP)
+    store,    // the argument after a STORE keyword (SORT)
+  };
+  rule how = none;
+  uint8_t numkeys_at = 0;
+};
+
 struct command_spec {
   std::string_view name;  // lower case, as Redis reports it
   int arity;
@@ -177,7 +190,19 @@ struct command_spec {
   const key_event* event = nullptr;
   // Its place in the table (command_index), set when the table is built.
   size_t index = 0;
+  movable_keys movable = {};
 };
+
+// A table entry whose keys move with its arguments: with_movable_keys({"zunionstore", ...},
+// {movable_keys::numkeys, 2}).
+constexpr command_spec with_movable_keys(command_spec spec, movable_keys keys) {
+  spec.movable = keys;
+  return spec;
+}
+
+// The positions in `argv` (a whole command line for `cmd`) of its keys, fixed ones first, as
+// COMMAND GETKEYS lists them; false when the arguments name them wrongly (a bad numkeys).
+bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& out);
 
 // Calls `f(i)` for each key position i of argv (first_key, last_key, key_step).
 template <class F>
@@ -193,6 +218,8 @@ void for_each_key_position(const command_spec& cmd, size_t argc, F f) {
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);
 std::span<const command_spec> all_commands();
+// The commands and the subcommand entries ("client|unblock"), as COMMAND LIST shows them.
+std::span<const command_spec> all_commands_and_subcommands();
 // A command's place in the table (subcommand entries included), and the entry at a place.
 inline size_t command_index(const command_spec& cmd) { return cmd.index; }
 const command_spec& command_at(size_t index);

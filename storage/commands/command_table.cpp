@@ -95,6 +95,8 @@ void append_sanitized(std::string& out, std::string_view s, size_t max) {
 
 const command_spec* find_command(std::string_view name) { return table().find(name); }
 
+std::span<const command_spec> all_commands_and_subcommands() { return table().specs; }
+
 std::span<const command_spec> all_commands() {
   return std::span<const command_spec>(table().specs).first(table().top_level);
 }

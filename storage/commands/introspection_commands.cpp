@@ -1,11 +1,13 @@
-// COMMAND [COUNT | LIST | INFO name... | DOCS name...] (Redis's server.c commandCommand), built
-// from the command table so that clients such as redis-cli can discover what we support.
+// COMMAND [COUNT | LIST [FILTERBY ...] | INFO name... | DOCS name... | GETKEYS command...]
+// (Redis's server.c commandCommand), built from the command table so that clients such as
+// redis-cli can discover what we support.
 #include <string>
 #include <vector>
 
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/glob.hpp"
 
 namespace credis {
 
@@ -18,7 +20,8 @@ void write_flags(std::string& out, const command_spec& c) {
       {cmd_stale, "stale"},     {cmd_fast, "fast"},         {cmd_no_auth, "no_auth"},
       {cmd_no_multi, "no_multi"}, {cmd_blocking, "blocking"},
   };
-  int64_t n = 0;
+  const bool movable = c.movable.how != movable_keys::none;
+  int64_t n = movable;
   for (auto [bit, name] : names)
     if (c.flags & bit)
       ++n;
@@ -26,6 +29,43 @@ void write_flags(std::string& out, const command_spec& c) {
   for (auto [bit, name] : names)
     if (c.flags & bit)
       reply::simple(out, name);
+  if (movable)
+    reply::simple(out, "movablekeys");
+}
+
+// The ACL categories Redis gives a command, from its flags and group, in Redis's order.
+std::vector<std::string_view> acl_categories(const command_spec& c) {
+  static const std::pair<std::string_view, std::string_view> by_group[] = {
+      {"set", "@set"},           {"sorted-set", "@sortedset"},
+      {"list", "@list"},         {"hash", "@hash"},       {"string", "@string"},
+      {"bitmap", "@bitmap"},     {"hyperloglog", "@hyperloglog"}, {"geo", "@geo"},
+      {"stream", "@stream"},     {"pubsub", "@pubsub"},
+  };
+  std::vector<std::string_view> cats;
+  auto group_is = [&](std::string_view g) { return c.group == g; };
+  if (group_is("generic"))
+    cats.push_back("@keyspace");
+  if (c.flags & cmd_readonly)
+    cats.push_back("@read");
+  if (c.flags & cmd_write)
+    cats.push_back("@write");
+  for (auto [group, cat] : by_group)
+    if (group_is(group))
+      cats.push_back(cat);
+  if (c.flags & cmd_admin)
+    cats.push_back("@admin");
+  cats.push_back(c.flags & cmd_fast ? "@fast" : "@slow");
+  if (c.flags & cmd_blocking)
+    cats.push_back("@blocking");
+  if (c.flags & cmd_admin)
+    cats.push_back("@dangerous");
+  if (group_is("connection"))
+    cats.push_back("@connection");
+  if (group_is("transactions"))
+    cats.push_back("@transaction");
+  if (group_is("scripting"))
+    cats.push_back("@scripting");
+  return cats;
 }
 
 void write_info(std::string& out, const command_spec& c) {
@@ -36,10 +76,10 @@ void write_info(std::string& out, const command_spec& c) {
   reply::integer(out, c.first_key);
   reply::integer(out, c.last_key);
   reply::integer(out, c.key_step);
-  reply::array_header(out, 1);
-  std::string category = "@";  // not "@" + string: GCC 12 warns falsely on that (-Wrestrict)
-  category += c.group;
-  reply::simple(out, category);
+  const auto categories = acl_categories(c);
+  reply::array_header(out, static_cast<int64_t>(categories.size()));
+  for (auto cat : categories)
+    reply::simple(out, cat);
   reply::array_header(out, 0);  // tips
   reply::array_header(out, 0);  // key specs
   reply::array_header(out, 0);  // subcommands
@@ -69,6 +109,58 @@ std::vector<const command_spec*> selected(arg_list argv) {
   return list;
 }
 
+// COMMAND GETKEYS command arg...: the keys of that command line (Redis's
+// getKeysSubcommandImpl), for a container's subcommand by its entry.
+void getkeys(std::string& out, arg_list line) {
+  const command_spec* cmd = line.empty() ? nullptr : find_command(line[0]);
+  if (cmd && cmd->name.find('|') != std::string_view::npos)
+    cmd = nullptr;
+  if (cmd && (cmd->flags & cmd_container) && line.size() >= 2)
+    if (const command_spec* sub = find_command(std::string(cmd->name) + "|" + std::string(line[1])))
+      cmd = sub;
+  std::vector<size_t> keys;
+  if (!cmd) {
+    reply::error(out, "ERR Invalid command specified");
+  } else if (cmd->first_key <= 0 && cmd->movable.how == movable_keys::none) {
+    reply::error(out, "ERR The command has no key arguments");
+  } else if (!arity_ok(cmd->arity, line.size())) {
+    reply::error(out, "ERR Invalid number of arguments specified for command");
+  } else if (!key_positions(*cmd, line, keys) || keys.empty()) {
+    reply::error(out, "ERR Invalid arguments specified for command");
+  } else {
+    reply::array_header(out, static_cast<int64_t>(keys.size()));
+    for (size_t i : keys)
+      reply::bulk(out, line[i]);
+  }
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: commands and
+// subcommands by name; no module is loaded here.
+void list(std::string& out, arg_list argv) {
+  const bool filtered = argv.size() == 5 && iequals(argv[2], "filterby");
+  if (argv.size() != 2 && !(filtered && (iequals(argv[3], "module") ||
+                                         iequals(argv[3], "aclcat") ||
+                                         iequals(argv[3], "pattern")))) {
+    reply::error(out, errors::syntax);
+    return;
+  }
+  std::vector<std::string_view> names;
+  for (const auto& c : all_commands_and_subcommands()) {
+    bool keep = !filtered;
+    if (filtered && iequals(argv[3], "pattern")) {
+      keep = glob_match(argv[4], c.name, true);
+    } else if (filtered && iequals(argv[3], "aclcat")) {
+      for (auto cat : acl_categories(c))
+        keep = keep || iequals(cat.substr(1), argv[4]);
+    }
+    if (keep)
+      names.push_back(c.name);
+  }
+  reply::array_header(out, static_cast<int64_t>(names.size()));
+  for (auto name : names)
+    reply::bulk(out, name);
+}
+
 void command_command(exec_context& ctx, arg_list argv) {
   std::string& out = ctx.out;
   if (argv.size() == 1) {
@@ -80,10 +172,10 @@ void command_command(exec_context& ctx, arg_list argv) {
   std::string_view sub = argv[1];
   if (iequals(sub, "count") && argv.size() == 2) {
     reply::integer(out, static_cast<int64_t>(all_commands().size()));
-  } else if (iequals(sub, "list") && argv.size() == 2) {
-    reply::array_header(out, static_cast<int64_t>(all_commands().size()));
-    for (const auto& c : all_commands())
-      reply::bulk(out, c.name);
+  } else if (iequals(sub, "list")) {
+    list(out, argv);
+  } else if (iequals(sub, "getkeys") && argv.size() >= 4) {
+    getkeys(out, argv.subspan(2));
   } else if (iequals(sub, "info")) {
     auto list = selected(argv);
     reply::array_header(out, static_cast<int64_t>(list.size()));
@@ -105,7 +197,7 @@ void command_command(exec_context& ctx, arg_list argv) {
     }
     reply::array_header(out, n);
     out.append(body);
-  } else if (iequals(sub, "count") || iequals(sub, "list")) {
+  } else if (iequals(sub, "count") || iequals(sub, "getkeys")) {
     reply::error(out, arity_error("command|" + to_lower(sub)));
   } else {
     reply::error(out, unknown_subcommand_error("command", sub));

@@ -241,8 +241,10 @@ void debug_command(exec_context& ctx, arg_list argv) {
 const command_spec specs[] = {
     {"object", -2, cmd_readonly, object_command, nullptr, 0, 0, 0,
      "A container for object introspection commands", "generic", "2.2.3"},
-    {"memory", -2, cmd_readonly, memory_command, nullptr, 0, 0, 0,
+    {"memory", -2, cmd_readonly | cmd_container, memory_command, nullptr, 0, 0, 0,
      "A container for memory diagnostics commands", "server", "4.0.0"},
+    {"memory|usage", -3, cmd_readonly, memory_command, nullptr, 2, 2, 1,
+     "Estimate the memory usage of a key", "server", "4.0.0"},
     {"debug", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, debug_command, nullptr, 0,
      0, 0, "A container for debugging commands", "server", "1.0.0"},
 };

@@ -230,8 +230,10 @@ void sort_command(exec_context& ctx, arg_list argv) { sort_generic(ctx, argv, fa
 void sort_ro_command(exec_context& ctx, arg_list argv) { sort_generic(ctx, argv, true); }
 
 const command_spec specs[] = {
-    {"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command, nullptr, 1, 1, 1,
-     "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
+    with_movable_keys(
+        {"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command, nullptr, 1, 1, 1,
+         "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
+        {movable_keys::store}),
     {"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1,
      "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "generic",
      "7.0.0"},

@@ -287,15 +287,19 @@ void xreadgroup_command(exec_context& ctx, arg_list argv) { read_command(ctx, ar
 void propagated_by_command(exec_context&, arg_list) {}
 
 const command_spec specs[] = {
-    {"xread", -4, cmd_readonly | cmd_blocking, xread_command, nullptr, 0, 0, 0,
-     "Return never seen elements in multiple streams, with IDs greater than the ones reported "
-     "by the caller for each stream. Can block.",
-     "stream", "5.0.0"},
-    {"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself, xreadgroup_command, nullptr,
-     0, 0, 0,
-     "Return new entries from a stream using a consumer group, or access the history of the "
-     "pending entries for a given consumer. Can block.",
-     "stream", "5.0.0", propagated_by_command},
+    with_movable_keys(
+        {"xread", -4, cmd_readonly | cmd_blocking, xread_command, nullptr, 0, 0, 0,
+         "Return never seen elements in multiple streams, with IDs greater than the ones reported "
+         "by the caller for each stream. Can block.",
+         "stream", "5.0.0"},
+        {movable_keys::streams}),
+    with_movable_keys(
+        {"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself, xreadgroup_command,
+         nullptr, 0, 0, 0,
+         "Return new entries from a stream using a consumer group, or access the history of the "
+         "pending entries for a given consumer. Can block.",
+         "stream", "5.0.0", propagated_by_command},
+        {movable_keys::streams}),
 };
 
 }  // namespace

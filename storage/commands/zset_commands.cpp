@@ -402,8 +402,8 @@ void zscan_command(exec_context& ctx, arg_list argv) {
 
 const command_spec specs[] = {
     {"zadd", -4, cmd_write | cmd_denyoom | cmd_fast, zadd_command, nullptr, 1, 1, 1,
-     "Add one or more members to a sorted set, or update its score if it already exists", "sorted-set",
-     "1.2.0"},
+     "Add one or more members to a sorted set, or update its score if it already exists",
+     "sorted-set", "1.2.0"},
     {"zincrby", 4, cmd_write | cmd_denyoom | cmd_fast, zincrby_command, nullptr, 1, 1, 1,
      "Increment the score of a member in a sorted set", "sorted-set", "1.2.0"},
     {"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1,
@@ -431,9 +431,10 @@ const command_spec specs[] = {
     {"zpopmax", -2, cmd_write | cmd_fast, zpopmax_command, nullptr, 1, 1, 1,
      "Remove and return members with the highest scores in a sorted set", "sorted-set", "5.0.0",
      zpop_propagate},
-    {"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
-     "Remove and return members with scores in a sorted set", "sorted-set", "7.0.0",
-     zpop_propagate},
+    with_movable_keys({"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
+                       "Remove and return members with scores in a sorted set", "sorted-set",
+                       "7.0.0", zpop_propagate},
+                      {movable_keys::numkeys, 1}),
     {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmin_command, nullptr, 1, -2, 1,
      "Remove and return the member with the lowest score from one or more sorted sets, or block "
      "until one is available",
@@ -442,9 +443,11 @@ const command_spec specs[] = {
      "Remove and return the member with the highest score from one or more sorted sets, or "
      "block until one is available",
      "sorted-set", "5.0.0", zpop_propagate},
-    {"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
-     "Remove and return members with scores in a sorted set or block until one is available",
-     "sorted-set", "7.0.0", zpop_propagate},
+    with_movable_keys(
+        {"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
+         "Remove and return members with scores in a sorted set or block until one is available",
+         "sorted-set", "7.0.0", zpop_propagate},
+        {movable_keys::numkeys, 2}),
     {"zrandmember", -2, cmd_readonly, zrandmember_command, nullptr, 1, 1, 1,
      "Get one or multiple random elements from a sorted set", "sorted-set", "6.2.0"},
     {"zscan", -3, cmd_readonly, zscan_command, nullptr, 1, 1, 1,

@@ -255,24 +255,34 @@ void zintercard_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"zunion", -3, cmd_readonly, zunion_command, nullptr, 0, 0, 0, "Add multiple sorted sets",
-     "sorted-set", "6.2.0"},
-    {"zinter", -3, cmd_readonly, zinter_command, nullptr, 0, 0, 0, "Intersect multiple sorted sets",
-     "sorted-set", "6.2.0"},
-    {"zdiff", -3, cmd_readonly, zdiff_command, nullptr, 0, 0, 0, "Subtract multiple sorted sets",
-     "sorted-set", "6.2.0"},
-    {"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1, 1, 1,
-     "Add multiple sorted sets and store the resulting sorted set in a new key", "sorted-set",
-     "2.0.0"},
-    {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
-     "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-     "sorted-set", "2.0.0"},
-    {"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
-     "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-     "sorted-set", "6.2.0"},
-    {"zintercard", -3, cmd_readonly, zintercard_command, nullptr, 0, 0, 0,
-     "Intersect multiple sorted sets and return the cardinality of the result", "sorted-set",
-     "7.0.0"},
+    with_movable_keys({"zunion", -3, cmd_readonly, zunion_command, nullptr, 0, 0, 0,
+                       "Add multiple sorted sets", "sorted-set", "6.2.0"},
+                      {movable_keys::numkeys, 1}),
+    with_movable_keys({"zinter", -3, cmd_readonly, zinter_command, nullptr, 0, 0, 0,
+                       "Intersect multiple sorted sets", "sorted-set", "6.2.0"},
+                      {movable_keys::numkeys, 1}),
+    with_movable_keys({"zdiff", -3, cmd_readonly, zdiff_command, nullptr, 0, 0, 0,
+                       "Subtract multiple sorted sets", "sorted-set", "6.2.0"},
+                      {movable_keys::numkeys, 1}),
+    with_movable_keys(
+        {"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1, 1, 1,
+         "Add multiple sorted sets and store the resulting sorted set in a new key", "sorted-set",
+         "2.0.0"},
+        {movable_keys::numkeys, 2}),
+    with_movable_keys(
+        {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
+         "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+         "sorted-set", "2.0.0"},
+        {movable_keys::numkeys, 2}),
+    with_movable_keys(
+        {"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
+         "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+         "sorted-set", "6.2.0"},
+        {movable_keys::numkeys, 2}),
+    with_movable_keys({"zintercard", -3, cmd_readonly, zintercard_command, nullptr, 0, 0, 0,
+                       "Intersect multiple sorted sets and return the cardinality of the result",
+                       "sorted-set", "7.0.0"},
+                      {movable_keys::numkeys, 1}),
 };
 
 }  // namespace

@@ -48,3 +48,38 @@ TEST_CASE("every command has the group and version COMMAND DOCS reports", "[comm
   CHECK(find_command("ping")->group == "connection");
   CHECK(find_command("expiretime")->since == "7.0.0");
 }
+
+namespace {
+
+// The keys key_positions finds in a command line, or {"invalid"}.
+std::vector<std::string> keys_of(std::initializer_list<std::string_view> line) {
+  std::vector<std::string_view> argv(line);
+  std::vector<size_t> positions;
+  const credis::command_spec* cmd = credis::find_command(argv[0]);
+  REQUIRE(cmd);
+  if (!credis::key_positions(*cmd, argv, positions))
+    return {"invalid"};
+  std::vector<std::string> keys;
+  for (size_t i : positions)
+    keys.emplace_back(argv[i]);
+  return keys;
+}
+
+using keys = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("key positions: fixed, counted, after STREAMS, after STORE", "[command_table]") {
+  CHECK(keys_of({"MSET", "a", "1", "b", "2"}) == keys{"a", "b"});
+  CHECK(keys_of({"BLPOP", "a", "b", "0"}) == keys{"a", "b"});
+  CHECK(keys_of({"ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"}) == keys{"d", "a", "b"});
+  CHECK(keys_of({"ZUNIONSTORE", "d", "3", "a", "b"}) == keys{"invalid"});
+  CHECK(keys_of({"ZUNIONSTORE", "d", "0", "a"}) == keys{"invalid"});
+  CHECK(keys_of({"ZUNIONSTORE", "d", "x", "a"}) == keys{"invalid"});
+  CHECK(keys_of({"BLMPOP", "0.5", "2", "a", "b", "LEFT"}) == keys{"a", "b"});
+  CHECK(keys_of({"XREAD", "COUNT", "1", "STREAMS", "s1", "s2", "0", "0"}) == keys{"s1", "s2"});
+  CHECK(keys_of({"XREADGROUP", "GROUP", "streams", "c", "STREAMS", "s", ">"}) == keys{"s"});
+  CHECK(keys_of({"XREAD", "STREAMS", "s"}) == keys{"invalid"});
+  CHECK(keys_of({"SORT", "k", "BY", "store", "STORE", "d1", "STORE", "d2"}) == keys{"k", "d2"});
+  CHECK(keys_of({"SORT", "k", "LIMIT", "0", "1"}) == keys{"k"});
+}

@@ -1,0 +1,70 @@
+"""COMMAND GETKEYS, COMMAND INFO's flags and ACL categories, and COMMAND LIST FILTERBY, against
+a real redis-server: the same bytes for every command line below."""
+import pytest
+
+from helpers import pair, parse_reply, redis_peer  # noqa: F401 (fixtures)
+
+GETKEYS = [
+    ["GET", "key"],
+    ["MSET", "a", "1", "b", "2"],
+    ["LCS", "k1", "k2"],
+    ["MEMORY", "USAGE", "key"],
+    ["XGROUP", "CREATE", "key", "group", "$"],
+    ["ZUNIONSTORE", "target", "3", "a", "b", "c"],
+    ["ZUNIONSTORE", "target", "4", "a", "b", "c"],      # more keys claimed than given
+    ["ZUNIONSTORE", "target", "0", "a"],                # none
+    ["ZINTER", "2", "a", "b", "WEIGHTS", "1", "2"],
+    ["ZDIFFSTORE", "d", "2", "a", "b"],
+    ["ZINTERCARD", "2", "a", "b", "LIMIT", "1"],
+    ["SINTERCARD", "1", "a"],
+    ["LMPOP", "2", "a", "b", "LEFT"],
+    ["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"],
+    ["ZMPOP", "1", "z", "MIN"],
+    ["BZMPOP", "1.5", "2", "z1", "z2", "MAX"],
+    ["XREAD", "COUNT", "2", "BLOCK", "0", "STREAMS", "s1", "s2", "0", "0"],
+    ["XREAD", "STREAMS", "s1", "s2", "0"],              # odd: the keys are the first half
+    ["XREADGROUP", "GROUP", "g", "c", "NOACK", "STREAMS", "s", ">"],
+    ["SORT", "k", "BY", "w_*", "LIMIT", "0", "2", "GET", "#", "STORE", "dst"],
+    ["SORT", "k", "ALPHA"],
+    ["PING"],                                           # no key arguments
+    ["SET", "k"],                                       # wrong arity
+    ["NOSUCHCOMMAND", "x"],
+    ["BLPOP", "a", "b", "0"],
+    ["RENAME", "a", "b"],
+]
+
+
+@pytest.mark.parametrize("line", GETKEYS, ids=lambda l: " ".join(l))
+def test_getkeys_as_redis(pair, line):
+    ours, theirs = pair.both("COMMAND", "GETKEYS", *line)
+    assert ours == theirs
+
+
+def test_getkeys_of_many_keys(pair):
+    keys = [f"key{i}" for i in range(1, 261)]
+    ours, theirs = pair.both("COMMAND", "GETKEYS", "ZUNIONSTORE", "target", len(keys), *keys)
+    assert ours == theirs
+    assert parse_reply(ours) == [b"target"] + [k.encode() for k in keys]
+
+
+# Categories are derived from the flags and the group here; Redis declares them per command,
+# so some differ (SORT, FLUSHALL: @dangerous; BLPOP's noscript, PUBLISH's pubsub flags).
+@pytest.mark.parametrize("name", ["get", "set", "zunionstore", "zunion", "xread", "xreadgroup",
+                                  "lmpop", "hset", "sadd", "xadd", "del", "incr", "lrange",
+                                  "exists", "ttl", "zadd", "smembers", "getrange"])
+def test_command_info_flags_and_categories(pair, name):
+    # Name, arity, flags, first/last/step and ACL categories (Redis's key specs, tips and
+    # subcommands are not given here).
+    ours, theirs = (parse_reply(r)[0] for r in pair.both("COMMAND", "INFO", name))
+    assert ours[:7] == theirs[:7]
+
+
+def test_list_filters(pair):
+    for args in (["FILTERBY", "PATTERN", "x*"], ["FILTERBY", "PATTERN", "nosuch*"],
+                 ["FILTERBY", "ACLCAT", "nosuchcategory"], ["FILTERBY", "MODULE", "nosuch"]):
+        ours, theirs = (sorted(parse_reply(r)) for r in pair.both("COMMAND", "LIST", *args))
+        assert ours == theirs, args
+    ours, theirs = pair.both("COMMAND", "LIST", "bad")
+    assert ours == theirs and ours.startswith(b"-ERR syntax error")
+    ours = parse_reply(pair.c.cmd("COMMAND", "LIST", "FILTERBY", "ACLCAT", "stream"))
+    assert b"xadd" in ours and b"set" not in ours
