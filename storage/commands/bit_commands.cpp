@@ -15,6 +15,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 constexpr std::string_view bad_offset = "ERR bit offset is not an integer or out of range";
@@ -267,16 +269,19 @@ void bitop_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"setbit", 4, cmd_write | cmd_denyoom, setbit_command, nullptr, 1, 1, 1,
-     "Sets or clears the bit at offset in the string value stored at key", "bitmap", "2.2.0"},
+    with_event(
+        {"setbit", 4, cmd_write | cmd_denyoom, setbit_command, nullptr, 1, 1, 1,
+         "Sets or clears the bit at offset in the string value stored at key", "bitmap", "2.2.0"},
+        {ev::string, "setbit"}),
     {"getbit", 3, cmd_readonly | cmd_fast, getbit_command, nullptr, 1, 1, 1,
      "Returns the bit value at offset in the string value stored at key", "bitmap", "2.2.0"},
-    {"bitcount", -2, cmd_readonly, bitcount_command, nullptr, 1, 1, 1,
-     "Count set bits in a string", "bitmap", "2.6.0"},
+    {"bitcount", -2, cmd_readonly, bitcount_command, nullptr, 1, 1, 1, "Count set bits in a string",
+     "bitmap", "2.6.0"},
     {"bitpos", -3, cmd_readonly, bitpos_command, nullptr, 1, 1, 1,
      "Find first bit set or clear in a string", "bitmap", "2.8.7"},
-    {"bitop", -4, cmd_write | cmd_denyoom, bitop_command, nullptr, 2, -1, 1,
-     "Perform bitwise operations between strings", "bitmap", "2.6.0"},
+    with_event({"bitop", -4, cmd_write | cmd_denyoom, bitop_command, nullptr, 2, -1, 1,
+                "Perform bitwise operations between strings", "bitmap", "2.6.0"},
+               {ev::string, "set", key_event::existing_key}),
 };
 
 }  // namespace

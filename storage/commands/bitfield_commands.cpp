@@ -15,6 +15,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 enum class field_op : uint8_t { get, set, incrby };
@@ -197,8 +199,9 @@ void bitfield_command(exec_context& ctx, arg_list argv) { bitfield_generic(ctx, 
 void bitfield_ro_command(exec_context& ctx, arg_list argv) { bitfield_generic(ctx, argv, true); }
 
 const command_spec specs[] = {
-    {"bitfield", -2, cmd_write | cmd_denyoom, bitfield_command, nullptr, 1, 1, 1,
-     "Perform arbitrary bitfield integer operations on strings", "bitmap", "3.2.0"},
+    with_event({"bitfield", -2, cmd_write | cmd_denyoom, bitfield_command, nullptr, 1, 1, 1,
+                "Perform arbitrary bitfield integer operations on strings", "bitmap", "3.2.0"},
+               {ev::string, "setbit"}),
     {"bitfield_ro", -2, cmd_readonly | cmd_fast, bitfield_ro_command, nullptr, 1, 1, 1,
      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
      "bitmap", "6.0.0"},

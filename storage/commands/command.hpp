@@ -15,6 +15,7 @@
 #include "storage/blocked_clients.hpp"
 #include "storage/byte_block.hpp"
 #include "storage/commands/replication_info.hpp"
+#include "storage/config/keyspace_events.hpp"
 #include "storage/keyspace.hpp"
 #include "storage/pubsub.hpp"
 #include "storage/server_state.hpp"
@@ -25,7 +26,25 @@ namespace credis {
 using arg_list = std::span<const std::string_view>;
 class command_batch;
 struct command_spec;
-struct key_event;
+
+// The keyspace event a write command sends (Redis's notifyKeyspaceEvent calls), declared in its
+// table entry: run_command publishes it when the command changed data, with the "new" event for
+// a key it created and "del" for one it emptied (storage/commands/key_events.hpp). A type of 0:
+// none (reads, and commands without events).
+struct key_event {
+  enum key_choice : uint8_t {
+    first_key,      // the command's first key
+    every_key,      // each key position (MSET)
+    existing_key,   // the first key, unless the command left it missing (a STORE's empty result)
+    by_command,     // the command publishes its events itself
+  };
+  int type = 0;
+  std::string_view name;
+  key_choice keys = first_key;
+  // The command publishes "new" itself, where Redis's order puts it among its other events
+  // (SMOVE: srem, del, then new and sadd for the destination).
+  bool publishes_new = false;
+};
 
 enum command_flag : uint32_t {
   cmd_write = 1u << 0,
@@ -186,12 +205,17 @@ struct command_spec {
   std::string_view since = {};
   propagate_handler propagate = nullptr;
   batch_handler exec_batch = nullptr;
-  // Its keyspace event (storage/commands/key_events.cpp), set when the table is built.
-  const key_event* event = nullptr;
+  key_event event = {};
   // Its place in the table (command_index), set when the table is built.
   size_t index = 0;
   movable_keys movable = {};
 };
+
+// A write's keyspace event in its table entry: with_event({"lpush", ...}, {ev::list, "lpush"}).
+constexpr command_spec with_event(command_spec spec, key_event event) {
+  spec.event = event;
+  return spec;
+}
 
 // A table entry whose keys move with its arguments: with_movable_keys({"zunionstore", ...},
 // {movable_keys::numkeys, 2}).

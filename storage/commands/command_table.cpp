@@ -51,8 +51,6 @@ struct command_table {
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());
-    for (command_spec& spec : specs)
-      spec.event = find_key_event(spec.name);
     auto subcommands = std::stable_partition(specs.begin(), specs.end(), [](const command_spec& c) {
       return c.name.find('|') == std::string_view::npos;
     });

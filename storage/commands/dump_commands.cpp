@@ -15,6 +15,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 void dump_command(exec_context& ctx, arg_list argv) {
@@ -104,11 +106,11 @@ void restore_propagate(exec_context&, arg_list) {}  // done by restore_command
 
 const command_spec specs[] = {
     {"dump", 2, cmd_readonly, dump_command, nullptr, 1, 1, 1,
-     "Return a serialized version of the value stored at the specified key.", "generic",
-     "2.6.0"},
-    {"restore", -4, cmd_write | cmd_denyoom, restore_command, nullptr, 1, 1, 1,
-     "Create a key using the provided serialized value, previously obtained using DUMP.",
-     "generic", "2.6.0", restore_propagate},
+     "Return a serialized version of the value stored at the specified key.", "generic", "2.6.0"},
+    with_event({"restore", -4, cmd_write | cmd_denyoom, restore_command, nullptr, 1, 1, 1,
+                "Create a key using the provided serialized value, previously obtained using DUMP.",
+                "generic", "2.6.0", restore_propagate},
+               {ev::generic, "restore"}),
 };
 
 }  // namespace

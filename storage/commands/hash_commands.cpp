@@ -18,6 +18,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 // The hash at `key` to read: null when missing (or, with WRONGTYPE replied, `failed` set).
@@ -282,18 +284,22 @@ void hscan_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"hset", -4, cmd_write | cmd_denyoom | cmd_fast, hset_command, nullptr, 1, 1, 1,
-     "Set the string value of a hash field", "hash", "2.0.0"},
-    {"hmset", -4, cmd_write | cmd_denyoom | cmd_fast, hmset_command, nullptr, 1, 1, 1,
-     "Set multiple hash fields to multiple values", "hash", "2.0.0"},
-    {"hsetnx", 4, cmd_write | cmd_denyoom | cmd_fast, hsetnx_command, nullptr, 1, 1, 1,
-     "Set the value of a hash field, only if the field does not exist", "hash", "2.0.0"},
+    with_event({"hset", -4, cmd_write | cmd_denyoom | cmd_fast, hset_command, nullptr, 1, 1, 1,
+                "Set the string value of a hash field", "hash", "2.0.0"},
+               {ev::hash, "hset"}),
+    with_event({"hmset", -4, cmd_write | cmd_denyoom | cmd_fast, hmset_command, nullptr, 1, 1, 1,
+                "Set multiple hash fields to multiple values", "hash", "2.0.0"},
+               {ev::hash, "hset"}),
+    with_event({"hsetnx", 4, cmd_write | cmd_denyoom | cmd_fast, hsetnx_command, nullptr, 1, 1, 1,
+                "Set the value of a hash field, only if the field does not exist", "hash", "2.0.0"},
+               {ev::hash, "hset"}),
     {"hget", 3, cmd_readonly | cmd_fast, hget_command, nullptr, 1, 1, 1,
      "Get the value of a hash field", "hash", "2.0.0"},
     {"hmget", -3, cmd_readonly | cmd_fast, hmget_command, nullptr, 1, 1, 1,
      "Get the values of all the given hash fields", "hash", "2.0.0"},
-    {"hdel", -3, cmd_write | cmd_fast, hdel_command, nullptr, 1, 1, 1,
-     "Delete one or more hash fields", "hash", "2.0.0"},
+    with_event({"hdel", -3, cmd_write | cmd_fast, hdel_command, nullptr, 1, 1, 1,
+                "Delete one or more hash fields", "hash", "2.0.0"},
+               {ev::hash, "hdel"}),
     {"hlen", 2, cmd_readonly | cmd_fast, hlen_command, nullptr, 1, 1, 1,
      "Get the number of fields in a hash", "hash", "2.0.0"},
     {"hstrlen", 3, cmd_readonly | cmd_fast, hstrlen_command, nullptr, 1, 1, 1,
@@ -302,15 +308,17 @@ const command_spec specs[] = {
      "Determine if a hash field exists", "hash", "2.0.0"},
     {"hgetall", 2, cmd_readonly, hgetall_command, nullptr, 1, 1, 1,
      "Get all the fields and values in a hash", "hash", "2.0.0"},
-    {"hkeys", 2, cmd_readonly, hkeys_command, nullptr, 1, 1, 1,
-     "Get all the fields in a hash", "hash", "2.0.0"},
-    {"hvals", 2, cmd_readonly, hvals_command, nullptr, 1, 1, 1,
-     "Get all the values in a hash", "hash", "2.0.0"},
-    {"hincrby", 4, cmd_write | cmd_denyoom | cmd_fast, hincrby_command, nullptr, 1, 1, 1,
-     "Increment the integer value of a hash field by the given number", "hash", "2.0.0"},
-    {"hincrbyfloat", 4, cmd_write | cmd_denyoom | cmd_fast, hincrbyfloat_command, nullptr, 1, 1,
-     1, "Increment the float value of a hash field by the given amount", "hash", "2.6.0",
-     hincrbyfloat_propagate},
+    {"hkeys", 2, cmd_readonly, hkeys_command, nullptr, 1, 1, 1, "Get all the fields in a hash",
+     "hash", "2.0.0"},
+    {"hvals", 2, cmd_readonly, hvals_command, nullptr, 1, 1, 1, "Get all the values in a hash",
+     "hash", "2.0.0"},
+    with_event({"hincrby", 4, cmd_write | cmd_denyoom | cmd_fast, hincrby_command, nullptr, 1, 1, 1,
+                "Increment the integer value of a hash field by the given number", "hash", "2.0.0"},
+               {ev::hash, "hincrby"}),
+    with_event({"hincrbyfloat", 4, cmd_write | cmd_denyoom | cmd_fast, hincrbyfloat_command,
+                nullptr, 1, 1, 1, "Increment the float value of a hash field by the given amount",
+                "hash", "2.6.0", hincrbyfloat_propagate},
+               {ev::hash, "hincrbyfloat"}),
     {"hrandfield", -2, cmd_readonly, hrandfield_command, nullptr, 1, 1, 1,
      "Get one or multiple random fields from a hash", "hash", "6.2.0"},
     {"hscan", -3, cmd_readonly, hscan_command, nullptr, 1, 1, 1,

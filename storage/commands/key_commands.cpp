@@ -17,6 +17,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 void del_command(exec_context& ctx, arg_list argv) {
@@ -260,10 +262,14 @@ void persist_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"del", -2, cmd_write, del_command, nullptr, 1, -1, 1, "Delete a key", "generic", "1.0.0"},
-    {"unlink", -2, cmd_write | cmd_fast, del_command, nullptr, 1, -1, 1,
-     "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
-     "generic", "4.0.0"},
+    with_event(
+        {"del", -2, cmd_write, del_command, nullptr, 1, -1, 1, "Delete a key", "generic", "1.0.0"},
+        {ev::generic, "", key_event::by_command}),
+    with_event({"unlink", -2, cmd_write | cmd_fast, del_command, nullptr, 1, -1, 1,
+                "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
+                "non blocking.",
+                "generic", "4.0.0"},
+               {ev::generic, "", key_event::by_command}),
     {"exists", -2, cmd_readonly | cmd_fast, exists_command, nullptr, 1, -1, 1,
      "Determine if a key exists", "generic", "1.0.0"},
     {"touch", -2, cmd_readonly | cmd_fast, touch_command, nullptr, 1, -1, 1,
@@ -277,19 +283,26 @@ const command_spec specs[] = {
      "Find all keys matching the given pattern", "generic", "1.0.0"},
     {"scan", -2, cmd_readonly, scan_command, nullptr, 0, 0, 0,
      "Incrementally iterate the keys space", "generic", "2.8.0"},
-    {"rename", 3, cmd_write, rename_command, nullptr, 1, 2, 1, "Rename a key", "generic", "1.0.0"},
-    {"renamenx", 3, cmd_write | cmd_fast, renamenx_command, nullptr, 1, 2, 1,
-     "Rename a key, only if the new key does not exist", "generic", "1.0.0"},
-    {"expire", -3, cmd_write | cmd_fast, expire_command, nullptr, 1, 1, 1,
-     "Set a key's time to live in seconds", "generic", "1.0.0", expire_propagate},
-    {"pexpire", -3, cmd_write | cmd_fast, pexpire_command, nullptr, 1, 1, 1,
-     "Set a key's time to live in milliseconds", "generic", "2.6.0", pexpire_propagate},
-    {"expireat", -3, cmd_write | cmd_fast, expireat_command, nullptr, 1, 1, 1,
-     "Set the expiration for a key as a UNIX timestamp", "generic", "1.2.0",
-     expireat_propagate},
-    {"pexpireat", -3, cmd_write | cmd_fast, pexpireat_command, nullptr, 1, 1, 1,
-     "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-     "generic", "2.6.0", pexpireat_propagate},
+    with_event({"rename", 3, cmd_write, rename_command, nullptr, 1, 2, 1, "Rename a key", "generic",
+                "1.0.0"},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"renamenx", 3, cmd_write | cmd_fast, renamenx_command, nullptr, 1, 2, 1,
+                "Rename a key, only if the new key does not exist", "generic", "1.0.0"},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"expire", -3, cmd_write | cmd_fast, expire_command, nullptr, 1, 1, 1,
+                "Set a key's time to live in seconds", "generic", "1.0.0", expire_propagate},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"pexpire", -3, cmd_write | cmd_fast, pexpire_command, nullptr, 1, 1, 1,
+                "Set a key's time to live in milliseconds", "generic", "2.6.0", pexpire_propagate},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"expireat", -3, cmd_write | cmd_fast, expireat_command, nullptr, 1, 1, 1,
+                "Set the expiration for a key as a UNIX timestamp", "generic", "1.2.0",
+                expireat_propagate},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"pexpireat", -3, cmd_write | cmd_fast, pexpireat_command, nullptr, 1, 1, 1,
+                "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+                "generic", "2.6.0", pexpireat_propagate},
+               {ev::generic, "", key_event::by_command}),
     {"ttl", 2, cmd_readonly | cmd_fast, ttl_command, nullptr, 1, 1, 1,
      "Get the time to live for a key in seconds", "generic", "1.0.0"},
     {"pttl", 2, cmd_readonly | cmd_fast, pttl_command, nullptr, 1, 1, 1,
@@ -298,8 +311,9 @@ const command_spec specs[] = {
      "Get the expiration Unix timestamp for a key", "generic", "7.0.0"},
     {"pexpiretime", 2, cmd_readonly | cmd_fast, pexpiretime_command, nullptr, 1, 1, 1,
      "Get the expiration Unix timestamp for a key in milliseconds", "generic", "7.0.0"},
-    {"persist", 2, cmd_write | cmd_fast, persist_command, nullptr, 1, 1, 1,
-     "Remove the expiration from a key", "generic", "2.2.0"},
+    with_event({"persist", 2, cmd_write | cmd_fast, persist_command, nullptr, 1, 1, 1,
+                "Remove the expiration from a key", "generic", "2.2.0"},
+               {ev::generic, "persist"}),
 };
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 constexpr std::string_view same_object = "ERR source and destination objects are the same";
@@ -81,10 +83,12 @@ void move_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"copy", -3, cmd_write | cmd_denyoom, copy_command, nullptr, 1, 2, 1, "Copy a key",
-     "generic", "6.2.0"},
-    {"move", 3, cmd_write | cmd_fast, move_command, nullptr, 1, 1, 1,
-     "Move a key to another database", "generic", "1.0.0"},
+    with_event({"copy", -3, cmd_write | cmd_denyoom, copy_command, nullptr, 1, 2, 1, "Copy a key",
+                "generic", "6.2.0"},
+               {ev::generic, "", key_event::by_command}),
+    with_event({"move", 3, cmd_write | cmd_fast, move_command, nullptr, 1, 1, 1,
+                "Move a key to another database", "generic", "1.0.0"},
+               {ev::generic, "", key_event::by_command}),
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
-// The keyspace event each write command sends (Redis's notifyKeyspaceEvent calls), declared
-// per command: run_command publishes it when the command changed data, with the "new" event
-// for a key it created and "del" for one it emptied. Commands whose events depend on what they
-// did (which of several keys, which end, an expiry in the past) publish them themselves with
-// notify().
+// The keyspace events of writes (Redis's notifyKeyspaceEvent calls). Each write command declares
+// its event in its table entry (key_event, with_event); run_command publishes it when the
+// command changed data, with the "new" event for a key it created and "del" for one it
+// emptied. Commands whose events depend on what they did (which of several keys, which end, an
+// expiry in the past) publish them themselves with notify().
 #pragma once
 
 #include <string_view>
@@ -12,24 +12,6 @@
 #include "storage/keyspace_notifications.hpp"
 
 namespace credis {
-
-struct key_event {
-  enum key_choice : uint8_t {
-    first_key,      // the command's first key
-    every_key,      // each key position (MSET)
-    existing_key,   // the first key, unless the command left it missing (a STORE's empty result)
-    by_command,     // the command publishes its events itself
-  };
-  int type;
-  std::string_view name;
-  key_choice keys = first_key;
-  // The command publishes "new" itself, where Redis's order puts it among its other events
-  // (SMOVE: srem, del, then new and sadd for the destination).
-  bool publishes_new = false;
-};
-
-// The declared event of a command, or null (reads, and commands without events).
-const key_event* find_key_event(std::string_view command);
 
 // Which of a write's keys existed before it ran ("new" and "del" need it); inactive when no
 // one listens to what the command would send.

@@ -18,6 +18,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 // The set at `key` to read: null when missing (or, with WRONGTYPE replied, `failed` set).
@@ -325,10 +327,12 @@ void sscan_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"sadd", -3, cmd_write | cmd_denyoom | cmd_fast, sadd_command, nullptr, 1, 1, 1,
-     "Add one or more members to a set", "set", "1.0.0"},
-    {"srem", -3, cmd_write | cmd_fast, srem_command, nullptr, 1, 1, 1,
-     "Remove one or more members from a set", "set", "1.0.0"},
+    with_event({"sadd", -3, cmd_write | cmd_denyoom | cmd_fast, sadd_command, nullptr, 1, 1, 1,
+                "Add one or more members to a set", "set", "1.0.0"},
+               {ev::set, "sadd"}),
+    with_event({"srem", -3, cmd_write | cmd_fast, srem_command, nullptr, 1, 1, 1,
+                "Remove one or more members from a set", "set", "1.0.0"},
+               {ev::set, "srem"}),
     {"sismember", 3, cmd_readonly | cmd_fast, sismember_command, nullptr, 1, 1, 1,
      "Determine if a given value is a member of a set", "set", "1.0.0"},
     {"smismember", -3, cmd_readonly | cmd_fast, smismember_command, nullptr, 1, 1, 1,
@@ -337,28 +341,34 @@ const command_spec specs[] = {
      "Get all the members in a set", "set", "1.0.0"},
     {"scard", 2, cmd_readonly | cmd_fast, scard_command, nullptr, 1, 1, 1,
      "Get the number of members in a set", "set", "1.0.0"},
-    {"spop", -2, cmd_write | cmd_fast, spop_command, nullptr, 1, 1, 1,
-     "Remove and return one or multiple random members from a set", "set", "1.0.0", spop_propagate},
+    with_event({"spop", -2, cmd_write | cmd_fast, spop_command, nullptr, 1, 1, 1,
+                "Remove and return one or multiple random members from a set", "set", "1.0.0",
+                spop_propagate},
+               {ev::set, "spop"}),
     {"srandmember", -2, cmd_readonly, srandmember_command, nullptr, 1, 1, 1,
      "Get one or multiple random members from a set", "set", "1.0.0"},
-    {"smove", 4, cmd_write | cmd_fast | cmd_signals_itself, smove_command, nullptr, 1, 2, 1,
-     "Move a member from one set to another", "set", "1.0.0"},
+    with_event({"smove", 4, cmd_write | cmd_fast | cmd_signals_itself, smove_command, nullptr, 1, 2,
+                1, "Move a member from one set to another", "set", "1.0.0"},
+               {ev::set, "", key_event::by_command, true}),
     {"sinter", -2, cmd_readonly, sinter_command, nullptr, 1, -1, 1, "Intersect multiple sets",
      "set", "1.0.0"},
     with_movable_keys(
         {"sintercard", -3, cmd_readonly, sintercard_command, nullptr, 0, 0, 0,
          "Intersect multiple sets and return the cardinality of the result", "set", "7.0.0"},
         {movable_keys::numkeys, 1}),
-    {"sinterstore", -3, cmd_write | cmd_denyoom, sinterstore_command, nullptr, 1, -1, 1,
-     "Intersect multiple sets and store the resulting set in a key", "set", "1.0.0"},
+    with_event({"sinterstore", -3, cmd_write | cmd_denyoom, sinterstore_command, nullptr, 1, -1, 1,
+                "Intersect multiple sets and store the resulting set in a key", "set", "1.0.0"},
+               {ev::set, "sinterstore", key_event::existing_key}),
     {"sunion", -2, cmd_readonly, sunion_command, nullptr, 1, -1, 1, "Add multiple sets", "set",
      "1.0.0"},
-    {"sunionstore", -3, cmd_write | cmd_denyoom, sunionstore_command, nullptr, 1, -1, 1,
-     "Add multiple sets and store the resulting set in a key", "set", "1.0.0"},
+    with_event({"sunionstore", -3, cmd_write | cmd_denyoom, sunionstore_command, nullptr, 1, -1, 1,
+                "Add multiple sets and store the resulting set in a key", "set", "1.0.0"},
+               {ev::set, "sunionstore", key_event::existing_key}),
     {"sdiff", -2, cmd_readonly, sdiff_command, nullptr, 1, -1, 1, "Subtract multiple sets", "set",
      "1.0.0"},
-    {"sdiffstore", -3, cmd_write | cmd_denyoom, sdiffstore_command, nullptr, 1, -1, 1,
-     "Subtract multiple sets and store the resulting set in a key", "set", "1.0.0"},
+    with_event({"sdiffstore", -3, cmd_write | cmd_denyoom, sdiffstore_command, nullptr, 1, -1, 1,
+                "Subtract multiple sets and store the resulting set in a key", "set", "1.0.0"},
+               {ev::set, "sdiffstore", key_event::existing_key}),
     {"sscan", -3, cmd_readonly, sscan_command, nullptr, 1, 1, 1,
      "Incrementally iterate Set elements", "set", "2.8.0"},
 };

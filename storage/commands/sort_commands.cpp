@@ -17,6 +17,8 @@
 #include "storage/commands/text.hpp"
 
 namespace credis {
+
+namespace ev = keyspace_events;
 namespace {
 
 struct sort_options {
@@ -231,8 +233,9 @@ void sort_ro_command(exec_context& ctx, arg_list argv) { sort_generic(ctx, argv,
 
 const command_spec specs[] = {
     with_movable_keys(
-        {"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command, nullptr, 1, 1, 1,
-         "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
+        with_event({"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command, nullptr,
+                    1, 1, 1, "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
+                   {ev::list, "", key_event::by_command}),
         {movable_keys::store}),
     {"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1,
      "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "generic",

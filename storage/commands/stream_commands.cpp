@@ -13,6 +13,8 @@
 #include "storage/commands/text.hpp"
 
 namespace credis {
+
+namespace ev = keyspace_events;
 namespace {
 
 // XADD's and XTRIM's trimming options, as Redis's streamParseAddOrTrimArgsOrReply.
@@ -354,11 +356,13 @@ void xsetid_command(exec_context& ctx, arg_list argv) {
 void propagated_by_command(exec_context&, arg_list) {}
 
 const command_spec specs[] = {
-    {"xadd", -5, cmd_write | cmd_denyoom | cmd_fast, xadd_command, nullptr, 1, 1, 1,
-     "Appends a new entry to a stream", "stream", "5.0.0", propagated_by_command},
-    {"xtrim", -4, cmd_write, xtrim_command, nullptr, 1, 1, 1,
-     "Trims the stream to (approximately if '~' is passed) a certain size", "stream", "5.0.0",
-     propagated_by_command},
+    with_event({"xadd", -5, cmd_write | cmd_denyoom | cmd_fast, xadd_command, nullptr, 1, 1, 1,
+                "Appends a new entry to a stream", "stream", "5.0.0", propagated_by_command},
+               {ev::stream, "", key_event::by_command}),
+    with_event({"xtrim", -4, cmd_write, xtrim_command, nullptr, 1, 1, 1,
+                "Trims the stream to (approximately if '~' is passed) a certain size", "stream",
+                "5.0.0", propagated_by_command},
+               {ev::stream, "xtrim"}),
     {"xrange", -4, cmd_readonly, xrange_command, nullptr, 1, 1, 1,
      "Return a range of elements in a stream, with IDs matching the specified IDs interval",
      "stream", "5.0.0"},
@@ -368,13 +372,17 @@ const command_spec specs[] = {
      "stream", "5.0.0"},
     {"xlen", 2, cmd_readonly | cmd_fast, xlen_command, nullptr, 1, 1, 1,
      "Return the number of entries in a stream", "stream", "5.0.0"},
-    {"xdel", -3, cmd_write | cmd_fast, xdel_command, nullptr, 1, 1, 1,
-     "Removes the specified entries from the stream. Returns the number of items actually "
-     "deleted, that may be different from the number of IDs passed in case certain IDs do not "
-     "exist.",
-     "stream", "5.0.0"},
-    {"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast | cmd_signals_itself, xsetid_command, nullptr, 1, 1, 1,
-     "An internal command for replicating stream values", "stream", "5.0.0"},
+    with_event(
+        {"xdel", -3, cmd_write | cmd_fast, xdel_command, nullptr, 1, 1, 1,
+         "Removes the specified entries from the stream. Returns the number of items actually "
+         "deleted, that may be different from the number of IDs passed in case certain IDs do not "
+         "exist.",
+         "stream", "5.0.0"},
+        {ev::stream, "xdel"}),
+    with_event(
+        {"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast | cmd_signals_itself, xsetid_command,
+         nullptr, 1, 1, 1, "An internal command for replicating stream values", "stream", "5.0.0"},
+        {ev::stream, "xsetid"}),
 };
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "storage/commands/text.hpp"
 
 namespace credis {
+
+namespace ev = keyspace_events;
 namespace {
 
 // A blocked XREAD with no COUNT gets at most this many entries per stream (Redis's
@@ -293,13 +295,14 @@ const command_spec specs[] = {
          "by the caller for each stream. Can block.",
          "stream", "5.0.0"},
         {movable_keys::streams}),
-    with_movable_keys(
-        {"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself, xreadgroup_command,
-         nullptr, 0, 0, 0,
-         "Return new entries from a stream using a consumer group, or access the history of the "
-         "pending entries for a given consumer. Can block.",
-         "stream", "5.0.0", propagated_by_command},
-        {movable_keys::streams}),
+    with_movable_keys(with_event({"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself,
+                                  xreadgroup_command, nullptr, 0, 0, 0,
+                                  "Return new entries from a stream using a consumer group, or "
+                                  "access the history of the "
+                                  "pending entries for a given consumer. Can block.",
+                                  "stream", "5.0.0", propagated_by_command},
+                                 {ev::stream, "", key_event::by_command}),
+                      {movable_keys::streams}),
 };
 
 }  // namespace

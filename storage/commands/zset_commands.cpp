@@ -24,6 +24,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 struct zadd_options {
@@ -401,13 +403,16 @@ void zscan_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"zadd", -4, cmd_write | cmd_denyoom | cmd_fast, zadd_command, nullptr, 1, 1, 1,
-     "Add one or more members to a sorted set, or update its score if it already exists",
-     "sorted-set", "1.2.0"},
-    {"zincrby", 4, cmd_write | cmd_denyoom | cmd_fast, zincrby_command, nullptr, 1, 1, 1,
-     "Increment the score of a member in a sorted set", "sorted-set", "1.2.0"},
-    {"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1,
-     "Remove one or more members from a sorted set", "sorted-set", "1.2.0"},
+    with_event({"zadd", -4, cmd_write | cmd_denyoom | cmd_fast, zadd_command, nullptr, 1, 1, 1,
+                "Add one or more members to a sorted set, or update its score if it already exists",
+                "sorted-set", "1.2.0"},
+               {ev::zset, "", key_event::by_command}),
+    with_event({"zincrby", 4, cmd_write | cmd_denyoom | cmd_fast, zincrby_command, nullptr, 1, 1, 1,
+                "Increment the score of a member in a sorted set", "sorted-set", "1.2.0"},
+               {ev::zset, "", key_event::by_command}),
+    with_event({"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1,
+                "Remove one or more members from a sorted set", "sorted-set", "1.2.0"},
+               {ev::zset, "zrem"}),
     {"zscore", 3, cmd_readonly | cmd_fast, zscore_command, nullptr, 1, 1, 1,
      "Get the score associated with the given member in a sorted set", "sorted-set", "1.2.0"},
     {"zmscore", -3, cmd_readonly | cmd_fast, zmscore_command, nullptr, 1, 1, 1,
@@ -425,28 +430,38 @@ const command_spec specs[] = {
     {"zrevrank", 3, cmd_readonly | cmd_fast, zrevrank_command, nullptr, 1, 1, 1,
      "Determine the index of a member in a sorted set, with scores ordered from high to low",
      "sorted-set", "2.0.0"},
-    {"zpopmin", -2, cmd_write | cmd_fast, zpopmin_command, nullptr, 1, 1, 1,
-     "Remove and return members with the lowest scores in a sorted set", "sorted-set", "5.0.0",
-     zpop_propagate},
-    {"zpopmax", -2, cmd_write | cmd_fast, zpopmax_command, nullptr, 1, 1, 1,
-     "Remove and return members with the highest scores in a sorted set", "sorted-set", "5.0.0",
-     zpop_propagate},
-    with_movable_keys({"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
-                       "Remove and return members with scores in a sorted set", "sorted-set",
-                       "7.0.0", zpop_propagate},
-                      {movable_keys::numkeys, 1}),
-    {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmin_command, nullptr, 1, -2, 1,
-     "Remove and return the member with the lowest score from one or more sorted sets, or block "
-     "until one is available",
-     "sorted-set", "5.0.0", zpop_propagate},
-    {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmax_command, nullptr, 1, -2, 1,
-     "Remove and return the member with the highest score from one or more sorted sets, or "
-     "block until one is available",
-     "sorted-set", "5.0.0", zpop_propagate},
+    with_event({"zpopmin", -2, cmd_write | cmd_fast, zpopmin_command, nullptr, 1, 1, 1,
+                "Remove and return members with the lowest scores in a sorted set", "sorted-set",
+                "5.0.0", zpop_propagate},
+               {ev::zset, "", key_event::by_command}),
+    with_event({"zpopmax", -2, cmd_write | cmd_fast, zpopmax_command, nullptr, 1, 1, 1,
+                "Remove and return members with the highest scores in a sorted set", "sorted-set",
+                "5.0.0", zpop_propagate},
+               {ev::zset, "", key_event::by_command}),
+    with_event(with_movable_keys({"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
+                                  "Remove and return members with scores in a sorted set",
+                                  "sorted-set", "7.0.0", zpop_propagate},
+                                 {movable_keys::numkeys, 1}),
+               {ev::zset, "", key_event::by_command}),
+    with_event(
+        {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmin_command, nullptr, 1, -2, 1,
+         "Remove and return the member with the lowest score from one or more sorted sets, or "
+         "block "
+         "until one is available",
+         "sorted-set", "5.0.0", zpop_propagate},
+        {ev::zset, "", key_event::by_command}),
+    with_event(
+        {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmax_command, nullptr, 1, -2, 1,
+         "Remove and return the member with the highest score from one or more sorted sets, or "
+         "block until one is available",
+         "sorted-set", "5.0.0", zpop_propagate},
+        {ev::zset, "", key_event::by_command}),
     with_movable_keys(
-        {"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
-         "Remove and return members with scores in a sorted set or block until one is available",
-         "sorted-set", "7.0.0", zpop_propagate},
+        with_event({"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
+                    "Remove and return members with scores in a sorted set or block until one is "
+                    "available",
+                    "sorted-set", "7.0.0", zpop_propagate},
+                   {ev::zset, "", key_event::by_command}),
         {movable_keys::numkeys, 2}),
     {"zrandmember", -2, cmd_readonly, zrandmember_command, nullptr, 1, 1, 1,
      "Get one or multiple random elements from a sorted set", "sorted-set", "6.2.0"},

@@ -14,6 +14,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 // Reads the two bounds of `spec.by` into spec; false once Redis's error is replied.
@@ -170,8 +172,9 @@ void zremrangebylex_command(exec_context& ctx, arg_list argv) {
 const command_spec specs[] = {
     {"zrange", -4, cmd_readonly, zrange_command, nullptr, 1, 1, 1,
      "Return a range of members in a sorted set", "sorted-set", "1.2.0"},
-    {"zrangestore", -5, cmd_write | cmd_denyoom, zrangestore_command, nullptr, 1, 2, 1,
-     "Store a range of members from sorted set into another key", "sorted-set", "6.2.0"},
+    with_event({"zrangestore", -5, cmd_write | cmd_denyoom, zrangestore_command, nullptr, 1, 2, 1,
+                "Store a range of members from sorted set into another key", "sorted-set", "6.2.0"},
+               {ev::zset, "zrangestore", key_event::existing_key}),
     {"zrevrange", -4, cmd_readonly, zrevrange_command, nullptr, 1, 1, 1,
      "Return a range of members in a sorted set, by index, with scores ordered from high to low",
      "sorted-set", "1.2.0"},
@@ -181,19 +184,23 @@ const command_spec specs[] = {
      "Return a range of members in a sorted set, by score, with scores ordered from high to low",
      "sorted-set", "2.2.0"},
     {"zrangebylex", -4, cmd_readonly, zrangebylex_command, nullptr, 1, 1, 1,
-     "Return a range of members in a sorted set, by lexicographical range", "sorted-set",
-     "2.8.9"},
+     "Return a range of members in a sorted set, by lexicographical range", "sorted-set", "2.8.9"},
     {"zrevrangebylex", -4, cmd_readonly, zrevrangebylex_command, nullptr, 1, 1, 1,
      "Return a range of members in a sorted set, by lexicographical range, ordered from higher "
      "to lower strings.",
      "sorted-set", "2.8.9"},
-    {"zremrangebyrank", 4, cmd_write, zremrangebyrank_command, nullptr, 1, 1, 1,
-     "Remove all members in a sorted set within the given indexes", "sorted-set", "2.0.0"},
-    {"zremrangebyscore", 4, cmd_write, zremrangebyscore_command, nullptr, 1, 1, 1,
-     "Remove all members in a sorted set within the given scores", "sorted-set", "1.2.0"},
-    {"zremrangebylex", 4, cmd_write, zremrangebylex_command, nullptr, 1, 1, 1,
-     "Remove all members in a sorted set between the given lexicographical range", "sorted-set",
-     "2.8.9"},
+    with_event(
+        {"zremrangebyrank", 4, cmd_write, zremrangebyrank_command, nullptr, 1, 1, 1,
+         "Remove all members in a sorted set within the given indexes", "sorted-set", "2.0.0"},
+        {ev::zset, "zremrangebyrank"}),
+    with_event(
+        {"zremrangebyscore", 4, cmd_write, zremrangebyscore_command, nullptr, 1, 1, 1,
+         "Remove all members in a sorted set within the given scores", "sorted-set", "1.2.0"},
+        {ev::zset, "zremrangebyscore"}),
+    with_event({"zremrangebylex", 4, cmd_write, zremrangebylex_command, nullptr, 1, 1, 1,
+                "Remove all members in a sorted set between the given lexicographical range",
+                "sorted-set", "2.8.9"},
+               {ev::zset, "zremrangebylex"}),
 };
 
 }  // namespace

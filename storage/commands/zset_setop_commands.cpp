@@ -18,6 +18,8 @@
 
 namespace credis {
 
+namespace ev = keyspace_events;
+
 namespace {
 
 enum class setop : uint8_t { union_of, inter, diff };
@@ -265,19 +267,23 @@ const command_spec specs[] = {
                        "Subtract multiple sorted sets", "sorted-set", "6.2.0"},
                       {movable_keys::numkeys, 1}),
     with_movable_keys(
-        {"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1, 1, 1,
-         "Add multiple sorted sets and store the resulting sorted set in a new key", "sorted-set",
-         "2.0.0"},
+        with_event({"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1, 1,
+                    1, "Add multiple sorted sets and store the resulting sorted set in a new key",
+                    "sorted-set", "2.0.0"},
+                   {ev::zset, "zunionstore", key_event::existing_key}),
         {movable_keys::numkeys, 2}),
     with_movable_keys(
-        {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
-         "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-         "sorted-set", "2.0.0"},
+        with_event(
+            {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
+             "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+             "sorted-set", "2.0.0"},
+            {ev::zset, "zinterstore", key_event::existing_key}),
         {movable_keys::numkeys, 2}),
     with_movable_keys(
-        {"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
-         "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-         "sorted-set", "6.2.0"},
+        with_event({"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
+                    "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+                    "sorted-set", "6.2.0"},
+                   {ev::zset, "zdiffstore", key_event::existing_key}),
         {movable_keys::numkeys, 2}),
     with_movable_keys({"zintercard", -3, cmd_readonly, zintercard_command, nullptr, 0, 0, 0,
                        "Intersect multiple sorted sets and return the cardinality of the result",
