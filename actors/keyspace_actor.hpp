@@ -38,6 +38,7 @@ class expired_key_handler : public expiry_listener {
       return;
     std::string_view argv[] = {"DEL", key};
     writes_.add_command(nullptr, db, argv);
+    writes_.keep_last();  // the command that found it expired may roll its own writes back
   }
 
  private:

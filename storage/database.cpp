@@ -29,9 +29,14 @@ entry* database::find_raw(std::string_view key) {
 }
 
 entry& database::put(std::string_view key, value v, unix_ms expire_at) {
+  const size_t before = table_.size();
   entry_node* n = table_.find_or_insert(key);
-  n->e.val = std::move(v);
-  n->e.val.set_access(lfu_ ? fresh_access(access_time_) : lru_clock_);
+  n->e.val = std::move(v);  // (keeps the key's access bits)
+  // An overwritten key keeps its LFU counter, as Redis's dbOverwrite.
+  if (!lfu_)
+    n->e.val.set_access(lru_clock_);
+  else if (table_.size() != before)
+    n->e.val.set_access(fresh_access(access_time_));
   set_deadline(n, expire_at);
   return n->e;
 }

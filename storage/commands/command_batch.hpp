@@ -40,6 +40,8 @@ class command_batch {
     bool silent = false;
     // The protocol its replies are written in (the client's when it was added).
     uint8_t resp = 2;
+    // A propagated write a rollback keeps: a key's lazy expiry found while a command ran.
+    bool survives_rollback = false;
   };
 
   // The protocol of the items added from now on (add_request sets the client's).
@@ -50,7 +52,7 @@ class command_batch {
                    std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
                       static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
-                      0, 0, false, resp});
+                      0, 0, false, resp, false});
     for (auto a : argv) {
       const byte_block* b = find_block(blocks, a);
       if (!b) {
@@ -73,7 +75,8 @@ class command_batch {
   }
 
   void add_reply(std::string_view reply) {
-    items_.push_back({nullptr, 0, static_cast<uint32_t>(args_.size()), 1, 0, 0, 0, false, resp});
+    items_.push_back(
+        {nullptr, 0, static_cast<uint32_t>(args_.size()), 1, 0, 0, 0, false, resp, false});
     add_arg(reply);
   }
 
@@ -162,12 +165,28 @@ class command_batch {
     size_t items = 0, args = 0, bytes = 0, blocks = 0;
   };
   checkpoint mark() const { return {items_.size(), args_.size(), bytes_.size(), blocks_.size()}; }
+  // Drops what was added since `c`, except the items that survive rollbacks, which stay in order.
   void rollback(const checkpoint& c) {
+    std::vector<std::pair<int, std::vector<std::string>>> kept;
+    std::vector<std::string_view> argv;
+    for (size_t i = c.items; i < items_.size(); ++i) {
+      if (!items_[i].survives_rollback)
+        continue;
+      args_of(items_[i], argv);
+      kept.emplace_back(items_[i].db, std::vector<std::string>(argv.begin(), argv.end()));
+    }
     items_.resize(c.items);
     args_.resize(c.args);
     bytes_.resize(c.bytes);
     blocks_.resize(c.blocks);
+    for (const auto& [db, args] : kept) {
+      argv.assign(args.begin(), args.end());
+      add_command(nullptr, db, argv);
+      items_.back().survives_rollback = true;
+    }
   }
+  // The last item added survives rollbacks.
+  void keep_last() { items_.back().survives_rollback = true; }
 
   // Puts the items from `first` on between MULTI and EXEC when there are two or more: how
   // Redis 7.0 propagates a transaction, or a command that propagates several writes.

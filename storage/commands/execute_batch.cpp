@@ -128,6 +128,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   ++stats.total_commands_processed;
   const size_t index = command_index(*item.cmd);
   const size_t mark0 = out.size();
+  bc.ks.set_access_time(bc.now);  // (per command: CONFIG SET inside MULTI may change the policy)
   if (refused_on_replica(bc, *item.cmd)) {
     reply::error(out, readonly_replica);
     stats.commands.rejected(index, std::string_view(out).substr(mark0));
@@ -293,7 +294,6 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
   std::vector<std::string_view> argv;
   const size_t start = out.size();
   const auto& items = batch.items();
-  bc.ks.set_access_time(bc.now);
   const size_t stop = std::min(end, items.size());
   size_t next = first;
   while (next < stop) {

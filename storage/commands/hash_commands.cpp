@@ -242,7 +242,7 @@ void hincrbyfloat_command(exec_context& ctx, arg_list argv) {
 
 // Replicas get HSET key field <result>, so that float formatting cannot make them differ.
 void hincrbyfloat_propagate(exec_context& ctx, arg_list argv) {
-  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[1], ctx.expiry_now);
   if (!e || e->val.type() != value_type::hash)
     return;
   std::optional<element> v = e->val.hash().get(argv[2]);

@@ -69,7 +69,7 @@ void randomkey_command(exec_context& ctx, arg_list) {
     for (size_t i = 0; i < slots && !node; ++i)
       node = table.node_at((start + i) & (slots - 1));
     std::string key(node->key());
-    if (db.find(key, ctx.expiry_now) || tries >= 100) {
+    if (db.peek(key, ctx.expiry_now) || tries >= 100) {
       reply::bulk(ctx.out, key);
       return;
     }
@@ -127,9 +127,10 @@ void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
   }
   if (argv[1] != argv[2]) {
     value v = std::move(src->val);
-    unix_ms deadline = src->expire_at;
+    const unix_ms deadline = src->expire_at;
+    const uint32_t access = v.access();  // the same object in Redis: its stamps go along
     ctx.db().erase(*src);
-    ctx.db().put(argv[2], std::move(v), deadline);
+    ctx.db().put(argv[2], std::move(v), deadline).val.set_access(access);
     mark_dirty(ctx);
     notify(ctx, keyspace_events::generic, "rename_from", argv[1]);
     notify(ctx, keyspace_events::generic, "rename_to", argv[2]);

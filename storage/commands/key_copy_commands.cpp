@@ -71,9 +71,10 @@ void move_command(exec_context& ctx, arg_list argv) {
     return;
   }
   value v = std::move(src->val);
-  unix_ms deadline = src->expire_at;
+  const unix_ms deadline = src->expire_at;
+  const uint32_t access = v.access();  // the same object in Redis: its stamps go along
   ctx.db().erase(*src);
-  dst.put(argv[1], std::move(v), deadline);
+  dst.put(argv[1], std::move(v), deadline).val.set_access(access);
   mark_dirty(ctx);
   notify_in(ctx, target, keyspace_events::new_key, "new", argv[1]);
   notify(ctx, keyspace_events::generic, "move_from", argv[1]);

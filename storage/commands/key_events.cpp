@@ -21,7 +21,7 @@ key_presence keys_before(exec_context& ctx, const command_spec& cmd, arg_list ar
   p.active = true;
   p.outbox_mark = ctx.channels->outbox_mark();
   for_each_key_position(cmd, argv.size(), [&](size_t i) {
-    p.existed.push_back(ctx.db().find(argv[i], ctx.expiry_now) != nullptr);
+    p.existed.push_back(ctx.db().peek(argv[i], ctx.expiry_now) != nullptr);
   });
   return p;
 }
@@ -37,7 +37,7 @@ void publish_declared_events(exec_context& ctx, const command_spec& cmd, arg_lis
     const bool existed = n < before.existed.size() && before.existed[n];
     const bool first = n++ == 0;
     std::string_view key = argv[i];
-    const bool exists = ctx.db().find(key, ctx.expiry_now) != nullptr;
+    const bool exists = ctx.db().peek(key, ctx.expiry_now) != nullptr;
     if (!existed && exists && !(e && e->publishes_new))
       publish_key_event(*ctx.channels, ctx.server.config.notify_keyspace_events, ev::new_key,
                         "new", key, ctx.db_index, new_events_at);

@@ -393,7 +393,7 @@ void incrbyfloat_command(exec_context& ctx, arg_list argv) {
 
 // Replicas get SET key <result> KEEPTTL, so that float formatting cannot make them differ.
 void incrbyfloat_propagate(exec_context& ctx, arg_list argv) {
-  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
+  entry* e = ctx.db().peek(argv[1], ctx.expiry_now);
   if (e)
     propagate(ctx, {"SET", argv[1], e->val.str(), "KEEPTTL"});
 }

@@ -95,3 +95,31 @@ TEST_CASE("OBJECT FREQ grows logarithmically and decays by the minute", "[access
   h.now += 3 * 60'000;  // lfu-decay-time 1: one less per minute
   CHECK(h.run({"OBJECT", "FREQ", "f"}) == ":" + std::to_string(counter - 3) + "\r\n");
 }
+
+TEST_CASE("an overwrite keeps the LFU counter and RENAME/MOVE keep the stamps", "[access]") {
+  command_harness h;
+  lfu_policy lfu;
+  access_tracking().lfu_log_factor = 0;
+  h.run({"SET", "k", "v"});
+  for (int i = 0; i < 10; ++i)
+    h.run({"GET", "k"});
+  CHECK(h.run({"OBJECT", "FREQ", "k"}) == ":15\r\n");
+  h.run({"MSET", "k", "w"});  // as Redis's dbOverwrite: the counter stays
+  CHECK(h.run({"OBJECT", "FREQ", "k"}) == ":15\r\n");
+  h.run({"RENAME", "k", "r"});  // the lookup counts once, the object moves
+  CHECK(h.run({"OBJECT", "FREQ", "r"}) == ":16\r\n");
+  h.run({"MOVE", "r", "1"});
+  h.run({"SELECT", "1"});
+  CHECK(h.run({"OBJECT", "FREQ", "r"}) == ":17\r\n");
+}
+
+TEST_CASE("a policy set inside a transaction stamps the writes after it", "[access]") {
+  command_harness h;
+  h.run({"MULTI"});
+  h.run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"});
+  h.run({"SET", "k", "v"});
+  h.run({"OBJECT", "FREQ", "k"});
+  CHECK(h.run({"EXEC"}) == "*3\r\n+OK\r\n+OK\r\n:5\r\n");
+  h.run({"CONFIG", "SET", "maxmemory-policy", "noeviction"});
+  CHECK_FALSE(access_tracking().lfu);
+}

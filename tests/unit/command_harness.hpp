@@ -44,12 +44,20 @@ struct command_harness {
   }
 
  private:
-  // Keys deleted as they expire are changes the watchers of them see, as in the keyspace actor.
+  // Keys deleted as they expire are changes the watchers of them see, and DELs for replicas
+  // that outlive the rollback of the command that found them, as in the keyspace actor.
   struct expiry_to_watchers : expiry_listener {
-    watched_keys& watched;
-    explicit expiry_to_watchers(watched_keys& w) : watched(w) {}
-    void key_expired(int db, std::string_view key) override { watched.expired(db, key); }
-  } expiry{watched};
+    command_harness& h;
+    explicit expiry_to_watchers(command_harness& harness) : h(harness) {}
+    void key_expired(int db, std::string_view key) override {
+      h.watched.expired(db, key);
+      if (h.propagated) {
+        std::string_view argv[] = {"DEL", key};
+        h.propagated->add_command(nullptr, db, argv);
+        h.propagated->keep_last();
+      }
+    }
+  } expiry{*this};
 
   static client_state first_client() {
     client_state c;

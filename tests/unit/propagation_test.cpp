@@ -517,3 +517,29 @@ TEST_CASE("active expiry reports each key it removes", "[propagation][replicatio
   CHECK(db.find_raw("forever") != nullptr);
   CHECK(h.ks.db(0).size() == 0);
 }
+
+TEST_CASE("a key found expired by a write that changes nothing still reaches replicas as DEL",
+          "[propagation][replication]") {
+  propagation_harness p;
+  p.run({"SET", "k", "v", "PX", "100"});
+  p.run({"SET", "s", "v", "PX", "100"});
+  p.run({"SET", "t", "v", "PX", "100"});
+  p.take();
+  p.h.now += 200;
+  // Each has a propagate handler and changes nothing here: its own writes are rolled back,
+  // the lazy expiry's DEL stays.
+  CHECK(p.run({"SET", "k", "w", "XX"}) == "$-1\r\n");
+  CHECK(p.run({"EXPIRE", "s", "100"}) == ":0\r\n");
+  CHECK(p.run({"GETEX", "t", "PERSIST"}) == "$-1\r\n");
+  CHECK(p.take_args() == std::vector<args>{{"DEL", "k"}, {"DEL", "s"}, {"DEL", "t"}});
+  // Inside a transaction too.
+  p.run({"SET", "m", "v", "PX", "100"});
+  p.take();
+  p.h.now += 200;
+  p.run({"MULTI"});
+  p.run({"SET", "m", "w", "XX"});
+  p.run({"SET", "other", "x"});
+  p.run({"EXEC"});
+  CHECK(p.take_args() ==
+        std::vector<args>{{"MULTI"}, {"DEL", "m"}, {"SET", "other", "x"}, {"EXEC"}});
+}
