@@ -222,19 +222,19 @@ const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
      "Change the selected database for the current connection", "connection", "1.0.0"},
     {"quit", -1,
-     cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued | cmd_pubsub_context,
-     nullptr, quit_command, 0, 0, 0,
-     "Close the connection", "connection", "1.0.0"},
+     cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued | cmd_pubsub_context |
+         cmd_allow_busy | cmd_noscript,
+     nullptr, quit_command, 0, 0, 0, "Close the connection", "connection", "1.0.0"},
     {"client", -2, cmd_loading | cmd_stale | cmd_container, nullptr, client_command, 0, 0, 0,
      "A container for client connection commands", "connection", "2.4.0"},
     {"client|unblock", -3, cmd_admin | cmd_noscript | cmd_loading | cmd_stale,
      client_unblock_command, nullptr, 0, 0, 0,
-     "Unblock a client blocked in a blocking command from a different connection",
-     "connection", "5.0.0"},
-    {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,
-     auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
-    {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth, nullptr,
-     hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
+     "Unblock a client blocked in a blocking command from a different connection", "connection",
+     "5.0.0"},
+    {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy,
+     nullptr, auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
+    {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy,
+     nullptr, hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
 };
 
 }  // namespace

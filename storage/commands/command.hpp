@@ -76,6 +76,12 @@ enum command_flag : uint32_t {
   cmd_signals_itself = 1u << 16,
   // Its replies are Pub/Sub frames, sent even under CLIENT REPLY OFF ((P|S)(UN)SUBSCRIBE).
   cmd_push_reply = 1u << 17,
+  // Flags COMMAND INFO reports as Redis 7.0 does, that no code here reads yet: Pub/Sub commands,
+  // those allowed while a script is busy, those refused during an async load, and EXEC's.
+  cmd_pubsub = 1u << 18,
+  cmd_allow_busy = 1u << 19,
+  cmd_no_async_loading = 1u << 20,
+  cmd_skip_slowlog = 1u << 21,
 };
 
 // The commands a client queued between MULTI and EXEC.

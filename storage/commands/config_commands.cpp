@@ -104,8 +104,9 @@ void config_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"config", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, config_command, nullptr, 0,
-     0, 0, "A container for server configuration commands", "server", "2.0.0"},
+    {"config", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale | cmd_container,
+     config_command, nullptr, 0, 0, 0, "A container for server configuration commands", "server",
+     "2.0.0"},
 };
 
 }  // namespace

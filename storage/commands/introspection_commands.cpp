@@ -13,12 +13,29 @@ namespace credis {
 
 namespace {
 
+// A container's own flags serve the subcommands without entries of their own; Redis reports
+// none for it.
 void write_flags(std::string& out, const command_spec& c) {
+  if (c.flags & cmd_container) {
+    reply::array_header(out, 0);
+    return;
+  }
   static const std::pair<uint32_t, std::string_view> names[] = {
-      {cmd_write, "write"},     {cmd_readonly, "readonly"}, {cmd_denyoom, "denyoom"},
-      {cmd_admin, "admin"},     {cmd_noscript, "noscript"}, {cmd_loading, "loading"},
-      {cmd_stale, "stale"},     {cmd_fast, "fast"},         {cmd_no_auth, "no_auth"},
-      {cmd_no_multi, "no_multi"}, {cmd_blocking, "blocking"},
+      {cmd_write, "write"},
+      {cmd_readonly, "readonly"},
+      {cmd_denyoom, "denyoom"},
+      {cmd_admin, "admin"},
+      {cmd_noscript, "noscript"},
+      {cmd_loading, "loading"},
+      {cmd_stale, "stale"},
+      {cmd_fast, "fast"},
+      {cmd_no_auth, "no_auth"},
+      {cmd_no_multi, "no_multi"},
+      {cmd_blocking, "blocking"},
+      {cmd_pubsub, "pubsub"},
+      {cmd_allow_busy, "allow_busy"},
+      {cmd_no_async_loading, "no_async_loading"},
+      {cmd_skip_slowlog, "skip_slowlog"},
   };
   const bool movable = c.movable.how != movable_keys::none;
   int64_t n = movable;

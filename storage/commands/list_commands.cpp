@@ -552,12 +552,12 @@ const command_spec specs[] = {
                                   "Pop elements from a list", "list", "7.0.0", pop_propagate},
                                  {movable_keys::numkeys, 1}),
                {ev::list, "", key_event::by_command}),
-    with_event({"blpop", -3, cmd_write | cmd_blocking, blpop_command, nullptr, 1, -2, 1,
-                "Remove and get the first element in a list, or block until one is available",
+    with_event({"blpop", -3, cmd_write | cmd_blocking | cmd_noscript, blpop_command, nullptr, 1, -2,
+                1, "Remove and get the first element in a list, or block until one is available",
                 "list", "2.0.0", pop_propagate},
                {ev::list, "", key_event::by_command}),
-    with_event({"brpop", -3, cmd_write | cmd_blocking, brpop_command, nullptr, 1, -2, 1,
-                "Remove and get the last element in a list, or block until one is available",
+    with_event({"brpop", -3, cmd_write | cmd_blocking | cmd_noscript, brpop_command, nullptr, 1, -2,
+                1, "Remove and get the last element in a list, or block until one is available",
                 "list", "2.0.0", pop_propagate},
                {ev::list, "", key_event::by_command}),
     with_event(
@@ -567,14 +567,15 @@ const command_spec specs[] = {
                           {movable_keys::numkeys, 2}),
         {ev::list, "", key_event::by_command}),
     with_event(
-        {"blmove", 6, cmd_write | cmd_denyoom | cmd_blocking, blmove_command, nullptr, 1, 2, 1,
+        {"blmove", 6, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript, blmove_command,
+         nullptr, 1, 2, 1,
          "Pop an element from a list, push it to another list and return it; or block until one is "
          "available",
          "list", "6.2.0", blmove_propagate},
         {ev::list, "", key_event::by_command}),
     with_event(
-        {"brpoplpush", 4, cmd_write | cmd_denyoom | cmd_blocking, brpoplpush_command, nullptr, 1, 2,
-         1,
+        {"brpoplpush", 4, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript, brpoplpush_command,
+         nullptr, 1, 2, 1,
          "Pop an element from a list, push it to another list and return it; or block until one is "
          "available",
          "list", "2.2.0", brpoplpush_propagate},

@@ -239,7 +239,7 @@ void debug_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"object", -2, cmd_readonly, object_command, nullptr, 0, 0, 0,
+    {"object", -2, cmd_readonly | cmd_container, object_command, nullptr, 0, 0, 0,
      "A container for object introspection commands", "generic", "2.2.3"},
     {"memory", -2, cmd_readonly | cmd_container, memory_command, nullptr, 0, 0, 0,
      "A container for memory diagnostics commands", "server", "4.0.0"},

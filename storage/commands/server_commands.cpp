@@ -121,7 +121,7 @@ void time_command(exec_context& ctx, arg_list) {
 }
 
 const command_spec specs[] = {
-    {"ping", -1, cmd_fast | cmd_stale | cmd_pubsub_context, ping_command, nullptr, 0, 0, 0,
+    {"ping", -1, cmd_fast | cmd_pubsub_context, ping_command, nullptr, 0, 0, 0,
      "Ping the server", "connection", "1.0.0", nullptr, ping_batch},
     {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0,
      "Echo the given string", "connection", "1.0.0"},

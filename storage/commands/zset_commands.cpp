@@ -444,14 +444,16 @@ const command_spec specs[] = {
                                  {movable_keys::numkeys, 1}),
                {ev::zset, "", key_event::by_command}),
     with_event(
-        {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmin_command, nullptr, 1, -2, 1,
+        {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking | cmd_noscript, bzpopmin_command,
+         nullptr, 1, -2, 1,
          "Remove and return the member with the lowest score from one or more sorted sets, or "
          "block "
          "until one is available",
          "sorted-set", "5.0.0", zpop_propagate},
         {ev::zset, "", key_event::by_command}),
     with_event(
-        {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking, bzpopmax_command, nullptr, 1, -2, 1,
+        {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking | cmd_noscript, bzpopmax_command,
+         nullptr, 1, -2, 1,
          "Remove and return the member with the highest score from one or more sorted sets, or "
          "block until one is available",
          "sorted-set", "5.0.0", zpop_propagate},

@@ -68,3 +68,16 @@ def test_list_filters(pair):
     assert ours == theirs and ours.startswith(b"-ERR syntax error")
     ours = parse_reply(pair.c.cmd("COMMAND", "LIST", "FILTERBY", "ACLCAT", "stream"))
     assert b"xadd" in ours and b"set" not in ours
+
+
+def test_every_command_flag_as_redis(pair):
+    # Containers report no flags of their own, as in Redis; SORT_RO's keys do not move here.
+    known = {"sort_ro": {"movablekeys"}}
+    ours = {e[0]: set(e[2]) for e in parse_reply(pair.c.cmd("COMMAND"))}
+    theirs = {e[0]: set(e[2]) for e in parse_reply(pair.r.cmd("COMMAND"))}
+    diffs = {}
+    for name, flags in ours.items():
+        differ = flags ^ theirs[name]
+        if {f.decode() for f in differ} != known.get(name.decode(), set()):
+            diffs[name] = (sorted(flags - theirs[name]), sorted(theirs[name] - flags))
+    assert diffs == {}
