@@ -247,6 +247,10 @@ void for_each_key_position(const command_spec& cmd, size_t argc, F f) {
 
 // Case-insensitive lookup; null when unknown.
 const command_spec* find_command(std::string_view name);
+// The entry a command line runs: its command's, or its subcommand's when a container has an
+// entry for it ("client|unblock"); null for an unknown command, and for a subcommand's entry
+// named directly (one is reached through its container only).
+const command_spec* resolve_command(arg_list argv);
 std::span<const command_spec> all_commands();
 // The commands and the subcommand entries ("client|unblock"), as COMMAND LIST shows them.
 std::span<const command_spec> all_commands_and_subcommands();

@@ -93,6 +93,16 @@ void append_sanitized(std::string& out, std::string_view s, size_t max) {
 
 const command_spec* find_command(std::string_view name) { return table().find(name); }
 
+const command_spec* resolve_command(arg_list argv) {
+  const command_spec* cmd = argv.empty() ? nullptr : find_command(argv[0]);
+  if (!cmd || cmd->name.find('|') != std::string_view::npos)
+    return nullptr;
+  if ((cmd->flags & cmd_container) && argv.size() >= 2)
+    if (const command_spec* sub = find_command(std::string(cmd->name) + "|" + std::string(argv[1])))
+      return sub;
+  return cmd;
+}
+
 std::span<const command_spec> all_commands_and_subcommands() { return table().specs; }
 
 std::span<const command_spec> all_commands() {

@@ -22,7 +22,7 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
 // (un)subscribing, which Redis pushes regardless.
 void add_request(command_batch& batch, arg_list argv, client_state& client,
                  server_state& server, std::span<const byte_block> blocks) {
-  const command_spec* cmd = find_command(argv[0]);
+  const command_spec* cmd = resolve_command(argv);
   const reply::protocol_scope protocol(client.resp);
   batch.resp = static_cast<uint8_t>(client.resp);
   const bool skipping = std::exchange(client.skip_next_reply, false);
@@ -37,13 +37,6 @@ namespace {
 void add_request_replying(command_batch& batch, arg_list argv, client_state& client,
                           server_state& server, std::span<const byte_block> blocks,
                           const command_spec* cmd) {
-  if (cmd && cmd->name.find('|') != std::string_view::npos)
-    cmd = nullptr;  // a subcommand's entry is reached through its container only
-  if (cmd && (cmd->flags & cmd_container) && argv.size() >= 2) {
-    // A subcommand with a table entry of its own (Redis 7's "client|unblock").
-    if (const command_spec* sub = find_command(std::string(cmd->name) + "|" + std::string(argv[1])))
-      cmd = sub;
-  }
   std::string out;
   bool refused = true;  // Redis's rejectCommand: inside MULTI, EXEC then fails
   if (!cmd) {

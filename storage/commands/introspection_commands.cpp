@@ -129,12 +129,7 @@ std::vector<const command_spec*> selected(arg_list argv) {
 // COMMAND GETKEYS command arg...: the keys of that command line (Redis's
 // getKeysSubcommandImpl), for a container's subcommand by its entry.
 void getkeys(std::string& out, arg_list line) {
-  const command_spec* cmd = line.empty() ? nullptr : find_command(line[0]);
-  if (cmd && cmd->name.find('|') != std::string_view::npos)
-    cmd = nullptr;
-  if (cmd && (cmd->flags & cmd_container) && line.size() >= 2)
-    if (const command_spec* sub = find_command(std::string(cmd->name) + "|" + std::string(line[1])))
-      cmd = sub;
+  const command_spec* cmd = resolve_command(line);
   std::vector<size_t> keys;
   if (!cmd) {
     reply::error(out, "ERR Invalid command specified");
