@@ -12,25 +12,6 @@
 
 namespace credis {
 
-namespace {
-
-// Removes `key` from an unordered container; true when it was there. A container down to a
-// quarter of its buckets is rehashed to its size, as Redis shrinks its dicts: random picks
-// (bucket_walk.hpp) try buckets until one holds an item, and SCAN walks empty ones.
-template <class C>
-bool erase_key(C& c, std::string_view key) {
-  auto it = c.find(key);
-  if (it == c.end())
-    return false;
-  c.erase(it);
-  constexpr size_t min_buckets = 64;
-  if (c.bucket_count() > min_buckets && c.size() * 4 < c.bucket_count())
-    c.rehash(c.size());
-  return true;
-}
-
-}  // namespace
-
 bool parse_score(std::string_view s, double& out) {
   const char* end = s.data() + s.size();
   auto r = std::from_chars(s.data(), end, out);
@@ -164,7 +145,7 @@ bool set_value::contains(std::string_view member) const {
 
 bool set_value::insert(std::string_view member) {
   if (big_)
-    return big_->emplace(member).second;
+    return big_->insert(member);
   if (small_.contains(member))
     return false;
   if (small_.add(member))
@@ -172,15 +153,15 @@ bool set_value::insert(std::string_view member) {
   auto big = std::make_unique<big_type>();
   big->reserve(small_.size() + 1);
   for (const element& m : small_)
-    big->emplace(m.view());
-  big->emplace(member);  // (before the small set goes: `member` could point into it)
+    big->insert(m.view());
+  big->insert(member);  // (before the small set goes: `member` could point into it)
   small_.clear();
   big_ = std::move(big);
   return true;
 }
 
 bool set_value::erase(std::string_view member) {
-  return big_ ? erase_key(*big_, member) : small_.erase(member);
+  return big_ ? big_->erase(member) : small_.erase(member);
 }
 
 // ---- hash --------------------------------------------------------------------------------------
@@ -192,10 +173,10 @@ hash_value::hash_value(std::initializer_list<pair> pairs) {
 
 std::optional<element> hash_value::get(std::string_view field) const {
   if (big_) {
-    auto it = big_->find(field);
-    if (it == big_->end())
+    const field_table::node* n = big_->find(field);
+    if (!n)
       return std::nullopt;
-    return element(std::string_view(it->second));
+    return element(field_table::second(n));
   }
   auto it = small_.find(field, 2);
   if (it == small_.end())
@@ -220,13 +201,7 @@ bool hash_value::insert_or_assign(std::string_view field, std::string_view val) 
     }
     make_big();
   }
-  auto it = big_->find(field);
-  if (it != big_->end()) {
-    it->second.assign(val);
-    return false;
-  }
-  big_->emplace(std::string(field), std::string(val));
-  return true;
+  return big_->assign(field, val);
 }
 
 bool hash_value::insert(std::string_view field, std::string_view val) {
@@ -234,14 +209,14 @@ bool hash_value::insert(std::string_view field, std::string_view val) {
 }
 
 bool hash_value::erase(std::string_view field) {
-  return big_ ? erase_key(*big_, field) : erase_packed(field, 2);
+  return big_ ? big_->erase(field) : erase_packed(field, 2);
 }
 
 void hash_value::make_big() {
   auto big = std::make_unique<big_type>();
   big->reserve(size() + 1);
   for (const auto& [f, v] : *this)
-    big->emplace(f.str(), v.str());
+    big->insert(f.view(), v.view());
   small_.clear();
   big_ = std::move(big);
 }

@@ -17,14 +17,13 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "storage/element.hpp"
 #include "storage/intset.hpp"
 #include "storage/listpack.hpp"
 #include "storage/quicklist.hpp"
+#include "storage/string_table.hpp"
 #include "storage/zset_index.hpp"
 
 namespace credis {
@@ -43,12 +42,6 @@ constexpr size_t set_entries = 128, set_value = 64;
 inline std::atomic<size_t> zset_entries = 128, zset_value = 64;
 constexpr size_t list_bytes = 8192;
 }  // namespace limits
-
-// Hash and equality for the big containers, so lookups take string_views without a copy.
-struct string_hash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 // An iterator over either representation of a container: Traits::small_iterator (stepping
 // Traits::stride entries per item) or Traits::big_iterator. Traits gives the item (a prvalue)
@@ -122,6 +115,7 @@ class either_rep {
  public:
   using small_type = Small;
   using big_type = Big;
+  using traits = Traits;
   using iterator = either_iterator<Traits>;
 
   iterator begin() const {
@@ -167,19 +161,6 @@ class either_rep {
 
   Small small_;
   std::unique_ptr<Big> big_;
-};
-
-// Traits of containers of strings (list, set) for either_iterator and either_rep.
-template <class SmallIt, class Big>
-struct string_items {
-  using small_iterator = SmallIt;
-  using big_iterator = typename Big::const_iterator;
-  using item = element;
-  static constexpr size_t stride = 1;
-  static item from_small(SmallIt p) { return *p; }
-  static item from_big(big_iterator b) { return element(std::string_view(*b)); }
-  static big_iterator big_begin(const Big& b) { return b.cbegin(); }
-  static big_iterator big_end(const Big& b) { return b.cend(); }
 };
 
 // ---- list --------------------------------------------------------------------------------------
@@ -288,10 +269,21 @@ class small_set {
   listpack strings_;  // not empty: the listpack form
 };
 
-using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
+// Big: a member_table. Traits::from_node makes an item of a big container's node (for SCAN
+// and random picks), as for the hash and the sorted set.
+struct set_members {
+  using small_iterator = small_set::iterator;
+  using big_iterator = member_table::iterator;
+  using item = element;
+  static constexpr size_t stride = 1;
+  static item from_small(small_set::iterator p) { return *p; }
+  static item from_node(const member_table::node* n) { return element(member_table::key(n)); }
+  static item from_big(big_iterator b) { return from_node(*b); }
+  static big_iterator big_begin(const member_table& b) { return b.begin(); }
+  static big_iterator big_end(const member_table& b) { return b.end(); }
+};
 
-class set_value
-    : public either_rep<small_set, string_set, string_items<small_set::iterator, string_set>> {
+class set_value : public either_rep<small_set, member_table, set_members> {
  public:
   set_value() = default;
   set_value(std::initializer_list<std::string_view> members);
@@ -312,25 +304,24 @@ class set_value
 // Small: a listpack of field, value, field, value...: at most limits::hash_entries pairs, each
 // string at most limits::hash_value bytes.
 
-using string_map = std::unordered_map<std::string, std::string, string_hash, std::equal_to<>>;
-
 struct hash_pairs {
   using small_iterator = listpack::iterator;
-  using big_iterator = string_map::const_iterator;
+  using big_iterator = field_table::iterator;
   using item = std::pair<element, element>;
   static constexpr size_t stride = 2;
   static item from_small(listpack::iterator p) {
     element field = *p;
     return {field, *++p};
   }
-  static item from_big(big_iterator b) {
-    return {element(std::string_view(b->first)), element(std::string_view(b->second))};
+  static item from_node(const field_table::node* n) {
+    return {element(field_table::key(n)), element(field_table::second(n))};
   }
-  static big_iterator big_begin(const string_map& b) { return b.cbegin(); }
-  static big_iterator big_end(const string_map& b) { return b.cend(); }
+  static item from_big(big_iterator b) { return from_node(*b); }
+  static big_iterator big_begin(const field_table& b) { return b.begin(); }
+  static big_iterator big_end(const field_table& b) { return b.end(); }
 };
 
-class hash_value : public either_rep<listpack, string_map, hash_pairs> {
+class hash_value : public either_rep<listpack, field_table, hash_pairs> {
  public:
   using pair = std::pair<std::string_view, std::string_view>;
 

@@ -10,9 +10,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
-#include "storage/aggregates.hpp"
+#include "storage/string_hash.hpp"
 
 namespace credis {
 

@@ -61,23 +61,7 @@ class database {
   // between (the cursor is a hash, not a slot: see entry_table), and the iteration ends.
   template <class F>
   uint64_t scan(uint64_t cursor, size_t count, F&& f) const {
-    const size_t size = table_.slot_count();
-    if (size == 0)
-      return 0;
-    const int shift = table_.home_shift();
-    size_t home = static_cast<size_t>(cursor >> shift);  // a smaller table's: rounded down
-    size_t seen = 0;
-    size_t homes_left = count * 10;
-    while (home < size && seen < count && homes_left > 0) {
-      size_t step = std::min({count - seen, homes_left, size - home});
-      table_.for_each_at_homes(home, home + step, [&](const entry_node* n) {
-        f(n->key(), n->e);
-        ++seen;
-      });
-      home += step;
-      homes_left -= step;
-    }
-    return home >= size ? 0 : static_cast<uint64_t>(home) << shift;
+    return table_.scan(cursor, count, [&](const entry_node* n) { f(n->key(), n->e); });
   }
 
   // The time accesses are stamped with (each batch of commands sets it), and the stamp a new

@@ -7,9 +7,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
-#include "storage/aggregates.hpp"
+#include "storage/string_hash.hpp"
 #include "storage/keyspace.hpp"
 
 namespace credis {

@@ -89,13 +89,12 @@ zset_index::~zset_index() {
 const zset_index::node* zset_index::first() const { return head_->links()[0].next; }
 
 const zset_index::node* zset_index::find(std::string_view member) const {
-  auto it = members_.find(member);
-  return it == members_.end() ? nullptr : *it;
+  return members_.find(member);
 }
 
 void zset_index::insert(std::string_view member, double score) {
   node* n = make_node(random_height(), score, member);
-  members_.insert(n);
+  members_.insert(n, members_.hash_of(member));
   link(n);
 }
 
@@ -115,15 +114,8 @@ void zset_index::update(const node* n, double score) {
 
 void zset_index::erase(const node* n) {
   unlink(const_cast<node*>(n));
-  members_.erase(const_cast<node*>(n));
+  members_.erase(n);
   free_node(n);
-  shrink_if_sparse();
-}
-
-void zset_index::shrink_if_sparse() {
-  constexpr size_t min_buckets = 64;
-  if (members_.bucket_count() > min_buckets && members_.size() * 4 < members_.bucket_count())
-    members_.rehash(members_.size());
 }
 
 void zset_index::find_path(double score, std::string_view member, node** path,

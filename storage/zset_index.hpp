@@ -1,7 +1,7 @@
 // A big sorted set: its members in (score, member) order in a skip list whose links count the
-// nodes they pass, so rank, select-by-rank and range bounds take O(log n); and a hash set of
+// nodes they pass, so rank, select-by-rank and range bounds take O(log n); and a slot_table of
 // the same nodes for lookups by member. Each member lives once, inside its node (score, back
-// link, links and bytes in one allocation), so a member costs one node and one hash slot.
+// link, links and bytes in one allocation), so a member costs one node and one slot.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +9,8 @@
 #include <functional>
 #include <iterator>
 #include <string_view>
-#include <unordered_set>
+
+#include "storage/slot_table.hpp"
 
 namespace credis {
 
@@ -79,26 +80,9 @@ class zset_index {
   static double score(const node* n);
   static std::string_view member(const node* n);
 
-  // The hash set's buckets, for SCAN and random picks (bucket_walk.hpp).
-  using value_type = const node*;
-  size_t bucket_count() const { return members_.bucket_count(); }
-  auto begin(size_t bucket) const { return members_.begin(bucket); }
-  auto end(size_t bucket) const { return members_.end(bucket); }
-
  private:
-  struct member_hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view m) const { return std::hash<std::string_view>{}(m); }
-    size_t operator()(const node* n) const { return (*this)(member(n)); }
-  };
-  struct member_equal {
-    using is_transparent = void;
-    static std::string_view view(std::string_view m) { return m; }
-    static std::string_view view(const node* n) { return member(n); }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const {
-      return view(a) == view(b);
-    }
+  struct member_of {
+    static std::string_view key(const node* n) { return member(n); }
   };
 
   static constexpr int max_height = 32;
@@ -111,13 +95,15 @@ class zset_index {
   // Walks to the last node before (score, member) at every level: into path[], and the rank of
   // each path node into ranks[] (when not null).
   void find_path(double score, std::string_view member, node** path, size_t* ranks) const;
-  // Shrinks the hash set to its size once it has four times as many buckets, as Redis's dicts.
-  void shrink_if_sparse();
 
   node* head_;  // a node without a member, max_height links
   node* tail_ = nullptr;
   int height_ = 1;
-  std::unordered_set<node*, member_hash, member_equal> members_;
+  slot_table<node, member_of> members_;
+
+ public:
+  // The index by member, for SCAN (slot_table::scan) and random picks (slot_table::random_node).
+  const slot_table<node, member_of>& slots() const { return members_; }
 
   friend class iterator;
 };

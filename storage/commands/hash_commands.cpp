@@ -257,12 +257,8 @@ void hrandfield_command(exec_context& ctx, arg_list argv) {
   bool with_values = false;
   if (!parse_random_count_with(ctx, argv, "withvalues", count, with_values))
     return;
-  auto from_big = [](const string_map::value_type& x) {
-    return hash_pairs::item{element(std::string_view(x.first)),
-                            element(std::string_view(x.second))};
-  };
   reply_random_items(ctx, argv, value_type::hash, count, with_values ? 2 : 1,
-                     [](const value& v) -> auto& { return v.hash(); }, from_big,
+                     [](const value& v) -> auto& { return v.hash(); },
                      [&](const hash_pairs::item& pair) {
                        reply::bulk(ctx.out, pair.first.view());
                        if (with_values)
@@ -273,8 +269,7 @@ void hrandfield_command(exec_context& ctx, arg_list argv) {
 // HSCAN key cursor [MATCH pattern] [COUNT n]
 void hscan_command(exec_context& ctx, arg_list argv) {
   scan_aggregate(ctx, argv, value_type::hash, [](const value& v) -> auto& { return v.hash(); },
-                 [](scan_reply& found, const scan_options& options, const auto& pair) {
-                   // A pair of elements, or the big hash's pair of strings.
+                 [](scan_reply& found, const scan_options& options, const hash_pairs::item& pair) {
                    std::string_view field = pair.first, val = pair.second;
                    if (options.matches(field)) {
                      found.add(field);

@@ -50,9 +50,11 @@ std::string_view encoding_name(const value& v) {
   return "unknown";
 }
 
-// Bytes per element of the node containers beyond the element's own bytes (measured with
-// jemalloc's size classes: a hash node, its std::string and bucket share).
-constexpr size_t node_overhead = 48;
+// Bytes per element of the big containers beyond the element's own bytes, measured as
+// used_memory's growth over 100,000 elements: a member's or field's block (length bytes,
+// rounding up to jemalloc's size class) and its share of the slot array; a sorted set's
+// skip-list node (score, back link, 1.33 links) and slot.
+constexpr size_t set_overhead = 22, hash_overhead = 28, zset_overhead = 77;
 
 // An estimate of what the key and its value take, as MEMORY USAGE reports it (Redis samples
 // too: its aggregates are measured from `samples` elements).
@@ -62,10 +64,11 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
     size_t n = 0, seen = 0;
     for (auto it = agg.begin(); it != agg.end() && (samples == 0 || n < static_cast<size_t>(samples));
          ++it, ++n)
-      seen += element_bytes(*it) + node_overhead;
+      seen += element_bytes(*it);
     return n == 0 ? 0 : seen * agg.size() / n;
   };
   auto one = [](const element& e) { return e.size(); };
+  auto in_set = [](const element& e) { return e.size() + set_overhead; };
   switch (v.type()) {
     case value_type::string: {
       const size_t n = v.str().size();
@@ -79,17 +82,19 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
       if (const small_set* s = v.set().packed())
         return static_cast<int64_t>(bytes + (s->ints() ? s->ints()->data().size()
                                                         : s->strings()->bytes()));
-      return static_cast<int64_t>(bytes + sampled(v.set(), one));
+      return static_cast<int64_t>(bytes + sampled(v.set(), in_set));
     case value_type::hash:
       if (const listpack* lp = v.hash().packed())
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
-          bytes + sampled(v.hash(), [](const auto& p) { return p.first.size() + p.second.size(); }));
+          bytes + sampled(v.hash(), [](const auto& p) {
+            return p.first.size() + p.second.size() + hash_overhead;
+          }));
     case value_type::zset:
       if (const listpack* lp = v.zset().packed())
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
-          bytes + 2 * sampled(v.zset(), [](const zset_entry& e) { return e.member.size() + 8; }));
+          bytes + sampled(v.zset(), [](const zset_entry& e) { return e.member.size() + zset_overhead; }));
     case value_type::stream:
       return static_cast<int64_t>(bytes + v.stream().memory_usage());
   }

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "protocol/reply.hpp"
-#include "storage/bucket_walk.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/text.hpp"
 
@@ -41,10 +40,10 @@ inline fast_random& random_bits() {
 }
 
 // Calls emit(item) `count` times with items of `agg` (non-empty) picked at random: with
-// repeats unless `distinct`, else min(count, size) different ones. `from_big` makes an item
-// of the big container's value_type. Items are valid until `agg` changes.
-template <class Agg, class FromBig, class Emit>
-void random_items(const Agg& agg, uint64_t count, bool distinct, FromBig from_big, Emit emit) {
+// repeats unless `distinct`, else min(count, size) different ones. Items are valid until `agg`
+// changes.
+template <class Agg, class Emit>
+void random_items(const Agg& agg, uint64_t count, bool distinct, Emit emit) {
   using item = typename Agg::iterator::value_type;
   auto& bits = random_bits();
   const uint64_t size = agg.size();
@@ -55,13 +54,13 @@ void random_items(const Agg& agg, uint64_t count, bool distinct, FromBig from_bi
   }
   const auto* big = agg.unpacked();
   if (big && (!distinct || count * 3 <= size)) {
-    // Few of many: pick from the buckets, skipping an item picked already.
+    // Few of many: pick from the slots, skipping an item picked already.
     std::unordered_set<const void*> picked;
     for (uint64_t n = 0; n < count;) {
-      const auto& x = random_item(*big, bits);
-      if (distinct && !picked.insert(&x).second)
+      const auto* x = big->slots().random_node(bits);
+      if (distinct && !picked.insert(x).second)
         continue;
-      emit(from_big(x));
+      emit(Agg::traits::from_node(x));
       ++n;
     }
     return;
@@ -126,10 +125,9 @@ inline bool parse_random_count_with(exec_context& ctx, arg_list argv, std::strin
 // The random items of the aggregate of `type` at argv[1] (`of` gives it from the value), each
 // replied by emit(item) after the right header: an empty array or null without the key, one
 // bulk without a count. `per_item` replies make one item (2 for field and value).
-template <class Of, class FromBig, class Emit>
+template <class Of, class Emit>
 void reply_random_items(exec_context& ctx, arg_list argv, value_type type,
-                        const random_count& count, int64_t per_item, Of of, FromBig from_big,
-                        Emit emit) {
+                        const random_count& count, int64_t per_item, Of of, Emit emit) {
   bool failed = false;
   entry* e = lookup_typed(ctx, argv[1], type, failed);
   if (failed)
@@ -140,20 +138,20 @@ void reply_random_items(exec_context& ctx, arg_list argv, value_type type,
   }
   const auto& agg = of(e->val);
   if (!count.given) {
-    random_items(agg, count.n, count.distinct, from_big, emit);
+    random_items(agg, count.n, count.distinct, emit);
     return;
   }
   const uint64_t n = count.distinct ? std::min<uint64_t>(count.n, agg.size()) : count.n;
   if (per_item == 2) {  // field and value, member and score: pairs in RESP3
     reply::pairs_header(ctx.out, static_cast<int64_t>(n));
-    random_items(agg, count.n, count.distinct, from_big, [&](const auto& item) {
+    random_items(agg, count.n, count.distinct, [&](const auto& item) {
       reply::pair_header(ctx.out);
       emit(item);
     });
     return;
   }
   reply::array_header(ctx.out, static_cast<int64_t>(n));
-  random_items(agg, count.n, count.distinct, from_big, emit);
+  random_items(agg, count.n, count.distinct, emit);
 }
 
 }  // namespace credis

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "protocol/reply.hpp"
-#include "storage/bucket_walk.hpp"
 #include "storage/commands/command.hpp"
 #include "storage/commands/lookup.hpp"
 
@@ -47,8 +47,8 @@ class scan_reply {
 
 // HSCAN, SSCAN and ZSCAN: key cursor [MATCH pattern] [COUNT n] over the aggregate of `type` at
 // argv[1] (`of` gives it from the value). A small one is replied whole with cursor 0, as Redis
-// does; a big one by buckets (bucket_walk.hpp). add(found, options, item) adds an item of
-// either form (an element pair, or the big container's value_type).
+// does; a big one by its members' hashes (slot_table::scan). add(found, options, item) adds an
+// item (an element, a field and value pair, a zset_entry).
 template <class Of, class Add>
 void scan_aggregate(exec_context& ctx, arg_list argv, value_type type, Of of, Add add) {
   uint64_t cursor = 0;
@@ -70,9 +70,10 @@ void scan_aggregate(exec_context& ctx, arg_list argv, value_type type, Of of, Ad
   const auto& agg = of(e->val);
   scan_reply found;
   uint64_t next = 0;
+  using traits = typename std::decay_t<decltype(agg)>::traits;
   if (const auto* big = agg.unpacked())
-    next = scan_buckets(*big, cursor, static_cast<size_t>(options.count),
-                        [&](const auto& item) { add(found, options, item); });
+    next = big->slots().scan(cursor, static_cast<size_t>(options.count),
+                             [&](const auto* n) { add(found, options, traits::from_node(n)); });
   else
     for (const auto& item : agg)
       add(found, options, item);

@@ -28,8 +28,6 @@ const set_value* read_set(exec_context& ctx, std::string_view key, bool& failed)
   return e ? &e->val.set() : nullptr;
 }
 
-element from_big(const std::string& member) { return element(std::string_view(member)); }
-
 void reply_members(std::string& out, const set_value& set) {
   reply::set_header(out, static_cast<int64_t>(set.size()));
   for (const element& m : set)
@@ -123,7 +121,7 @@ void spop_command(exec_context& ctx, arg_list argv) {
     return;
   }
   std::vector<std::string> taken;
-  random_items(set, n, true, from_big, [&](const element& m) { taken.push_back(m.str()); });
+  random_items(set, n, true, [&](const element& m) { taken.push_back(m.str()); });
   if (has_count)
     reply::array_header(ctx.out, static_cast<int64_t>(n));
   for (const std::string& m : taken) {
@@ -147,7 +145,7 @@ void srandmember_command(exec_context& ctx, arg_list argv) {
   random_count count;
   if (parse_random_count(ctx, argv, count))
     reply_random_items(ctx, argv, value_type::set, count, 1,
-                       [](const value& v) -> auto& { return v.set(); }, from_big,
+                       [](const value& v) -> auto& { return v.set(); },
                        [&](const element& m) { reply::bulk(ctx.out, m.view()); });
 }
 
@@ -319,8 +317,8 @@ void sintercard_command(exec_context& ctx, arg_list argv) {
 // SSCAN key cursor [MATCH pattern] [COUNT n]
 void sscan_command(exec_context& ctx, arg_list argv) {
   scan_aggregate(ctx, argv, value_type::set, [](const value& v) -> auto& { return v.set(); },
-                 [](scan_reply& found, const scan_options& options, const auto& member) {
-                   std::string_view m = member;  // an element, or the big set's string
+                 [](scan_reply& found, const scan_options& options, const element& member) {
+                   std::string_view m = member;
                    if (options.matches(m))
                      found.add(m);
                  });

@@ -376,7 +376,6 @@ void zrandmember_command(exec_context& ctx, arg_list argv) {
   reply_random_items(
       ctx, argv, value_type::zset, count, with_scores ? 2 : 1,
       [](const value& v) -> auto& { return v.zset(); },
-      [](const zset_index::node* n) { return zset_entries::from_node(n); },
       [&](const zset_entry& e) {
         reply::bulk(ctx.out, e.member.view());
         if (with_scores)
@@ -386,19 +385,13 @@ void zrandmember_command(exec_context& ctx, arg_list argv) {
 
 // ZSCAN key cursor [MATCH pattern] [COUNT n]: member, score pairs.
 void zscan_command(exec_context& ctx, arg_list argv) {
-  auto add = [](scan_reply& found, const scan_options& options, const zset_entry& e) {
-    if (!options.matches(e.member.view()))
-      return;
-    char text[32];
-    found.add(e.member.view());
-    found.add(std::string_view(text, format_score(e.score, text)));
-  };
   scan_aggregate(ctx, argv, value_type::zset, [](const value& v) -> auto& { return v.zset(); },
-                 [&](scan_reply& found, const scan_options& options, const auto& item) {
-                   if constexpr (std::is_same_v<std::decay_t<decltype(item)>, zset_entry>)
-                     add(found, options, item);
-                   else
-                     add(found, options, zset_entries::from_node(item));
+                 [](scan_reply& found, const scan_options& options, const zset_entry& e) {
+                   if (!options.matches(e.member.view()))
+                     return;
+                   char text[32];
+                   found.add(e.member.view());
+                   found.add(std::string_view(text, format_score(e.score, text)));
                  });
 }
 

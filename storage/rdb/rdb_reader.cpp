@@ -627,11 +627,11 @@ read_result loader::finish_set(listpack lp, size_t at, value& out) {
         return m.is_int || m.str.size() <= limits::set_value;
       }))
     return loaded_unless_empty(set_value(small_set(std::move(lp))), out);
-  string_set big;
+  member_table big;
   big.reserve(n);
   char buf[24];
   for (const packed_item& m : entries_)
-    big.emplace(m.view(buf));
+    big.insert(m.view(buf));
   return loaded_unless_empty(set_value(std::move(big)), out);
 }
 
@@ -646,11 +646,11 @@ read_result loader::finish_hash(listpack lp, size_t at, value& out) {
         return e.is_int || hash_value::fits_packed(e.str);
       }))
     return loaded_unless_empty(hash_value(std::move(lp)), out);
-  string_map big;
+  field_table big;
   big.reserve(n / 2);
   char fbuf[24], vbuf[24];
   for (size_t i = 0; i < n; i += 2)
-    big.emplace(entries_[i].view(fbuf), entries_[i + 1].view(vbuf));
+    big.insert(entries_[i].view(fbuf), entries_[i + 1].view(vbuf));
   return loaded_unless_empty(hash_value(std::move(big)), out);
 }
 
@@ -731,7 +731,7 @@ read_result loader::read_set(uint8_t type, value& out) {
     uint64_t n = read_len();
     set_value set;
     if (n > limits::set_int_entries) {
-      string_set big;
+      member_table big;
       big.reserve(reservable(n, 1));
       set = set_value(std::move(big));
     }
@@ -752,17 +752,17 @@ read_result loader::read_set(uint8_t type, value& out) {
       intset ints = b.block ? intset::adopt(b.block.release()) : intset::from_bytes(b.data);
       return loaded_unless_empty(set_value(small_set(std::move(ints))), out);
     }
-    string_set big;
+    member_table big;
     big.reserve(n);
-    for_each_item(b, packing::intset, [&](const packed_item& item) { big.emplace(item.view(buf)); });
+    for_each_item(b, packing::intset, [&](const packed_item& item) { big.insert(item.view(buf)); });
     return loaded_unless_empty(set_value(std::move(big)), out);
   }
   listpack lp;  // a set listpack (7.2)
   if (to_listpack(b, packing::listpack, limits::set_int_entries, lp))
     return finish_set(std::move(lp), b.base, out);
-  string_set big;
+  member_table big;
   for_each_item(b, packing::listpack, [&](const packed_item& item) {
-    if (!big.emplace(item.view(buf)).second)
+    if (!big.insert(item.view(buf)))
       c_.fail_at(b.base, "duplicate set member");
   });
   return loaded_unless_empty(set_value(std::move(big)), out);
@@ -821,7 +821,7 @@ read_result loader::read_hash(uint8_t type, value& out) {
     uint64_t n = read_len();
     hash_value hash;
     if (n > limits::hash_entries) {
-      string_map big;
+      field_table big;
       big.reserve(reservable(n, 2));
       hash = hash_value(std::move(big));
     }
@@ -841,14 +841,14 @@ read_result loader::read_hash(uint8_t type, value& out) {
   listpack lp;
   if (to_listpack(b, p, 2 * limits::hash_entries, lp))
     return finish_hash(std::move(lp), b.base, out);
-  string_map big;
+  field_table big;
   std::string field;
   bool have_field = false;
   char buf[24];
   for_each_item(b, p, [&](const packed_item& item) {
     if (!have_field)
       field = item.view(buf);
-    else if (!big.emplace(std::move(field), item.view(buf)).second)
+    else if (!big.insert(field, item.view(buf)))
       c_.fail_at(b.base, "duplicate hash field");
     have_field = !have_field;
   });

@@ -617,6 +617,27 @@ def test_info_memory_and_persistence(server):
         assert int(p["rdb_changes_since_last_save"]) >= 1
 
 
+@pytest.mark.skipif(sanitized_build(), reason="used_memory is not tracked under ASan")
+def test_memory_usage_of_big_aggregates_matches_used_memory(server):
+    """MEMORY USAGE of a 100,000-element set, hash and sorted set (the big containers) is within
+    15% of what creating it added to used_memory (fewer elements: jemalloc's thread cache
+    blurs the growth)."""
+    with Raw(server.port) as c:
+        for kind in ("set", "hash", "zset"):
+            before = int(parse_info(info(c, "memory"))["used_memory"])
+            for first in range(0, 100000, 1000):
+                args = []
+                for i in range(first, first + 1000):
+                    args += ([f"element:{i}"] if kind == "set" else
+                             [f"element:{i}", f"value:{i}"] if kind == "hash" else
+                             [str(i), f"element:{i}"])
+                cmd = {"set": "SADD", "hash": "HSET", "zset": "ZADD"}[kind]
+                assert c.cmd(cmd, kind, *args) == b":1000\r\n"
+            growth = int(parse_info(info(c, "memory"))["used_memory"]) - before
+            usage = int(c.cmd("MEMORY", "USAGE", kind, "SAMPLES", "0")[1:-2])
+            assert 0.85 * growth <= usage <= 1.15 * growth, (kind, usage, growth)
+
+
 def test_info_stats_counts_commands_and_connections(server):
     with Raw(server.port) as c:
         s1 = parse_info(info(c, "stats"))

@@ -1,19 +1,12 @@
-// The hash commands (storage/commands/hash_commands.cpp) with Redis 7.0's replies, and the
-// bucket walk behind HSCAN and HRANDFIELD on big hashes (storage/bucket_walk.hpp).
+// The hash commands (storage/commands/hash_commands.cpp) with Redis 7.0's replies.
 #include <catch2/catch.hpp>
 
-#include <map>
-#include <random>
-#include <set>
 #include <string>
-#include <unordered_map>
 
 #include "command_harness.hpp"
-#include "storage/bucket_walk.hpp"
 
 using credis::testing::command_harness;
 using credis::testing::wrongtype;
-
 
 TEST_CASE("HSET, HGET and friends; an emptied hash is deleted", "[commands][hashes]") {
   command_harness h;
@@ -88,53 +81,4 @@ TEST_CASE("HSCAN: a small hash at once; a big one by buckets, nothing missed",
   CHECK(h.run({"HSCAN", "nokey", "0"}) == "*2\r\n$1\r\n0\r\n*0\r\n");
   CHECK(h.run({"HSCAN", "small", "x"}) == "-ERR invalid cursor\r\n");
   CHECK(h.run({"HSCAN", "small", "0", "TYPE", "string"}) == "-ERR syntax error\r\n");
-}
-
-// A rehash starts the walk again (bucket_walk.hpp), so it ends once a whole pass runs without
-// one: while fewer items come per call than the call's COUNT. Here 5 per call against COUNT 10.
-TEST_CASE("bucket walk: every item present throughout is seen while the container grows",
-          "[hashes][scan]") {
-  std::mt19937_64 bits(7);
-  for (int round = 0; round < 20; ++round) {
-    std::unordered_map<std::string, int> m;
-    for (int i = 0; i < 1000; ++i)
-      m.emplace("k" + std::to_string(i), i);
-    std::set<std::string> present_throughout;
-    for (const auto& [k, v] : m)
-      present_throughout.insert(k);
-    std::set<std::string> seen;
-    uint64_t cursor = 0;
-    int calls = 0, next = 1000;
-    do {
-      cursor = credis::scan_buckets(m, cursor, 10, [&](const auto& x) { seen.insert(x.first); });
-      for (int j = 0; j < 5; ++j)  // grows through rehashes meanwhile
-        m.emplace("n" + std::to_string(next++), 0);
-      if (bits() % 3 == 0) {  // and loses items that were never in the "throughout" set
-        auto it = m.find("n" + std::to_string(next - 1));
-        m.erase(it);
-      }
-      ++calls;
-    } while (cursor != 0 && calls < 100000);
-    CHECK(cursor == 0);
-    for (const auto& k : present_throughout)
-      CHECK(seen.count(k) == 1);
-  }
-}
-
-TEST_CASE("random_item picks every item about as often", "[hashes][random]") {
-  std::unordered_map<std::string, int> m;
-  for (int i = 0; i < 50; ++i)
-    m.emplace("f" + std::to_string(i), i);
-  std::mt19937_64 bits(11);
-  std::map<int, int> times;
-  const int draws = 50000;
-  for (int i = 0; i < draws; ++i)
-    ++times[credis::random_item(m, bits).second];
-  REQUIRE(times.size() == 50);
-  // Pearson's chi-square over 50 cells (49 degrees of freedom): 80 is past the 99.5th
-  // percentile; picking a bucket and then an item in it scores in the hundreds.
-  double chi = 0, expected = draws / 50.0;
-  for (const auto& [field, n] : times)
-    chi += (n - expected) * (n - expected) / expected;
-  CHECK(chi < 80);
 }
