@@ -54,8 +54,8 @@ list_value::list_value(std::initializer_list<std::string_view> items) {
 }
 
 list_value::iterator list_value::insert(iterator pos, std::string_view s) {
-  if (big_)
-    return iterator(big_->insert(pos.big_pos(), s));
+  if (big())
+    return iterator(big()->insert(pos.big_pos(), s));
   if (small_.bytes() + listpack::entry_size(s) <= limits::list_bytes)
     return iterator(small_.insert(pos.small_pos(), s));
   // Too big for one listpack from now on: it becomes the first node of a quicklist, which
@@ -68,21 +68,21 @@ list_value::iterator list_value::insert(iterator pos, std::string_view s) {
     big->push_back(e.view());
   auto it = big->insert(big->at(index), s);
   small_.clear();
-  big_ = std::move(big);
+  become_big(std::move(big));
   return iterator(it);
 }
 
 list_value::iterator list_value::at(size_t index) const {
-  if (big_)
-    return iterator(big_->at(index));
+  if (big())
+    return iterator(big()->at(index));
   auto it = small_.begin();
   std::advance(it, static_cast<std::ptrdiff_t>(index));
   return iterator(it);
 }
 
 list_value::iterator list_value::erase(iterator pos) {
-  if (big_)
-    return iterator(big_->erase(pos.big_pos()));
+  if (big())
+    return iterator(big()->erase(pos.big_pos()));
   return iterator(small_.erase(pos.small_pos()));
 }
 
@@ -140,12 +140,12 @@ set_value::set_value(std::initializer_list<std::string_view> members) {
 }
 
 bool set_value::contains(std::string_view member) const {
-  return big_ ? big_->contains(member) : small_.contains(member);
+  return big() ? big()->contains(member) : small_.contains(member);
 }
 
 bool set_value::insert(std::string_view member) {
-  if (big_)
-    return big_->insert(member);
+  if (big())
+    return big()->insert(member);
   if (small_.contains(member))
     return false;
   if (small_.add(member))
@@ -156,12 +156,12 @@ bool set_value::insert(std::string_view member) {
     big->insert(m.view());
   big->insert(member);  // (before the small set goes: `member` could point into it)
   small_.clear();
-  big_ = std::move(big);
+  become_big(std::move(big));
   return true;
 }
 
 bool set_value::erase(std::string_view member) {
-  return big_ ? big_->erase(member) : small_.erase(member);
+  return big() ? big()->erase(member) : small_.erase(member);
 }
 
 // ---- hash --------------------------------------------------------------------------------------
@@ -172,8 +172,8 @@ hash_value::hash_value(std::initializer_list<pair> pairs) {
 }
 
 std::optional<element> hash_value::get(std::string_view field) const {
-  if (big_) {
-    const field_table::node* n = big_->find(field);
+  if (big()) {
+    const field_table::node* n = big()->find(field);
     if (!n)
       return std::nullopt;
     return element(field_table::second(n));
@@ -185,7 +185,7 @@ std::optional<element> hash_value::get(std::string_view field) const {
 }
 
 bool hash_value::insert_or_assign(std::string_view field, std::string_view val) {
-  if (!big_) {
+  if (!big()) {
     if (small_.owns(field) || small_.owns(val))  // views into the listpack: copy them first
       return insert_or_assign(std::string(field), std::string(val));
     auto it = small_.find(field, 2);
@@ -201,7 +201,7 @@ bool hash_value::insert_or_assign(std::string_view field, std::string_view val) 
     }
     make_big();
   }
-  return big_->assign(field, val);
+  return big()->assign(field, val);
 }
 
 bool hash_value::insert(std::string_view field, std::string_view val) {
@@ -209,7 +209,7 @@ bool hash_value::insert(std::string_view field, std::string_view val) {
 }
 
 bool hash_value::erase(std::string_view field) {
-  return big_ ? big_->erase(field) : erase_packed(field, 2);
+  return big() ? big()->erase(field) : erase_packed(field, 2);
 }
 
 void hash_value::make_big() {
@@ -218,7 +218,7 @@ void hash_value::make_big() {
   for (const auto& [f, v] : *this)
     big->insert(f.view(), v.view());
   small_.clear();
-  big_ = std::move(big);
+  become_big(std::move(big));
 }
 
 // ---- sorted set --------------------------------------------------------------------------------
@@ -234,8 +234,8 @@ zset_entry zset_entries::from_small(listpack::iterator p) {
 }
 
 std::optional<double> zset_value::score(std::string_view member) const {
-  if (big_) {
-    const zset_index::node* n = big_->find(member);
+  if (big()) {
+    const zset_index::node* n = big()->find(member);
     if (!n)
       return std::nullopt;
     return zset_index::score(n);
@@ -247,7 +247,7 @@ std::optional<double> zset_value::score(std::string_view member) const {
 }
 
 bool zset_value::insert(std::string_view member, double score) {
-  if (!big_) {
+  if (!big()) {
     if (small_.owns(member))
       return insert(std::string(member), score);
     auto it = small_.find(member, 2);
@@ -272,31 +272,31 @@ bool zset_value::insert(std::string_view member, double score) {
     small_.insert(++pos, std::string_view(text, format_score(score, text)));
     return added;
   }
-  if (const zset_index::node* n = big_->find(member)) {
+  if (const zset_index::node* n = big()->find(member)) {
     if (zset_index::score(n) != score)
-      big_->update(n, score);
+      big()->update(n, score);
     return false;
   }
-  big_->insert(member, score);
+  big()->insert(member, score);
   return true;
 }
 
 bool zset_value::erase(std::string_view member) {
-  if (big_) {
-    const zset_index::node* n = big_->find(member);
+  if (big()) {
+    const zset_index::node* n = big()->find(member);
     if (n)
-      big_->erase(n);
+      big()->erase(n);
     return n != nullptr;
   }
   return erase_packed(member, 2);
 }
 
 std::optional<size_t> zset_value::rank(std::string_view member) const {
-  if (big_) {
-    const zset_index::node* n = big_->find(member);
+  if (big()) {
+    const zset_index::node* n = big()->find(member);
     if (!n)
       return std::nullopt;
-    return big_->rank(n);
+    return big()->rank(n);
   }
   size_t r = 0;
   for (auto it = small_.begin(); it != small_.end(); std::advance(it, 2), ++r)
@@ -306,8 +306,8 @@ std::optional<size_t> zset_value::rank(std::string_view member) const {
 }
 
 zset_value::iterator zset_value::at(size_t rank) const {
-  if (big_)
-    return iterator(big_->at(rank));
+  if (big())
+    return iterator(big()->at(rank));
   auto it = small_.begin();
   std::advance(it, 2 * rank);
   return iterator(it);
@@ -318,7 +318,7 @@ void zset_value::make_big() {
   for (const zset_entry& e : *this)
     big->insert(e.member.view(), e.score);
   small_.clear();
-  big_ = std::move(big);
+  become_big(std::move(big));
 }
 
 }  // namespace credis

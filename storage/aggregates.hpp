@@ -9,10 +9,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +112,10 @@ class either_iterator {
 
 // What the four containers share: the small representation, else the big container, and
 // iteration over whichever is in use (Traits as for either_iterator, plus big_begin/big_end).
+//
+// Both share one word: the small representation's block pointer (never odd: Small's first
+// member is a pointer to an allocation, or null), or the big container's address plus one. A
+// list, hash or sorted set is then 8 bytes, small enough to live inside its value.
 template <class Small, class Big, class Traits>
 class either_rep {
  public:
@@ -119,34 +125,63 @@ class either_rep {
   using iterator = either_iterator<Traits>;
 
   iterator begin() const {
-    return big_ ? iterator(Traits::big_begin(*big_)) : iterator(small_.begin());
+    return big() ? iterator(Traits::big_begin(*big())) : iterator(small_.begin());
   }
-  iterator end() const { return big_ ? iterator(Traits::big_end(*big_)) : iterator(small_.end()); }
+  iterator end() const { return big() ? iterator(Traits::big_end(*big())) : iterator(small_.end()); }
   void clear() {
-    small_.clear();
-    big_.reset();
+    if (big())
+      become_small();
+    else
+      small_.clear();
   }
   // The representation, for the RDB code: the small one, else nullptr.
-  const Small* packed() const { return big_ ? nullptr : &small_; }
+  const Small* packed() const { return big() ? nullptr : &small_; }
   // The big container, or nullptr while the small representation is in use.
-  const Big* unpacked() const { return big_.get(); }
+  const Big* unpacked() const { return big(); }
   // The block holding the elements (the small one's, or the big container), for prefetching.
-  const void* block() const { return big_ ? static_cast<const void*>(big_.get()) : small_.block(); }
+  const void* block() const { return big() ? static_cast<const void*>(big()) : small_.block(); }
 
  protected:
-  either_rep() = default;
+  either_rep() : small_() {}
   explicit either_rep(Small small) : small_(std::move(small)) {}
-  explicit either_rep(Big big) : big_(std::make_unique<Big>(std::move(big))) {}
-  either_rep(const either_rep& o)
-      : small_(o.small_), big_(o.big_ ? std::make_unique<Big>(*o.big_) : nullptr) {}
+  explicit either_rep(Big big) : word_(tagged(new Big(std::move(big)))) {}
+  either_rep(const either_rep& o) {
+    if (o.big())
+      word_ = tagged(new Big(*o.big()));
+    else
+      new (&small_) Small(o.small_);
+  }
   either_rep& operator=(const either_rep& o) {
     if (this != &o)
       *this = either_rep(o);
     return *this;
   }
-  either_rep(either_rep&&) noexcept = default;
-  either_rep& operator=(either_rep&&) noexcept = default;
-  ~either_rep() = default;
+  either_rep(either_rep&& o) noexcept { take(o); }
+  either_rep& operator=(either_rep&& o) noexcept {
+    if (this != &o) {
+      destroy();
+      take(o);
+    }
+    return *this;
+  }
+  ~either_rep() { destroy(); }
+
+  // The big container, or nullptr while the small representation is in use.
+  Big* big() const {
+    uintptr_t w;
+    std::memcpy(&w, static_cast<const void*>(this), sizeof w);
+    return (w & 1) ? reinterpret_cast<Big*>(w - 1) : nullptr;
+  }
+  // Switches to the big representation `b` (the small one is dropped).
+  void become_big(std::unique_ptr<Big> b) {
+    destroy();
+    word_ = tagged(b.release());
+  }
+  // Drops the big container for an empty small representation.
+  void become_small() {
+    destroy();
+    new (&small_) Small();
+  }
 
   // Removes the entry equal to `key` and the stride - 1 after it (a field's value, a member's
   // score) from the listpack; false when there is none.
@@ -159,8 +194,28 @@ class either_rep {
     return true;
   }
 
-  Small small_;
-  std::unique_ptr<Big> big_;
+  union {
+    Small small_;     // while big() is null
+    uintptr_t word_;  // the big container's address + 1
+  };
+
+ private:
+  static uintptr_t tagged(Big* b) { return reinterpret_cast<uintptr_t>(b) + 1; }
+  void destroy() {
+    if (Big* b = big())
+      delete b;
+    else
+      small_.~Small();
+  }
+  // Takes o's representation, leaving o empty and small.
+  void take(either_rep& o) {
+    if (o.big()) {
+      word_ = o.word_;
+      new (&o.small_) Small();
+    } else {
+      new (&small_) Small(std::move(o.small_));
+    }
+  }
 };
 
 // ---- list --------------------------------------------------------------------------------------
@@ -186,7 +241,7 @@ class list_value : public either_rep<listpack, quicklist, list_items> {
   explicit list_value(listpack items) : either_rep(std::move(items)) {}
   explicit list_value(big_type items) : either_rep(std::move(items)) {}
 
-  size_t size() const { return big_ ? big_->size() : small_.size(); }
+  size_t size() const { return big() ? big()->size() : small_.size(); }
   bool empty() const { return size() == 0; }
   element front() const { return *begin(); }
   element back() const { return *--end(); }
@@ -290,7 +345,7 @@ class set_value : public either_rep<small_set, member_table, set_members> {
   explicit set_value(small_set members) : either_rep(std::move(members)) {}
   explicit set_value(big_type members) : either_rep(std::move(members)) {}
 
-  size_t size() const { return big_ ? big_->size() : small_.size(); }
+  size_t size() const { return big() ? big()->size() : small_.size(); }
   bool empty() const { return size() == 0; }
 
   bool contains(std::string_view member) const;
@@ -331,7 +386,7 @@ class hash_value : public either_rep<listpack, field_table, hash_pairs> {
   explicit hash_value(listpack pairs) : either_rep(std::move(pairs)) {}
   explicit hash_value(big_type pairs) : either_rep(std::move(pairs)) {}
 
-  size_t size() const { return big_ ? big_->size() : small_.size() / 2; }
+  size_t size() const { return big() ? big()->size() : small_.size() / 2; }
   bool empty() const { return size() == 0; }
 
   std::optional<element> get(std::string_view field) const;
@@ -389,7 +444,7 @@ class zset_value : public either_rep<listpack, zset_index, zset_entries> {
   explicit zset_value(listpack pairs) : either_rep(std::move(pairs)) {}
   explicit zset_value(big_type members) : either_rep(std::move(members)) {}
 
-  size_t size() const { return big_ ? big_->size() : small_.size() / 2; }
+  size_t size() const { return big() ? big()->size() : small_.size() / 2; }
   bool empty() const { return size() == 0; }
   std::reverse_iterator<iterator> rbegin() const { return std::reverse_iterator(end()); }
   std::reverse_iterator<iterator> rend() const { return std::reverse_iterator(begin()); }
@@ -408,8 +463,8 @@ class zset_value : public either_rep<listpack, zset_index, zset_entries> {
   // prefix of the order: where a range by score or by member starts or ends.
   template <class Before>
   size_t count_before(Before before) const {
-    if (big_)
-      return big_->count_before(before);
+    if (big())
+      return big()->count_before(before);
     size_t n = 0;
     for (auto it = small_.begin(); it != small_.end(); std::advance(it, 2), ++n) {
       const zset_entry e = zset_entries::from_small(it);

@@ -229,8 +229,11 @@ class slot_table {
   static constexpr size_t max_distance = 255;
   static constexpr uintptr_t pointer_mask = (uintptr_t{1} << tag_shift) - 1;
 
-  // Keeps slots used by nodes and tombstones under 3/4 of the array: linear probing stays short.
-  static bool over_load(size_t used, size_t slots) { return used * 4 > slots * 3; }
+  // Keeps slots used by nodes and tombstones at most 13/16 of the array. Linear probing stays
+  // short (a miss reads about 15 slots, two cache lines, at the top; 8.5 at 3/4), and the array
+  // costs 10-20 bytes a key (Redis's dicts grow once full: 8-16 bytes of buckets plus a 24-byte
+  // entry a key). Measured on a miss at 0.81 against 0.75 full: 38-52 ns against 31-44.
+  static bool over_load(size_t used, size_t slots) { return used * 16 > slots * 13; }
   static size_t slots_for(size_t keys) {
     size_t n = min_slots;
     while (over_load(keys + 1, n))
@@ -265,7 +268,7 @@ class slot_table {
       const uintptr_t s = slots_[i & mask];
       if (s == empty) {
         if (i >= to)
-          return;  // there always is one: the load stays under 3/4
+          return;  // there always is one: the load stays under 13/16
         continue;
       }
       if (!is_node(s))

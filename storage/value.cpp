@@ -165,14 +165,24 @@ void value::release() {
   switch (get_kind()) {
     case kind_small: break;
     case kind_heap: std::free(pointer()); break;
-    case kind_list: delete &list(); break;
+    case kind_list: list().~list_value(); break;
     case kind_set: delete &set(); break;
-    case kind_hash: delete &hash(); break;
-    case kind_zset: delete &zset(); break;
+    case kind_hash: hash().~hash_value(); break;
+    case kind_zset: zset().~zset_value(); break;
     case kind_stream: delete &stream(); break;
     case kind_large: large().~byte_block(); break;
   }
   set_small(0);
+}
+
+const void* value::heap_block() const {
+  switch (get_kind()) {
+    case kind_small: return nullptr;
+    case kind_list: return list().block();
+    case kind_hash: return hash().block();
+    case kind_zset: return zset().block();
+    default: return pointer();
+  }
 }
 
 value value::clone() const {

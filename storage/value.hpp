@@ -33,10 +33,10 @@ class value {
   explicit value(const std::string& s) { init_string(s); }
   explicit value(const char* s) { init_string(s); }
   explicit value(byte_block b);
-  explicit value(list_value l) { set_aggregate(kind_list, new list_value(std::move(l))); }
+  explicit value(list_value l) { set_inline(kind_list, std::move(l)); }
   explicit value(set_value s) { set_aggregate(kind_set, new set_value(std::move(s))); }
-  explicit value(hash_value h) { set_aggregate(kind_hash, new hash_value(std::move(h))); }
-  explicit value(zset_value z) { set_aggregate(kind_zset, new zset_value(std::move(z))); }
+  explicit value(hash_value h) { set_inline(kind_hash, std::move(h)); }
+  explicit value(zset_value z) { set_inline(kind_zset, std::move(z)); }
   explicit value(stream_value s) { set_aggregate(kind_stream, new stream_value(std::move(s))); }
 
   value(value&& o) noexcept {
@@ -69,14 +69,14 @@ class value {
   // string; the pointer is valid until the value is next changed.
   char* writable_str(size_t min_size);
 
-  list_value& list() { return *static_cast<list_value*>(pointer()); }
-  const list_value& list() const { return *static_cast<const list_value*>(pointer()); }
+  list_value& list() { return in_place<list_value>(); }
+  const list_value& list() const { return in_place<list_value>(); }
   set_value& set() { return *static_cast<set_value*>(pointer()); }
   const set_value& set() const { return *static_cast<const set_value*>(pointer()); }
-  hash_value& hash() { return *static_cast<hash_value*>(pointer()); }
-  const hash_value& hash() const { return *static_cast<const hash_value*>(pointer()); }
-  zset_value& zset() { return *static_cast<zset_value*>(pointer()); }
-  const zset_value& zset() const { return *static_cast<const zset_value*>(pointer()); }
+  hash_value& hash() { return in_place<hash_value>(); }
+  const hash_value& hash() const { return in_place<hash_value>(); }
+  zset_value& zset() { return in_place<zset_value>(); }
+  const zset_value& zset() const { return in_place<zset_value>(); }
   stream_value& stream() { return *static_cast<stream_value*>(pointer()); }
   const stream_value& stream() const { return *static_cast<const stream_value*>(pointer()); }
 
@@ -96,15 +96,16 @@ class value {
   // The shared block behind a large string (a new reference), or an empty one.
   byte_block shared_block() const;
 
-  // The heap block behind the value (a long string's bytes, an aggregate's container), or
+  // The heap block behind the value (a long string's bytes, an aggregate's elements), or
   // nullptr: for prefetching ahead of a walk over many values.
-  const void* heap_block() const { return get_kind() == kind_small ? nullptr : pointer(); }
+  const void* heap_block() const;
 
  private:
   // The last byte says what bytes 0-11 hold: its low 3 bits the kind, and for a small string
   // its length in the high bits. A heap string keeps its pointer in bytes 0-7 and its size in
-  // bytes 8-11; its capacity is the allocator's usable size of the block. Bytes 12-14 are the
-  // access bits, whatever the kind.
+  // bytes 8-11; its capacity is the allocator's usable size of the block. A list, hash or
+  // sorted set (one word: storage/aggregates.hpp) lives in bytes 0-7; a set or stream behind a
+  // pointer there. Bytes 12-14 are the access bits, whatever the kind.
   enum kind : uint8_t {
     kind_small, kind_heap, kind_list, kind_set, kind_hash, kind_zset, kind_large, kind_stream
   };
@@ -136,6 +137,21 @@ class value {
   void set_aggregate(kind k, void* p) {
     set_pointer(p);
     bytes_[15] = k;
+  }
+  // The aggregates kept in bytes 0-7: moving a value moves their one word with the bytes.
+  template <class T>
+  void set_inline(kind k, T&& agg) {
+    static_assert(sizeof(T) == sizeof(void*));
+    new (bytes_) T(std::move(agg));
+    bytes_[15] = k;
+  }
+  template <class T>
+  T& in_place() {
+    return *std::launder(reinterpret_cast<T*>(bytes_));
+  }
+  template <class T>
+  const T& in_place() const {
+    return *std::launder(reinterpret_cast<const T*>(bytes_));
   }
   void init_string(std::string_view s);
   // A large string's byte_block lives in bytes 0-7 (a pointer, so moving a value's bytes

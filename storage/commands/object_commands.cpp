@@ -50,11 +50,23 @@ std::string_view encoding_name(const value& v) {
   return "unknown";
 }
 
-// Bytes per element of the big containers beyond the element's own bytes, measured as
-// used_memory's growth over 100,000 elements: a member's or field's block (length bytes,
-// rounding up to jemalloc's size class) and its share of the slot array; a sorted set's
-// skip-list node (score, back link, 1.33 links) and slot.
-constexpr size_t set_overhead = 22, hash_overhead = 28, zset_overhead = 77;
+// A block of n bytes as jemalloc allocates it: its size classes are 16 bytes apart up to 128.
+size_t block_bytes(size_t n) { return (n + 15) & ~size_t{15}; }
+// A big container's slot array.
+template <class Big>
+size_t slot_bytes(const Big* big) {
+  return big->slots().slot_count() * sizeof(uintptr_t);
+}
+// A big set's member or hash's field: its length bytes (one each under 255).
+size_t length_bytes(size_t n) { return n < 255 ? 1 : 9; }
+// A skip-list node of `member` bytes on average: score, back link, length and height (24
+// bytes), a 16-byte link per level, and the member; 3/4 of the nodes have one level, 3/16 two...
+size_t zset_node_bytes(size_t member) {
+  double bytes = 0, share = 0.75;
+  for (size_t height = 1; height <= 8; ++height, share /= 4)
+    bytes += share * static_cast<double>(block_bytes(24 + 16 * height + member));
+  return static_cast<size_t>(bytes);
+}
 
 // An estimate of what the key and its value take, as MEMORY USAGE reports it (Redis samples
 // too: its aggregates are measured from `samples` elements).
@@ -68,7 +80,6 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
     return n == 0 ? 0 : seen * agg.size() / n;
   };
   auto one = [](const element& e) { return e.size(); };
-  auto in_set = [](const element& e) { return e.size() + set_overhead; };
   switch (v.type()) {
     case value_type::string: {
       const size_t n = v.str().size();
@@ -82,19 +93,25 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
       if (const small_set* s = v.set().packed())
         return static_cast<int64_t>(bytes + (s->ints() ? s->ints()->data().size()
                                                         : s->strings()->bytes()));
-      return static_cast<int64_t>(bytes + sampled(v.set(), in_set));
+      return static_cast<int64_t>(
+          bytes + slot_bytes(v.set().unpacked()) + sampled(v.set(), [](const element& m) {
+            return block_bytes(length_bytes(m.size()) + m.size());
+          }));
     case value_type::hash:
       if (const listpack* lp = v.hash().packed())
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
-          bytes + sampled(v.hash(), [](const auto& p) {
-            return p.first.size() + p.second.size() + hash_overhead;
+          bytes + slot_bytes(v.hash().unpacked()) + sampled(v.hash(), [](const auto& p) {
+            const size_t f = p.first.size(), val = p.second.size();
+            return block_bytes(length_bytes(f) + length_bytes(val) + f + val);
           }));
     case value_type::zset:
       if (const listpack* lp = v.zset().packed())
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
-          bytes + sampled(v.zset(), [](const zset_entry& e) { return e.member.size() + zset_overhead; }));
+          bytes + slot_bytes(v.zset().unpacked()) + sampled(v.zset(), [](const zset_entry& e) {
+            return zset_node_bytes(e.member.size());
+          }));
     case value_type::stream:
       return static_cast<int64_t>(bytes + v.stream().memory_usage());
   }
