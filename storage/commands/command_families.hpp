@@ -37,4 +37,9 @@ std::span<const command_spec> stream_group_commands();
 std::span<const command_spec> stream_info_commands();
 std::span<const command_spec> sort_commands();
 
+// Shared by families: FLUSHALL's emptying of every database, WATCH and blocked clients told
+// (server_commands.cpp); DEBUG RELOAD, which DEBUG dispatches (persistence_commands.cpp).
+void empty_all_databases(exec_context& ctx);
+void debug_reload(exec_context& ctx, arg_list argv);
+
 }  // namespace credis

@@ -208,8 +208,8 @@ void memory_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, memory_usage(argv[2], e->val, samples));
 }
 
-// DEBUG OBJECT key | SLEEP seconds | LOG message | QUICKLIST-PACKED-THRESHOLD size: the parts
-// of it Redis's test suite uses that exist here.
+// DEBUG OBJECT key | SLEEP seconds | LOG message | RELOAD [options] | QUICKLIST-PACKED-THRESHOLD
+// size: the parts of it Redis's test suite uses that exist here.
 void debug_command(exec_context& ctx, arg_list argv) {
   // Off unless configured, as in Redis 7 ("local" is taken as "yes": no client's address is
   // known here).
@@ -252,6 +252,8 @@ void debug_command(exec_context& ctx, arg_list argv) {
   } else if (iequals(sub, "log") && argv.size() == 3) {
     spdlog::warn("DEBUG LOG: {}", argv[2]);
     reply::ok(ctx.out);
+  } else if (iequals(sub, "reload")) {
+    debug_reload(ctx, argv);
   } else if (iequals(sub, "quicklist-packed-threshold") && argv.size() == 3) {
     reply::ok(ctx.out);  // where Redis keeps big list elements apart: a list here has no nodes
   } else {

@@ -4,6 +4,7 @@
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/rdb/rdb_reader.hpp"
 #include "storage/snapshot.hpp"
 
 namespace credis {
@@ -95,6 +96,58 @@ const command_spec specs[] = {
 };
 
 }  // namespace
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis's debug.c: SAVE (unless NOSAVE), empty the
+// databases (unless NOFLUSH), load the RDB file back. MERGE lets the file's keys replace keys
+// already there (a duplicate is otherwise an error: Redis exits on one).
+void debug_reload(exec_context& ctx, arg_list argv) {
+  bool merge = false, flush = true, save = true;
+  for (size_t i = 2; i < argv.size(); ++i) {
+    if (iequals(argv[i], "merge")) {
+      merge = true;
+    } else if (iequals(argv[i], "noflush")) {
+      flush = false;
+    } else if (iequals(argv[i], "nosave")) {
+      save = false;
+    } else {
+      reply::error(ctx.out, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  std::string error;
+  if (save && !save_now(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
+    spdlog::warn("Failed saving the DB: {}", error);
+    reply::error(ctx.out, "ERR");
+    return;
+  }
+  if (flush)
+    empty_all_databases(ctx);
+  // Into a keyspace of its own: a failed load leaves the databases as they were after the
+  // flush, and MERGE replaces keys one by one.
+  keyspace loaded;
+  rdb_load_info info;
+  rdb_error err;
+  const bool skip_expired = !ctx.replication.is_replica;
+  if (!rdb_load_file(rdb_path(ctx.server.config), loaded, ctx.now, skip_expired, info, err)) {
+    spdlog::warn("DEBUG RELOAD: {} at offset {}", err.what, err.offset);
+    reply::error(ctx.out, "ERR Error trying to load the RDB dump, check server logs.");
+    return;
+  }
+  for (int i = 0; i < keyspace::db_count; ++i) {
+    database& db = ctx.ks.db(i);
+    for (const auto& [key, e] : loaded.db(i).entries()) {
+      if (!merge && db.peek(key, ctx.expiry_now)) {
+        spdlog::warn("DEBUG RELOAD: duplicate key \"{}\"", key.substr(0, 64));
+        reply::error(ctx.out, "ERR Error trying to load the RDB dump, check server logs.");
+        return;
+      }
+      db.put(key, e.val.clone(), e.expire_at).val.set_access(e.val.access());
+      signal_modified(ctx, i, key);
+    }
+  }
+  spdlog::warn("DB reloaded by DEBUG RELOAD");
+  reply::ok(ctx.out);
+}
 
 std::span<const command_spec> persistence_commands() { return specs; }
 

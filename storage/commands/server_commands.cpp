@@ -68,14 +68,8 @@ void flushdb_command(exec_context& ctx, arg_list argv) {
 void flushall_command(exec_context& ctx, arg_list argv) {
   if (!flush_mode_ok(ctx, argv))
     return;
-  if (ctx.watched)
-    for (int i = 0; i < keyspace::db_count; ++i)
-      ctx.watched->db_replaced(i, -1, ctx.ks, ctx.now);
-  if (ctx.blocked)
-    for (int i = 0; i < keyspace::db_count; ++i)
-      ctx.blocked->touched_db(i);
   mark_dirty(ctx, static_cast<int64_t>(ctx.ks.total_keys()));
-  ctx.ks.clear();
+  empty_all_databases(ctx);
   reply::ok(ctx.out);
 }
 
@@ -138,6 +132,16 @@ const command_spec specs[] = {
 };
 
 }  // namespace
+
+void empty_all_databases(exec_context& ctx) {
+  if (ctx.watched)
+    for (int i = 0; i < keyspace::db_count; ++i)
+      ctx.watched->db_replaced(i, -1, ctx.ks, ctx.now);
+  if (ctx.blocked)
+    for (int i = 0; i < keyspace::db_count; ++i)
+      ctx.blocked->touched_db(i);
+  ctx.ks.clear();
+}
 
 std::span<const command_spec> server_commands() { return specs; }
 
