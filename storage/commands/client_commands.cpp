@@ -1,9 +1,12 @@
 // Commands that change the state of the calling connection (Redis's networking.c and
 // SELECT from db.c): they run in the connection actor, not in the keyspace.
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
+#include "storage/commands/command_batch.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/db_index.hpp"
@@ -218,6 +221,34 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
   reply::array_header(out, 0);
 }
 
+// RESET: the connection as a new one, as Redis's clearClientConnectionState: MULTI discarded,
+// nothing watched, every subscription dropped (without unsubscribe messages), database 0,
+// RESP2, replies on, no name, and the default user's authentication.
+void reset_batch(const command_spec&, command_batch& batch, client_state& client,
+                 server_state& server, arg_list) {
+  client.multi.reset();
+  const size_t first = batch.items().size();
+  const std::string_view unwatch[] = {"unwatch"};
+  batch.add_command(find_command(unwatch[0]), client.db, unwatch);
+  constexpr std::string_view unsubscribe[] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
+  for (size_t k = 0; k < 3; ++k) {
+    if (client.subscriptions[k].empty())
+      continue;
+    std::vector<std::string_view> request{unsubscribe[k]};
+    request.insert(request.end(), client.subscriptions[k].begin(), client.subscriptions[k].end());
+    batch.add_command(find_command(unsubscribe[k]), client.db, request);  // (copies the names)
+    client.subscriptions[k].clear();
+  }
+  batch.silence_from(first);
+  client.db = 0;
+  client.resp = 2;
+  batch.resp = 2;
+  client.replies_off = false;
+  client.name.clear();
+  client.authenticated = server.config.requirepass.empty();
+  batch.add_reply("+RESET\r\n");
+}
+
 const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
      "Change the selected database for the current connection", "connection", "1.0.0"},
@@ -235,6 +266,11 @@ const command_spec specs[] = {
      nullptr, auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
     {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy,
      nullptr, hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
+    {"reset", 1,
+     cmd_noscript | cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_allow_busy |
+         cmd_not_queued | cmd_pubsub_context,
+     nullptr, nullptr, 0, 0, 0, "Reset the connection", "connection", "6.2.0", nullptr,
+     reset_batch},
 };
 
 }  // namespace

@@ -42,6 +42,16 @@ def test_unauthenticated_clients_get_redis_answers(secured):
         assert exchange(ours.port, [req]) == exchange(theirs.port, [req]), req
 
 
+def test_reset_takes_back_the_authentication_as_redis(secured):
+    """RESET returns a connection to the default user, which needs the password again."""
+    requests = [("AUTH", PASSWORD), ("SET", "k", "v"), ("RESET",), ("GET", "k"),
+                ("AUTH", PASSWORD), ("GET", "k")]
+    ours, theirs = secured
+    got = exchange(ours.port, requests)
+    assert got == exchange(theirs.port, requests)
+    assert got[3].startswith(b"-NOAUTH") and got[5] == b"$1\r\nv\r\n"
+
+
 def test_auth_forms_unlock_the_connection_only(secured):
     ours, theirs = secured
     for s in secured:

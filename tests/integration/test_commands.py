@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from helpers import (Pair, Raw, call, pair, parse_info, parse_reply,  # noqa: F401
+from helpers import (Pair, Raw, call, encode, pair, parse_info, parse_reply,  # noqa: F401
                      redis_peer, sanitized_build)
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
@@ -762,3 +762,28 @@ def test_redis_py_round_trip(r):
         pipe.get(f"p{i}")
     results = pipe.execute()
     assert results[1::2] == [str(i).encode() for i in range(100)]
+
+
+# --- RESET ----------------------------------------------------------------------------------
+
+def test_reset_returns_the_connection_to_its_first_state_as_redis(pair, server, redis_peer):
+    """RESET after MULTI, WATCH, SELECT, CLIENT SETNAME, HELLO 3, CLIENT REPLY OFF and
+    subscriptions: the same replies as redis-server, and the state really gone (a watched key
+    changed afterwards does not abort a later EXEC, a publish reaches nobody, db 0 again)."""
+    run_same(pair, [("SET", "w", "1"), ("WATCH", "w"), ("SELECT", "5"),
+                    ("CLIENT", "SETNAME", "before"), ("MULTI",), ("SET", "x", "1"),
+                    ("RESET",), ("CLIENT", "GETNAME"), ("SET", "in0", "v"), ("SELECT", "0"),
+                    ("GET", "in0"), ("EXEC",), ("WATCH", "w"), ("RESET",)])
+    # Another client changes the key the reset connection watched: its EXEC still runs.
+    for port in (server.port, redis_peer.port):
+        with Raw(port) as other:
+            assert other.cmd("SET", "w", "2") == b"+OK\r\n"
+    run_same(pair, [("MULTI",), ("INCR", "w"), ("EXEC",)])
+    # HELLO 3 then RESET: RESP2 replies again; a subscribed connection may RESET and then
+    # runs any command; its channel has no subscriber left.
+    assert all(r.startswith(b"%7\r\n") for r in pair.both("HELLO", "3"))  # (ids differ)
+    run_same(pair, [("HGETALL", "none"), ("RESET",), ("HGETALL", "none"), ("SUBSCRIBE", "ch"),
+                    ("RESET",), ("PUBLISH", "ch", "m"), ("PUBSUB", "NUMSUB", "ch")])
+    for raw in (pair.c, pair.r):
+        raw.send(encode("CLIENT", "REPLY", "OFF"))  # no reply: RESET's is the next
+    run_same(pair, [("RESET",), ("PING",)])
