@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <new>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -64,11 +65,9 @@ class slot_table {
 
   // Adds `node`, whose key (of hash `hash`) is not in the table.
   void insert(Node* node, size_t hash) {
+    const uintptr_t bits = checked_bits(node);
     if (slots_.empty() || over_load(size_ + tombstones_ + 1, slots_.size()))
       rehash(slots_for(size_ + 1));
-    const auto bits = reinterpret_cast<uintptr_t>(node);
-    if (bits & ~pointer_mask)
-      throw std::runtime_error("slot_table: heap address above 2^48 cannot carry a hash tag");
     const size_t mask = slots_.size() - 1;
     const size_t home = home_of(hash);
     size_t i = home;
@@ -82,12 +81,12 @@ class slot_table {
 
   // Puts `node` (a new allocation of the same key) where the node at `slot` was.
   void replace_at(size_t slot, Node* node) {
-    slots_[slot] = (slots_[slot] & ~pointer_mask) | reinterpret_cast<uintptr_t>(node);
+    slots_[slot] = (slots_[slot] & ~pointer_mask) | checked_bits(node);
   }
 
   // Takes the node at `slot` out of the table (its owner frees it); the table shrinks once
   // most of it is free, as Redis shrinks a dict below 10% fill.
-  void erase_at(size_t slot) {
+  void erase_at(size_t slot) noexcept {
     const size_t mask = slots_.size() - 1;
     // A slot followed by an empty one ends every probe chain through it: it can be emptied.
     if (slots_[(slot + 1) & mask] == empty) {
@@ -97,12 +96,17 @@ class slot_table {
       ++tombstones_;
     }
     --size_;
-    if (slots_.size() > min_slots && size_ * 16 < slots_.size())
-      rehash(slots_for(size_));
+    if (slots_.size() > min_slots && size_ * 16 < slots_.size()) {
+      try {
+        rehash(slots_for(size_));
+      } catch (const std::bad_alloc&) {
+        // Shrinking is optional: the erase has happened, the table stays as large as it was.
+      }
+    }
   }
   // Takes `node`, which is in the table, out: found by following its key's probe chain to the
   // slot holding this very pointer (no key comparisons).
-  void erase(const Node* node) { erase_at(slot_of(node)); }
+  void erase(const Node* node) noexcept { erase_at(slot_of(node)); }
   size_t slot_of(const Node* node) const {
     const size_t mask = slots_.size() - 1;
     size_t i = home_slot(node);
@@ -242,6 +246,12 @@ class slot_table {
   }
 
   static bool is_node(uintptr_t s) { return s > tombstone; }
+  static uintptr_t checked_bits(Node* node) {
+    const auto bits = reinterpret_cast<uintptr_t>(node);
+    if (bits & ~pointer_mask)
+      throw std::runtime_error("slot_table: heap address above 2^48 cannot carry a hash tag");
+    return bits;
+  }
   static Node* node_of(uintptr_t s) { return reinterpret_cast<Node*>(s & pointer_mask); }
   // The low bits: the home already tells the top ones.
   static uintptr_t tag_of(size_t hash) { return static_cast<uintptr_t>(hash & 0xFF); }

@@ -53,20 +53,36 @@ void* allocate(size_t n) {
 
 template <int Parts>
 string_table<Parts>::string_table(const string_table& o) {
-  index_.reserve(o.size());
-  for (const node* n : o) {
-    const std::string_view k = key(n);
-    const size_t size = block_size(k, Parts == 2 ? second(n) : std::string_view(), Parts);
-    auto* copy = static_cast<node*>(allocate(size));
-    std::memcpy(copy, n, size);
-    index_.insert(copy, index::hash_of(k));
+  try {
+    index_.reserve(o.size());
+    for (const node* n : o) {
+      const std::string_view k = key(n);
+      const size_t size = block_size(k, Parts == 2 ? second(n) : std::string_view(), Parts);
+      auto* copy = static_cast<node*>(allocate(size));
+      std::memcpy(copy, n, size);
+      try {
+        index_.insert(copy, index::hash_of(k));
+      } catch (...) {
+        std::free(copy);
+        throw;
+      }
+    }
+  } catch (...) {
+    free_nodes();  // (no destructor runs for a constructor that throws)
+    throw;
   }
 }
 
 template <int Parts>
 string_table<Parts>::~string_table() {
+  free_nodes();
+}
+
+template <int Parts>
+void string_table<Parts>::free_nodes() {
   for (node* n : index_)
     std::free(n);
+  index_.clear();
 }
 
 template <int Parts>
@@ -104,7 +120,7 @@ bool string_table<Parts>::assign(std::string_view key, std::string_view value)
     unsigned char* p = write_length(reinterpret_cast<unsigned char*>(old), old_key.size());
     p = write_length(p, value.size());
     if (!value.empty())
-      std::memcpy(p + old_key.size(), value.data(), value.size());
+      std::memmove(p + old_key.size(), value.data(), value.size());
     return false;
   }
   auto* n = static_cast<node*>(allocate(needed));

@@ -88,6 +88,7 @@ class string_table {
     const char* s = reinterpret_cast<const char*>(p);
     return i == 0 ? std::string_view(s, len[0]) : std::string_view(s + len[0], len[Parts - 1]);
   }
+  void free_nodes();
 
   index index_;
 };

@@ -138,7 +138,9 @@ class value {
     set_pointer(p);
     bytes_[15] = k;
   }
-  // The aggregates kept in bytes 0-7: moving a value moves their one word with the bytes.
+  // The aggregates kept in bytes 0-7: moving a value moves their one word with the bytes. That
+  // relocation by memcpy holds while no aggregate points into itself (its word points to a heap
+  // block or container, never to the value), as for the byte_block of a large string.
   template <class T>
   void set_inline(kind k, T&& agg) {
     static_assert(sizeof(T) == sizeof(void*));

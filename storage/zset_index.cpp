@@ -94,7 +94,12 @@ const zset_index::node* zset_index::find(std::string_view member) const {
 
 void zset_index::insert(std::string_view member, double score) {
   node* n = make_node(random_height(), score, member);
-  members_.insert(n, members_.hash_of(member));
+  try {
+    members_.insert(n, members_.hash_of(member));
+  } catch (...) {
+    free_node(n);
+    throw;
+  }
   link(n);
 }
 

@@ -2,6 +2,7 @@
 // USAGE, and the DEBUG subcommands Redis's own tests rely on.
 #include <spdlog/spdlog.h>
 
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -50,8 +51,14 @@ std::string_view encoding_name(const value& v) {
   return "unknown";
 }
 
-// A block of n bytes as jemalloc allocates it: its size classes are 16 bytes apart up to 128.
-size_t block_bytes(size_t n) { return (n + 15) & ~size_t{15}; }
+// A block of n bytes as jemalloc allocates it: size classes 16 bytes apart up to 128, then four
+// classes per doubling (160, 192, 224, 256, 320, ...).
+size_t block_bytes(size_t n) {
+  if (n <= 128)
+    return (n + 15) & ~size_t{15};
+  const size_t spacing = std::bit_floor(n - 1) / 4;
+  return (n + spacing - 1) / spacing * spacing;
+}
 // A big container's slot array.
 template <class Big>
 size_t slot_bytes(const Big* big) {

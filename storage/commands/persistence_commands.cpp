@@ -99,7 +99,8 @@ const command_spec specs[] = {
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis's debug.c: SAVE (unless NOSAVE), empty the
 // databases (unless NOFLUSH), load the RDB file back. MERGE lets the file's keys replace keys
-// already there (a duplicate is otherwise an error: Redis exits on one).
+// already there; a duplicate is otherwise an error, replied after the keys before it were
+// merged in (Redis exits on one).
 void debug_reload(exec_context& ctx, arg_list argv) {
   bool merge = false, flush = true, save = true;
   for (size_t i = 2; i < argv.size(); ++i) {
@@ -115,6 +116,11 @@ void debug_reload(exec_context& ctx, arg_list argv) {
     }
   }
   std::string error;
+  // A running child would later rename its older snapshot over the file written here.
+  if (save && ctx.server.persistence.child_pid > 0) {
+    reply::error(ctx.out, "ERR Background save already in progress");
+    return;
+  }
   if (save && !save_now(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
     spdlog::warn("Failed saving the DB: {}", error);
     reply::error(ctx.out, "ERR");
