@@ -1,6 +1,6 @@
 // The hash table behind a database: a slot_table (open addressing, hash-ordered homes, SCAN
 // cursors that survive resizes) over entry nodes, each one allocation holding the value, the
-// deadline and the key bytes: per key one node (32 bytes + the key) plus 8-16 bytes of slot
+// deadline and the key bytes: per key one node (32 bytes + the key) plus 10-20 bytes of slot
 // array, against the hash-table node, key string and bucket of a std::unordered_map.
 #pragma once
 

@@ -10,8 +10,6 @@ namespace credis {
 
 namespace {
 
-size_t length_size(size_t n) { return n < 255 ? 1 : 9; }
-
 unsigned char* write_length(unsigned char* p, size_t n) {
   if (n < 255) {
     *p = static_cast<unsigned char>(n);
@@ -21,14 +19,6 @@ unsigned char* write_length(unsigned char* p, size_t n) {
   const uint64_t v = n;
   std::memcpy(p + 1, &v, sizeof v);
   return p + 9;
-}
-
-// The block size of an element of these strings.
-size_t block_size(std::string_view key, std::string_view value, int parts) {
-  size_t n = length_size(key.size()) + key.size();
-  if (parts == 2)
-    n += length_size(value.size()) + value.size();
-  return n;
 }
 
 // Writes the element's lengths and bytes into `p` (block_size bytes).
@@ -57,7 +47,7 @@ string_table<Parts>::string_table(const string_table& o) {
     index_.reserve(o.size());
     for (const node* n : o) {
       const std::string_view k = key(n);
-      const size_t size = block_size(k, Parts == 2 ? second(n) : std::string_view(), Parts);
+      const size_t size = block_size(k, Parts == 2 ? second(n) : std::string_view());
       auto* copy = static_cast<node*>(allocate(size));
       std::memcpy(copy, n, size);
       try {
@@ -90,7 +80,7 @@ bool string_table<Parts>::insert(std::string_view key, std::string_view value) {
   const size_t hash = index::hash_of(key);
   if (index_.find_slot(key, hash) != index::npos)
     return false;
-  auto* n = static_cast<node*>(allocate(block_size(key, value, Parts)));
+  auto* n = static_cast<node*>(allocate(block_size(key, value)));
   write_element(reinterpret_cast<unsigned char*>(n), key, value, Parts);
   try {
     index_.insert(n, hash);
@@ -111,7 +101,7 @@ bool string_table<Parts>::assign(std::string_view key, std::string_view value)
     return insert(key, value);
   node* old = index_.node_at(slot);
   const std::string_view old_key = string_table::key(old);
-  const size_t needed = block_size(old_key, value, Parts);
+  const size_t needed = block_size(old_key, value);
   const size_t usable = malloc_usable_size(old);
   // In place when the value's length takes as many bytes and the block fits without wasting
   // half of it (`value` may not point into the block: requests and results never do).

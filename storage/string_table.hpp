@@ -51,6 +51,15 @@ class string_table {
   // Makes room for `n` elements without growing again.
   void reserve(size_t n) { index_.reserve(n); }
 
+  // The bytes of an element's block (its lengths and strings; `value` only when Parts == 2).
+  static size_t block_size(std::string_view key, std::string_view value = {}) {
+    size_t n = length_size(key.size()) + key.size();
+    if (Parts == 2)
+      n += length_size(value.size()) + value.size();
+    return n;
+  }
+  static size_t length_size(size_t n) { return n < 255 ? 1 : 9; }
+
  private:
   struct key_of {
     static std::string_view key(const node* n) { return string_table::key(n); }

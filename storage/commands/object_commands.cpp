@@ -64,8 +64,6 @@ template <class Big>
 size_t slot_bytes(const Big* big) {
   return big->slots().slot_count() * sizeof(uintptr_t);
 }
-// A big set's member or hash's field: its length bytes (one each under 255).
-size_t length_bytes(size_t n) { return n < 255 ? 1 : 9; }
 // A skip-list node of `member` bytes on average: score, back link, length and height (24
 // bytes), a 16-byte link per level, and the member; 3/4 of the nodes have one level, 3/16 two...
 size_t zset_node_bytes(size_t member) {
@@ -102,15 +100,14 @@ int64_t memory_usage(std::string_view key, const value& v, int64_t samples) {
                                                         : s->strings()->bytes()));
       return static_cast<int64_t>(
           bytes + slot_bytes(v.set().unpacked()) + sampled(v.set(), [](const element& m) {
-            return block_bytes(length_bytes(m.size()) + m.size());
+            return block_bytes(member_table::block_size(m.view()));
           }));
     case value_type::hash:
       if (const listpack* lp = v.hash().packed())
         return static_cast<int64_t>(bytes + lp->bytes());
       return static_cast<int64_t>(
           bytes + slot_bytes(v.hash().unpacked()) + sampled(v.hash(), [](const auto& p) {
-            const size_t f = p.first.size(), val = p.second.size();
-            return block_bytes(length_bytes(f) + length_bytes(val) + f + val);
+            return block_bytes(field_table::block_size(p.first.view(), p.second.view()));
           }));
     case value_type::zset:
       if (const listpack* lp = v.zset().packed())
