@@ -511,6 +511,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));
   return {
       [=](const caf::io::new_data_msg& msg) {
+        spinning_multiplexer::note_input();
         auto& st = self->state;
         if (st.closing)
           return;

@@ -55,7 +55,7 @@ std::string help_text() {
       ("pidfile", text(), "file the process id is written to")
       ("repl-backlog-size", text(), "bytes of replication stream kept for partial resyncs")
       ("repl-diskless-sync", text(), "yes: full syncs stream the snapshot to the replicas")
-      ("busy-poll-us", text(), "microseconds the event loop polls before it sleeps (100)");
+      ("busy-poll-us", text(), "microseconds the event loop always polls before it sleeps (0: only while polling saves CPU)");
   std::ostringstream out;
   out << usage << common;
   return out.str();

@@ -10,9 +10,12 @@
 
 #include <caf/io/network/default_multiplexer.hpp>
 
+#include "actors/spin_policy.hpp"
+
 namespace credis {
 
-// The actor-system setting that holds how long to poll, in microseconds (0: never).
+// The actor-system setting that holds how long to poll always, in microseconds (0: only while
+// polling saves CPU, see spin_policy).
 constexpr const char* busy_poll_setting = "credis.busy-poll-us";
 
 // CAF's loop sleeps in epoll_wait as soon as nothing is ready. Under load the next request
@@ -21,10 +24,11 @@ constexpr const char* busy_poll_setting = "credis.busy-poll-us";
 // Polling without blocking for a short while first keeps the thread awake between close
 // requests; an idle server sleeps.
 //
-// Spinning pays only while the work comes back within the window; when requests come less
-// often, every spin burns the whole window for nothing (a client every millisecond cost 10x
-// Redis's CPU). So the loop stops spinning after two spins in a row ran out, and starts again
-// once a blocking poll found work at once or within the window.
+// Spinning pays only while the work comes back sooner than a wake-up costs; when requests come
+// less often, every spin burns its whole length for nothing (a client every millisecond cost 10x
+// Redis's CPU). So by default the loop spins only as long as spin_policy finds that spinning
+// saved CPU over the last rounds; a `credis.busy-poll-us` above 0 spins that long always
+// (latency at any CPU cost).
 class spinning_multiplexer : public caf::io::network::default_multiplexer {
  public:
   explicit spinning_multiplexer(caf::actor_system* sys);
@@ -48,14 +52,22 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   // unregistered but holds its scribe, so the connection never reads again and leaks.
   void after_round(std::function<void()> fn) { after_round_.push_back(std::move(fn)); }
 
+  // A handler of socket input calls this: the time the loop was idle before it is what
+  // spin_policy learns from.
+  static void note_input();
+
   // The loop `sys` runs on, when it is this kind.
   static spinning_multiplexer* of(caf::actor_system& sys);
 
  private:
-  std::chrono::microseconds busy_poll_;
+  using clock = std::chrono::steady_clock;
+
+  // The longest spin the default (adaptive) policy tries.
+  static constexpr std::chrono::microseconds adaptive_longest{100};
+
+  std::chrono::microseconds busy_poll_;  // 0: adaptive
   std::atomic<bool> enabled_{true};
-  int long_gaps_ = 0;  // spins in a row that ran out (2: not spinning)
-  unsigned long_rounds_ = 0;  // blocking rounds longer than the window, while not spinning
+  clock::time_point input_at_;  // when this round's first input was handled, or zero
   std::vector<std::function<void()>> after_round_;
 
   std::vector<caf::intrusive_ptr<caf::resumable>> posted_;

@@ -60,7 +60,7 @@ struct server_config {
   std::string loglevel = "notice";
   std::string config_file;
   // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).
-  int64_t busy_poll_us = 100;
+  int64_t busy_poll_us = 0;  // 0: spin only while it saves CPU
   // Connections served at once; beyond it a new one is told so and closed (Redis's maxclients).
   int64_t maxclients = 10000;
   std::string requirepass;  // empty: no password
