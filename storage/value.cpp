@@ -161,7 +161,7 @@ char* value::writable_str(size_t min_size) {
   }
 }
 
-void value::release() {
+void value::release_owned() {
   switch (get_kind()) {
     case kind_small: break;
     case kind_heap: std::free(pointer()); break;
@@ -172,7 +172,6 @@ void value::release() {
     case kind_stream: delete &stream(); break;
     case kind_large: large().~byte_block(); break;
   }
-  set_small(0);
 }
 
 const void* value::heap_block() const {

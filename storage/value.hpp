@@ -56,7 +56,10 @@ class value {
   }
   value(const value&) = delete;  // copies are deliberate: clone()
   value& operator=(const value&) = delete;
-  ~value() { release(); }
+  ~value() {
+    if (get_kind() != kind_small)
+      release_owned();
+  }
 
   value_type type() const;
 
@@ -166,7 +169,14 @@ class value {
   const byte_block& large() const {
     return *std::launder(reinterpret_cast<const byte_block*>(bytes_));
   }
-  void release();
+  // Frees what the value owns and leaves the empty string; the small case is inline (most
+  // values moved or destroyed are moved-from or short strings).
+  void release() {
+    if (get_kind() != kind_small)
+      release_owned();
+    set_small(0);
+  }
+  void release_owned();
 
   alignas(8) uint8_t bytes_[16] = {};
 };

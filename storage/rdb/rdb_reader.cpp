@@ -428,7 +428,7 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
 
 read_result loader::read_value(uint8_t type, size_t type_at, value& out) {
   switch (type) {
-    case type_string: out = value(read_owned_string()); return read_result::loaded;
+    case type_string: out = value(read_string(blob_scratch_)); return read_result::loaded;
     case type_list: case type_list_ziplist: case type_list_quicklist:
     case type_list_quicklist_2:
       return read_list(type, out);
