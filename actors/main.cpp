@@ -27,6 +27,7 @@
 #include "actors/replication_manager_actor.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "actors/tls_setup.hpp"
+#include "storage/keyed_hash.hpp"
 #include "storage/snapshot.hpp"
 
 using namespace credis;
@@ -266,6 +267,8 @@ int main(int argc, char** argv) {
   }
 
   write_pid_file(pid_file);
+  // Before any key is hashed: tables keyed by client strings hash under a key of this process.
+  set_random_hash_key();
 
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman, spinning_multiplexer>();

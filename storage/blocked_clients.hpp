@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/string_hash.hpp"
+#include "storage/keyed_hash.hpp"
 
 namespace credis {
 
@@ -68,7 +69,7 @@ class blocked_clients {
   };
   struct db_key_hash {
     size_t operator()(const db_key& k) const {
-      return std::hash<std::string_view>{}(k.key) ^ static_cast<size_t>(k.db);
+      return keyed_hash(k.key) ^ static_cast<size_t>(k.db);
     }
   };
   struct wait {

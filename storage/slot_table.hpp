@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/keyed_hash.hpp"
 namespace credis {
 
 template <class Node, class KeyOf>
@@ -42,7 +43,7 @@ class slot_table {
   slot_table(const slot_table&) = delete;
   slot_table& operator=(const slot_table&) = delete;
 
-  static size_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+  static size_t hash_of(std::string_view key) { return keyed_hash(key); }
 
   // The slot holding the node of `key` (whose hash is `hash`), or npos.
   size_t find_slot(std::string_view key, size_t hash) const {

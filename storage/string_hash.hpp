@@ -7,11 +7,12 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "storage/keyed_hash.hpp"
 namespace credis {
 
 struct string_hash {
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const { return keyed_hash(s); }
 };
 
 using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;

@@ -105,3 +105,20 @@ def test_unchanged_keyspace_gives_each_key_once(client):
         if cursor == 0:
             break
     assert len(got) == len(stable) and set(got) == stable
+
+
+def test_each_process_hashes_under_its_own_key(start_credis):
+    """Keys are hashed with SipHash under a key drawn at start-up (as Redis's dicts), so a client
+    cannot compute keys that collide in the table of a server it has not seen: two servers
+    holding the same keys visit them in different orders (a SCAN cursor is a hash value). With
+    an unkeyed hash the orders were identical."""
+    keys = [f"key:{i}" for i in range(200)]
+    orders = []
+    for _ in range(2):
+        server = start_credis([])
+        c = redis.Redis(port=server.port)
+        c.mset({k: "v" for k in keys})
+        cursor, batch = c.scan(0, count=1000)
+        assert cursor == 0 and sorted(x.decode() for x in batch) == sorted(keys)
+        orders.append(batch)
+    assert orders[0] != orders[1]
