@@ -102,10 +102,11 @@ void spinning_multiplexer::run() {
     }
     if (!ready)
       poll_round(true);
-    // Input handlers note when they ran; other work (a timer, a message from another thread)
-    // is dated by the end of the round, which errs towards not spinning.
-    const auto found = input_at_ != clock::time_point{} ? input_at_ : clock::now();
-    policy.record_gap(found - idle_since);
+    // Only a round that read input says how long the loop waited for work: the others wrote
+    // queued replies (CAF sends them a round after flush), fired a timer or took a message
+    // from another thread, and their length is the loop's, not the clients'.
+    if (input_at_ != clock::time_point{})
+      policy.record_gap(input_at_ - idle_since);
   }
   loop_of_this_thread = nullptr;
 }

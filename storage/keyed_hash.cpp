@@ -33,7 +33,8 @@ struct sip_state {
 // SCAN cursors are hash values).
 uint64_t load_le(const char* p, size_t n) noexcept {
   uint8_t b[8] = {};
-  std::memcpy(b, p, n);
+  if (n > 0)  // p may be null for an empty view
+    std::memcpy(b, p, n);
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i)
     v = (v << 8) | b[i];
@@ -66,7 +67,7 @@ void set_hash_key(uint64_t k0, uint64_t k1) {
 }
 
 void set_random_hash_key() {
-  std::random_device rd;  // /dev/urandom (getrandom) on Linux
+  std::random_device rd;  // the system's entropy source (RDRAND or getrandom)
   auto word = [&rd] { return (uint64_t{rd()} << 32) | rd(); };
   const uint64_t k0 = word();
   set_hash_key(k0, word());

@@ -40,6 +40,9 @@ using namespace rdb;
 constexpr uint64_t lzf_max_ratio = 88;
 // A listpack stays below this (its header counts bytes in 32 bits); more goes to a big container.
 constexpr size_t max_listpack_bytes = size_t{1} << 30;
+// A scratch string grown past this by one big value is given back rather than kept for the
+// rest of the load.
+constexpr size_t scratch_keep_limit = 64 * 1024;
 
 std::string hex64(uint64_t v) {
   char buf[19];
@@ -428,7 +431,11 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
 
 read_result loader::read_value(uint8_t type, size_t type_at, value& out) {
   switch (type) {
-    case type_string: out = value(read_string(blob_scratch_)); return read_result::loaded;
+    case type_string:
+      out = value(read_string(blob_scratch_));
+      if (blob_scratch_.capacity() > scratch_keep_limit)  // an LZF string of its size
+        std::string().swap(blob_scratch_);
+      return read_result::loaded;
     case type_list: case type_list_ziplist: case type_list_quicklist:
     case type_list_quicklist_2:
       return read_list(type, out);

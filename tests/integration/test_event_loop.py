@@ -46,9 +46,10 @@ def test_forced_polling_covers_close_requests(start_credis):
         # (measured: 0.02 sleeps per request); the release build shows the difference.
         pytest.skip("the sanitized build is slower than the client's round trip")
     # --busy-poll-us 1000 polls up to 1 ms whatever it costs: that covers the gap to the next
-    # request of a client on the same host nearly always (a sleep per request without it).
+    # request of a client on the same host nearly always (a sleep per request without it; a
+    # client descheduled for over 1 ms on a busy machine makes one).
     polling = start_credis(["--busy-poll-us", "1000"])
-    assert sleeps_per_request(polling) < 0.05
+    assert sleeps_per_request(polling) < 0.25
 
 
 @pytest.mark.parametrize("busy_poll", ["0", "100", "1000"])
@@ -80,13 +81,21 @@ def paced_pings(server, seconds, pause):
 
 def test_default_does_not_spin_for_requests_that_come_seldom(start_credis):
     """By default the loop spins only while spinning saved CPU in the last rounds. A client
-    every 2 ms: a spin would find nothing every time, so the loop sleeps after each request
-    (a 1 ms spin each time would burn half a core here)."""
-    server = start_credis([])
-    requests, used, sleeps = paced_pings(server, 2.0, 0.002)
-    assert requests > 300
-    assert used < 0.25, f"{used:.2f} s of CPU for {requests} requests 2 ms apart"
+    every 1 ms: a spin would find nothing every time, so the loop sleeps after each request.
+    The same load with --busy-poll-us 100 (a 100 µs spin after every request, the default's
+    longest) shows what spinning would cost."""
+    if sanitized_build():
+        pytest.skip("CPU shares of the sanitized build say little about the loop")
+    default = start_credis([])
+    requests, used, sleeps = paced_pings(default, 2.0, 0.001)
+    assert requests > 500
     assert sleeps > 0.8
+    spinning = start_credis(["--busy-poll-us", "100"])
+    spun_requests, spun_used, _ = paced_pings(spinning, 2.0, 0.001)
+    # Per request: ~30 µs of work and wake-up either way, plus 100 µs of spin when spinning.
+    assert used / requests < 0.6 * spun_used / spun_requests, (
+        f"{used / requests * 1e6:.0f} µs of CPU per request by default, "
+        f"{spun_used / spun_requests * 1e6:.0f} µs spinning 100 µs each time")
 
 
 def test_forced_polling_spins_whatever_it_costs(start_credis):
@@ -97,4 +106,5 @@ def test_forced_polling_spins_whatever_it_costs(start_credis):
     server = start_credis(["--busy-poll-us", "1000"])
     requests, used, _ = paced_pings(server, 2.0, 0.002)
     assert requests > 300
-    assert used > requests * 0.0005, f"{used:.2f} s of CPU for {requests} 1 ms spins"
+    # 1 ms of spin per request, less what preemption takes on a busy machine.
+    assert used > requests * 0.0003, f"{used:.2f} s of CPU for {requests} 1 ms spins"
