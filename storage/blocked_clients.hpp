@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "storage/string_hash.hpp"
-#include "storage/keyed_hash.hpp"
 
 namespace credis {
 
@@ -69,7 +68,7 @@ class blocked_clients {
   };
   struct db_key_hash {
     size_t operator()(const db_key& k) const {
-      return keyed_hash(k.key) ^ static_cast<size_t>(k.db);
+      return string_hash{}(k.key) ^ static_cast<size_t>(k.db);
     }
   };
   struct wait {

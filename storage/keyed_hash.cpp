@@ -1,8 +1,9 @@
 #include "storage/keyed_hash.hpp"
 
 #include <bit>
-#include <cstring>
 #include <random>
+
+#include "storage/little_endian.hpp"
 
 namespace credis {
 
@@ -29,16 +30,9 @@ struct sip_state {
   }
 };
 
-// Little-endian load: the hash must not depend on the host's byte order (it does not today, but
-// SCAN cursors are hash values).
-uint64_t load_le(const char* p, size_t n) noexcept {
-  uint8_t b[8] = {};
-  if (n > 0)  // p may be null for an empty view
-    std::memcpy(b, p, n);
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i)
-    v = (v << 8) | b[i];
-  return v;
+// A block of up to 8 bytes, little-endian as SipHash defines it.
+uint64_t block_at(const char* p, size_t n) noexcept {
+  return load_le(reinterpret_cast<const uint8_t*>(p), static_cast<unsigned>(n));
 }
 
 }  // namespace
@@ -50,8 +44,8 @@ uint64_t siphash(std::string_view s, uint64_t k0, uint64_t k1) noexcept {
   const char* p = s.data();
   size_t left = s.size();
   for (; left >= 8; p += 8, left -= 8)
-    st.absorb<c>(load_le(p, 8));
-  st.absorb<c>((uint64_t{s.size()} << 56) | load_le(p, left));
+    st.absorb<c>(block_at(p, 8));
+  st.absorb<c>((uint64_t{s.size()} << 56) | block_at(p, left));
   st.v2 ^= 0xff;
   for (int i = 0; i < d; ++i)
     st.round();

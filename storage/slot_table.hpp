@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "storage/keyed_hash.hpp"
+
 namespace credis {
 
 template <class Node, class KeyOf>

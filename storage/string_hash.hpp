@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "storage/keyed_hash.hpp"
+
 namespace credis {
 
 struct string_hash {
