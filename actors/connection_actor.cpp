@@ -432,12 +432,33 @@ void send_request(connection_broker self) {
             [=](const caf::error&) { close_now(self); });
 }
 
+// Tells the keyspace what changed about this client (CLIENT LIST, the slow log) before the
+// requests that follow the change run there.
+void report_changes(connection_broker self) {
+  auto& st = self->state;
+  const client_state& c = st.client;
+  const int64_t multi = c.multi ? static_cast<int64_t>(c.multi->commands.size()) : -1;
+  client_report& r = st.reported;
+  if (r.name == c.name && r.resp == c.resp && r.replica == st.is_replica && r.multi == multi &&
+      r.no_evict == c.no_evict)
+    return;
+  r.name = c.name;
+  r.resp = c.resp;
+  r.replica = st.is_replica;
+  r.multi = multi;
+  r.no_evict = c.no_evict;
+  self->send(st.keyspace, hello_atom::value, r);
+}
+
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
 // then a request for the replication manager once nothing is ahead of it.
 void run_next(connection_broker self) {
   auto& st = self->state;
+  if (st.killed)
+    st.next.clear();
   if (st.in_flight || output_backed_up(st))
     return;
+  report_changes(self);
   if (st.next.empty()) {
     if (st.client.pending.what != replication_request::kind::none)
       send_request(self);
@@ -501,6 +522,12 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
     st.closing = true;
     drop_soon(self);  // after the reply
   };
+  st.reported.id = st.client.id;
+  st.reported.addr = address_text(self->remote_addr(hdl), self->remote_port(hdl));
+  st.reported.laddr = local_address_of(st.socket_fd);
+  st.reported.fd = st.socket_fd;
+  st.reported.created_ms = now_ms();
+  self->send(st.keyspace, hello_atom::value, st.reported);
   if (server->config.protected_mode && server->config.requirepass.empty() &&
       !is_loopback(self->remote_addr(hdl)))
     refuse(protected_mode_denial);
@@ -622,6 +649,14 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           write_out(self, "\n");
       },
       [=](drop_atom) { drop_now(self); },
+      // CLIENT KILL: closed after the replies already here, running nothing more.
+      [=](kill_atom) {
+        auto& st = self->state;
+        st.killed = true;
+        st.closing = true;
+        st.next.clear();
+        drop_soon(self);
+      },
       [=](const caf::io::connection_closed_msg& msg) {
         auto& st = self->state;
         if (st.relaying && msg.handle == st.relay) {

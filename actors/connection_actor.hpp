@@ -67,6 +67,8 @@ struct connection_state {
   bool online_due = false;       // the child is done, but its snapshot is still being relayed
   read_switch relay_reads;       // paused while the replica is slower than the child
   int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
+  client_report reported;        // what the keyspace last heard of this client
+  bool killed = false;           // CLIENT KILL named it: nothing more runs
   static const char* name;
 };
 

@@ -25,6 +25,31 @@ int native_socket_of(caf::io::abstract_broker* self, caf::io::connection_handle 
   return port != 0 && port == self->remote_port(hdl) ? fd : -1;
 }
 
+std::string address_text(const std::string& ip, uint16_t port) {
+  return ip + ":" + std::to_string(port);
+}
+
+std::string local_address_of(int fd) {
+  sockaddr_storage self{};
+  socklen_t len = sizeof(self);
+  if (fd < 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0)
+    return {};
+  char ip[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (self.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&self);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (self.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&self);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  } else {
+    return {};
+  }
+  return address_text(ip, port);
+}
+
 size_t send_now(int fd, std::string_view bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {

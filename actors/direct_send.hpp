@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <caf/io/broker.hpp>
@@ -18,6 +19,11 @@ namespace credis {
 // its socket; that is checked here against the peer CAF reports, so another backend only
 // loses the shortcut.
 int native_socket_of(caf::io::abstract_broker* self, caf::io::connection_handle hdl);
+
+// Our end of the socket as "ip:port" (CLIENT LIST's laddr); empty when unknown.
+std::string local_address_of(int fd);
+// "ip:port" of a peer, with IPv6 addresses as Redis writes them (no brackets).
+std::string address_text(const std::string& ip, uint16_t port);
 
 // Sends what the socket takes without blocking; returns how many bytes it took (0 when it
 // would block, and on errors, which CAF's own reads then report as a closed connection).

@@ -12,6 +12,7 @@
 #include "actors/sync_child.hpp"
 #include "protocol/reply.hpp"
 #include "storage/snapshot.hpp"
+#include "storage/tick_clock.hpp"
 
 namespace credis {
 
@@ -129,7 +130,7 @@ void run_cron(keyspace_broker self) {
   if (p.child_pid <= 0 && (p.save_scheduled || save_point_due(*st.server, now))) {
     p.save_scheduled = false;
     std::string error;
-    if (start_background_save(*st.ks, *st.server, st.repl, now, error))
+    if (start_background_save(*st.ks, *st.server, st.repl, now, error, &st.intro))
       spdlog::info("Background saving started by pid {}", p.child_pid);
     else
       spdlog::warn("{}", error);
@@ -181,19 +182,9 @@ void deliver_messages(keyspace_broker self) {
   for (auto& d : deliveries) {
     caf::message msg = caf::make_message(deliver_atom::value, std::move(d.bytes));
     for (int64_t id : d.clients)
-      if (auto it = st.subscribers.find(id); it != st.subscribers.end())
+      if (auto it = st.connections.find(id); it != st.connections.end())
         caf::anon_send(it->second, msg);
   }
-}
-
-// Keeps the connection of a client that has subscriptions, to deliver to.
-void track_subscriber(keyspace_state& st, int64_t id, const caf::actor& conn) {
-  if (!conn || (st.subscribers.empty() && st.channels.empty()))
-    return;
-  if (st.channels.has_subscriptions(id))
-    st.subscribers.emplace(id, conn);
-  else
-    st.subscribers.erase(id);
 }
 
 // Delivers PUBLISH's messages once the batches already waiting here have run, so that those
@@ -207,10 +198,19 @@ void deliver_soon(keyspace_broker self) {
   self->send(self, deliver_atom::value);
 }
 
+// Closes the connections CLIENT KILL named, after the replies already sent them.
+void close_killed(keyspace_state& st) {
+  for (int64_t id : st.intro.clients.take_closes())
+    if (auto it = st.connections.find(id); it != st.connections.end())
+      caf::anon_send(it->second, kill_atom::value);
+}
+
 // After the commands of a message ran: messages, deadlines, changed settings, SHUTDOWN.
 void after_commands(keyspace_broker self) {
   auto& st = self->state;
   deliver_soon(self);
+  if (st.intro.clients.has_closes())
+    close_killed(st);
   schedule_expiry(self);
   // CONFIG SET changed a repl-* setting: the manager uses them.
   if (st.server->config.repl != st.repl_settings) {
@@ -222,11 +222,16 @@ void after_commands(keyspace_broker self) {
     kill(getpid(), SIGTERM);
 }
 
-batch_context client_context(keyspace_state& st, batch_replies& out, block_request* block,
-                             size_t reply_limit) {
-  return {*st.ks,       *st.server,   st.repl,     now_ms(), false,
-          propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit, &st.blocked,
-          block,        &st.watched,  &st.channels};
+// What a client's batch runs against; the client's record learns it was active now.
+batch_context client_context(keyspace_state& st, int64_t client_id, batch_replies& out,
+                             block_request* block, size_t reply_limit) {
+  batch_context bc{*st.ks,       *st.server,   st.repl,     now_ms(), false,
+                   propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit,
+                   &st.blocked,  block,        &st.watched,  &st.channels, &st.intro,
+                   st.intro.clients.find(client_id)};
+  if (bc.client)
+    bc.client->last_interaction_ms = bc.now;
+  return bc;
 }
 
 void serve_waiting(keyspace_broker self);
@@ -265,7 +270,9 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
     block_request req;
     const size_t before = first;
     first = execute_batch(
-        client_context(st, out, may_block ? &req : nullptr, batch_reply_limit - used), batch,
+        client_context(st, batch.client_id, out, may_block ? &req : nullptr,
+                       batch_reply_limit - used),
+        batch,
         out.text, first);
     if (req.wanted) {
       flush_writes(self);
@@ -280,7 +287,6 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
   }
   if (first < batch.items().size())
     out.rest.append(batch, first);
-  track_subscriber(st, batch.client_id, conn);
   int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
   // The batch goes back emptied, its buffers to hold the connection's next requests
   // (allocations saved per request), unless a burst made them big: an idle connection
@@ -310,7 +316,7 @@ void end_wait(keyspace_broker self, int64_t id, wait_end how) {
     block_request req;
     req.retry = true;
     req.state = it->second.state;
-    execute_batch(client_context(st, out, &req, 0), it->second.batch, out.text,
+    execute_batch(client_context(st, id, out, &req, 0), it->second.batch, out.text,
                   it->second.first, next);
     if (req.wanted)
       return;
@@ -393,7 +399,14 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         self->state.waiting.erase(id);
         self->state.watched.unwatch(id);
         self->state.channels.remove_client(id);
-        self->state.subscribers.erase(id);
+        self->state.connections.erase(id);
+        self->state.intro.clients.remove(id);
+      },
+      // A connection started, or tells what changed about it (CLIENT SETNAME, HELLO, ...).
+      [=](hello_atom, const client_report& report) {
+        auto& st = self->state;
+        st.intro.clients.report(report, now_ms());
+        st.connections.emplace(report.id, caf::actor_cast<caf::actor>(self->current_sender()));
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;
@@ -402,6 +415,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
         bc.watched = &st.watched;  // and fail our clients' transactions
         bc.channels = &st.channels;  // its PUBLISHes reach our subscribers
+        bc.intro = &st.intro;        // its slow commands are logged
         for (size_t next = 0; next < batch.items().size();) {
           next = execute_batch(bc, batch, ignored, next);
           serve_waiting(self);
@@ -421,8 +435,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           return;
         unix_ms now = now_ms();
         size_t removed = 0;
+        const uint64_t start = ticks_now();
         for (int i = 0; i < keyspace::db_count && removed < expire_budget; ++i)
           removed += st.ks->db(i).expire_due(now, expire_budget - removed);
+        st.intro.latency.record(
+            "expire-cycle", st.server->stats.commands.to_ns(ticks_now() - start) / 1000000,
+            st.server->config.latency_monitor_threshold, now / 1000);
         st.server->stats.expired_keys += static_cast<int64_t>(removed);
         flush_writes(self);
         deliver_soon(self);  // their "expired" events
@@ -480,8 +498,14 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (!st.repl.is_replica)
           st.encoder.forget_db();
         std::string error;
+        const auto fork_start = std::chrono::steady_clock::now();
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
                                   st.server->config.repl.timeout * 1000, error);
+        if (pid > 0)
+          st.intro.forked(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - fork_start)
+                              .count(),
+                          st.server->config.latency_monitor_threshold, now / 1000);
         if (pid < 0) {
           spdlog::warn("{}", error);
         } else {

@@ -79,9 +79,11 @@ struct keyspace_state {
     std::vector<std::string> state;  // block_request::state of the waiting command
   };
   std::unordered_map<int64_t, waiting_batch> waiting;
-  // Pub/Sub routing, and the connections of the clients with subscriptions.
+  // Pub/Sub routing.
   pubsub channels;
-  std::unordered_map<int64_t, caf::actor> subscribers;
+  // The connections by client id (PUBLISH's deliveries, CLIENT KILL), and what each reported.
+  std::unordered_map<int64_t, caf::actor> connections;
+  introspection intro;
   uint64_t wait_timers = 0;
   bool serving = false;  // serve_waiting is on the stack
   static const char* name;

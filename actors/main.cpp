@@ -253,6 +253,7 @@ int main(int argc, char** argv) {
   keyspace ks;
   server_state server;
   server.config = opts.config;
+  server.stats.commands.latency_tracking = server.config.latency_tracking;
   adjust_open_files_limit(server.config);
   server.run_id = make_replication_id();
   server.stats.start_time_ms = now_ms();

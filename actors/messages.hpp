@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "storage/client_registry.hpp"
 #include "storage/commands/command_batch.hpp"
 
 namespace credis {
@@ -91,6 +92,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_peer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::sync_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::client_report)
 
 namespace credis {
 
@@ -127,6 +129,8 @@ using replies_atom = caf::atom_constant<caf::atom("replies")>;
 using unblock_atom = caf::atom_constant<caf::atom("unblock")>;
 using gone_atom = caf::atom_constant<caf::atom("gone")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using kill_atom = caf::atom_constant<caf::atom("kill")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -137,7 +141,8 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
 // filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into replicas' sockets (answering with the child's
 // pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
-// status the manager reports; and makes the final save before the process exits (false: it
+// status the manager reports; keeps what connections report of themselves (CLIENT LIST, the
+// slow log), telling one to close (kill_atom) when CLIENT KILL names it; and makes the final save before the process exits (false: it
 // failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
@@ -153,6 +158,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<status_atom, replication_info>,
     caf::reacts_to<unblock_atom, int64_t, uint64_t>,
     caf::reacts_to<gone_atom, int64_t>,
+    caf::reacts_to<hello_atom, client_report>,
     caf::reacts_to<deliver_atom>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 

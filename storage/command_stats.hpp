@@ -12,6 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/latency_histogram.hpp"
+#include "storage/tick_clock.hpp"
+
 namespace credis {
 
 struct command_counters {
@@ -19,6 +22,7 @@ struct command_counters {
   uint64_t ticks = 0;  // storage/tick_clock.hpp
   uint64_t rejected = 0;
   uint64_t failed = 0;
+  latency_histogram latency;  // while latency-tracking is on
 };
 
 class command_stats {
@@ -28,6 +32,8 @@ class command_stats {
     command_counters& c = at(index);
     ++c.calls;
     c.ticks += ticks;
+    if (latency_tracking)
+      c.latency.record(to_ns(ticks));
     if (is_error(reply)) {
       ++c.failed;
       count_error(reply);
@@ -44,10 +50,26 @@ class command_stats {
   uint64_t total_error_replies() const { return total_errors_; }
   // Calls `f(index, counters)` for each command with any count.
   void for_each_command(const std::function<void(size_t, const command_counters&)>& f) const;
+  // The counters of one command; null when it has none.
+  const command_counters* find(size_t index) const {
+    return index < commands_.size() ? &commands_[index] : nullptr;
+  }
   const std::map<std::string, uint64_t, std::less<>>& errors() const { return errors_; }
   void reset();
 
   static bool is_error(std::string_view reply) { return !reply.empty() && reply[0] == '-'; }
+
+  // Ticks to nanoseconds at the rate the clock kept so far, measured again every 4096 calls
+  // (a clock read each time would cost more than the histogram).
+  int64_t to_ns(uint64_t ticks) {
+    if ((conversions_++ & 4095) == 0)
+      ns_per_tick_ = 1000.0 / ticks_per_microsecond();
+    return static_cast<int64_t>(static_cast<double>(ticks) * ns_per_tick_);
+  }
+
+  // latency-tracking: each call's time goes into its command's histogram (CONFIG SET and
+  // start-up copy the setting here).
+  bool latency_tracking = true;
 
  private:
   command_counters& at(size_t index) {
@@ -59,6 +81,8 @@ class command_stats {
   std::vector<command_counters> commands_;
   std::map<std::string, uint64_t, std::less<>> errors_;
   uint64_t total_errors_ = 0;
+  uint64_t conversions_ = 0;
+  double ns_per_tick_ = 1.0;
 };
 
 }  // namespace credis

@@ -35,6 +35,11 @@ class pubsub {
   void remove_client(int64_t client);
   bool has_subscriptions(int64_t client) const { return clients_.contains(client); }
   bool empty() const { return clients_.empty(); }
+  // How many subscriptions of `kind` the client has (CLIENT LIST's sub, psub, ssub).
+  size_t subscription_count(int64_t client, subscription_kind kind) const {
+    auto it = clients_.find(client);
+    return it == clients_.end() ? 0 : it->second.of[static_cast<int>(kind)].size();
+  }
 
   // PUBLISH / SPUBLISH: queues the message for its receivers; returns how many get it.
   size_t publish(bool shard, std::string_view channel, std::string_view message);

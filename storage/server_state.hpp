@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "storage/command_stats.hpp"
 
@@ -75,6 +76,14 @@ struct server_config {
   int notify_keyspace_events = 0;
   // Which access stamps keys get (storage/access_clock.hpp); nothing is evicted yet.
   std::string maxmemory_policy = "noeviction";
+  // SLOWLOG: commands that ran at least this many microseconds (-1: none), the newest kept.
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  // LATENCY: events that took at least this many milliseconds (0: none) are sampled.
+  int64_t latency_monitor_threshold = 0;
+  bool latency_tracking = true;  // each command's latencies kept (storage/command_stats.hpp)
+  // INFO latencystats' percentiles of each command's latency.
+  std::vector<double> latency_percentiles = {50, 99, 99.9};
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -59,12 +60,14 @@ bool save_now(const keyspace& ks, server_state& server, const replication_info& 
 }
 
 bool start_background_save(const keyspace& ks, server_state& server,
-                           const replication_info& repl, unix_ms now, std::string& error) {
+                           const replication_info& repl, unix_ms now, std::string& error,
+                           introspection* intro) {
   auto& p = server.persistence;
   p.last_bgsave_try_ms = now;
   // Everything the child needs is computed before the fork: the child only writes the file.
   rdb_save_info info = make_save_info(repl, now);
   std::string path = rdb_path(server.config);
+  const auto fork_start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) {
     error = std::string("Can't save in background: fork: ") + std::strerror(errno);
@@ -84,6 +87,11 @@ bool start_background_save(const keyspace& ks, server_state& server,
               child_error.c_str());
     _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
   }
+  if (intro)
+    intro->forked(std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - fork_start)
+                      .count(),
+                  server.config.latency_monitor_threshold, now / 1000);
   p.child_pid = pid;
   p.dirty_at_bgsave_start = server.stats.dirty;
   p.bgsave_started_ms = now;

@@ -3,6 +3,8 @@
 // serving clients, as Redis does.
 #pragma once
 
+#include "storage/introspection.hpp"
+
 #include <string>
 
 #include "storage/commands/replication_info.hpp"
@@ -26,9 +28,11 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now);
 bool save_now(const keyspace& ks, server_state& server, const replication_info& repl,
               unix_ms now, std::string& error);
 
-// Forks a child that writes the file. False with a reason when fork fails.
+// Forks a child that writes the file. False with a reason when fork fails. The fork's time
+// goes to `intro` (null: nowhere).
 bool start_background_save(const keyspace& ks, server_state& server,
-                           const replication_info& repl, unix_ms now, std::string& error);
+                           const replication_info& repl, unix_ms now, std::string& error,
+                           introspection* intro);
 
 enum class bgsave_status { idle, running, succeeded, failed };
 

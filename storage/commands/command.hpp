@@ -16,6 +16,7 @@
 #include "storage/byte_block.hpp"
 #include "storage/commands/replication_info.hpp"
 #include "storage/config/keyspace_events.hpp"
+#include "storage/introspection.hpp"
 #include "storage/keyspace.hpp"
 #include "storage/pubsub.hpp"
 #include "storage/server_state.hpp"
@@ -111,9 +112,11 @@ struct client_state {
   bool replica_capa_psync2 = false;
   // HELLO's protocol version: 2 or 3.
   int resp = 2;
+  bool no_evict = false;  // CLIENT NO-EVICT ON (nothing is evicted yet: only reported)
   // CLIENT REPLY OFF / SKIP (the next command's reply).
   bool replies_off = false;
   bool skip_next_reply = false;
+  bool skipping_reply = false;  // this command's reply is skipped (CLIENT REPLY ON clears it)
   // Set between MULTI and EXEC or DISCARD.
   std::optional<queued_transaction> multi;
   // Channels, patterns and shard channels (by subscription_kind) the client listens to; the
@@ -159,6 +162,10 @@ struct exec_context {
   int64_t client_id = 0;
   // Pub/Sub routing (null in unit tests that need none).
   pubsub* channels = nullptr;
+  // The clients, slow log and latency events (null in unit tests that need none), and the
+  // record of the client whose command this is (null: none, or our master's stream).
+  introspection* intro = nullptr;
+  client_record* client = nullptr;
 
   database& db() { return ks.db(db_index); }
 };
@@ -183,6 +190,9 @@ using batch_handler = void (*)(const command_spec& cmd, command_batch&, client_s
 // becomes SET .. PXAT, EXPIRE becomes PEXPIREAT or DEL); without one the command goes as it
 // came.
 using propagate_handler = void (*)(exec_context&, arg_list);
+// Replaces the arguments the slow log must not show (a password) with "(redacted)", as Redis's
+// commands call redactClientCommandArgument.
+using redact_handler = slowlog_redactor;
 
 // Where the keys of a command are that its arguments move (Redis's getkeys_proc and its
 // "movablekeys" flag), besides its fixed positions (first_key, last_key, key_step).
@@ -215,6 +225,7 @@ struct command_spec {
   // Its place in the table (command_index), set when the table is built.
   size_t index = 0;
   movable_keys movable = {};
+  redact_handler redact = nullptr;
 };
 
 // A write's keyspace event in its table entry: with_event({"lpush", ...}, {ev::list, "lpush"}).
@@ -227,6 +238,12 @@ constexpr command_spec with_event(command_spec spec, key_event event) {
 // {movable_keys::numkeys, 2}).
 constexpr command_spec with_movable_keys(command_spec spec, movable_keys keys) {
   spec.movable = keys;
+  return spec;
+}
+
+// A table entry whose arguments may hold a secret the slow log hides.
+constexpr command_spec with_redaction(command_spec spec, redact_handler redact) {
+  spec.redact = redact;
   return spec;
 }
 

@@ -261,6 +261,10 @@ struct batch_context {
   watched_keys* watched = nullptr;
   // Pub/Sub routing: SUBSCRIBE registers here, PUBLISH leaves its messages here.
   pubsub* channels = nullptr;
+  // The slow log, latency events and clients; and the record of the batch's client, which
+  // learns each command it runs (CLIENT LIST's db and cmd). Null where nobody looks.
+  introspection* intro = nullptr;
+  client_record* client = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

@@ -24,6 +24,9 @@ std::span<const command_spec> object_commands();
 std::span<const command_spec> dump_commands();
 std::span<const command_spec> server_commands();
 std::span<const command_spec> client_commands();
+std::span<const command_spec> connection_commands();
+std::span<const command_spec> slowlog_commands();
+std::span<const command_spec> latency_commands();
 std::span<const command_spec> config_commands();
 std::span<const command_spec> info_commands();
 std::span<const command_spec> introspection_commands();
@@ -41,5 +44,8 @@ std::span<const command_spec> sort_commands();
 // (server_commands.cpp); DEBUG RELOAD, which DEBUG dispatches (persistence_commands.cpp).
 void empty_all_databases(exec_context& ctx);
 void debug_reload(exec_context& ctx, arg_list argv);
+// Redis refuses client names with spaces or non-printable characters (client_commands.cpp;
+// HELLO SETNAME too).
+bool valid_client_name(std::string_view name);
 
 }  // namespace credis

@@ -40,6 +40,7 @@ struct command_table {
         zset_commands(),     zset_range_commands(),    zset_setop_commands(),
         key_commands(),      key_copy_commands(),      dump_commands(),
         object_commands(),   server_commands(),        client_commands(),
+        connection_commands(), slowlog_commands(),     latency_commands(),
         config_commands(),   info_commands(),          introspection_commands(),
         persistence_commands(), replication_commands(), transaction_commands(),
         pubsub_commands(),

@@ -1,6 +1,7 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE (Redis's config.c), over a table of parameters.
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/config/config_table.hpp"
 #include "storage/glob.hpp"
@@ -64,49 +65,67 @@ void config_set(exec_context& ctx, arg_list argv) {
     }
   }
   ctx.server.config = std::move(next);
+  ctx.server.stats.commands.latency_tracking = ctx.server.config.latency_tracking;
   reply::ok(ctx.out);
 }
 
-void config_command(exec_context& ctx, arg_list argv) {
-  std::string_view sub = argv[1];
-  if (iequals(sub, "get")) {
-    if (argv.size() < 3)
-      reply::error(ctx.out, arity_error("config|get"));
-    else
-      config_get(ctx, argv);
-  } else if (iequals(sub, "set")) {
-    if (argv.size() < 4)
-      reply::error(ctx.out, arity_error("config|set"));
-    else
-      config_set(ctx, argv);
-  } else if (iequals(sub, "resetstat") && argv.size() == 2) {
-    auto& s = ctx.server.stats;
-    s.total_commands_processed = 0;
-    s.expired_keys = 0;
-    s.keyspace_hits = 0;
-    s.keyspace_misses = 0;
-    s.total_connections_received = 0;
-    s.rejected_connections = 0;
-    s.client_output_buffer_limit_disconnections = 0;
-    s.client_query_buffer_limit_disconnections = 0;
-    s.commands.reset();
-    reply::ok(ctx.out);
-  } else if (iequals(sub, "rewrite") && argv.size() == 2) {
-    reply::error(ctx.out, "ERR The server is running without a config file");
-  } else if (iequals(sub, "help")) {
-    reply::array_header(ctx.out, 3);
-    reply::simple(ctx.out, "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-    reply::simple(ctx.out, "GET <pattern>, SET <directive> <value>, RESETSTAT, REWRITE");
-    reply::simple(ctx.out, "HELP");
-  } else {
-    reply::error(ctx.out, unknown_subcommand_error("config", sub));
+// The slow log shows no password CONFIG SET gave (Redis's SENSITIVE_CONFIG parameters).
+void redact_secrets(std::vector<std::string>& args) {
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    const std::string name = to_lower(args[i]);
+    if (name == "requirepass" || name == "masterauth" || name == "masteruser")
+      args[i + 1] = "(redacted)";
   }
 }
 
+void config_resetstat(exec_context& ctx, arg_list) {
+  auto& s = ctx.server.stats;
+  s.total_commands_processed = 0;
+  s.expired_keys = 0;
+  s.keyspace_hits = 0;
+  s.keyspace_misses = 0;
+  s.total_connections_received = 0;
+  s.rejected_connections = 0;
+  s.client_output_buffer_limit_disconnections = 0;
+  s.client_query_buffer_limit_disconnections = 0;
+  s.commands.reset();
+  if (ctx.intro)
+    ctx.intro->slow.reset();
+  reply::ok(ctx.out);
+}
+
+void config_rewrite(exec_context& ctx, arg_list) {
+  reply::error(ctx.out, "ERR The server is running without a config file");
+}
+
+void config_help(exec_context& ctx, arg_list) {
+  reply_help(ctx.out, "config",
+             {"GET <pattern>",
+              "    Return parameters matching the glob-like <pattern> and their values.",
+              "SET <directive> <value>",
+              "    Set the configuration <directive> to <value>.",
+              "RESETSTAT",
+              "    Reset statistics reported by the INFO command.",
+              "REWRITE",
+              "    Rewrite the configuration file."});
+}
+
+constexpr uint32_t config_flags = cmd_admin | cmd_noscript | cmd_loading | cmd_stale;
+
 const command_spec specs[] = {
-    {"config", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale | cmd_container,
-     config_command, nullptr, 0, 0, 0, "A container for server configuration commands", "server",
-     "2.0.0"},
+    {"config", -2, config_flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+     "A container for server configuration commands", "server", "2.0.0"},
+    {"config|get", -3, config_flags, config_get, nullptr, 0, 0, 0,
+     "Get the values of configuration parameters", "server", "2.0.0"},
+    with_redaction({"config|set", -4, config_flags, config_set, nullptr, 0, 0, 0,
+                    "Set configuration parameters to the given values", "server", "2.0.0"},
+                   redact_secrets),
+    {"config|resetstat", 2, config_flags, config_resetstat, nullptr, 0, 0, 0,
+     "Reset the stats returned by INFO", "server", "2.0.0"},
+    {"config|rewrite", 2, config_flags, config_rewrite, nullptr, 0, 0, 0,
+     "Rewrite the configuration file with the in memory configuration", "server", "2.8.0"},
+    {"config|help", 2, cmd_loading | cmd_stale, config_help, nullptr, 0, 0, 0,
+     "Show helpful text about the different subcommands", "server", "5.0.0"},
 };
 
 }  // namespace

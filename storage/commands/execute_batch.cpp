@@ -25,10 +25,10 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
   const command_spec* cmd = resolve_command(argv);
   const reply::protocol_scope protocol(client.resp);
   batch.resp = static_cast<uint8_t>(client.resp);
-  const bool skipping = std::exchange(client.skip_next_reply, false);
+  client.skipping_reply = std::exchange(client.skip_next_reply, false);
   const size_t first_item = batch.items().size();
   add_request_replying(batch, argv, client, server, blocks, cmd);
-  if ((skipping || client.replies_off) && !(cmd && (cmd->flags & cmd_push_reply)))
+  if ((client.skipping_reply || client.replies_off) && !(cmd && (cmd->flags & cmd_push_reply)))
     batch.silence_from(first_item);
 }
 
@@ -105,6 +105,26 @@ bool refused_on_replica(const batch_context& bc, const command_spec& cmd) {
   return (cmd.flags & cmd_write) && bc.replication.is_replica && !bc.from_master;
 }
 
+// The slow log and the latency monitor hear of a command that ran `ticks`, as Redis's call()
+// reports it to both.
+void note_duration(const batch_context& bc, const command_spec& cmd, arg_list argv,
+                   uint64_t ticks) {
+  const server_config& config = bc.server.config;
+  if (!bc.intro || (config.slowlog_log_slower_than < 0 && config.latency_monitor_threshold == 0))
+    return;
+  const int64_t us = bc.server.stats.commands.to_ns(ticks) / 1000;
+  const int64_t seconds = bc.now / 1000;
+  if (!(cmd.flags & cmd_skip_slowlog) && config.slowlog_log_slower_than >= 0 &&
+      us >= config.slowlog_log_slower_than) {
+    const client_record* c = bc.client;
+    bc.intro->slow.record(argv, us, config.slowlog_log_slower_than, config.slowlog_max_len,
+                          seconds, c ? std::string_view(c->self.addr) : std::string_view(),
+                          c ? std::string_view(c->self.name) : std::string_view(), cmd.redact);
+  }
+  bc.intro->latency.record(cmd.flags & cmd_fast ? "fast-command" : "command", us / 1000,
+                           config.latency_monitor_threshold, seconds);
+}
+
 enum class outcome {
   ran,
   wants_to_block,  // it found nothing and asked to wait (block->wanted)
@@ -138,7 +158,11 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                    item.db,       bc.now,    bc.from_master ? 0 : bc.now,
                    propagated,    batch.blocks_of(item), bc.spliced,
                    bc.blocked,    block,     bc.watched,
-                   batch.client_id, bc.channels};
+                   batch.client_id, bc.channels, bc.intro, bc.client};
+  if (bc.client) {
+    bc.client->db = item.db;
+    bc.client->last_command = index;
+  }
   size_t mark = out.size();
   size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
   int64_t dirty_before = stats.dirty;
@@ -161,7 +185,9 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     block->db = item.db;
     return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
   }
-  stats.commands.called(index, ticks_now() - start, std::string_view(out).substr(mark));
+  const uint64_t elapsed = ticks_now() - start;
+  stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
+  note_duration(bc, *item.cmd, argv, elapsed);
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');

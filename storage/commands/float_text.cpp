@@ -56,4 +56,16 @@ std::string format_long_double(long double v) {
   return s;
 }
 
+std::string format_trimmed_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", v);
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.')
+      s.pop_back();
+  }
+  return s;
+}
+
 }  // namespace credis

@@ -17,4 +17,7 @@ bool parse_double(std::string_view s, double& out);
 // zeros and a bare point dropped, never "-0".
 std::string format_long_double(long double v);
 
+// "%f" without its trailing zeros and a bare point (Redis's trimDoubleString): 99.9, 50.
+std::string format_trimmed_double(double v);
+
 }  // namespace credis

@@ -13,6 +13,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/commands/float_text.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/memory_usage.hpp"
 #include "storage/tick_clock.hpp"
@@ -166,6 +167,8 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", s.keyspace_hits);
   w.field("keyspace_misses", s.keyspace_misses);
+  w.field("latest_fork_usec", ctx.intro ? ctx.intro->latest_fork_usec : 0);
+  w.field("total_forks", ctx.intro ? ctx.intro->total_forks : 0);
   w.field("total_error_replies", static_cast<int64_t>(s.commands.total_error_replies()));
   // Redis 7.2's fields, for the clients these limits closed.
   w.field("client_query_buffer_limit_disconnections",
@@ -256,6 +259,29 @@ void errorstats_section(info_writer& w, exec_context& ctx) {
   }
 }
 
+// Each command's latency percentiles (latency-tracking-info-percentiles), in microseconds.
+void latencystats_section(info_writer& w, exec_context& ctx) {
+  w.section("Latencystats");
+  if (!ctx.server.config.latency_tracking)
+    return;
+  const auto& percentiles = ctx.server.config.latency_percentiles;
+  ctx.server.stats.commands.for_each_command([&](size_t index, const command_counters& c) {
+    if (c.latency.total() == 0)
+      return;
+    std::string value;
+    for (double p : percentiles) {
+      char v[64];
+      std::snprintf(v, sizeof v, "%.3f",
+                    static_cast<double>(c.latency.value_at_percentile(p)) / 1000.0);
+      value += value.empty() ? "p" : ",p";
+      value += format_trimmed_double(p);
+      value += '=';
+      value += v;
+    }
+    w.field("latency_percentiles_usec_" + std::string(command_at(index).name), value);
+  });
+}
+
 void cluster_section(info_writer& w, exec_context&) {
   w.section("Cluster");
   w.field("cluster_enabled", 0);
@@ -296,6 +322,7 @@ const section sections[] = {
     {"modules", modules_section, true},
     {"commandstats", commandstats_section, false},
     {"errorstats", errorstats_section, true},
+    {"latencystats", latencystats_section, false},
     {"cluster", cluster_section, true},
     {"keyspace", keyspace_section, true},
 };

@@ -42,7 +42,7 @@ void bgsave_command(exec_context& ctx, arg_list argv) {
     return;
   }
   std::string error;
-  if (!start_background_save(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
+  if (!start_background_save(ctx.ks, ctx.server, ctx.replication, ctx.now, error, ctx.intro)) {
     spdlog::warn("{}", error);
     reply::error(ctx.out, "ERR " + error);
     return;

@@ -490,11 +490,6 @@ void propagated_by_command(exec_context&, arg_list) {}
 
 constexpr uint32_t group_write = cmd_write | cmd_signals_itself;
 
-// What the container entry runs: a subcommand without an entry of its own.
-void xgroup_unknown(exec_context& ctx, arg_list argv) {
-  reply::error(ctx.out, unknown_subcommand_error("xgroup", argv[1]));
-}
-
 // XGROUP's subcommands have entries of their own (Redis 7's "xgroup|create"), for their
 // arities and key positions; one handler serves them all.
 constexpr command_spec xgroup_sub(std::string_view name, int arity, uint32_t flags,
@@ -506,7 +501,7 @@ constexpr command_spec xgroup_sub(std::string_view name, int arity, uint32_t fla
 }
 
 const command_spec specs[] = {
-    {"xgroup", -2, group_write | cmd_container, xgroup_unknown, nullptr, 0, 0, 0,
+    {"xgroup", -2, group_write | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
      "A container for consumer groups commands", "stream", "5.0.0"},
     xgroup_sub("xgroup|create", -5, cmd_denyoom, "Create a consumer group.", "xgroup-create"),
     xgroup_sub("xgroup|setid", -5, 0,

@@ -241,17 +241,13 @@ void xinfo_command(exec_context& ctx, arg_list argv) {
     reply_subcommand_syntax(ctx, "xinfo", opt);
 }
 
-void xinfo_unknown(exec_context& ctx, arg_list argv) {
-  reply::error(ctx.out, unknown_subcommand_error("xinfo", argv[1]));
-}
-
 constexpr command_spec xinfo_sub(std::string_view name, int arity, std::string_view summary) {
   return {name, arity, cmd_readonly, xinfo_command, nullptr, 2, 2, 1, summary, "stream",
           "5.0.0"};
 }
 
 const command_spec specs[] = {
-    {"xinfo", -2, cmd_readonly | cmd_container, xinfo_unknown, nullptr, 0, 0, 0,
+    {"xinfo", -2, cmd_readonly | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
      "A container for stream introspection commands", "stream", "5.0.0"},
     xinfo_sub("xinfo|consumers", 4, "List the consumers in a consumer group"),
     xinfo_sub("xinfo|groups", 3, "List the consumer groups of a stream"),

@@ -79,20 +79,6 @@ size_t reply_range(std::string& out, const stream_value& s, stream_id start, str
   return n;
 }
 
-void reply_help(std::string& out, std::string_view command,
-                std::initializer_list<std::string_view> lines) {
-  reply::array_header(out, static_cast<int64_t>(lines.size() + 3));
-  std::string head;
-  for (char c : command)
-    head.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  head.append(" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  reply::simple(out, head);
-  for (std::string_view line : lines)
-    reply::simple(out, line);
-  reply::simple(out, "HELP");
-  reply::simple(out, "    Prints this help.");
-}
-
 void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub) {
   std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
   msg.append(sub.substr(0, 128));

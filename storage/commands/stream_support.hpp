@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "storage/commands/command.hpp"
+#include "storage/commands/subcommands.hpp"
 #include "storage/stream.hpp"
 
 namespace credis {
@@ -28,9 +29,6 @@ void reply_entry(std::string& out, const stream_value::entry& e);
 // The entries of [start, end] (at most `count`, 0: all) as an array; returns how many.
 size_t reply_range(std::string& out, const stream_value& s, stream_id start, stream_id end,
                    size_t count, bool rev);
-// A HELP reply as Redis's addReplyHelp: its header line, `lines`, and HELP's own lines.
-void reply_help(std::string& out, std::string_view command,
-                std::initializer_list<std::string_view> lines);
 // Redis's addReplySubcommandSyntaxError.
 void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub);
 

@@ -9,6 +9,7 @@
 #include "storage/access_clock.hpp"
 #include "storage/aggregates.hpp"
 #include "storage/stream.hpp"
+#include "storage/commands/float_text.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/config/keyspace_events.hpp"
 
@@ -51,6 +52,16 @@ std::string set_memory(int64_t& field, std::string_view v, int64_t min) {
     return "argument must be a memory value of at least " + std::to_string(min) + " bytes";
   field = bytes;
   return {};
+}
+
+std::string format_percentiles(const std::vector<double>& percentiles) {
+  std::string out;
+  for (double p : percentiles) {
+    if (!out.empty())
+      out += ' ';
+    out += format_trimmed_double(p);
+  }
+  return out;
 }
 
 std::vector<std::string_view> words_of(std::string_view text) {
@@ -175,8 +186,7 @@ const stored_default stored_defaults[] = {
     {"enable-debug-command", "no"}, {"enable-module-command", "no"},
     {"enable-protected-configs", "no"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
     {"ignore-warnings", ""}, {"io-threads-do-reads", "no"}, {"jemalloc-bg-thread", "yes"},
-    {"latency-monitor-threshold", "0"}, {"latency-tracking", "yes"},
-    {"latency-tracking-info-percentiles", "50 99 99.9"}, {"lazyfree-lazy-eviction", "no"},
+    {"lazyfree-lazy-eviction", "no"},
     {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
     {"lazyfree-lazy-user-del", "no"}, {"lazyfree-lazy-user-flush", "no"},
     {"list-compress-depth", "0"},
@@ -202,7 +212,7 @@ const stored_default stored_defaults[] = {
     {"shutdown-timeout", "10"}, {"slave-announce-ip", ""}, {"slave-announce-port", "0"},
     {"slave-ignore-maxmemory", "yes"}, {"slave-lazy-flush", "no"}, {"slave-priority", "100"},
     {"slave-read-only", "yes"}, {"slave-serve-stale-data", "yes"},
-    {"slowlog-log-slower-than", "10000"}, {"slowlog-max-len", "128"}, {"socket-mark-id", "0"},
+    {"socket-mark-id", "0"},
     {"stop-writes-on-bgsave-error", "yes"},
     {"supervised", "no"}, {"syslog-enabled", "no"},
     {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
@@ -399,6 +409,28 @@ std::vector<config_parameter> make_parameters() {
        }},
       access_parameter("lfu-log-factor", access_tracking().lfu_log_factor),
       access_parameter("lfu-decay-time", access_tracking().lfu_decay_time),
+      int_parameter("slowlog-log-slower-than", 0,
+                    [](auto& c) -> auto& { return c.slowlog_log_slower_than; }, -1, INT64_MAX),
+      int_parameter("slowlog-max-len", 0, [](auto& c) -> auto& { return c.slowlog_max_len; }, 0,
+                    INT64_MAX),
+      int_parameter("latency-monitor-threshold", 0,
+                    [](auto& c) -> auto& { return c.latency_monitor_threshold; }, 0, INT64_MAX),
+      bool_parameter("latency-tracking", 0, [](auto& c) -> auto& { return c.latency_tracking; }),
+      {"latency-tracking-info-percentiles", config_multi_word,
+       [](const server_config& c) { return format_percentiles(c.latency_percentiles); },
+       [](server_config& c, std::string_view v) -> std::string {
+         std::vector<double> percentiles;
+         for (std::string_view word : words_of(v)) {
+           double x = 0;
+           if (!parse_double(word, x))
+             return "Invalid latency-tracking-info-percentiles parameters";
+           if (x < 0.0 || x > 100.0)
+             return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+           percentiles.push_back(x);
+         }
+         c.latency_percentiles = std::move(percentiles);
+         return {};
+       }},
       memory_parameter("client-query-buffer-limit",
                        [](auto& c) -> auto& { return c.client_query_buffer_limit; }, 1 << 20),
       memory_parameter("proto-max-bulk-len", [](auto& c) -> auto& { return c.proto_max_bulk_len; },

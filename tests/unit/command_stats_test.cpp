@@ -15,14 +15,11 @@ using credis::testing::command_harness;
 
 namespace {
 
-command_counters counters_of(const command_stats& stats, std::string_view name) {
-  command_counters found;
-  const size_t wanted = command_index(*find_command(name));
-  stats.for_each_command([&](size_t i, const command_counters& c) {
-    if (i == wanted)
-      found = c;
-  });
-  return found;
+// A command's counters, all zero when it has none.
+const command_counters& counters_of(const command_stats& stats, std::string_view name) {
+  static const command_counters none;
+  const command_counters* c = stats.find(command_index(*find_command(name)));
+  return c ? *c : none;
 }
 
 uint64_t error_count(const command_stats& stats, std::string_view code) {

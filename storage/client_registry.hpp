@@ -1,0 +1,59 @@
+// The clients the keyspace serves, as CLIENT LIST/INFO/KILL and the slow log see them: what
+// each connection reported of itself (address, name, protocol, ...) and what the keyspace saw
+// it run (database, last command, last interaction). Connections report in messages; CLIENT
+// KILL leaves here the clients to close, for the actor layer to tell.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace credis {
+
+// What a connection says of itself, when it starts and whenever one of these changes.
+struct client_report {
+  int64_t id = 0;
+  std::string addr;   // the peer, "ip:port"
+  std::string laddr;  // our end, "ip:port"
+  int64_t fd = -1;
+  int64_t created_ms = 0;
+  std::string name;
+  int resp = 2;
+  bool replica = false;     // PSYNC made it carry the replication stream
+  int64_t multi = -1;       // commands queued since MULTI, -1 outside one
+  bool no_evict = false;    // CLIENT NO-EVICT ON
+  bool operator==(const client_report&) const = default;
+};
+
+struct client_record {
+  client_report self;
+  int db = 0;
+  size_t last_command = SIZE_MAX;  // command_index of the last one run here; SIZE_MAX: none
+  int64_t last_interaction_ms = 0;
+};
+
+class client_registry {
+ public:
+  // A connection started, or reports a change (its database and history are kept).
+  void report(const client_report& r, int64_t now_ms);
+  void remove(int64_t id) { clients_.erase(id); }
+  client_record* find(int64_t id) {
+    auto it = clients_.find(id);
+    return it == clients_.end() ? nullptr : &it->second;
+  }
+  const std::unordered_map<int64_t, client_record>& all() const { return clients_; }
+  size_t size() const { return clients_.size(); }
+
+  // CLIENT KILL: the connection is to be closed once the replies of this batch are out.
+  void ask_close(int64_t id) { closing_.push_back(id); }
+  std::vector<int64_t> take_closes() { return std::exchange(closing_, {}); }
+  bool has_closes() const { return !closing_.empty(); }
+
+ private:
+  std::unordered_map<int64_t, client_record> clients_;
+  std::vector<int64_t> closing_;
+};
+
+}  // namespace credis

@@ -1,0 +1,252 @@
+"""CLIENT LIST/INFO/KILL, SLOWLOG and LATENCY, each checked against a real redis-server run
+side by side: what an operator's tools (redis-cli, monitoring exporters) read from them."""
+import re
+
+import pytest
+import redis
+
+from helpers import Raw
+from server_process import wait_until
+
+# Redis 7.0's CLIENT LIST line, with the values a fresh RESP2 client has.
+CLIENT_LINE = re.compile(
+    r"id=(\d+) addr=127\.0\.0\.1:(\d+) laddr=127\.0\.0\.1:(\d+) fd=\d+ name=(\S*) age=\d+ "
+    r"idle=\d+ flags=(\w+) db=(\d+) sub=(\d+) psub=(\d+) ssub=(\d+) multi=(-?\d+) qbuf=(\d+) "
+    r"qbuf-free=\d+ argv-mem=\d+ multi-mem=\d+ rbs=\d+ rbp=\d+ obl=\d+ oll=\d+ omem=\d+ "
+    r"tot-mem=\d+ events=r cmd=(\S+) user=default redir=-1 resp=([23])$")
+
+
+def lines_of(text):
+    return [line for line in text.split("\n") if line]
+
+
+def by_id(listing):
+    out = {}
+    for line in lines_of(listing):
+        m = CLIENT_LINE.match(line)
+        assert m, line
+        out[int(m.group(1))] = m
+    return out
+
+
+def histograms(flat):
+    """LATENCY HISTOGRAM's RESP2 reply as {command: (calls, {usec: count below})}."""
+    out = {}
+    for name, body in zip(flat[::2], flat[1::2]):
+        fields = dict(zip(body[::2], body[1::2]))
+        points = fields["histogram_usec"]
+        out[name] = (fields["calls"], dict(zip(points[::2], points[1::2])))
+    return out
+
+
+def both(start_credis, start_redis, args=()):
+    return [start_credis(["--save", ""] + list(args)), start_redis(list(args))]
+
+
+def test_client_list_and_info_fields_as_redis(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as me, Raw(server.port) as other:
+            other.cmd("CLIENT", "SETNAME", "worker-1")
+            other.cmd("SELECT", "3")
+            other.cmd("SET", "k", "v")
+            other.cmd("SUBSCRIBE", "news", "sport")
+            r = redis.Redis(port=server.port, decode_responses=True)
+            listing = r.execute_command("CLIENT", "LIST")
+            clients = by_id(listing)
+            my_id = r.client_id()
+            mine = clients[my_id]
+            assert mine.group(5) == "N" and mine.group(12) == "client|list"
+            assert mine.group(11) == "26"  # the running command, in the query buffer
+            other_id = int(me.cmd("CLIENT", "ID")[1:-2]) + 1
+            theirs = clients[other_id]
+            assert theirs.group(4) == "worker-1"
+            assert theirs.group(5) == "P" and theirs.group(7) == "2"
+            assert theirs.group(6) == "3" and theirs.group(12) == "subscribe"
+            assert int(theirs.group(3)) == server.port
+            info = r.execute_command("CLIENT", "INFO")
+            assert CLIENT_LINE.match(info.strip()).group(12) == "client|info"
+            only = lines_of(r.execute_command("CLIENT", "LIST", "ID", other_id, 999999))
+            assert len(only) == 1 and only[0].startswith(f"id={other_id} ")
+            pubsub = lines_of(r.execute_command("CLIENT", "LIST", "TYPE", "pubsub"))
+            assert [int(CLIENT_LINE.match(x).group(1)) for x in pubsub] == [other_id]
+            assert r.execute_command("CLIENT", "LIST", "TYPE", "master") == ""
+            with pytest.raises(redis.ResponseError, match="Unknown client type 'x'"):
+                r.execute_command("CLIENT", "LIST", "TYPE", "x")
+            with pytest.raises(redis.ResponseError, match="Invalid client ID"):
+                r.execute_command("CLIENT", "LIST", "ID", "abc")
+            r.close()
+
+
+def test_client_list_shows_multi_and_blocked(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as tx, Raw(server.port) as waiter:
+            tx.cmd("MULTI")
+            tx.cmd("SET", "a", "1")
+            tx.cmd("SET", "b", "2")
+            waiter.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+            r = redis.Redis(port=server.port, decode_responses=True)
+
+            def flags():
+                return {int(m.group(1)): (m.group(5), m.group(10))
+                        for m in by_id(r.execute_command("CLIENT", "LIST")).values()}
+            wait_until(lambda: ("b", "-1") in flags().values(), what="the client to block")
+            assert ("x", "2") in flags().values()
+            r.close()
+
+
+def test_client_kill_forms(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        with Raw(server.port) as a, Raw(server.port) as b, Raw(server.port) as c:
+            a_id = int(a.cmd("CLIENT", "ID")[1:-2])
+            b_addr = b.cmd("CLIENT", "INFO").decode().split(" addr=")[1].split(" ")[0]
+            c.cmd("SUBSCRIBE", "ch")
+            assert r.execute_command("CLIENT", "KILL", "ID", a_id) == 1
+            assert a.read_until_close() == b""
+            assert r.execute_command("CLIENT", "KILL", b_addr) in (True, "OK")  # the old form
+            assert b.read_until_close() == b""
+            with pytest.raises(redis.ResponseError, match="No such client"):
+                r.execute_command("CLIENT", "KILL", b_addr)
+            assert r.execute_command("CLIENT", "KILL", "TYPE", "pubsub") == 1
+            c.read_until_close()
+        for args, error in [(("ID", "0"), "client-id should be greater than 0"),
+                            (("ID", "x"), "client-id should be greater than 0"),
+                            (("TYPE", "bad"), "Unknown client type 'bad'"),
+                            (("USER", "nobody"), "No such user 'nobody'"),
+                            (("SKIPME", "maybe"), "syntax error"),
+                            (("ID", "1", "extra"), "syntax error")]:
+            with pytest.raises(redis.ResponseError, match=error):
+                r.execute_command("CLIENT", "KILL", *args)
+        with pytest.raises(redis.ResponseError,
+                           match="wrong number of arguments for 'client\\|kill' command"):
+            r.execute_command("CLIENT", "KILL")
+        r.close()
+
+
+def test_client_kill_skipme(start_credis):
+    server = start_credis(["--save", ""])
+    with Raw(server.port) as me, Raw(server.port) as x, Raw(server.port) as y:
+        assert x.cmd("PING") == y.cmd("PING") == b"+PONG\r\n"  # both accepted
+        assert me.cmd("CLIENT", "KILL", "SKIPME", "yes") == b":2\r\n"
+        x.read_until_close()
+        y.read_until_close()
+        assert me.cmd("PING") == b"+PONG\r\n"
+        # Killing itself, the client still gets the reply first.
+        me.send(b"*4\r\n$6\r\nCLIENT\r\n$4\r\nKILL\r\n$6\r\nSKIPME\r\n$2\r\nno\r\n")
+        assert me.read_until_close() == b":1\r\n"
+    r = redis.Redis(port=server.port)
+    wait_until(lambda: r.info("clients")["connected_clients"] == 1, what="the killed to go")
+
+
+def slowlog_server(start, extra=()):
+    return start(["--slowlog-log-slower-than", "0", "--enable-debug-command", "yes"] +
+                 list(extra))
+
+
+def test_slowlog_entries_as_redis(start_credis, start_redis):
+    results = []
+    for server in (slowlog_server(start_credis, ["--save", ""]), slowlog_server(start_redis)):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.client_setname("tester")
+        addr = r.client_info()["addr"]
+        r.slowlog_reset()
+        r.sadd("set", *range(3, 34))  # 33 arguments: logged as 31 and a count of the rest
+        r.set("big", "A" * 129)
+        r.config_set("requirepass", "secret")
+        r.config_set("requirepass", "")
+        entries = r.execute_command("SLOWLOG", "GET", "-1")
+        assert all(e[4] == addr and e[5] == "tester" for e in entries)
+        assert entries[0][0] > entries[1][0]
+        results.append([e[3] for e in entries])
+        assert r.slowlog_len() == len(entries) + 1  # SLOWLOG GET itself
+        with pytest.raises(redis.ResponseError,
+                           match="count should be greater than or equal to -1"):
+            r.execute_command("SLOWLOG", "GET", "-2")
+        r.close()
+    assert results[0] == results[1]
+    sadd = results[0][3]
+    assert len(sadd) == 32 and sadd[-1] == "... (2 more arguments)"
+    assert results[0][2][2] == "A" * 128 + "... (1 more bytes)"
+    assert results[0][1] == ["CONFIG", "SET", "requirepass", "(redacted)"]
+
+
+def test_slowlog_threshold_and_max_len(start_credis):
+    server = slowlog_server(start_credis, ["--save", "", "--slowlog-max-len", "5"])
+    r = redis.Redis(port=server.port, decode_responses=True)
+    for i in range(20):
+        r.ping()
+    assert r.slowlog_len() == 5
+    assert len(r.execute_command("SLOWLOG", "GET", "2")) == 2
+    assert r.execute_command("SLOWLOG", "GET", "0") == []
+    r.config_set("slowlog-log-slower-than", 100000)
+    r.slowlog_reset()
+    r.ping()
+    assert r.slowlog_len() == 0
+    r.execute_command("DEBUG", "SLEEP", "0.15")
+    entry = r.execute_command("SLOWLOG", "GET")[0]
+    assert entry[3] == ["DEBUG", "SLEEP", "0.15"] and entry[2] >= 100000
+    # EXEC is not logged, the commands it ran are.
+    r.slowlog_reset()
+    with r.pipeline(transaction=True) as p:
+        p.execute_command("DEBUG", "SLEEP", "0.15")
+        p.execute()
+    assert [e[3][0] for e in r.execute_command("SLOWLOG", "GET")] == ["DEBUG"]
+    r.config_set("slowlog-log-slower-than", -1)
+    r.slowlog_reset()
+    r.execute_command("DEBUG", "SLEEP", "0.15")
+    assert r.slowlog_len() == 0
+
+
+def test_latency_histogram_and_latencystats(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.config_resetstat()
+        r.set("a", "b")
+        r.set("c", "d")
+        r.get("a")
+        r.client_id()
+        histo = histograms(r.execute_command("LATENCY", "HISTOGRAM"))
+        assert set(histo) == {"set", "get", "client|id", "config|resetstat"}
+        calls, buckets = histo["set"]
+        assert calls == 2
+        assert list(buckets.values())[-1] == 2 and all(k >= 1 for k in buckets)
+        only = histograms(r.execute_command("LATENCY", "HISTOGRAM", "client", "nosuch", "get"))
+        assert set(only) == {"client|id", "get"}
+        stats = r.info("latencystats")
+        p = stats["latency_percentiles_usec_set"]
+        assert set(p) == {"p50", "p99", "p99.9"} and 0 < p["p50"] <= p["p99.9"] < 10000
+        r.config_set("latency-tracking-info-percentiles", "90 99.99")
+        assert set(r.info("latencystats")["latency_percentiles_usec_get"]) == {"p90", "p99.99"}
+        with pytest.raises(redis.ResponseError, match="should sit between"):
+            r.config_set("latency-tracking-info-percentiles", "101")
+        r.config_set("latency-tracking", "no")
+        r.get("a")
+        assert histograms(r.execute_command("LATENCY", "HISTOGRAM", "get"))["get"][0] == 1
+        assert "latency_percentiles_usec_get" not in r.info("latencystats")
+        r.close()
+
+
+def test_latency_monitor_events(start_credis, start_redis):
+    for server in both(start_credis, start_redis, ["--enable-debug-command", "yes"]):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.execute_command("LATENCY", "LATEST") == []
+        r.config_set("latency-monitor-threshold", 100)
+        r.execute_command("DEBUG", "SLEEP", "0.15")
+        latest = r.execute_command("LATENCY", "LATEST")
+        assert [e[0] for e in latest] == ["command"]
+        assert 140 <= latest[0][2] < 1000 and latest[0][3] == latest[0][2]  # 0.15 s asleep
+        history = r.execute_command("LATENCY", "HISTORY", "command")
+        assert len(history) == 1 and history[0][1] == latest[0][2]
+        assert r.execute_command("LATENCY", "HISTORY", "nosuch") == []
+        graph = r.execute_command("LATENCY", "GRAPH", "command")
+        assert graph.startswith("command - high 1") and "\n" + "-" * 80 + "\n" in graph
+        with pytest.raises(redis.ResponseError, match="No samples available for event 'x'"):
+            r.execute_command("LATENCY", "GRAPH", "x")
+        assert "command" in r.execute_command("LATENCY", "DOCTOR")
+        assert r.execute_command("LATENCY", "RESET", "nosuch") == 0
+        assert r.execute_command("LATENCY", "RESET") == 1
+        assert r.execute_command("LATENCY", "LATEST") == []
+        with pytest.raises(redis.ResponseError,
+                           match="wrong number of arguments for 'latency\\|help' command"):
+            r.execute_command("LATENCY", "HELP", "x")
+        r.close()
