@@ -405,6 +405,7 @@ void on_request_done(connection_broker self, replication_request::kind what,
     // written (straight into the socket by a child process), sent as it comes after.
     st.replica_syncing = reply.empty();
     st.is_replica = true;
+    st.client.report_due = true;
   }
   write_out(self, reply);
   parse_input(self);
@@ -436,6 +437,9 @@ void send_request(connection_broker self) {
 // requests that follow the change run there.
 void report_changes(connection_broker self) {
   auto& st = self->state;
+  if (!st.client.report_due)
+    return;
+  st.client.report_due = false;
   const client_state& c = st.client;
   const int64_t multi = c.multi ? static_cast<int64_t>(c.multi->commands.size()) : -1;
   client_report& r = st.reported;
@@ -524,6 +528,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   };
   st.reported.id = st.client.id;
   st.reported.addr = address_text(self->remote_addr(hdl), self->remote_port(hdl));
+  st.client.addr = st.reported.addr;
   st.reported.laddr = local_address_of(st.socket_fd);
   st.reported.fd = st.socket_fd;
   st.reported.created_ms = now_ms();
@@ -649,6 +654,15 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           write_out(self, "\n");
       },
       [=](drop_atom) { drop_now(self); },
+      // Whether some client is in MONITOR mode, and the lines for this one if it is.
+      [=](monitor_atom, bool on) { self->state.client.feed_monitors = on; },
+      [=](monitor_atom, const std::string& lines) {
+        if (self->state.closing)
+          return;
+        write_out(self, std::string_view(lines));
+        if (over_output_limits(self))
+          drop_now(self);
+      },
       // CLIENT KILL: closed after the replies already here, running nothing more.
       [=](kill_atom) {
         auto& st = self->state;

@@ -205,12 +205,34 @@ void close_killed(keyspace_state& st) {
       caf::anon_send(it->second, kill_atom::value);
 }
 
+// Sends the monitors the lines of the commands run since the last call (one shared text), and
+// tells every connection when the first monitor comes or the last one goes: while there is
+// one, they pass on lines for the commands they run themselves.
+void feed_monitors(keyspace_state& st) {
+  if (!st.intro.monitor_feed.empty()) {
+    caf::message lines = caf::make_message(monitor_atom::value, std::move(st.intro.monitor_feed));
+    st.intro.monitor_feed.clear();
+    for (int64_t id : st.intro.monitors)
+      if (auto it = st.connections.find(id); it != st.connections.end())
+        caf::anon_send(it->second, lines);
+  }
+  const bool monitoring = !st.intro.monitors.empty();
+  if (monitoring == st.monitoring)
+    return;
+  st.monitoring = monitoring;
+  caf::message news = caf::make_message(monitor_atom::value, monitoring);
+  for (const auto& [id, conn] : st.connections)
+    caf::anon_send(conn, news);
+}
+
 // After the commands of a message ran: messages, deadlines, changed settings, SHUTDOWN.
 void after_commands(keyspace_broker self) {
   auto& st = self->state;
   deliver_soon(self);
   if (st.intro.clients.has_closes())
     close_killed(st);
+  if (st.monitoring || !st.intro.monitors.empty())
+    feed_monitors(st);
   schedule_expiry(self);
   // CONFIG SET changed a repl-* setting: the manager uses them.
   if (st.server->config.repl != st.repl_settings) {
@@ -222,6 +244,24 @@ void after_commands(keyspace_broker self) {
     kill(getpid(), SIGTERM);
 }
 
+// The shortest run the slow log or the latency monitor wants to hear of, in ticks (worked
+// out again when either setting changed).
+uint64_t observed_ticks(keyspace_state& st) {
+  const server_config& c = st.server->config;
+  auto& cache = st.observed;
+  if (cache.slowlog_us == c.slowlog_log_slower_than &&
+      cache.latency_ms == c.latency_monitor_threshold)
+    return cache.ticks;
+  cache.slowlog_us = c.slowlog_log_slower_than;
+  cache.latency_ms = c.latency_monitor_threshold;
+  constexpr int64_t never = int64_t{1} << 40;  // 12 days: no command runs that long
+  int64_t us = c.slowlog_log_slower_than >= 0 ? std::min(c.slowlog_log_slower_than, never) : never;
+  if (c.latency_monitor_threshold > 0)
+    us = std::min(us, std::min(c.latency_monitor_threshold, never / 1000) * 1000);
+  cache.ticks = us == never ? UINT64_MAX : st.server->stats.commands.ticks_of_us(us);
+  return cache.ticks;
+}
+
 // What a client's batch runs against; the client's record learns it was active now.
 batch_context client_context(keyspace_state& st, int64_t client_id, batch_replies& out,
                              block_request* block, size_t reply_limit) {
@@ -231,6 +271,7 @@ batch_context client_context(keyspace_state& st, int64_t client_id, batch_replie
                    st.intro.clients.find(client_id)};
   if (bc.client)
     bc.client->last_interaction_ms = bc.now;
+  bc.observed_ticks = observed_ticks(st);
   return bc;
 }
 
@@ -401,12 +442,18 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         self->state.channels.remove_client(id);
         self->state.connections.erase(id);
         self->state.intro.clients.remove(id);
+        std::erase(self->state.intro.monitors, id);
+        if (self->state.monitoring && self->state.intro.monitors.empty())
+          feed_monitors(self->state);
       },
       // A connection started, or tells what changed about it (CLIENT SETNAME, HELLO, ...).
       [=](hello_atom, const client_report& report) {
         auto& st = self->state;
         st.intro.clients.report(report, now_ms());
-        st.connections.emplace(report.id, caf::actor_cast<caf::actor>(self->current_sender()));
+        auto [it, added] =
+            st.connections.emplace(report.id, caf::actor_cast<caf::actor>(self->current_sender()));
+        if (added && st.monitoring)
+          caf::anon_send(it->second, monitor_atom::value, true);
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;

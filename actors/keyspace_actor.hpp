@@ -84,6 +84,12 @@ struct keyspace_state {
   // The connections by client id (PUBLISH's deliveries, CLIENT KILL), and what each reported.
   std::unordered_map<int64_t, caf::actor> connections;
   introspection intro;
+  bool monitoring = false;  // what the connections were last told: someone is in MONITOR mode
+  // batch_context::observed_ticks, for the settings it was worked out from.
+  struct {
+    int64_t slowlog_us = -2, latency_ms = -1;
+    uint64_t ticks = 0;
+  } observed;
   uint64_t wait_timers = 0;
   bool serving = false;  // serve_waiting is on the stack
   static const char* name;

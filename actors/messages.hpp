@@ -131,6 +131,7 @@ using gone_atom = caf::atom_constant<caf::atom("gone")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
+using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated

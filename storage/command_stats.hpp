@@ -66,6 +66,12 @@ class command_stats {
       ns_per_tick_ = 1000.0 / ticks_per_microsecond();
     return static_cast<int64_t>(static_cast<double>(ticks) * ns_per_tick_);
   }
+  // The other way, at the rate to_ns last measured.
+  uint64_t ticks_of_us(int64_t us) {
+    if (conversions_ == 0)
+      to_ns(0);
+    return static_cast<uint64_t>(static_cast<double>(us) * 1000.0 / ns_per_tick_);
+  }
 
   // latency-tracking: each call's time goes into its command's histogram (CONFIG SET and
   // start-up copy the setting here).

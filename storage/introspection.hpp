@@ -2,7 +2,12 @@
 // serves, its slow commands and its latency spikes (CLIENT LIST/KILL, SLOWLOG, LATENCY).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "storage/client_registry.hpp"
 #include "storage/latency_monitor.hpp"
@@ -10,10 +15,22 @@
 
 namespace credis {
 
+// A MONITOR line, as Redis's replicationFeedMonitors writes it:
+// +<seconds>.<microseconds> [<db> <ip:port>] "arg" "arg"...  (the arguments the command's
+// redactor names as "(redacted)").
+std::string monitor_line(int64_t unix_us, int db, std::string_view addr,
+                         std::span<const std::string_view> argv, slowlog_redactor redact);
+
 struct introspection {
   client_registry clients;
   slowlog slow;
   latency_monitor latency;
+  // Clients in MONITOR mode, and the lines for them since they were last sent.
+  std::vector<int64_t> monitors;
+  std::string monitor_feed;
+  bool is_monitor(int64_t id) const {
+    return std::find(monitors.begin(), monitors.end(), id) != monitors.end();
+  }
   int64_t latest_fork_usec = 0;  // INFO stats
   int64_t total_forks = 0;
 

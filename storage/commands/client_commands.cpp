@@ -172,7 +172,9 @@ void append_client_line(std::string& out, const exec_context& ctx, const client_
   const bool caller = ctx.client == &c;
   const int64_t id = c.self.id;
   std::string flags;
-  if (c.self.replica)
+  if (ctx.intro && ctx.intro->is_monitor(id))
+    flags += 'O';
+  else if (c.self.replica)
     flags += 'S';
   if (ctx.channels && ctx.channels->has_subscriptions(id))
     flags += 'P';
@@ -351,6 +353,17 @@ void client_kill(exec_context& ctx, arg_list argv) {
     reply::ok(ctx.out);
 }
 
+// MONITOR: from now on the client gets a line for each command any client runs.
+void monitor_command(exec_context& ctx, arg_list) {
+  if (!ctx.intro || !ctx.client) {
+    reply::error(ctx.out, "ERR MONITOR is not available here");
+    return;
+  }
+  if (!ctx.intro->is_monitor(ctx.client->self.id))
+    ctx.intro->monitors.push_back(ctx.client->self.id);
+  reply::ok(ctx.out);
+}
+
 constexpr uint32_t client_flags = cmd_loading | cmd_stale;
 constexpr uint32_t client_admin = cmd_admin | cmd_noscript | cmd_loading | cmd_stale;
 
@@ -377,6 +390,8 @@ const command_spec specs[] = {
      "Get the list of client connections", "connection", "2.4.0"},
     {"client|kill", -3, client_admin, client_kill, nullptr, 0, 0, 0,
      "Kill the connection of a client", "connection", "2.4.0"},
+    {"monitor", 1, client_admin, monitor_command, nullptr, 0, 0, 0,
+     "Listen for all requests received by the server in real time", "server", "1.0.0"},
     {"client|unblock", -3, client_admin, client_unblock_command, nullptr, 0, 0, 0,
      "Unblock a client blocked in a blocking command from a different connection", "connection",
      "5.0.0"},

@@ -95,6 +95,7 @@ struct queued_transaction {
 // Per-connection state that client commands read and change.
 struct client_state {
   int64_t id = 0;
+  std::string addr;  // the peer, "ip:port"
   int db = 0;
   std::string name;
   bool close_after_reply = false;
@@ -113,6 +114,12 @@ struct client_state {
   // HELLO's protocol version: 2 or 3.
   int resp = 2;
   bool no_evict = false;  // CLIENT NO-EVICT ON (nothing is evicted yet: only reported)
+  // A client command ran, or one was queued: what the keyspace knows of this client (name,
+  // protocol, MULTI, ...) may have changed, and the connection tells it before what follows.
+  bool report_due = true;
+  // Some client is in MONITOR mode (the keyspace says so): the commands run here are passed
+  // to the keyspace as lines for it.
+  bool feed_monitors = false;
   // CLIENT REPLY OFF / SKIP (the next command's reply).
   bool replies_off = false;
   bool skip_next_reply = false;

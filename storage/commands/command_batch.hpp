@@ -42,6 +42,9 @@ class command_batch {
     uint8_t resp = 2;
     // A propagated write a rollback keeps: a key's lazy expiry found while a command ran.
     bool survives_rollback = false;
+    // Without a command: `args` holds a MONITOR line for a command the connection ran, which
+    // the keyspace passes to the monitors in its place among the others; it replies nothing.
+    bool monitor_line = false;
   };
 
   // The protocol of the items added from now on (add_request sets the client's).
@@ -52,7 +55,7 @@ class command_batch {
                    std::span<const byte_block> blocks = {}) {
     items_.push_back({cmd, db, static_cast<uint32_t>(args_.size()),
                       static_cast<uint32_t>(argv.size()), static_cast<uint32_t>(blocks_.size()),
-                      0, 0, false, resp, false});
+                      0, 0, false, resp, false, false});
     for (auto a : argv) {
       const byte_block* b = find_block(blocks, a);
       if (!b) {
@@ -70,14 +73,21 @@ class command_batch {
     add_command(exec, db, argv);
     return items_.size() - 1;
   }
-  void set_transaction_size(size_t exec_item, int32_t size) {
+  // `db`: the client's database after the transaction (a SELECT in it moves it), where EXEC
+  // itself is counted as run.
+  void set_transaction_size(size_t exec_item, int32_t size, int db) {
     items_[exec_item].transaction = size;
+    items_[exec_item].db = db;
   }
 
   void add_reply(std::string_view reply) {
     items_.push_back(
-        {nullptr, 0, static_cast<uint32_t>(args_.size()), 1, 0, 0, 0, false, resp, false});
+        {nullptr, 0, static_cast<uint32_t>(args_.size()), 1, 0, 0, 0, false, resp, false, false});
     add_arg(reply);
+  }
+  void add_monitor_line(std::string_view line) {
+    add_reply(line);
+    items_.back().monitor_line = true;
   }
 
   // The items from `first` on reply nothing.
@@ -97,9 +107,10 @@ class command_batch {
            blocks_.capacity() * sizeof(byte_block);
   }
   bool empty() const { return items_.empty(); }
+  // Whether the keyspace has anything to do with it (commands, or lines for the monitors).
   bool has_commands() const {
     for (const auto& i : items_)
-      if (i.cmd)
+      if (i.cmd || i.monitor_line)
         return true;
     return false;
   }
@@ -136,7 +147,7 @@ class command_batch {
   // Appends the replies of the items that carry one (all items, when !has_commands()).
   void append_ready_replies(std::string& out) const {
     for (const auto& it : items_) {
-      if (!it.cmd && !it.silent) {
+      if (!it.cmd && !it.silent && !it.monitor_line) {
         const arg& a = args_[it.first_arg];
         out.append(bytes_, a.offset, a.length);
       }
@@ -152,6 +163,8 @@ class command_batch {
       if (it.cmd) {
         add_command(it.cmd, it.db, argv, other.blocks_of(it));
         items_.back().transaction = it.transaction;
+      } else if (it.monitor_line) {
+        add_monitor_line(argv[0]);
       } else {
         add_reply(argv[0]);
       }
@@ -265,6 +278,9 @@ struct batch_context {
   // learns each command it runs (CLIENT LIST's db and cmd). Null where nobody looks.
   introspection* intro = nullptr;
   client_record* client = nullptr;
+  // Commands that run this many ticks or more are shown to the slow log and the latency
+  // monitor, which decide (a per-batch bound, so that a fast command costs one comparison).
+  uint64_t observed_ticks = 0;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

@@ -26,7 +26,7 @@ inline uint32_t folded_hash(std::string_view name) {
 // Every request looks its name up here, so the table is a small open-addressing array of spec
 // indexes probed with a case-insensitive hash and compare: no lowering copy, no node chasing.
 struct command_table {
-  static constexpr size_t slot_count = 512;  // a power of two, well above twice the commands
+  static constexpr size_t slot_count = 1024;  // a power of two, well above twice the commands
   static constexpr uint16_t empty = 0xffff;
   std::vector<command_spec> specs;  // the commands, then the subcommands ("client|unblock")
   size_t top_level = 0;

@@ -163,6 +163,23 @@ void reset_batch(const command_spec&, command_batch& batch, client_state& client
   batch.add_reply("+RESET\r\n");
 }
 
+// Neither MONITOR nor the slow log shows a password.
+void redact_auth(std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i)
+    args[i] = "(redacted)";
+}
+
+void redact_hello(std::vector<std::string>& args) {
+  for (size_t j = 2; j + 2 < args.size(); ++j) {
+    if (iequals(args[j], "auth")) {
+      args[j + 1] = args[j + 2] = "(redacted)";
+      j += 2;
+    } else if (iequals(args[j], "setname")) {
+      ++j;
+    }
+  }
+}
+
 const command_spec specs[] = {
     {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
      "Change the selected database for the current connection", "connection", "1.0.0"},
@@ -170,10 +187,17 @@ const command_spec specs[] = {
      cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued | cmd_pubsub_context |
          cmd_allow_busy | cmd_noscript,
      nullptr, quit_command, 0, 0, 0, "Close the connection", "connection", "1.0.0"},
-    {"auth", -2, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy,
-     nullptr, auth_command, 0, 0, 0, "Authenticate to the server", "connection", "1.0.0"},
-    {"hello", -1, cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy,
-     nullptr, hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
+    with_redaction({"auth", -2,
+                    cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth |
+                        cmd_allow_busy,
+                    nullptr, auth_command, 0, 0, 0, "Authenticate to the server", "connection",
+                    "1.0.0"},
+                   redact_auth),
+    with_redaction({"hello", -1,
+                    cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth |
+                        cmd_allow_busy,
+                    nullptr, hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
+                   redact_hello),
     {"reset", 1,
      cmd_noscript | cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_allow_busy |
          cmd_not_queued | cmd_pubsub_context,

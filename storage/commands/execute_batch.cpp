@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 
@@ -11,6 +12,12 @@
 namespace credis {
 
 namespace {
+
+int64_t unix_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 void add_request_replying(command_batch& batch, arg_list argv, client_state& client,
                           server_state& server, std::span<const byte_block> blocks,
@@ -63,10 +70,12 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     else
       stats.count_error(out);
   } else if (client.multi && !(cmd->flags & cmd_not_queued)) {
+    client.report_due = true;
     if (!client.multi->aborted)  // no sense keeping what will not run
       client.multi->commands.emplace_back(argv.begin(), argv.end());
     reply::simple(out, "QUEUED");
   } else if (cmd->exec_batch) {
+    client.report_due = true;
     const size_t items_before = batch.items().size();
     cmd->exec_batch(*cmd, batch, client, server, argv);
     // A reply of its own instead of an item for the keyspace: it failed here (EXEC without
@@ -78,10 +87,13 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     reply::error(out, errors::loading);
     stats.rejected(command_index(*cmd), out);
   } else if (cmd->exec_client) {
+    client.report_due = true;
     ++server.stats.total_commands_processed;
     const uint64_t start = ticks_now();
     cmd->exec_client(client, server, argv, out);
     stats.called(command_index(*cmd), ticks_now() - start, out);
+    if (client.feed_monitors && !(cmd->flags & cmd_admin))
+      batch.add_monitor_line(monitor_line(unix_now_us(), client.db, client.addr, argv, cmd->redact));
     if (client.pending.what != replication_request::kind::none && out.empty())
       return;  // the replication manager answers it
   } else {
@@ -103,6 +115,20 @@ constexpr std::string_view readonly_replica =
 // Writes reach a replica only through its master's stream.
 bool refused_on_replica(const batch_context& bc, const command_spec& cmd) {
   return (cmd.flags & cmd_write) && bc.replication.is_replica && !bc.from_master;
+}
+
+// What clients in MONITOR mode see of a command that ran (admin commands are not shown).
+void feed_monitors(const batch_context& bc, const command_spec& cmd, int db, arg_list argv) {
+  if (!bc.intro || (cmd.flags & cmd_admin))
+    return;
+  const std::string_view addr = bc.client ? std::string_view(bc.client->self.addr) : "";
+  bc.intro->monitor_feed += monitor_line(unix_now_us(), db, addr, argv, cmd.redact);
+}
+
+// A line the connection wrote for a command it ran, in its place among the batch's others.
+void pass_monitor_line(const batch_context& bc, std::string_view line) {
+  if (bc.intro && !bc.intro->monitors.empty())
+    bc.intro->monitor_feed += line;
 }
 
 // The slow log and the latency monitor hear of a command that ran `ticks`, as Redis's call()
@@ -187,7 +213,10 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   }
   const uint64_t elapsed = ticks_now() - start;
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
-  note_duration(bc, *item.cmd, argv, elapsed);
+  if (elapsed >= bc.observed_ticks)
+    note_duration(bc, *item.cmd, argv, elapsed);
+  if (bc.intro && !bc.intro->monitors.empty())
+    feed_monitors(bc, *item.cmd, item.db, argv);
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');
@@ -241,6 +270,8 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
     std::string_view own = std::string_view(out).substr(mark);
     bc.server.stats.commands.called(command_index(*exec.cmd), ticks_now() - start,
                                     own.substr(0, own.find('\n') + 1));
+    batch.args_of(exec, argv);
+    feed_monitors(bc, *exec.cmd, exec.db, argv);
   };
   const size_t end = first + static_cast<size_t>(std::max(exec.transaction, 0));
   const bool watch_failed =
@@ -262,11 +293,18 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
     count_exec();
     return end;
   }
-  reply::array_header(out, static_cast<int64_t>(end - first));
+  const auto replies = std::count_if(batch.items().begin() + static_cast<std::ptrdiff_t>(first),
+                                     batch.items().begin() + static_cast<std::ptrdiff_t>(end),
+                                     [](const auto& item) { return !item.monitor_line; });
+  reply::array_header(out, replies);
   const size_t writes_before = bc.propagated ? bc.propagated->items().size() : 0;
   for (size_t i = first; i < end; ++i) {
     const auto& item = batch.items()[i];
     batch.args_of(item, argv);
+    if (item.monitor_line) {
+      pass_monitor_line(bc, argv[0]);
+      continue;
+    }
     if (!item.cmd) {
       out.append(argv[0]);
       continue;
@@ -329,6 +367,10 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     }
     ++next;
     batch.args_of(item, argv);
+    if (item.monitor_line) {
+      pass_monitor_line(bc, argv[0]);
+      continue;
+    }
     if (!item.cmd) {
       out.append(argv[0]);
       continue;

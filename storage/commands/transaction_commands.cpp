@@ -37,7 +37,7 @@ void exec_batch(const command_spec& cmd, command_batch& batch, client_state& cli
   client.multi.reset();
   const size_t at = batch.add_transaction(&cmd, client.db, argv);
   if (queued.aborted) {
-    batch.set_transaction_size(at, -1);
+    batch.set_transaction_size(at, -1, client.db);
     return;
   }
   std::vector<std::string_view> args;
@@ -52,7 +52,8 @@ void exec_batch(const command_spec& cmd, command_batch& batch, client_state& cli
       add_error(batch, "ERR Command not allowed inside a transaction");
     }
   }
-  batch.set_transaction_size(at, static_cast<int32_t>(batch.items().size() - at - 1));
+  batch.set_transaction_size(at, static_cast<int32_t>(batch.items().size() - at - 1),
+                             client.db);
 }
 
 void discard_batch(const command_spec& cmd, command_batch& batch, client_state& client,

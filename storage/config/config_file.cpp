@@ -11,6 +11,7 @@
 #include "storage/commands/text.hpp"
 #include "storage/config/config_table.hpp"
 #include "storage/glob.hpp"
+#include "storage/quoted.hpp"
 
 namespace credis {
 
@@ -35,30 +36,6 @@ bool split_config_line(std::string_view line, std::vector<std::string>& words) {
   return split_inline_args(line, words);  // the same rules as inline commands: sdssplitargs
 }
 
-std::string quote_config_word(std::string_view word) {
-  static const char hex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char c : word) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-          out += "\\x";
-          out += hex[static_cast<unsigned char>(c) >> 4];
-          out += hex[static_cast<unsigned char>(c) & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // As redis-server's main(): `--name` starts a line and the words after it are its values,
 // quoted; "--name value" in one word is a whole line; a `--save` with no value means "".
@@ -79,7 +56,7 @@ std::string options_as_config_text(const std::vector<std::string>& args) {
         value_given = true;
       }
     } else {
-      text += quote_config_word(a) + " ";
+      text += quoted_repr(a) + " ";
       value_given = true;
     }
   }

@@ -15,9 +15,6 @@ namespace credis {
 // The words of one line; false on unbalanced quotes.
 bool split_config_line(std::string_view line, std::vector<std::string>& words);
 
-// `word` in double quotes, escaped so that split_config_line gives it back as it is.
-std::string quote_config_word(std::string_view word);
-
 // redis-server's command line after the config file (`--name value ...`) as config lines.
 std::string options_as_config_text(const std::vector<std::string>& args);
 

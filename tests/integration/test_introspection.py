@@ -250,3 +250,47 @@ def test_latency_monitor_events(start_credis, start_redis):
                            match="wrong number of arguments for 'latency\\|help' command"):
             r.execute_command("LATENCY", "HELP", "x")
         r.close()
+
+
+MONITOR_SCRIPT = [
+    ("SET", "foo", "bar"), ("GET", "foo"), ("CLIENT", "SETNAME", "w1"),
+    ("AUTH", "not-real"), ("AUTH", "user", "not-a-password"),
+    ("HELLO", "2", "AUTH", "user", "not-a-password"),
+    ("CONFIG", "GET", "port"),  # admin commands are not shown
+    ("MULTI",), ("SET", "a", "1"), ("SELECT", "2"), ("EXEC",),
+    ("MULTI",), ("NOSUCHCOMMAND",), ("EXEC",),
+    ("SELECT", "0"), ("SET", "quote\"d", "new\nline"), ("PING",),
+]
+
+
+def monitor_lines(server):
+    """What a MONITOR client sees of MONITOR_SCRIPT, without times and ports."""
+    with Raw(server.port) as monitor, Raw(server.port) as c:
+        assert monitor.cmd("MONITOR") == b"+OK\r\n"
+        # The monitor is on once a command is seen by it.
+        wait_until(lambda: c.cmd("PING") and monitor.read_reply().endswith(b'"PING"\r\n'),
+                   what="the monitor to see commands")
+        for args in MONITOR_SCRIPT:
+            c.cmd(*args)
+        lines = [monitor.read_reply() for _ in range(15)]
+    return [re.sub(rb"^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]", rb"[\1]", x) for x in lines]
+
+
+def test_monitor_shows_commands_as_redis(start_credis, start_redis):
+    ours, theirs = (monitor_lines(s) for s in both(start_credis, start_redis))
+    assert ours == theirs
+    assert ours[0] == b'[0] "SET" "foo" "bar"\r\n'
+    assert b'[0] "AUTH" "(redacted)" "(redacted)"\r\n' in ours
+    assert b'[0] "SET" "quote\\"d" "new\\nline"\r\n' in ours
+
+
+def test_monitor_of_a_closed_client_stops(start_credis):
+    server = start_credis(["--save", ""])
+    r = redis.Redis(port=server.port, decode_responses=True)
+    with Raw(server.port) as monitor:
+        monitor.cmd("MONITOR")
+        assert "flags=O" in r.execute_command("CLIENT", "LIST")
+    r.set("k", "v")  # nobody to send it to
+    wait_until(lambda: "flags=O" not in r.execute_command("CLIENT", "LIST"),
+               what="the monitor to go")
+    assert r.get("k") == "v"

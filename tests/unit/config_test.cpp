@@ -10,6 +10,7 @@
 
 #include "storage/config/config_file.hpp"
 #include "storage/config/config_table.hpp"
+#include "storage/quoted.hpp"
 
 using namespace credis;
 
@@ -63,7 +64,7 @@ TEST_CASE("quoted words read back as they were", "[config]") {
   for (std::string w : {std::string("plain"), std::string(""), std::string("a \"b\" \\ c"),
                         std::string("\x01\x7f\xff\n\t", 5)}) {
     std::vector<std::string> words;
-    REQUIRE(split_config_line("x " + quote_config_word(w), words));
+    REQUIRE(split_config_line("x " + quoted_repr(w), words));
     REQUIRE(words.size() == 2);
     CHECK(words[1] == w);
   }
