@@ -52,7 +52,8 @@ unix_ms earliest_deadline(const keyspace& ks) {
 // replica expires nothing itself: its master sends DEL.
 void schedule_expiry(keyspace_broker self) {
   auto& st = self->state;
-  if (st.repl.is_replica || !st.ks->active_expire)
+  // CLIENT PAUSE stops active expiry too; it is scheduled again when the pause ends.
+  if (st.repl.is_replica || !st.ks->active_expire || st.intro.clients.pause.active(now_ms()))
     return;
   unix_ms next = earliest_deadline(*st.ks);
   if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
@@ -64,11 +65,16 @@ void schedule_expiry(keyspace_broker self) {
 // A master propagates once a replica has asked for its stream (the backlog exists).
 bool propagating(const keyspace_state& st) { return st.repl.backlog_active; }
 
+// While CLIENT PAUSE lasts a master deletes no key either: reads see an expired key as
+// missing, as a replica's do, and it goes once the pause ends (Redis's pause freezes expiry).
 void apply_expiry_handling(keyspace_state& st) {
   bool master = !st.repl.is_replica;
   st.expired.propagate = master && propagating(st);
   st.expired.config = &st.server->config;
-  st.ks->set_expiry_handling(master ? &st.expired : nullptr, !master);
+  st.expired.stats = &st.server->stats;
+  st.expiry_paused = st.intro.clients.pause.active(now_ms());
+  const bool deletes = master && !st.expiry_paused;
+  st.ks->set_expiry_handling(deletes ? &st.expired : nullptr, !deletes);
 }
 
 // Counts stream bytes in the offset and passes them to the replication manager once the
@@ -225,9 +231,42 @@ void feed_monitors(keyspace_state& st) {
     caf::anon_send(conn, news);
 }
 
+void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t first,
+               batch_replies out);
+
+// Runs the batches CLIENT PAUSE held, in the order they came, once it has ended; else makes
+// sure a resume_atom comes when it ends.
+void resume_paused(keyspace_broker self) {
+  auto& st = self->state;
+  client_pause& pause = st.intro.clients.pause;
+  const unix_ms now = now_ms();
+  if (pause.active(now)) {
+    if (!st.expiry_paused)
+      apply_expiry_handling(st);
+    if (st.pause_timer_for != pause.until_ms) {
+      st.pause_timer_for = pause.until_ms;
+      send_self_later<keyspace_actor>(self, std::chrono::milliseconds(pause.until_ms - now),
+                                      resume_atom::value);
+    }
+    return;
+  }
+  pause.end();
+  if (st.expiry_paused)
+    apply_expiry_handling(st);
+  auto held = std::move(st.paused);
+  st.paused.clear();
+  st.intro.clients.paused_clients = 0;
+  for (auto& p : held)
+    run_batch(self, p.conn, std::move(p.batch), p.first, batch_replies{});
+  schedule_expiry(self);
+}
+
 // After the commands of a message ran: messages, deadlines, changed settings, SHUTDOWN.
 void after_commands(keyspace_broker self) {
   auto& st = self->state;
+  if (st.intro.clients.pause.what != client_pause::mode::off || !st.paused.empty() ||
+      st.expiry_paused)
+    resume_paused(self);
   deliver_soon(self);
   if (st.intro.clients.has_closes())
     close_killed(st);
@@ -277,6 +316,42 @@ batch_context client_context(keyspace_state& st, int64_t client_id, batch_replie
 
 void serve_waiting(keyspace_broker self);
 
+// The first item of `batch` from `first` on that CLIENT PAUSE holds (all commands, or those
+// that write or add to the replication stream, a transaction with one of them included), or
+// SIZE_MAX.
+size_t paused_from(const keyspace_state& st, const command_batch& batch, size_t first) {
+  const client_pause& pause = st.intro.clients.pause;
+  if (pause.what == client_pause::mode::off || !pause.active(now_ms()))
+    return SIZE_MAX;
+  constexpr uint32_t held = cmd_write | cmd_may_replicate;
+  const auto& items = batch.items();
+  for (size_t i = first; i < items.size(); ++i) {
+    const command_spec* cmd = items[i].cmd;
+    if (!cmd)
+      continue;
+    if (pause.what == client_pause::mode::all || (cmd->flags & held))
+      return i;
+    if (!(cmd->flags & cmd_runs_queued))
+      continue;
+    const size_t end = std::min(items.size(), i + 1 + static_cast<size_t>(std::max(items[i].transaction, 0)));
+    for (size_t j = i + 1; j < end; ++j)
+      if (items[j].cmd && (items[j].cmd->flags & held))
+        return i;
+    i = end - 1;
+  }
+  return SIZE_MAX;
+}
+
+// The batch waits from item `first` on until the pause ends; the replies before go out now.
+void hold_for_pause(keyspace_broker self, const caf::actor& conn, command_batch batch,
+                    size_t first, batch_replies& out) {
+  auto& st = self->state;
+  if (!out.text.empty() || !out.spliced.empty())
+    caf::anon_send(conn, replies_atom::value, std::move(out));
+  st.paused.push_back({conn, std::move(batch), first});
+  st.intro.clients.paused_clients = st.paused.size();
+}
+
 // The client's batch stopped at a blocking command that found nothing: the replies before it
 // go out now, and the batch waits here from that command on.
 void start_waiting(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t at,
@@ -310,14 +385,24 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
       break;
     block_request req;
     const size_t before = first;
+    const size_t held = may_block ? paused_from(st, batch, first) : SIZE_MAX;
+    if (held == first) {
+      flush_writes(self);
+      hold_for_pause(self, conn, std::move(batch), first, out);
+      return;
+    }
     first = execute_batch(
         client_context(st, batch.client_id, out, may_block ? &req : nullptr,
                        batch_reply_limit - used),
-        batch,
-        out.text, first);
+        batch, out.text, first, held);
     if (req.wanted) {
       flush_writes(self);
       start_waiting(self, conn, std::move(batch), first, req, out);
+      return;
+    }
+    if (first == held) {
+      flush_writes(self);
+      hold_for_pause(self, conn, std::move(batch), first, out);
       return;
     }
     if (!st.blocked.has_ready())
@@ -443,8 +528,15 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         self->state.connections.erase(id);
         self->state.intro.clients.remove(id);
         std::erase(self->state.intro.monitors, id);
+        std::erase_if(self->state.paused, [id](const auto& p) { return p.batch.client_id == id; });
+        self->state.intro.clients.paused_clients = self->state.paused.size();
         if (self->state.monitoring && self->state.intro.monitors.empty())
           feed_monitors(self->state);
+      },
+      // CLIENT PAUSE may have ended.
+      [=](resume_atom) {
+        self->state.pause_timer_for = 0;
+        after_commands(self);
       },
       // A connection started, or tells what changed about it (CLIENT SETNAME, HELLO, ...).
       [=](hello_atom, const client_report& report) {
@@ -478,8 +570,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](expire_atom) {
         auto& st = self->state;
         st.scheduled_for = no_expiry;
-        if (st.repl.is_replica || !st.ks->active_expire)
-          return;
+        if (st.repl.is_replica || !st.ks->active_expire || st.expiry_paused)
+          return;  // (after a pause, after_commands schedules it again)
         unix_ms now = now_ms();
         size_t removed = 0;
         const uint64_t start = ticks_now();
@@ -488,7 +580,6 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         st.intro.latency.record(
             "expire-cycle", st.server->stats.commands.to_ns(ticks_now() - start) / 1000000,
             st.server->config.latency_monitor_threshold, now / 1000);
-        st.server->stats.expired_keys += static_cast<int64_t>(removed);
         flush_writes(self);
         deliver_soon(self);  // their "expired" events
         serve_waiting(self);  // an XREADGROUP waiting for one of them

@@ -10,6 +10,7 @@
 // its master's stream passed on as it came).
 #pragma once
 
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -28,7 +29,10 @@ class expired_key_handler : public expiry_listener {
       : writes_(writes), watched_(watched), channels_(channels), blocked_(blocked) {}
   bool propagate = false;
   const server_config* config = nullptr;
+  server_stats* stats = nullptr;  // INFO's expired_keys counts lazy and active expiry alike
   void key_expired(int db, std::string_view key) override {
+    if (stats)
+      ++stats->expired_keys;
     watched_.expired(db, key);
     blocked_.touched(key);  // an XREADGROUP waiting for it learns the stream is gone
     if (config)
@@ -85,6 +89,15 @@ struct keyspace_state {
   std::unordered_map<int64_t, caf::actor> connections;
   introspection intro;
   bool monitoring = false;  // what the connections were last told: someone is in MONITOR mode
+  // Batches CLIENT PAUSE holds, from the first command it holds, in the order they came.
+  struct paused_batch {
+    caf::actor conn;
+    command_batch batch;
+    size_t first;
+  };
+  std::deque<paused_batch> paused;
+  int64_t pause_timer_for = 0;  // the pause end a resume_atom is already due at
+  bool expiry_paused = false;   // keys are not deleted while the pause lasts
   // batch_context::observed_ticks, for the settings it was worked out from.
   struct {
     int64_t slowlog_us = -2, latency_ms = -1;

@@ -4,6 +4,7 @@
 // KILL leaves here the clients to close, for the actor layer to tell.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -34,8 +35,25 @@ struct client_record {
   int64_t last_interaction_ms = 0;
 };
 
+// CLIENT PAUSE: until when clients' commands wait, and whether only those that write do.
+struct client_pause {
+  enum class mode { off, writes, all };
+  mode what = mode::off;
+  int64_t until_ms = 0;
+  bool active(int64_t now_ms) const { return what != mode::off && now_ms < until_ms; }
+  // A longer pause, or one of more commands, extends the current one (Redis's pauseClients).
+  void extend(mode m, int64_t until) {
+    what = std::max(what, m);
+    until_ms = std::max(until_ms, until);
+  }
+  void end() { *this = {}; }
+};
+
 class client_registry {
  public:
+  client_pause pause;
+  size_t paused_clients = 0;  // clients whose requests wait for the pause to end (INFO)
+
   // A connection started, or reports a change (its database and history are kept).
   void report(const client_report& r, int64_t now_ms);
   void remove(int64_t id) { clients_.erase(id); }

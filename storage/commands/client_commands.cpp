@@ -353,6 +353,39 @@ void client_kill(exec_context& ctx, arg_list argv) {
     reply::ok(ctx.out);
 }
 
+// CLIENT PAUSE timeout [WRITE|ALL]: the keyspace holds clients' commands (only writes with
+// WRITE) until the timeout, in milliseconds, or CLIENT UNPAUSE.
+void client_pause_command(exec_context& ctx, arg_list argv) {
+  int64_t timeout = 0;
+  if (!parse_int64(argv[2], timeout)) {
+    reply::error(ctx.out, "ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    reply::error(ctx.out, "ERR timeout is negative");
+    return;
+  }
+  client_pause::mode mode = client_pause::mode::all;
+  if (argv.size() == 4 && iequals(argv[3], "write")) {
+    mode = client_pause::mode::writes;
+  } else if (argv.size() == 4 && !iequals(argv[3], "all")) {
+    reply::error(ctx.out, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+    return;
+  } else if (argv.size() > 4) {
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  if (ctx.intro)
+    ctx.intro->clients.pause.extend(mode, ctx.now + timeout);
+  reply::ok(ctx.out);
+}
+
+void client_unpause_command(exec_context& ctx, arg_list) {
+  if (ctx.intro)
+    ctx.intro->clients.pause.end();
+  reply::ok(ctx.out);
+}
+
 // MONITOR: from now on the client gets a line for each command any client runs.
 void monitor_command(exec_context& ctx, arg_list) {
   if (!ctx.intro || !ctx.client) {
@@ -392,6 +425,10 @@ const command_spec specs[] = {
      "Kill the connection of a client", "connection", "2.4.0"},
     {"monitor", 1, client_admin, monitor_command, nullptr, 0, 0, 0,
      "Listen for all requests received by the server in real time", "server", "1.0.0"},
+    {"client|pause", -3, client_admin, client_pause_command, nullptr, 0, 0, 0,
+     "Stop processing commands from clients for some time", "connection", "2.9.50"},
+    {"client|unpause", 2, client_admin, client_unpause_command, nullptr, 0, 0, 0,
+     "Resume processing of clients that were paused", "connection", "6.2.0"},
     {"client|unblock", -3, client_admin, client_unblock_command, nullptr, 0, 0, 0,
      "Unblock a client blocked in a blocking command from a different connection", "connection",
      "5.0.0"},

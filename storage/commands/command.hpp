@@ -83,6 +83,8 @@ enum command_flag : uint32_t {
   cmd_allow_busy = 1u << 19,
   cmd_no_async_loading = 1u << 20,
   cmd_skip_slowlog = 1u << 21,
+  // Adds to the replication stream without being a write (PUBLISH): CLIENT PAUSE WRITE holds it.
+  cmd_may_replicate = 1u << 22,
 };
 
 // The commands a client queued between MULTI and EXEC.

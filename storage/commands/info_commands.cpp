@@ -102,9 +102,12 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("connected_clients", ctx.server.stats.connected_clients.load());
   w.field("cluster_connections", 0);
   w.field("maxclients", ctx.server.config.maxclients);
-  // WAIT's clients (counted by the replication manager) and the blocking commands' ones.
-  w.field("blocked_clients", ctx.server.stats.blocked_clients.load() +
-                                 static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0));
+  // WAIT's clients (counted by the replication manager), the blocking commands' ones and
+  // those CLIENT PAUSE holds.
+  w.field("blocked_clients",
+          ctx.server.stats.blocked_clients.load() +
+              static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0) +
+              static_cast<int64_t>(ctx.intro ? ctx.intro->clients.paused_clients : 0));
   w.field("tracking_clients", 0);
 }
 

@@ -142,7 +142,8 @@ void pubsub_command(exec_context& ctx, arg_list argv) {
 
 constexpr uint32_t listen_flags =
     cmd_noscript | cmd_loading | cmd_stale | cmd_pubsub_context | cmd_push_reply;
-constexpr uint32_t publish_flags = cmd_loading | cmd_stale | cmd_fast | cmd_propagate_always;
+constexpr uint32_t publish_flags =
+    cmd_loading | cmd_stale | cmd_fast | cmd_propagate_always | cmd_may_replicate;
 
 using ch = subscription_kind;
 const command_spec specs[] = {

@@ -240,3 +240,25 @@ def test_far_future_deadline_keeps_server_idle_and_alive(start_credis, args):
         wait_until(lambda: call(c, "DBSIZE") == size - 1, timeout=3,
                    what="the near key to expire behind a far deadline")
     assert used < 0.1, f"idle server used {used:.2f}s CPU in 1 s with a far deadline armed"
+
+
+def expired_keys(c):
+    info = call(c, "INFO", "stats").decode()
+    return int(info.split("expired_keys:")[1].split("\r\n")[0])
+
+
+@pytest.mark.parametrize("lazily", [True, False])
+def test_info_counts_every_expired_key(start_credis, start_redis, lazily):
+    # INFO's expired_keys counts the keys a read found expired as well as those active expiry
+    # removed, as in Redis.
+    for server in (start_credis(["--save", ""]), start_redis()):
+        with Raw(server.port) as c:
+            before = expired_keys(c)
+            c.cmd("SET", "a", "1", "PX", "1")
+            c.cmd("SET", "b", "1", "PX", "1")
+            time.sleep(0.005)  # (past the deadline: what is under test)
+            if lazily:
+                assert c.cmd("GET", "a") == b"$-1\r\n"
+                assert c.cmd("EXISTS", "b") == b":0\r\n"
+            wait_until(lambda: expired_keys(c) == before + 2, what="both keys to count")
+            assert call(c, "DBSIZE") == 0

@@ -1,6 +1,7 @@
 """CLIENT LIST/INFO/KILL, SLOWLOG and LATENCY, each checked against a real redis-server run
 side by side: what an operator's tools (redis-cli, monitoring exporters) read from them."""
 import re
+import time
 
 import pytest
 import redis
@@ -294,3 +295,88 @@ def test_monitor_of_a_closed_client_stops(start_credis):
     wait_until(lambda: "flags=O" not in r.execute_command("CLIENT", "LIST"),
                what="the monitor to go")
     assert r.get("k") == "v"
+
+
+def blocked_clients(r):
+    return r.info("clients")["blocked_clients"]
+
+
+def test_client_pause_write_holds_writes_only(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.set("k", "old")
+        with pytest.raises(redis.ResponseError, match="timeout is not an integer"):
+            r.execute_command("CLIENT", "PAUSE", "abc")
+        with pytest.raises(redis.ResponseError, match="timeout is negative"):
+            r.execute_command("CLIENT", "PAUSE", "-1")
+        with pytest.raises(redis.ResponseError, match="mode must be WRITE or ALL"):
+            r.execute_command("CLIENT", "PAUSE", "100", "SOME")
+        assert r.execute_command("CLIENT", "PAUSE", "60000", "WRITE") in (True, "OK")
+        with Raw(server.port) as writer, Raw(server.port) as publisher, \
+                Raw(server.port) as reader:
+            writer.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\nnew\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+            publisher.send(b"*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$1\r\nm\r\n")
+            wait_until(lambda: blocked_clients(r) == 2, what="two clients to be held")
+            assert reader.cmd("GET", "k") == b"$3\r\nold\r\n"  # reads go on
+            assert reader.cmd("MULTI") == b"+OK\r\n"
+            reader.cmd("GET", "k")
+            assert reader.cmd("EXEC") == b"*1\r\n$3\r\nold\r\n"
+            # Arguments the command table refuses are answered at once.
+            assert reader.cmd("SET", "k").startswith(b"-ERR wrong number of arguments")
+            assert r.execute_command("CLIENT", "UNPAUSE") in (True, "OK")
+            assert writer.read_reply() == b"+OK\r\n"
+            assert writer.read_reply() == b"$3\r\nnew\r\n"  # the GET after it waited too
+            assert publisher.read_reply() == b":0\r\n"
+        assert blocked_clients(r) == 0
+        r.close()
+
+
+def test_client_pause_all_and_its_timeout(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        with Raw(server.port) as a, Raw(server.port) as b:
+            a.cmd("CLIENT", "PAUSE", "300")  # ALL: reads wait too
+            started = time.monotonic()
+            b.send(b"*2\r\n$3\r\nGET\r\n$5\r\nother\r\n")
+            a.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+            # Both are answered once the pause times out (INFO would wait too: it cannot tell).
+            assert b.read_reply() == b"$-1\r\n"
+            assert a.read_reply() == b"+OK\r\n"
+            assert time.monotonic() - started >= 0.2
+        r.close()
+
+
+def test_client_pause_write_holds_a_writing_transaction(start_credis):
+    server = start_credis(["--save", ""])
+    r = redis.Redis(port=server.port, decode_responses=True)
+    with Raw(server.port) as tx:
+        tx.cmd("MULTI")
+        tx.cmd("SET", "foo", "bar")
+        r.execute_command("CLIENT", "PAUSE", "60000", "WRITE")
+        tx.send(b"*1\r\n$4\r\nEXEC\r\n")
+        wait_until(lambda: blocked_clients(r) == 1, what="the transaction to be held")
+        assert r.get("foo") is None
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert tx.read_reply() == b"*1\r\n+OK\r\n"
+    assert r.get("foo") == "bar"
+
+
+def test_client_pause_freezes_expiry(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        before = r.info("stats")["expired_keys"]
+        with Raw(server.port) as c:
+            # Keys with short deadlines, written by the transaction that starts the pause.
+            c.cmd("MULTI")
+            c.cmd("SET", "a", "1", "PX", "10")
+            c.cmd("SET", "b", "1", "PX", "10")
+            c.cmd("CLIENT", "PAUSE", "60000", "WRITE")
+            assert c.cmd("EXEC") == b"*3\r\n+OK\r\n+OK\r\n+OK\r\n"
+        time.sleep(0.3)  # active expiry would have removed them by now
+        assert r.get("a") is None  # expired for readers, but not deleted
+        assert r.info("stats")["expired_keys"] == before and r.dbsize() == 2
+        r.execute_command("CLIENT", "UNPAUSE")
+        r.get("a")
+        wait_until(lambda: r.dbsize() == 0, what="active expiry to go on")
+        assert r.info("stats")["expired_keys"] == before + 2
+        r.close()
