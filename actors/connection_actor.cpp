@@ -155,6 +155,8 @@ bool write_tls_now(connection_broker self, std::string_view bytes) {
 
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
+  if (!st.is_replica)
+    st.net_output += bytes.size();
   if (write_tls_now(self, bytes))
     return;
   if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
@@ -167,6 +169,9 @@ void write_out(connection_broker self, std::string_view bytes) {
 
 void write_out(connection_broker self, batch_replies&& replies) {
   auto& st = self->state;
+  st.net_output += replies.text.size();
+  for (const auto& s : replies.spliced)
+    st.net_output += s.block.size();
   if (replies.spliced.empty() && write_tls_now(self, replies.text))
     return;
   if (replies.spliced.empty()) {
@@ -482,6 +487,8 @@ void run_next(connection_broker self) {
   st.in_flight = true;
   st.in_flight_size = batch.memory_size();  // what may come back unrun
   batch.client_id = st.client.id;
+  batch.net_input = std::exchange(st.net_input, 0);
+  batch.net_output = std::exchange(st.net_output, 0);
   self->send(st.keyspace, exec_atom::value, std::move(batch));
 }
 
@@ -567,6 +574,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           }
           bytes = plain;
         }
+        st.net_input += bytes.size();
         if (!st.big_bulk.active())
           adapt_read_size(self, msg.buf.size());
         if (st.big_bulk.active()) {

@@ -68,6 +68,7 @@ struct connection_state {
   read_switch relay_reads;       // paused while the replica is slower than the child
   int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
   client_report reported;        // what the keyspace last heard of this client
+  uint64_t net_input = 0, net_output = 0;  // bytes not yet reported with a batch (INFO)
   bool killed = false;           // CLIENT KILL named it: nothing more runs
   static const char* name;
 };

@@ -122,6 +122,7 @@ bool flush_writes(keyspace_broker self) {
 void run_cron(keyspace_broker self) {
   auto& st = self->state;
   unix_ms now = now_ms();
+  st.intro.sample_rates(now, st.server->stats.total_commands_processed);
   switch (poll_background_save(*st.server, now)) {
     case bgsave_status::succeeded:
       spdlog::info("Background saving terminated with success");
@@ -505,6 +506,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, command_batch& batch) {
+        self->state.intro.net_input_bytes += static_cast<int64_t>(batch.net_input);
+        self->state.intro.net_output_bytes += static_cast<int64_t>(batch.net_output);
         run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
                   batch_replies{});
         serve_waiting(self);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/client_registry.hpp"
+#include "storage/instantaneous_metric.hpp"
 #include "storage/latency_monitor.hpp"
 #include "storage/slowlog.hpp"
 
@@ -33,6 +34,15 @@ struct introspection {
   }
   int64_t latest_fork_usec = 0;  // INFO stats
   int64_t total_forks = 0;
+  // What clients sent and were sent (connections report it with their batches), and the
+  // rates INFO shows, sampled by the keyspace's cron.
+  int64_t net_input_bytes = 0, net_output_bytes = 0;
+  instantaneous_metric ops_rate, input_rate, output_rate;
+  void sample_rates(int64_t now_ms, int64_t commands) {
+    ops_rate.sample(now_ms, commands);
+    input_rate.sample(now_ms, net_input_bytes);
+    output_rate.sample(now_ms, net_output_bytes);
+  }
 
   // A fork for a snapshot took `us`: INFO's latest_fork_usec, and the "fork" latency event.
   void forked(int64_t us, int64_t threshold_ms, int64_t unix_seconds) {

@@ -380,3 +380,41 @@ def test_client_pause_freezes_expiry(start_credis, start_redis):
         wait_until(lambda: r.dbsize() == 0, what="active expiry to go on")
         assert r.info("stats")["expired_keys"] == before + 2
         r.close()
+
+
+def net_bytes(c):
+    """INFO stats's byte counters, the fields, and the length of that INFO's own reply."""
+    reply = c.cmd("INFO", "stats")
+    text = reply.split(b"\r\n", 1)[1].decode()
+    fields = dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+    return (int(fields["total_net_input_bytes"]), int(fields["total_net_output_bytes"]), fields,
+            len(reply))
+
+
+def test_net_byte_counters_as_redis(start_credis, start_redis):
+    # A reply is counted once it is written, so an INFO's own reply shows in the next one.
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as c:
+            in0, out0, _, reply0 = net_bytes(c)
+            first = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n"
+            c.send(first)
+            assert c.read_reply() == b"+OK\r\n"
+            in1, out1, fields, _ = net_bytes(c)
+            info_request = len(b"*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n")
+            assert in1 - in0 == info_request + len(first)
+            assert out1 - out0 == reply0 + len(b"+OK\r\n")
+            for name in ("total_net_repl_input_bytes", "instantaneous_input_kbps",
+                         "instantaneous_output_kbps", "instantaneous_ops_per_sec"):
+                assert name in fields
+
+
+def test_instantaneous_ops_per_sec(start_credis):
+    server = start_credis(["--save", ""])
+    r = redis.Redis(port=server.port)
+    with Raw(server.port) as c:
+        started = time.monotonic()
+        while time.monotonic() - started < 0.5:
+            c.send(b"*1\r\n$4\r\nPING\r\n" * 50)
+            for _ in range(50):
+                c.read_reply()
+        assert r.info("stats")["instantaneous_ops_per_sec"] > 100
