@@ -155,8 +155,10 @@ bool write_tls_now(connection_broker self, std::string_view bytes) {
 
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
-  if (!st.is_replica)
+  if (!st.is_replica) {
     st.net_output += bytes.size();
+    ++st.writes;
+  }
   if (write_tls_now(self, bytes))
     return;
   if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
@@ -170,6 +172,7 @@ void write_out(connection_broker self, std::string_view bytes) {
 void write_out(connection_broker self, batch_replies&& replies) {
   auto& st = self->state;
   st.net_output += replies.text.size();
+  ++st.writes;
   for (const auto& s : replies.spliced)
     st.net_output += s.block.size();
   if (replies.spliced.empty() && write_tls_now(self, replies.text))
@@ -489,6 +492,8 @@ void run_next(connection_broker self) {
   batch.client_id = st.client.id;
   batch.net_input = std::exchange(st.net_input, 0);
   batch.net_output = std::exchange(st.net_output, 0);
+  batch.reads = std::exchange(st.reads, 0);
+  batch.writes = std::exchange(st.writes, 0);
   self->send(st.keyspace, exec_atom::value, std::move(batch));
 }
 
@@ -575,6 +580,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           bytes = plain;
         }
         st.net_input += bytes.size();
+        ++st.reads;
         if (!st.big_bulk.active())
           adapt_read_size(self, msg.buf.size());
         if (st.big_bulk.active()) {

@@ -69,6 +69,7 @@ struct connection_state {
   int64_t over_soft_limit_since = 0;  // output above the soft limit since (ms), or 0
   client_report reported;        // what the keyspace last heard of this client
   uint64_t net_input = 0, net_output = 0;  // bytes not yet reported with a batch (INFO)
+  uint64_t reads = 0, writes = 0;          // the same for socket reads and reply writes
   bool killed = false;           // CLIENT KILL named it: nothing more runs
   static const char* name;
 };

@@ -11,6 +11,7 @@
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
 #include "protocol/reply.hpp"
+#include "storage/memory_usage.hpp"
 #include "storage/snapshot.hpp"
 #include "storage/tick_clock.hpp"
 
@@ -123,6 +124,7 @@ void run_cron(keyspace_broker self) {
   auto& st = self->state;
   unix_ms now = now_ms();
   st.intro.sample_rates(now, st.server->stats.total_commands_processed);
+  st.intro.peak_memory = std::max(st.intro.peak_memory, allocated_bytes());
   switch (poll_background_save(*st.server, now)) {
     case bgsave_status::succeeded:
       spdlog::info("Background saving terminated with success");
@@ -493,6 +495,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
                                                 server_state* server,
                                                 replication_manager_actor manager) {
   empty_mailbox_at_exit(self);
+  self->state.intro.startup_memory = self->state.intro.peak_memory = allocated_bytes();
   self->state.ks = ks;
   self->state.server = server;
   self->state.manager = std::move(manager);
@@ -508,6 +511,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](exec_atom, command_batch& batch) {
         self->state.intro.net_input_bytes += static_cast<int64_t>(batch.net_input);
         self->state.intro.net_output_bytes += static_cast<int64_t>(batch.net_output);
+        self->state.intro.reads += static_cast<int64_t>(batch.reads);
+        self->state.intro.writes += static_cast<int64_t>(batch.writes);
         run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
                   batch_replies{});
         serve_waiting(self);
@@ -586,10 +591,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         flush_writes(self);
         deliver_soon(self);  // their "expired" events
         serve_waiting(self);  // an XREADGROUP waiting for one of them
-        if (removed == expire_budget)
+        if (removed == expire_budget) {
+          ++st.intro.expire_cap_reached;
           self->send(self, expire_atom::value);  // more are due: continue after queued batches
-        else
+        } else {
           schedule_expiry(self);
+        }
       },
       [=](cron_atom) {
         run_cron(self);

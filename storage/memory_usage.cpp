@@ -44,6 +44,22 @@ int64_t allocator_bytes() {
 
 std::string_view allocator_name() { return "jemalloc-" JEMALLOC_VERSION; }
 
+allocator_figures allocator_stats() {
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  allocator_figures f;
+  auto read = [](const char* name, int64_t& out) {
+    size_t v = 0, n = sizeof(v);
+    if (mallctl(name, &v, &n, nullptr, 0) == 0)
+      out = static_cast<int64_t>(v);
+  };
+  read("stats.allocated", f.allocated);
+  read("stats.active", f.active);
+  read("stats.resident", f.resident);
+  return f;
+}
+
 #else
 
 namespace {
@@ -56,6 +72,8 @@ int64_t allocator_bytes() {
 }  // namespace
 
 std::string_view allocator_name() { return "libc"; }
+
+allocator_figures allocator_stats() { return {}; }
 
 #endif
 

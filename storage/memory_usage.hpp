@@ -15,4 +15,11 @@ int64_t allocated_bytes();
 void add_unwritten_bytes(int64_t delta);
 std::string_view allocator_name();
 
+// jemalloc's own figures (INFO's allocator_*): bytes in use, in active pages, and resident;
+// all 0 without jemalloc.
+struct allocator_figures {
+  int64_t allocated = 0, active = 0, resident = 0;
+};
+allocator_figures allocator_stats();
+
 }  // namespace credis

@@ -56,6 +56,8 @@ class pubsub {
   std::vector<std::string> channels(bool shard, std::string_view pattern) const;
   // PUBSUB NUMSUB / SHARDNUMSUB.
   size_t subscriber_count(bool shard, std::string_view channel) const;
+  // How many channels (or shard channels) have a subscriber (INFO's pubsub_channels).
+  size_t channel_count(bool shard) const { return (shard ? shard_channels_ : channels_).size(); }
   // PUBSUB NUMPAT: distinct patterns with a subscriber.
   size_t pattern_count() const { return patterns_.size(); }
 

@@ -28,6 +28,7 @@ class command_batch {
   int64_t client_id = 0;
   // The bytes the connection read and wrote since its last batch (INFO's total_net_*).
   uint64_t net_input = 0, net_output = 0;
+  uint64_t reads = 0, writes = 0;  // socket reads and reply writes since then
 
   struct item {
     const command_spec* cmd;  // null: `args` holds one ready-made reply

@@ -111,17 +111,67 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("tracking_clients", 0);
 }
 
+std::string ratio_text(int64_t a, int64_t b) {
+  char v[32];
+  std::snprintf(v, sizeof v, "%.2f", b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0);
+  return v;
+}
+
+// Redis 7.0's fields where they mean something here. The overhead is the memory the server had
+// before any data; scripting, AOF, defragmentation and lazy freeing do not exist, so their
+// figures are 0 (the client and replication buffers are not counted yet and left out).
 void memory_section(info_writer& w, exec_context& ctx) {
-  int64_t used = allocated_bytes(), rss = resident_memory();
+  const int64_t used = allocated_bytes(), rss = resident_memory();
+  int64_t peak = used, startup = 0;
+  if (ctx.intro) {
+    ctx.intro->peak_memory = std::max(ctx.intro->peak_memory, used);
+    peak = ctx.intro->peak_memory;
+    startup = std::min(ctx.intro->startup_memory, used);
+  }
+  const allocator_figures a = allocator_stats();
   w.section("Memory");
   w.field("used_memory", used);
   w.field("used_memory_human", human_bytes(used));
   w.field("used_memory_rss", rss);
   w.field("used_memory_rss_human", human_bytes(rss));
+  w.field("used_memory_peak", peak);
+  w.field("used_memory_peak_human", human_bytes(peak));
+  char perc[32];
+  std::snprintf(perc, sizeof perc, "%.2f%%",
+                peak > 0 ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0);
+  w.field("used_memory_peak_perc", perc);
+  w.field("used_memory_overhead", startup);
+  w.field("used_memory_startup", startup);
+  w.field("used_memory_dataset", used - startup);
+  std::snprintf(perc, sizeof perc, "%.2f%%",
+                used > 0 ? 100.0 * static_cast<double>(used - startup) / static_cast<double>(used)
+                         : 0.0);
+  w.field("used_memory_dataset_perc", perc);
+  w.field("allocator_allocated", a.allocated);
+  w.field("allocator_active", a.active);
+  w.field("allocator_resident", a.resident);
+  const int64_t system = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  w.field("total_system_memory", system);
+  w.field("total_system_memory_human", human_bytes(system));
+  w.field("used_memory_lua", 0);
+  w.field("used_memory_scripts", 0);
+  w.field("number_of_cached_scripts", 0);
   w.field("maxmemory", 0);
   w.field("maxmemory_human", "0B");
   w.field("maxmemory_policy", ctx.server.config.maxmemory_policy);
+  w.field("allocator_frag_ratio", ratio_text(a.active, a.allocated));
+  w.field("allocator_frag_bytes", a.active - a.allocated);
+  w.field("allocator_rss_ratio", ratio_text(a.resident, a.active));
+  w.field("allocator_rss_bytes", a.resident - a.active);
+  w.field("rss_overhead_ratio", ratio_text(rss, a.resident));
+  w.field("rss_overhead_bytes", rss - a.resident);
+  w.field("mem_fragmentation_ratio", ratio_text(rss, used));
+  w.field("mem_fragmentation_bytes", rss - used);
+  w.field("mem_not_counted_for_evict", 0);
   w.field("mem_allocator", allocator_name());
+  w.field("active_defrag_running", 0);
+  w.field("lazyfree_pending_objects", 0);
+  w.field("lazyfreed_objects", 0);
 }
 
 void persistence_section(info_writer& w, exec_context& ctx) {
@@ -152,8 +202,19 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.field("rdb_last_save_time", p.last_save_time);
   w.field("rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
   w.field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);
+  w.field("rdb_current_bgsave_time_sec",
+          p.child_pid > 0 ? (ctx.now - p.bgsave_started_ms) / 1000 : -1);
+  // No append-only file: its fields as Redis prints them with appendonly no.
   w.field("aof_enabled", 0);
   w.field("aof_rewrite_in_progress", 0);
+  w.field("aof_rewrite_scheduled", 0);
+  w.field("aof_last_rewrite_time_sec", -1);
+  w.field("aof_current_rewrite_time_sec", -1);
+  w.field("aof_last_bgrewrite_status", "ok");
+  w.field("aof_last_write_status", "ok");
+  w.field("aof_last_cow_size", 0);
+  w.field("module_fork_in_progress", 0);
+  w.field("module_fork_last_cow_size", 0);
 }
 
 void stats_section(info_writer& w, exec_context& ctx) {
@@ -181,12 +242,32 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("sync_partial_ok", ctx.replication.sync_partial_ok);
   w.field("sync_partial_err", ctx.replication.sync_partial_err);
   w.field("expired_keys", s.expired_keys);
+  // Expiry is exact here (a deadline heap, not sampling): no expired key is left to estimate.
+  w.field("expired_stale_perc", "0.00");
+  w.field("expired_time_cap_reached_count", ctx.intro ? ctx.intro->expire_cap_reached : 0);
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", s.keyspace_hits);
   w.field("keyspace_misses", s.keyspace_misses);
+  w.field("pubsub_channels",
+          ctx.channels ? static_cast<int64_t>(ctx.channels->channel_count(false)) : 0);
+  w.field("pubsub_patterns",
+          ctx.channels ? static_cast<int64_t>(ctx.channels->pattern_count()) : 0);
+  w.field("pubsubshard_channels",
+          ctx.channels ? static_cast<int64_t>(ctx.channels->channel_count(true)) : 0);
   w.field("latest_fork_usec", ctx.intro ? ctx.intro->latest_fork_usec : 0);
   w.field("total_forks", ctx.intro ? ctx.intro->total_forks : 0);
   w.field("total_error_replies", static_cast<int64_t>(s.commands.total_error_replies()));
+  w.field("total_reads_processed", ctx.intro ? ctx.intro->reads : 0);
+  w.field("total_writes_processed", ctx.intro ? ctx.intro->writes : 0);
+  // Features credis does not have (MIGRATE, writable replicas, defragmentation, client-side
+  // caching, I/O threads, DUMP payload sanitizing): their counters as Redis shows them unused.
+  for (const char* unused :
+       {"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+        "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+        "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
+        "unexpected_error_replies", "dump_payload_sanitizations", "io_threads_active",
+        "io_threaded_reads_processed", "io_threaded_writes_processed"})
+    w.field(unused, 0);
   // Redis 7.2's fields, for the clients these limits closed.
   w.field("client_query_buffer_limit_disconnections",
           s.client_query_buffer_limit_disconnections.load());
