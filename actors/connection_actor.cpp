@@ -82,7 +82,21 @@ constexpr size_t waiting_requests_pause_bytes = 128 * 1024;
 // the connection's output queue and goes to CAF a chunk at a time.
 constexpr size_t caf_chunk_size = 64 * 1024;
 
+// What the connection read and wrote since its last batch goes to the keyspace now: it is
+// closing, or writes much without sending requests (a subscriber, a monitor).
+void report_traffic(connection_broker self) {
+  auto& st = self->state;
+  if (st.net_input == 0 && st.net_output == 0)
+    return;
+  self->send(st.keyspace, traffic_atom::value, std::exchange(st.net_input, 0),
+             std::exchange(st.net_output, 0), std::exchange(st.reads, 0),
+             std::exchange(st.writes, 0));
+}
+
+constexpr uint64_t traffic_report_bytes = 64 * 1024;
+
 void close_now(connection_broker self) {
+  report_traffic(self);
   self->close(self->state.hdl);  // sends what CAF holds, then shuts the socket down
   self->quit();
 }
@@ -616,6 +630,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         } else {
           write_out(self, std::string_view(message));
         }
+        if (self->state.net_output >= traffic_report_bytes)
+          report_traffic(self);
         if (over_output_limits(self))
           drop_now(self);
       },
@@ -674,6 +690,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         if (self->state.closing)
           return;
         write_out(self, std::string_view(lines));
+        if (self->state.net_output >= traffic_report_bytes)
+          report_traffic(self);
         if (over_output_limits(self))
           drop_now(self);
       },
@@ -693,6 +711,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
             go_online(self);
           return;
         }
+        report_traffic(self);
         self->quit();
       },
   };

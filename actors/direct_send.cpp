@@ -26,6 +26,8 @@ int native_socket_of(caf::io::abstract_broker* self, caf::io::connection_handle 
 }
 
 std::string address_text(const std::string& ip, uint16_t port) {
+  if (ip.find(':') != std::string::npos)
+    return "[" + ip + "]:" + std::to_string(port);
   return ip + ":" + std::to_string(port);
 }
 

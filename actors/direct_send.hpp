@@ -22,7 +22,7 @@ int native_socket_of(caf::io::abstract_broker* self, caf::io::connection_handle 
 
 // Our end of the socket as "ip:port" (CLIENT LIST's laddr); empty when unknown.
 std::string local_address_of(int fd);
-// "ip:port" of a peer, with IPv6 addresses as Redis writes them (no brackets).
+// "ip:port" of a peer, an IPv6 address in brackets as Redis's anetFormatAddr writes it.
 std::string address_text(const std::string& ip, uint16_t port);
 
 // Sends what the socket takes without blocking; returns how many bytes it took (0 when it

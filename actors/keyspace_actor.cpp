@@ -207,11 +207,34 @@ void deliver_soon(keyspace_broker self) {
   self->send(self, deliver_atom::value);
 }
 
-// Closes the connections CLIENT KILL named, after the replies already sent them.
+void feed_monitors(keyspace_state& st);
+
+// A client is gone, or killed: it waits for nothing, watches nothing, listens to nothing,
+// monitors nothing and is listed nowhere.
+void forget_client(keyspace_state& st, int64_t id) {
+  st.blocked.unblock(id);
+  st.waiting.erase(id);
+  st.watched.unwatch(id);
+  st.channels.remove_client(id);
+  st.connections.erase(id);
+  st.intro.clients.remove(id);
+  std::erase(st.intro.monitors, id);
+  std::erase_if(st.paused, [id](const auto& p) { return p.batch.client_id == id; });
+  st.intro.clients.paused_clients = st.paused.size();
+  if (st.monitoring && st.intro.monitors.empty())
+    feed_monitors(st);
+}
+
+// Closes the connections CLIENT KILL named, after the replies already sent them, and forgets
+// them at once, as Redis frees them: nothing of theirs runs any more, not even a batch already
+// on its way here (dropped until their connection is gone).
 void close_killed(keyspace_state& st) {
-  for (int64_t id : st.intro.clients.take_closes())
+  for (int64_t id : st.intro.clients.take_closes()) {
     if (auto it = st.connections.find(id); it != st.connections.end())
       caf::anon_send(it->second, kill_atom::value);
+    forget_client(st, id);
+    st.killed.insert(id);
+  }
 }
 
 // Sends the monitors the lines of the commands run since the last call (one shared text), and
@@ -242,37 +265,41 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
 void resume_paused(keyspace_broker self) {
   auto& st = self->state;
   client_pause& pause = st.intro.clients.pause;
-  const unix_ms now = now_ms();
-  if (pause.active(now)) {
-    if (!st.expiry_paused)
+  if (!pause.active(now_ms())) {
+    pause.end();
+    if (st.expiry_paused)
       apply_expiry_handling(st);
-    if (st.pause_timer_for != pause.until_ms) {
-      st.pause_timer_for = pause.until_ms;
-      send_self_later<keyspace_actor>(self, std::chrono::milliseconds(pause.until_ms - now),
-                                      resume_atom::value);
-    }
-    return;
+    auto held = std::move(st.paused);
+    st.paused.clear();
+    st.intro.clients.paused_clients = 0;
+    for (auto& p : held)
+      run_batch(self, p.conn, std::move(p.batch), p.first, batch_replies{});
+    schedule_expiry(self);
   }
-  pause.end();
-  if (st.expiry_paused)
+  // (A batch run just now may have paused clients again.)
+  const unix_ms now = now_ms();
+  if (!pause.active(now))
+    return;
+  if (!st.expiry_paused)
     apply_expiry_handling(st);
-  auto held = std::move(st.paused);
-  st.paused.clear();
-  st.intro.clients.paused_clients = 0;
-  for (auto& p : held)
-    run_batch(self, p.conn, std::move(p.batch), p.first, batch_replies{});
-  schedule_expiry(self);
+  if (st.pause_timer_for != pause.until_ms) {
+    // A long pause is looked at again every hour: CAF's timer takes no later time.
+    constexpr int64_t hour_ms = 3'600'000;
+    st.pause_timer_for = pause.until_ms - now > hour_ms ? now + hour_ms : pause.until_ms;
+    send_self_later<keyspace_actor>(self, std::chrono::milliseconds(st.pause_timer_for - now),
+                                    resume_atom::value);
+  }
 }
 
 // After the commands of a message ran: messages, deadlines, changed settings, SHUTDOWN.
 void after_commands(keyspace_broker self) {
   auto& st = self->state;
+  if (st.intro.clients.has_closes())
+    close_killed(st);
   if (st.intro.clients.pause.what != client_pause::mode::off || !st.paused.empty() ||
       st.expiry_paused)
     resume_paused(self);
   deliver_soon(self);
-  if (st.intro.clients.has_closes())
-    close_killed(st);
   if (st.monitoring || !st.intro.monitors.empty())
     feed_monitors(st);
   schedule_expiry(self);
@@ -509,10 +536,13 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, command_batch& batch) {
-        self->state.intro.net_input_bytes += static_cast<int64_t>(batch.net_input);
-        self->state.intro.net_output_bytes += static_cast<int64_t>(batch.net_output);
-        self->state.intro.reads += static_cast<int64_t>(batch.reads);
-        self->state.intro.writes += static_cast<int64_t>(batch.writes);
+        auto& st = self->state;
+        if (!st.killed.empty() && st.killed.contains(batch.client_id))
+          return;
+        // A pause that has ended lets the batches it held run before this one.
+        if (!st.paused.empty())
+          resume_paused(self);
+        st.intro.add_traffic(batch.net_input, batch.net_output, batch.reads, batch.writes);
         run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
                   batch_replies{});
         serve_waiting(self);
@@ -529,17 +559,11 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       // A connection ended: if it was waiting, it waits no more.
       [=](gone_atom, int64_t id) {
-        self->state.blocked.unblock(id);
-        self->state.waiting.erase(id);
-        self->state.watched.unwatch(id);
-        self->state.channels.remove_client(id);
-        self->state.connections.erase(id);
-        self->state.intro.clients.remove(id);
-        std::erase(self->state.intro.monitors, id);
-        std::erase_if(self->state.paused, [id](const auto& p) { return p.batch.client_id == id; });
-        self->state.intro.clients.paused_clients = self->state.paused.size();
-        if (self->state.monitoring && self->state.intro.monitors.empty())
-          feed_monitors(self->state);
+        forget_client(self->state, id);
+        self->state.killed.erase(id);
+      },
+      [=](traffic_atom, uint64_t in, uint64_t out, uint64_t reads, uint64_t writes) {
+        self->state.intro.add_traffic(in, out, reads, writes);
       },
       // CLIENT PAUSE may have ended.
       [=](resume_atom) {
@@ -549,6 +573,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       // A connection started, or tells what changed about it (CLIENT SETNAME, HELLO, ...).
       [=](hello_atom, const client_report& report) {
         auto& st = self->state;
+        if (st.killed.contains(report.id))
+          return;
         st.intro.clients.report(report, now_ms());
         auto [it, added] =
             st.connections.emplace(report.id, caf::actor_cast<caf::actor>(self->current_sender()));

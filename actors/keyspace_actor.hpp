@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -98,6 +99,8 @@ struct keyspace_state {
   std::deque<paused_batch> paused;
   int64_t pause_timer_for = 0;  // the pause end a resume_atom is already due at
   bool expiry_paused = false;   // keys are not deleted while the pause lasts
+  // Clients CLIENT KILL closed whose connection has not ended yet: what they send is dropped.
+  std::unordered_set<int64_t> killed;
   // batch_context::observed_ticks, for the settings it was worked out from.
   struct {
     int64_t slowlog_us = -2, latency_ms = -1;

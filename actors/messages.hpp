@@ -133,6 +133,7 @@ using hello_atom = caf::atom_constant<caf::atom("hello")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using traffic_atom = caf::atom_constant<caf::atom("traffic")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -145,7 +146,8 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 // pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
 // status the manager reports; keeps what connections report of themselves (CLIENT LIST, the
 // slow log), telling one to close (kill_atom) when CLIENT KILL names it; holds clients' batches
-// while CLIENT PAUSE lasts (resume_atom: it may have ended); and makes the final save before the process exits (false: it
+// while CLIENT PAUSE lasts (resume_atom: it may have ended); adds up the bytes, reads and writes
+// a connection reports without a batch (traffic_atom); and makes the final save before the process exits (false: it
 // failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
@@ -163,6 +165,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<gone_atom, int64_t>,
     caf::reacts_to<hello_atom, client_report>,
     caf::reacts_to<resume_atom>,
+    caf::reacts_to<traffic_atom, uint64_t, uint64_t, uint64_t, uint64_t>,
     caf::reacts_to<deliver_atom>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 

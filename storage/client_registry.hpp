@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -67,6 +68,7 @@ class client_registry {
   // CLIENT KILL: the connection is to be closed once the replies of this batch are out.
   void ask_close(int64_t id) { closing_.push_back(id); }
   std::vector<int64_t> take_closes() { return std::exchange(closing_, {}); }
+  std::span<const int64_t> closes() const { return closing_; }
   bool has_closes() const { return !closing_.empty(); }
 
  private:

@@ -64,7 +64,8 @@ class command_stats {
   int64_t to_ns(uint64_t ticks) {
     if ((conversions_++ & 4095) == 0)
       ns_per_tick_ = 1000.0 / ticks_per_microsecond();
-    return static_cast<int64_t>(static_cast<double>(ticks) * ns_per_tick_);
+    const double ns = static_cast<double>(ticks) * ns_per_tick_;
+    return ns < 9e18 ? static_cast<int64_t>(ns) : INT64_MAX;  // a clock that went back
   }
   // The other way, at the rate to_ns last measured.
   uint64_t ticks_of_us(int64_t us) {

@@ -42,6 +42,18 @@ struct introspection {
   // rates INFO shows, sampled by the keyspace's cron.
   int64_t net_input_bytes = 0, net_output_bytes = 0;
   instantaneous_metric ops_rate, input_rate, output_rate;
+  void add_traffic(uint64_t in, uint64_t out, uint64_t read_count, uint64_t write_count) {
+    net_input_bytes += static_cast<int64_t>(in);
+    net_output_bytes += static_cast<int64_t>(out);
+    reads += static_cast<int64_t>(read_count);
+    writes += static_cast<int64_t>(write_count);
+  }
+  // CONFIG RESETSTAT (the slow log and the latency events stay, as in Redis).
+  void reset_stats() {
+    latest_fork_usec = total_forks = expire_cap_reached = 0;
+    net_input_bytes = net_output_bytes = reads = writes = 0;
+    ops_rate = input_rate = output_rate = instantaneous_metric();
+  }
   void sample_rates(int64_t now_ms, int64_t commands) {
     ops_rate.sample(now_ms, commands);
     input_rate.sample(now_ms, net_input_bytes);

@@ -345,6 +345,18 @@ void client_kill(exec_context& ctx, arg_list argv) {
       ++killed;
     }
   }
+  // As Redis frees them at once: a write later in this batch serves none of them, nor fails
+  // their EXEC, nor publishes to them (the keyspace actor forgets the rest after the batch;
+  // their records stay until then, for the batch's own client may be among them).
+  for (int64_t id : ctx.intro ? ctx.intro->clients.closes() : std::span<const int64_t>{}) {
+    if (ctx.blocked)
+      ctx.blocked->unblock(id);
+    if (ctx.watched)
+      ctx.watched->unwatch(id);
+    if (ctx.channels)
+      ctx.channels->remove_client(id);
+    std::erase(ctx.intro->monitors, id);
+  }
   if (argv.size() != 3)
     reply::integer(ctx.out, killed);
   else if (killed == 0)
@@ -376,7 +388,8 @@ void client_pause_command(exec_context& ctx, arg_list argv) {
     return;
   }
   if (ctx.intro)
-    ctx.intro->clients.pause.extend(mode, ctx.now + timeout);
+    ctx.intro->clients.pause.extend(mode, timeout > INT64_MAX - ctx.now ? INT64_MAX
+                                                                        : ctx.now + timeout);
   reply::ok(ctx.out);
 }
 
@@ -392,8 +405,9 @@ void monitor_command(exec_context& ctx, arg_list) {
     reply::error(ctx.out, "ERR MONITOR is not available here");
     return;
   }
-  if (!ctx.intro->is_monitor(ctx.client->self.id))
-    ctx.intro->monitors.push_back(ctx.client->self.id);
+  if (ctx.intro->is_monitor(ctx.client->self.id))
+    return;  // Redis answers nothing to a monitor's second MONITOR
+  ctx.intro->monitors.push_back(ctx.client->self.id);
   reply::ok(ctx.out);
 }
 

@@ -89,11 +89,8 @@ void config_resetstat(exec_context& ctx, arg_list) {
   s.client_output_buffer_limit_disconnections = 0;
   s.client_query_buffer_limit_disconnections = 0;
   s.commands.reset();
-  if (ctx.intro) {
-    ctx.intro->slow.reset();
-    ctx.intro->net_input_bytes = ctx.intro->net_output_bytes = 0;
-    ctx.intro->total_forks = 0;
-  }
+  if (ctx.intro)
+    ctx.intro->reset_stats();
   reply::ok(ctx.out);
 }
 

@@ -135,15 +135,23 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
   reply::array_header(out, 0);
 }
 
+// RESET's part in the keyspace: nothing watched, no longer a monitor (its reply, silenced, is
+// the connection's "+RESET").
+void reset_in_keyspace(exec_context& ctx, arg_list) {
+  if (ctx.watched)
+    ctx.watched->unwatch(ctx.client_id);
+  if (ctx.intro)
+    std::erase(ctx.intro->monitors, ctx.client_id);
+}
+
 // RESET: the connection as a new one, as Redis's clearClientConnectionState: MULTI discarded,
 // nothing watched, every subscription dropped (without unsubscribe messages), database 0,
 // RESP2, replies on, no name, and the default user's authentication.
-void reset_batch(const command_spec&, command_batch& batch, client_state& client,
-                 server_state& server, arg_list) {
+void reset_batch(const command_spec& cmd, command_batch& batch, client_state& client,
+                 server_state& server, arg_list argv) {
   client.multi.reset();
   const size_t first = batch.items().size();
-  const std::string_view unwatch[] = {"unwatch"};
-  batch.add_command(find_command(unwatch[0]), client.db, unwatch);
+  batch.add_command(&cmd, client.db, argv);  // what the keyspace knows of the client
   constexpr std::string_view unsubscribe[] = {"unsubscribe", "punsubscribe", "sunsubscribe"};
   for (size_t k = 0; k < 3; ++k) {
     if (client.subscriptions[k].empty())
@@ -201,8 +209,8 @@ const command_spec specs[] = {
     {"reset", 1,
      cmd_noscript | cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_allow_busy |
          cmd_not_queued | cmd_pubsub_context,
-     nullptr, nullptr, 0, 0, 0, "Reset the connection", "connection", "6.2.0", nullptr,
-     reset_batch},
+     reset_in_keyspace, nullptr, 0, 0, 0, "Reset the connection", "connection", "6.2.0",
+     nullptr, reset_batch},
 };
 
 }  // namespace

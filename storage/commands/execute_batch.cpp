@@ -119,7 +119,7 @@ bool refused_on_replica(const batch_context& bc, const command_spec& cmd) {
 
 // What clients in MONITOR mode see of a command that ran (admin commands are not shown).
 void feed_monitors(const batch_context& bc, const command_spec& cmd, int db, arg_list argv) {
-  if (!bc.intro || (cmd.flags & cmd_admin))
+  if (!bc.intro || bc.intro->monitors.empty() || (cmd.flags & cmd_admin))
     return;
   const std::string_view addr = bc.client ? std::string_view(bc.client->self.addr) : "";
   bc.intro->monitor_feed += monitor_line(unix_now_us(), db, addr, argv, cmd.redact);
@@ -215,8 +215,7 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
   if (elapsed >= bc.observed_ticks)
     note_duration(bc, *item.cmd, argv, elapsed);
-  if (bc.intro && !bc.intro->monitors.empty())
-    feed_monitors(bc, *item.cmd, item.db, argv);
+  feed_monitors(bc, *item.cmd, item.db, argv);
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');

@@ -12,6 +12,10 @@ namespace credis {
 namespace {
 
 void slowlog_get(exec_context& ctx, arg_list argv) {
+  if (argv.size() > 3) {
+    reply_subcommand_syntax(ctx, "slowlog", argv[1]);
+    return;
+  }
   int64_t count = 10;
   if (argv.size() == 3 && (!parse_int64(argv[2], count) || count < -1)) {
     reply::error(ctx.out, "ERR count should be greater than or equal to -1");

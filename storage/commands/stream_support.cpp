@@ -79,16 +79,6 @@ size_t reply_range(std::string& out, const stream_value& s, stream_id start, str
   return n;
 }
 
-void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub) {
-  std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
-  msg.append(sub.substr(0, 128));
-  msg.append("'. Try ");
-  for (char c : command)
-    msg.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  msg.append(" HELP.");
-  reply::error(ctx.out, msg);
-}
-
 stream_consumer& acting_consumer(exec_context& ctx, stream_group& g, std::string_view key,
                                  std::string_view name, bool& created) {
   stream_consumer& c = g.consumer(name, ctx.now, created);

@@ -29,8 +29,6 @@ void reply_entry(std::string& out, const stream_value::entry& e);
 // The entries of [start, end] (at most `count`, 0: all) as an array; returns how many.
 size_t reply_range(std::string& out, const stream_value& s, stream_id start, stream_id end,
                    size_t count, bool rev);
-// Redis's addReplySubcommandSyntaxError.
-void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub);
 
 // The consumer `name` of group `g` (of the stream at `key`) that reads or claims, seen now;
 // created when missing, which is a write with the "xgroup-createconsumer" event (`created`).

@@ -20,6 +20,16 @@ void reply_help(std::string& out, std::string_view command,
   reply::simple(out, "    Prints this help.");
 }
 
+void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub) {
+  std::string msg = "ERR unknown subcommand or wrong number of arguments for '";
+  msg.append(sub.substr(0, 128));
+  msg.append("'. Try ");
+  for (char c : command)
+    msg.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  msg.append(" HELP.");
+  reply::error(ctx.out, msg);
+}
+
 void unknown_subcommand(exec_context& ctx, arg_list argv) {
   reply::error(ctx.out, unknown_subcommand_error(argv[0], argv[1]));
 }

@@ -14,6 +14,10 @@ namespace credis {
 void reply_help(std::string& out, std::string_view command,
                 std::initializer_list<std::string_view> lines);
 
+// Redis's addReplySubcommandSyntaxError: "ERR unknown subcommand or wrong number of arguments
+// for 'get'. Try SLOWLOG HELP."
+void reply_subcommand_syntax(exec_context& ctx, std::string_view command, std::string_view sub);
+
 // The container's entry, reached by a subcommand it has no entry for: "ERR unknown
 // subcommand 'x'. Try CLIENT HELP." (one form for each place a command runs).
 void unknown_subcommand(exec_context& ctx, arg_list argv);

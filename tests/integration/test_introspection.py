@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from helpers import Raw
-from server_process import wait_until
+from server_process import cpu_seconds, wait_until
 
 # Redis 7.0's CLIENT LIST line, with the values a fresh RESP2 client has.
 CLIENT_LINE = re.compile(
@@ -418,3 +418,81 @@ def test_instantaneous_ops_per_sec(start_credis):
             for _ in range(50):
                 c.read_reply()
         assert r.info("stats")["instantaneous_ops_per_sec"] > 100
+
+
+def test_monitor_gets_only_what_runs_after_it(start_credis, start_redis):
+    # Transactions run while nobody monitors leave nothing behind for a later monitor.
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as c, Raw(server.port) as monitor:
+            for _ in range(3):
+                c.cmd("MULTI")
+                c.cmd("SET", "k", "v")
+                c.cmd("EXEC")
+            assert monitor.cmd("MONITOR") == b"+OK\r\n"
+            wait_until(lambda: c.cmd("ECHO", "marker") and True, what="the echo")
+            assert monitor.read_reply().endswith(b'"ECHO" "marker"\r\n')
+
+
+def test_reset_ends_monitor_mode(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as c, Raw(server.port) as monitor:
+            monitor.cmd("MONITOR")
+            assert monitor.cmd("RESET") == b"+RESET\r\n"
+            c.cmd("SET", "k", "v")
+            assert monitor.cmd("PING") == b"+PONG\r\n"  # no monitor line before it
+
+
+def test_killing_a_blocked_client_loses_no_element(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        with Raw(server.port) as waiter:
+            wid = int(waiter.cmd("CLIENT", "ID")[1:-2])
+            waiter.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
+            wait_until(lambda: blocked_clients(r) == 1, what="the client to block")
+            with r.pipeline(transaction=False) as p:  # one read: no time for the close between
+                p.execute_command("CLIENT", "KILL", "ID", wid)
+                p.lpush("q", "job")
+                p.llen("q")
+                assert p.execute()[1:] == [1, 1]
+            assert blocked_clients(r) == 0
+        r.close()
+
+
+def test_resetstat_keeps_the_slow_log(start_credis, start_redis):
+    for server in both(start_credis, start_redis, ["--slowlog-log-slower-than", "0"]):
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.set("k", "v")
+        before = r.slowlog_len()
+        r.config_resetstat()
+        assert r.slowlog_len() >= before > 0
+        with pytest.raises(redis.ResponseError,
+                           match="unknown subcommand or wrong number of arguments for 'GET'"):
+            r.execute_command("SLOWLOG", "GET", "1", "2")
+        r.close()
+
+
+def test_a_very_long_pause_does_not_spin(start_credis):
+    server = start_credis(["--save", ""])
+    r = redis.Redis(port=server.port, decode_responses=True)
+    r.execute_command("CLIENT", "PAUSE", "9999999999999999", "WRITE")
+    assert r.get("k") is None  # reads go on
+    before = cpu_seconds(server.proc.pid)
+    time.sleep(0.5)
+    assert cpu_seconds(server.proc.pid) - before < 0.2
+    r.execute_command("CLIENT", "UNPAUSE")
+    assert r.set("k", "v")
+
+
+def test_output_to_an_idle_subscriber_is_counted(start_credis):
+    server = start_credis(["--save", ""])
+    r = redis.Redis(port=server.port)
+    with Raw(server.port) as sub:
+        sub.cmd("SUBSCRIBE", "ch")
+        before = r.info("stats")["total_net_output_bytes"]
+        payload = "x" * 10000
+        for _ in range(20):
+            r.publish("ch", payload)
+        for _ in range(20):
+            sub.read_reply()
+        wait_until(lambda: r.info("stats")["total_net_output_bytes"] - before >= 200000,
+                   what="the subscriber's bytes to count")
