@@ -676,10 +676,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
                                   st.server->config.repl.timeout * 1000, error);
         if (pid > 0)
-          st.intro.forked(std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - fork_start)
-                              .count(),
-                          st.server->config.latency_monitor_threshold, now / 1000);
+          st.intro.forked(fork_start, st.server->config.latency_monitor_threshold, now / 1000);
         if (pid < 0) {
           spdlog::warn("{}", error);
         } else {

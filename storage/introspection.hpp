@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -60,8 +61,13 @@ struct introspection {
     output_rate.sample(now_ms, net_output_bytes);
   }
 
-  // A fork for a snapshot took `us`: INFO's latest_fork_usec, and the "fork" latency event.
-  void forked(int64_t us, int64_t threshold_ms, int64_t unix_seconds) {
+  // A fork for a snapshot began at `start` and has returned: INFO's latest_fork_usec, and the
+  // "fork" latency event.
+  void forked(std::chrono::steady_clock::time_point start, int64_t threshold_ms,
+              int64_t unix_seconds) {
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
     latest_fork_usec = us;
     ++total_forks;
     latency.record("fork", us / 1000, threshold_ms, unix_seconds);

@@ -88,10 +88,7 @@ bool start_background_save(const keyspace& ks, server_state& server,
     _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
   }
   if (intro)
-    intro->forked(std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - fork_start)
-                      .count(),
-                  server.config.latency_monitor_threshold, now / 1000);
+    intro->forked(fork_start, server.config.latency_monitor_threshold, now / 1000);
   p.child_pid = pid;
   p.dirty_at_bgsave_start = server.stats.dirty;
   p.bgsave_started_ms = now;

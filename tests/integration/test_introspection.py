@@ -496,3 +496,15 @@ def test_output_to_an_idle_subscriber_is_counted(start_credis):
             sub.read_reply()
         wait_until(lambda: r.info("stats")["total_net_output_bytes"] - before >= 200000,
                    what="the subscriber's bytes to count")
+
+
+def test_fork_time_in_info(start_credis, start_redis):
+    for server in both(start_credis, start_redis):
+        r = redis.Redis(port=server.port)
+        r.set("k", "v")
+        assert r.info("stats")["total_forks"] == 0
+        r.bgsave()
+        wait_until(lambda: r.info("persistence")["rdb_bgsave_in_progress"] == 0 and
+                   r.info("stats")["total_forks"] == 1, what="the background save")
+        assert 0 < r.info("stats")["latest_fork_usec"] < 10_000_000
+        r.close()
