@@ -215,7 +215,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
   if (elapsed >= bc.observed_ticks)
     note_duration(bc, *item.cmd, argv, elapsed);
-  feed_monitors(bc, *item.cmd, item.db, argv);
+  if (bc.intro && !bc.intro->monitors.empty())  // (checked here too: this runs per command)
+    feed_monitors(bc, *item.cmd, item.db, argv);
   bool changed = stats.dirty > dirty_before ||
                  ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');
