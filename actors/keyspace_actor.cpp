@@ -334,14 +334,42 @@ uint64_t observed_ticks(keyspace_state& st) {
 // What a client's batch runs against; the client's record learns it was active now.
 batch_context client_context(keyspace_state& st, int64_t client_id, batch_replies& out,
                              block_request* block, size_t reply_limit) {
+  // A replica's stream is its master's alone: what its own clients run (PUBLISH) is not in
+  // it, or its offset would part from its master's and its siblings'.
+  const bool propagates = propagating(st) && !st.repl.is_replica;
   batch_context bc{*st.ks,       *st.server,   st.repl,     now_ms(), false,
-                   propagating(st) ? &st.propagated : nullptr, &out.spliced, reply_limit,
+                   propagates ? &st.propagated : nullptr, &out.spliced, reply_limit,
                    &st.blocked,  block,        &st.watched,  &st.channels, &st.intro,
                    st.intro.clients.find(client_id)};
   if (bc.client)
     bc.client->last_interaction_ms = bc.now;
   bc.observed_ticks = observed_ticks(st);
+  bc.manager_requests = &st.manager_requests;
   return bc;
+}
+
+// The keyspace's view of the role changed (the manager's status, or REPLICAOF here).
+void role_changed(keyspace_broker self, bool was_replica) {
+  auto& st = self->state;
+  if (was_replica && !st.repl.is_replica)
+    st.encoder.forget_db();  // a promoted replica's stream starts with SELECT
+  apply_expiry_handling(st);
+  schedule_expiry(self);
+}
+
+// Passes on the request REPLICAOF left for the replication manager, after the writes that
+// came before it (a promoted replica's new history starts after them).
+void pass_manager_requests(keyspace_broker self) {
+  auto& st = self->state;
+  flush_writes(self);
+  bool was_replica = false;  // (REPLICAOF host port leaves a replica a replica)
+  for (auto& req : st.manager_requests) {
+    was_replica = was_replica || req.what == replication_request::kind::replicaof_no_one;
+    ++st.role_requests_sent;
+    self->send(st.manager, replicaof_atom::value, std::move(req));
+  }
+  st.manager_requests.clear();
+  role_changed(self, was_replica);
 }
 
 void serve_waiting(keyspace_broker self);
@@ -434,6 +462,11 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
       flush_writes(self);
       hold_for_pause(self, conn, std::move(batch), first, out);
       return;
+    }
+    if (!st.manager_requests.empty()) {
+      pass_manager_requests(self);
+      if (!st.blocked.has_ready() && first < batch.items().size())
+        continue;
     }
     if (!st.blocked.has_ready())
       break;
@@ -708,11 +741,16 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         bool was_replica = st.repl.is_replica;
         info.offset = st.repl.offset;  // these two are kept here, not by the manager
         info.stream_db = st.repl.stream_db;
+        if (info.role_requests_handled < st.role_requests_sent) {
+          // Sent before the manager handled our last REPLICAOF: the role set then stands.
+          info.is_replica = st.repl.is_replica;
+          info.master_host = std::move(st.repl.master_host);
+          info.master_port = st.repl.master_port;
+          info.link_up = st.repl.link_up;
+          info.sync_in_progress = st.repl.sync_in_progress;
+        }
         st.repl = std::move(info);
-        if (was_replica && !st.repl.is_replica)
-          st.encoder.forget_db();  // a promoted replica's stream starts with SELECT
-        apply_expiry_handling(st);
-        schedule_expiry(self);
+        role_changed(self, was_replica);
       },
       [=](shutdown_atom) {
         auto& st = self->state;

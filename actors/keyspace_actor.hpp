@@ -63,6 +63,11 @@ struct keyspace_state {
   unix_ms scheduled_for = no_expiry;  // the deadline the expiry actor was last told about
   // Replication: the status the manager reports, with the offset kept here.
   replication_info repl;
+  // REPLICAOF's requests for the manager, from the command that left them until passed on, and
+  // how many were passed on in all (a status the manager sent before handling the last one
+  // has an outdated role).
+  std::vector<replication_request> manager_requests;
+  int64_t role_requests_sent = 0;
   stream_encoder encoder;
   command_batch propagated;           // the writes of the current batch, for replicas
   std::string stream_out;             // stream bytes not yet passed to the manager

@@ -134,6 +134,7 @@ using kill_atom = caf::atom_constant<caf::atom("kill")>;
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using traffic_atom = caf::atom_constant<caf::atom("traffic")>;
+using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -172,13 +173,14 @@ using keyspace_actor = caf::typed_actor<
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the
 // keyspace produces (bytes, the offset after them, and on a replica the database its master's
 // stream is in there, where a new link to the master continues); answers the replication requests of
-// connections (PSYNC, REPLCONF ACK, WAIT, REPLICAOF); learns that a full sync's child ended
+// connections (PSYNC, REPLCONF ACK, WAIT); follows the keyspace's REPLICAOF; learns that a full sync's child ended
 // (pid, success); learns the history loaded data belongs to (id, offset, stream database); and, on a replica,
 // runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded);
 // and takes new repl-* settings that CONFIG SET made.
 using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
+    caf::reacts_to<replicaof_atom, replication_request>,
     caf::reacts_to<synced_atom, int, bool>,
     caf::reacts_to<restored_atom, std::string, int64_t, int>,
     caf::reacts_to<start_atom, keyspace_actor>,

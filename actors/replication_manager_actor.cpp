@@ -82,6 +82,7 @@ void push_status(manager_broker self) {
   info.backlog_origin = st.log ? st.log->end_offset() - static_cast<int64_t>(st.log->histlen()) : 0;
   for (const auto& r : st.replicas)
     info.replicas.push_back({r.ip, r.port, state_name(r.st), r.ack_offset, r.last_ack_ms});
+  info.role_requests_handled = st.role_requests_handled;
   info.sync_full = st.sync_full;
   info.sync_partial_ok = st.sync_partial_ok;
   info.sync_partial_err = st.sync_partial_err;
@@ -384,11 +385,11 @@ void stop_link(manager_broker self) {
   st.link_syncing = false;
 }
 
-std::string on_replicaof(manager_broker self, const replication_request& req,
-                         const replication_peer& peer) {
+// REPLICAOF host port, as the keyspace passed it on (it has answered the client).
+void on_replicaof(manager_broker self, const replication_request& req) {
   auto& st = self->state;
   if (st.is_replica && st.master_host == req.text && st.master_port == req.number)
-    return "+OK Already connected to specified master\r\n";
+    return;
   if (!st.is_replica)
     unblock_waiters(self);  // the new link asks to continue our history, if we have one
   stop_link(self);
@@ -396,16 +397,14 @@ std::string on_replicaof(manager_broker self, const replication_request& req,
   st.master_host = req.text;
   st.master_port = static_cast<uint16_t>(req.number);
   spdlog::info("REPLICAOF {}:{} enabled (user request from 'id={}')", st.master_host,
-               st.master_port, peer.client_id);
+               st.master_port, req.count);
   connect_link(self);
-  push_status(self);
-  return "+OK\r\n";
 }
 
-std::string on_replicaof_no_one(manager_broker self, const replication_peer& peer) {
+void on_replicaof_no_one(manager_broker self, const replication_request& req) {
   auto& st = self->state;
   if (!st.is_replica)
-    return "+OK\r\n";
+    return;
   stop_link(self);
   set_role(self, false);
   st.master_host.clear();
@@ -416,9 +415,7 @@ std::string on_replicaof_no_one(manager_broker self, const replication_peer& pee
   drop_all_replicas(self);  // they reconnect and learn the new id with +CONTINUE
   spdlog::info("Setting secondary replication ID to {}, valid up to offset: {}. New replication "
                "ID is {}", st.ids.replid2, st.ids.second_offset, st.ids.replid);
-  spdlog::info("MASTER MODE enabled (user request from 'id={}')", peer.client_id);
-  push_status(self);
-  return "+OK\r\n";
+  spdlog::info("MASTER MODE enabled (user request from 'id={}')", req.count);
 }
 
 void on_link_report(manager_broker self, const link_report& report) {
@@ -438,7 +435,7 @@ void on_link_report(manager_broker self, const link_report& report) {
         st.ids.replid = report.replid;
         drop_all_replicas(self);
       }
-        ensure_backlog(self);
+      ensure_backlog(self);
       break;
     case link_report::kind::io:
       return;  // INFO's master_last_io_seconds_ago may lag by a second
@@ -553,13 +550,17 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
             return on_ack(self, req.number);
           case request_kind::wait:
             return on_wait(self, req, peer);
-          case request_kind::replicaof:
-            return on_replicaof(self, req, peer);
-          case request_kind::replicaof_no_one:
-            return on_replicaof_no_one(self, peer);
           default:
             return std::string();
         }
+      },
+      [=](replicaof_atom, const replication_request& req) {
+        if (req.what == request_kind::replicaof_no_one)
+          on_replicaof_no_one(self, req);
+        else
+          on_replicaof(self, req);
+        ++self->state.role_requests_handled;
+        push_status(self);  // also when nothing changed: the keyspace waits for the count
       },
       [=](synced_atom, int pid, bool ok) {
         auto& st = self->state;

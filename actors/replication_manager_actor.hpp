@@ -56,6 +56,7 @@ struct manager_state {
   // it, the data belongs to ids.replid up to offset, which a new master link asks to continue.
   std::unique_ptr<backlog> log;
   int64_t offset = 0;            // the stream's end, as the keyspace last fed it
+  int64_t role_requests_handled = 0;  // the keyspace's REPLICAOFs (status reports the count)
   int stream_db = 0;             // on a replica: the database the master's stream is in there
   std::vector<replica_entry> replicas;
   int sync_pid = -1;             // the full sync being written, if any

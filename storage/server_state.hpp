@@ -65,6 +65,9 @@ struct server_config {
   // Connections served at once; beyond it a new one is told so and closed (Redis's maxclients).
   int64_t maxclients = 10000;
   std::string requirepass;  // empty: no password
+  // The SHA-256 a config file's `user default ... #<digest>` line gave: the password
+  // requirepass sets, maybe on a later line, must match it (checked once the file is read).
+  std::string requirepass_digest;
   bool protected_mode = true;  // without a password, only loopback clients are served
   output_buffer_limits output_limits;
   int64_t client_query_buffer_limit = int64_t{1} << 30;

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export CREDIS_EXTRA_PACKAGES="redis-server redis-tools python3-redis python3-pytest python3-pytest-timeout"
+export CREDIS_EXTRA_PACKAGES="redis-server redis-sentinel redis-tools python3-redis python3-pytest python3-pytest-timeout"
 CREDIS_BUILD_ONLY=1 "$here/run.sh"
 CREDIS_BUILD_ONLY=1 CREDIS_BUILD_DIR="$here/build-asan" CREDIS_BUILD_TYPE=RelWithDebInfo \
   CREDIS_CMAKE_ARGS="-DCREDIS_SANITIZE=ON" "$here/run.sh"

@@ -147,7 +147,8 @@ struct spliced_block {
 struct exec_context {
   keyspace& ks;
   server_state& server;
-  const replication_info& replication;
+  // The keyspace's view of the replication; REPLICAOF changes it at once.
+  replication_info& replication;
   std::string& out;  // replies are appended here
   int db_index;
   unix_ms now;
@@ -175,6 +176,9 @@ struct exec_context {
   // record of the client whose command this is (null: none, or our master's stream).
   introspection* intro = nullptr;
   client_record* client = nullptr;
+  // What REPLICAOF asks the replication manager to do, passed on after the command (null: our
+  // master's stream, whose REPLICAOF changes nothing here).
+  std::vector<replication_request>* manager_requests = nullptr;
 
   database& db() { return ks.db(db_index); }
 };

@@ -252,7 +252,7 @@ void add_request(command_batch& batch, arg_list argv, client_state& client,
 struct batch_context {
   keyspace& ks;
   server_state& server;
-  const replication_info& replication;
+  replication_info& replication;  // the keyspace's view, which REPLICAOF changes
   unix_ms now;
   // Our master's stream: its writes are applied on a replica, and keys expire only by its DEL.
   bool from_master = false;
@@ -281,6 +281,10 @@ struct batch_context {
   // learns each command it runs (CLIENT LIST's db and cmd). Null where nobody looks.
   introspection* intro = nullptr;
   client_record* client = nullptr;
+  // Where REPLICAOF leaves its requests for the replication manager; the batch stops after
+  // the command that left one, so that the writes before it reach the manager first. Null:
+  // REPLICAOF changes nothing (our master's stream).
+  std::vector<replication_request>* manager_requests = nullptr;
   // Commands that run this many ticks or more are shown to the slow log and the latency
   // monitor, which decide (a per-batch bound, so that a fast command costs one comparison).
   uint64_t observed_ticks = 0;

@@ -3,6 +3,9 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
+#include <spdlog/spdlog.h>
+
+#include "storage/config/config_rewrite.hpp"
 #include "storage/config/config_table.hpp"
 #include "storage/glob.hpp"
 
@@ -11,19 +14,17 @@ namespace credis {
 namespace {
 
 // Like Redis 7.0, a name without glob characters is answered under the spelling it was asked
-// with; a glob is answered with the parameters' own names. Each parameter appears once.
+// with; a glob is answered with the names (and old names: `slaveof`) that match. Each name
+// appears once.
 void config_get(exec_context& ctx, arg_list argv) {
   std::string body;
-  int64_t n = 0;
-  std::vector<const config_parameter*> answered;
+  std::vector<std::string_view> answered;
   auto answer = [&](const config_parameter& p, std::string_view name) {
-    for (const config_parameter* a : answered)
-      if (a == &p)
-        return;
-    answered.push_back(&p);
+    if (std::find(answered.begin(), answered.end(), name) != answered.end())
+      return;
+    answered.push_back(name);
     reply::bulk(body, name);
     reply::bulk(body, p.get(ctx.server.config));
-    n += 2;
   };
   for (size_t i = 2; i < argv.size(); ++i) {
     if (!has_glob_chars(argv[i])) {
@@ -32,10 +33,11 @@ void config_get(exec_context& ctx, arg_list argv) {
       continue;
     }
     for (const auto& p : config_parameters())
-      if (glob_match(argv[i], p.name, true))
-        answer(p, p.name);
+      for (std::string_view name : {p.name, p.alias})
+        if (!name.empty() && glob_match(argv[i], name, true))
+          answer(p, name);
   }
-  reply::map_header(ctx.out, n / 2);
+  reply::map_header(ctx.out, static_cast<int64_t>(answered.size()));
   ctx.out.append(body);
 }
 
@@ -94,8 +96,26 @@ void config_resetstat(exec_context& ctx, arg_list) {
   reply::ok(ctx.out);
 }
 
+// CONFIG REWRITE: the file given at start-up, with the configuration as it is now (and the
+// replication's master as REPLICAOF last set it).
 void config_rewrite(exec_context& ctx, arg_list) {
-  reply::error(ctx.out, "ERR The server is running without a config file");
+  const std::string& path = ctx.server.config.config_file;
+  if (path.empty()) {
+    reply::error(ctx.out, "ERR The server is running without a config file");
+    return;
+  }
+  const replication_info& r = ctx.replication;
+  const std::string master =
+      r.is_replica ? r.master_host + " " + std::to_string(r.master_port) : std::string();
+  if (std::string error =
+          rewrite_config_file(path, current_parameter_lines(ctx.server.config, master));
+      !error.empty()) {
+    spdlog::warn("CONFIG-REWRITE failed: {}", error);
+    reply::error(ctx.out, "ERR Rewriting config file: " + error);
+    return;
+  }
+  spdlog::info("CONFIG REWRITE executed with success.");
+  reply::ok(ctx.out);
 }
 
 void config_help(exec_context& ctx, arg_list) {

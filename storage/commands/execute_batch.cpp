@@ -184,7 +184,8 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
                    item.db,       bc.now,    bc.from_master ? 0 : bc.now,
                    propagated,    batch.blocks_of(item), bc.spliced,
                    bc.blocked,    block,     bc.watched,
-                   batch.client_id, bc.channels, bc.intro, bc.client};
+                   batch.client_id, bc.channels, bc.intro, bc.client,
+                   bc.manager_requests};
   if (bc.client) {
     bc.client->db = item.db;
     bc.client->last_command = index;
@@ -321,6 +322,12 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
 
 namespace {
 
+// A command left a request for the replication manager: the caller passes it on before
+// running the next.
+bool asked_manager(const batch_context& bc) {
+  return bc.manager_requests && !bc.manager_requests->empty();
+}
+
 // Drops what a silent item (CLIENT REPLY OFF/SKIP) replied, when it goes out of scope.
 class silenced_reply {
  public:
@@ -361,7 +368,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     const silenced_reply silence(item, out, bc.spliced);
     if (item.cmd && (item.cmd->flags & cmd_runs_queued)) {
       next = run_transaction(bc, batch, next, argv, out);
-      if (bc.blocked && bc.blocked->has_ready())
+      if ((bc.blocked && bc.blocked->has_ready()) || asked_manager(bc))
         break;
       continue;
     }
@@ -378,7 +385,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated, false);
     if (o == outcome::wants_to_block)
       return next - 1;  // it runs again when a key it waits for is written, or times out
-    if (o == outcome::woke_waiters)
+    if (o == outcome::woke_waiters || asked_manager(bc))
       break;
   }
   return next;

@@ -1,6 +1,7 @@
 // Replication commands (Redis's replication.c): REPLCONF, PSYNC, SYNC, REPLICAOF, WAIT and
 // ROLE. Those that act on the replication itself validate their arguments here and leave a
-// request for the replication manager, which the connection passes on.
+// request for the replication manager: the connection passes on those it waits for the answer
+// of (WAIT, PSYNC), the keyspace those of REPLICAOF.
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
@@ -67,18 +68,47 @@ void sync_command(client_state& client, server_state&, arg_list, std::string&) {
   leave_request(client, request_kind::psync, 0, -1, "?");
 }
 
-// REPLICAOF host port | REPLICAOF NO ONE (and its old name SLAVEOF).
-void replicaof_command(client_state& client, server_state&, arg_list argv, std::string& out) {
+// REPLICAOF host port | REPLICAOF NO ONE (and its old name SLAVEOF). It runs in the keyspace,
+// so that it can be part of a transaction (Sentinel's MULTI / REPLICAOF NO ONE / CONFIG REWRITE
+// / EXEC): the keyspace's view of the role changes at once, for the commands after it, and the
+// replication manager is asked to follow.
+void replicaof_command(exec_context& ctx, arg_list argv) {
+  if (!ctx.manager_requests) {
+    reply::ok(ctx.out);  // our master's stream: nothing here changes our own role
+    return;
+  }
+  replication_info& view = ctx.replication;
   if (iequals(argv[1], "no") && iequals(argv[2], "one")) {
-    leave_request(client, request_kind::replicaof_no_one, 0, 0);
+    if (view.is_replica) {
+      view.is_replica = false;
+      view.master_host.clear();
+      view.master_port = 0;
+      view.link_up = view.sync_in_progress = false;
+      ctx.manager_requests->push_back({request_kind::replicaof_no_one, ctx.client_id, 0, {}});
+    }
+    reply::ok(ctx.out);
+    return;
+  }
+  if (ctx.client && ctx.client->self.replica) {
+    reply::error(ctx.out, "ERR Command is not valid when client is a replica.");
     return;
   }
   int64_t port = 0;
   if (!parse_int64(argv[2], port) || port < 0 || port > 65535) {
-    reply::error(out, errors::not_integer);
+    reply::error(ctx.out, errors::not_integer);
     return;
   }
-  leave_request(client, request_kind::replicaof, 0, port, argv[1]);
+  if (view.is_replica && view.master_host == argv[1] && view.master_port == port) {
+    reply::simple(ctx.out, "OK Already connected to specified master");
+    return;
+  }
+  view.is_replica = true;
+  view.master_host = std::string(argv[1]);
+  view.master_port = port;
+  view.link_up = view.sync_in_progress = false;
+  ctx.manager_requests->push_back(
+      {request_kind::replicaof, ctx.client_id, port, std::string(argv[1])});
+  reply::ok(ctx.out);
 }
 
 // WAIT numreplicas timeout: the manager answers once enough replicas have acknowledged this
@@ -140,11 +170,11 @@ const command_spec specs[] = {
      psync_command, 0, 0, 0, "Internal command used for replication", "server", "2.8.0"},
     {"sync", 1, cmd_admin | cmd_noscript | cmd_no_multi | cmd_no_async_loading, nullptr,
      sync_command, 0, 0, 0, "Internal command used for replication", "server", "1.0.0"},
-    {"replicaof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading, nullptr,
-     replicaof_command, 0, 0, 0,
+    {"replicaof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading,
+     replicaof_command, nullptr, 0, 0, 0,
      "Make the server a replica of another instance, or promote it as master.", "server", "5.0.0"},
-    {"slaveof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading, nullptr,
-     replicaof_command, 0, 0, 0,
+    {"slaveof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading,
+     replicaof_command, nullptr, 0, 0, 0,
      "Make the server a replica of another instance, or promote it as master.", "server", "1.0.0"},
     {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0,
      "Wait for the synchronous replication of all the write commands sent in the context of "

@@ -43,6 +43,9 @@ struct replication_info {
     return backlog_active ? offset - backlog_histlen() + 1 : 0;
   }
   std::vector<replica_status> replicas;
+  // How many of the keyspace's REPLICAOF requests the manager had handled when it sent this:
+  // the role in a status sent before it handled the last one is out of date.
+  int64_t role_requests_handled = 0;
   int64_t sync_full = 0, sync_partial_ok = 0, sync_partial_err = 0;
 };
 
@@ -53,8 +56,8 @@ struct replication_request {
     wait,         // count: numreplicas, number: timeout ms
     psync,        // text: replid ("?" for SYNC), number: offset
     ack,          // number: the replica's offset (REPLCONF ACK); nothing is answered
-    replicaof,    // text: host, number: port
-    replicaof_no_one,
+    replicaof,    // text: host, number: port, count: the asking client's id
+    replicaof_no_one,  // count: the asking client's id
   };
   kind what = kind::none;
   int64_t count = 0;

@@ -10,6 +10,7 @@
 #include "protocol/resp_parser.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/config/config_table.hpp"
+#include "storage/config/default_user.hpp"
 #include "storage/glob.hpp"
 #include "storage/quoted.hpp"
 
@@ -144,6 +145,10 @@ bool config_loader::apply_words(std::vector<std::string>& words) {
     bool ok = apply_file(words[1]);
     --depth_;
     return ok;
+  }
+  if (name == "user") {
+    error_.message = apply_default_user(config_, words);
+    return error_.message.empty();
   }
   const config_parameter* p = find_config_parameter(name);
   if (!p || (words.size() != 2 && !(p->flags & config_multi_word)) || words.size() < 2) {

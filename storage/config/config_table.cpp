@@ -11,6 +11,7 @@
 #include "storage/stream.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/config/default_user.hpp"
 #include "storage/config/keyspace_events.hpp"
 
 namespace credis {
@@ -83,7 +84,7 @@ std::vector<std::string_view> words_of(std::string_view text) {
 // const or a mutable config ([](auto& c) -> auto& { return c.x; }).
 template <class Field>
 config_parameter text_parameter(std::string_view name, unsigned flags, Field field) {
-  return {name, flags, [field](const server_config& c) { return std::string(field(c)); },
+  return {name, flags | config_text, [field](const server_config& c) { return std::string(field(c)); },
           [field](server_config& c, std::string_view v) -> std::string {
             field(c) = std::string(v);
             return {};
@@ -107,7 +108,7 @@ config_parameter int_parameter(std::string_view name, unsigned flags, Field fiel
 
 template <class Field>
 config_parameter memory_parameter(std::string_view name, Field field, int64_t min) {
-  return {name, 0, [field](const server_config& c) { return int_text(field(c)); },
+  return {name, config_memory, [field](const server_config& c) { return int_text(field(c)); },
           [field, min](server_config& c, std::string_view v) { return set_memory(field(c), v, min); }};
 }
 
@@ -126,8 +127,9 @@ config_parameter port_parameter(std::string_view name, Field field) {
 
 // A limit of the aggregate encodings (storage/aggregates.hpp's limits), held there.
 config_parameter encoding_limit_parameter(std::string_view name, std::string_view alias,
-                                          std::atomic<size_t>& limit, bool memory) {
-  return {name, 0, [&limit](const server_config&) { return int_text(static_cast<int64_t>(limit)); },
+                                          std::atomic<size_t>& limit, bool memory,
+                                          std::string_view redis_default) {
+  return {name, memory ? config_memory : 0u, [&limit](const server_config&) { return int_text(static_cast<int64_t>(limit)); },
           [&limit, memory](server_config&, std::string_view v) -> std::string {
             int64_t n = 0;
             std::string error = memory ? set_memory(n, v, 0) : set_int(n, v, 0, INT64_MAX);
@@ -135,11 +137,12 @@ config_parameter encoding_limit_parameter(std::string_view name, std::string_vie
               limit = static_cast<size_t>(n);
             return error;
           },
-          alias};
+          alias, redis_default};
 }
 
 // A setting of the key access stamps (storage/access_clock.hpp), held there.
-config_parameter access_parameter(std::string_view name, std::atomic<int64_t>& field) {
+config_parameter access_parameter(std::string_view name, std::atomic<int64_t>& field,
+                                  std::string_view redis_default) {
   return {name, 0, [&field](const server_config&) { return int_text(field.load()); },
           [&field](server_config&, std::string_view v) -> std::string {
             int64_t n = 0;
@@ -147,13 +150,14 @@ config_parameter access_parameter(std::string_view name, std::atomic<int64_t>& f
             if (error.empty())
               field = n;
             return error;
-          }};
+          },
+          {}, redis_default};
 }
 
 // Parameters whose value no code reads: Redis 7.0's defaults, kept as CONFIG SET or a config
 // file gives them.
 struct stored_default {
-  std::string_view name, value;
+  std::string_view name, value, alias = {};
 };
 const stored_default stored_defaults[] = {
     // Features credis does not have: kept as given, refused by unsupported_setting() unless
@@ -179,9 +183,8 @@ const stored_default stored_defaults[] = {
     {"cluster-config-file", "nodes.conf"}, {"cluster-link-sendbuf-limit", "0"},
     {"cluster-migration-barrier", "1"}, {"cluster-node-timeout", "15000"},
     {"cluster-port", "0"}, {"cluster-preferred-endpoint-type", "ip"},
-    {"cluster-replica-no-failover", "no"}, {"cluster-replica-validity-factor", "10"},
-    {"cluster-require-full-coverage", "yes"}, {"cluster-slave-no-failover", "no"},
-    {"cluster-slave-validity-factor", "10"}, {"crash-log-enabled", "yes"},
+    {"cluster-replica-no-failover", "no", "cluster-slave-no-failover"}, {"cluster-replica-validity-factor", "10", "cluster-slave-validity-factor"},
+    {"cluster-require-full-coverage", "yes"}, {"crash-log-enabled", "yes"},
     {"crash-memcheck-enabled", "yes"}, {"disable-thp", "yes"}, {"dynamic-hz", "yes"},
     {"enable-debug-command", "no"}, {"enable-module-command", "no"},
     {"enable-protected-configs", "no"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
@@ -190,11 +193,9 @@ const stored_default stored_defaults[] = {
     {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
     {"lazyfree-lazy-user-del", "no"}, {"lazyfree-lazy-user-flush", "no"},
     {"list-compress-depth", "0"},
-    {"list-max-listpack-size", "-2"}, {"list-max-ziplist-size", "-2"},
-    {"lua-time-limit", "5000"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
+    {"list-max-listpack-size", "-2", "list-max-ziplist-size"}, {"lua-time-limit", "5000"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
     {"maxmemory-eviction-tenacity", "10"}, 
-    {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10"}, {"min-replicas-to-write", "0"},
-    {"min-slaves-max-lag", "10"}, {"min-slaves-to-write", "0"},
+    {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10", "min-slaves-max-lag"}, {"min-replicas-to-write", "0", "min-slaves-to-write"},
     {"no-appendfsync-on-rewrite", "no"},
     {"oom-score-adj", "no"}, {"oom-score-adj-values", "0 200 800"},
     {"proc-title-template", "{title} {listen-addr} {server-mode}"},
@@ -202,17 +203,13 @@ const stored_default stored_defaults[] = {
     {"rdb-save-incremental-fsync", "yes"}, {"rdbchecksum", "yes"}, {"rdbcompression", "yes"},
     {"repl-backlog-ttl", "3600"}, {"repl-disable-tcp-nodelay", "no"},
     {"repl-diskless-load", "disabled"}, {"repl-diskless-sync-max-replicas", "0"},
-    {"repl-ping-replica-period", "10"}, {"repl-ping-slave-period", "10"},
-    {"replica-announce-ip", ""}, {"replica-announce-port", "0"}, {"replica-announced", "yes"},
-    {"replica-ignore-disk-write-errors", "no"}, {"replica-ignore-maxmemory", "yes"},
-    {"replica-lazy-flush", "no"}, {"replica-priority", "100"}, {"replica-read-only", "yes"},
-    {"replica-serve-stale-data", "yes"}, {"sanitize-dump-payload", "no"},
+    {"repl-ping-replica-period", "10", "repl-ping-slave-period"}, {"replica-announce-ip", "", "slave-announce-ip"}, {"replica-announce-port", "0", "slave-announce-port"}, {"replica-announced", "yes"},
+    {"replica-ignore-disk-write-errors", "no"}, {"replica-ignore-maxmemory", "yes", "slave-ignore-maxmemory"},
+    {"replica-lazy-flush", "no", "slave-lazy-flush"}, {"replica-priority", "100", "slave-priority"}, {"replica-read-only", "yes", "slave-read-only"},
+    {"replica-serve-stale-data", "yes", "slave-serve-stale-data"}, {"sanitize-dump-payload", "no"},
     {"server_cpulist", ""}, {"set-proc-title", "yes"},
     {"shutdown-on-sigint", "default"}, {"shutdown-on-sigterm", "default"},
-    {"shutdown-timeout", "10"}, {"slave-announce-ip", ""}, {"slave-announce-port", "0"},
-    {"slave-ignore-maxmemory", "yes"}, {"slave-lazy-flush", "no"}, {"slave-priority", "100"},
-    {"slave-read-only", "yes"}, {"slave-serve-stale-data", "yes"},
-    {"socket-mark-id", "0"},
+    {"shutdown-timeout", "10"}, {"socket-mark-id", "0"},
     {"stop-writes-on-bgsave-error", "yes"},
     {"supervised", "no"}, {"syslog-enabled", "no"},
     {"syslog-facility", "local0"}, {"syslog-ident", "redis"}, {"tcp-backlog", "511"},
@@ -300,7 +297,7 @@ std::vector<config_parameter> make_parameters() {
          c.bind = std::string(v);
          return {};
        }},
-      {"dir", 0, [](const server_config& c) { return c.dir; },
+      {"dir", config_text, [](const server_config& c) { return c.dir; },
        [](server_config& c, std::string_view v) -> std::string {
          std::error_code ec;
          auto abs = std::filesystem::canonical(std::string(v), ec);
@@ -309,7 +306,7 @@ std::vector<config_parameter> make_parameters() {
          c.dir = abs.string();
          return {};
        }},
-      {"dbfilename", 0, [](const server_config& c) { return c.dbfilename; },
+      {"dbfilename", config_text, [](const server_config& c) { return c.dbfilename; },
        [](server_config& c, std::string_view v) -> std::string {
          if (v.empty())
            return "dbfilename can't be empty";
@@ -381,16 +378,16 @@ std::vector<config_parameter> make_parameters() {
          return {};
        }},
       encoding_limit_parameter("hash-max-listpack-entries", "hash-max-ziplist-entries",
-                               limits::hash_entries, false),
+                               limits::hash_entries, false, "512"),
       encoding_limit_parameter("hash-max-listpack-value", "hash-max-ziplist-value",
-                               limits::hash_value, true),
+                               limits::hash_value, true, "64"),
       encoding_limit_parameter("zset-max-listpack-entries", "zset-max-ziplist-entries",
-                               limits::zset_entries, false),
+                               limits::zset_entries, false, "128"),
       encoding_limit_parameter("zset-max-listpack-value", "zset-max-ziplist-value",
-                               limits::zset_value, true),
-      encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false),
-      encoding_limit_parameter("stream-node-max-bytes", "", limits::stream_node_bytes, true),
-      encoding_limit_parameter("stream-node-max-entries", "", limits::stream_node_entries, false),
+                               limits::zset_value, true, "64"),
+      encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false, "512"),
+      encoding_limit_parameter("stream-node-max-bytes", "", limits::stream_node_bytes, true, "4096"),
+      encoding_limit_parameter("stream-node-max-entries", "", limits::stream_node_entries, false, "100"),
       // Only which stamps keys get (LRU clock or LFU counter): nothing is evicted yet.
       {"maxmemory-policy", 0, [](const server_config& c) { return c.maxmemory_policy; },
        [](server_config& c, std::string_view v) -> std::string {
@@ -407,8 +404,8 @@ std::vector<config_parameter> make_parameters() {
          access_tracking().lru = policy.ends_with("-lru");
          return {};
        }},
-      access_parameter("lfu-log-factor", access_tracking().lfu_log_factor),
-      access_parameter("lfu-decay-time", access_tracking().lfu_decay_time),
+      access_parameter("lfu-log-factor", access_tracking().lfu_log_factor, "10"),
+      access_parameter("lfu-decay-time", access_tracking().lfu_decay_time, "1"),
       int_parameter("slowlog-log-slower-than", 0,
                     [](auto& c) -> auto& { return c.slowlog_log_slower_than; }, -1, INT64_MAX),
       int_parameter("slowlog-max-len", 0, [](auto& c) -> auto& { return c.slowlog_max_len; }, 0,
@@ -437,7 +434,7 @@ std::vector<config_parameter> make_parameters() {
                        1 << 20),
   };
   // Read back in Redis's canonical form ("KA" as "AK").
-  p.push_back({"notify-keyspace-events", 0,
+  p.push_back({"notify-keyspace-events", config_text,
                [](const server_config& c) { return format_keyspace_events(c.notify_keyspace_events); },
                [](server_config& c, std::string_view v) -> std::string {
                  auto flags = parse_keyspace_events(v);
@@ -458,7 +455,8 @@ std::vector<config_parameter> make_parameters() {
                      return error;
                    c.other[name] = std::string(v);
                    return {};
-                 }});
+                 },
+                 d.alias});
   }
   return p;
 }
@@ -480,6 +478,11 @@ bool parse_class(std::string_view name, client_class& out) {
 std::span<const config_parameter> config_parameters() {
   static const std::vector<config_parameter> params = make_parameters();
   return params;
+}
+
+std::string default_value(const config_parameter& p) {
+  static const server_config defaults;
+  return p.held_default.empty() ? p.get(defaults) : std::string(p.held_default);
 }
 
 const config_parameter* find_config_parameter(std::string_view name) {
@@ -505,7 +508,7 @@ std::string unsupported_setting(const server_config& config) {
     if (std::string why = unsupported_value(d.name, config); !why.empty())
       return std::string(d.name).append(" ").append(config.other.at(std::string(d.name)))
           .append(": ").append(why);
-  return {};
+  return password_mismatch(config);
 }
 
 bool parse_save_points(std::string_view value, std::string& normalised) {

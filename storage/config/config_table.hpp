@@ -14,6 +14,8 @@ namespace credis {
 enum config_flags : unsigned {
   config_immutable = 1,   // set at start-up only: CONFIG SET refuses it
   config_multi_word = 2,  // several words on a config line ("save 900 1"), one CONFIG SET value
+  config_memory = 4,      // a size in bytes: CONFIG REWRITE writes it as 1gb, 64mb, 16kb
+  config_text = 8,        // a free string: CONFIG REWRITE quotes it
 };
 
 struct config_parameter {
@@ -23,9 +25,14 @@ struct config_parameter {
   // Takes the value, or says why not in Redis's words (left unchanged then).
   std::function<std::string(server_config&, std::string_view)> set;
   std::string_view alias = {};
+  // The default, for a parameter held outside server_config (server_config{} has the others').
+  std::string_view held_default = {};
 };
 
 std::span<const config_parameter> config_parameters();
+
+// Its value when nothing set it.
+std::string default_value(const config_parameter& p);
 
 // By name or alias, any case; null when unknown.
 const config_parameter* find_config_parameter(std::string_view name);
