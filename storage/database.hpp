@@ -52,6 +52,14 @@ class database {
   size_t size() const { return table_.size(); }
   size_t expires() const { return heap_.size(); }
 
+  // What keeping the keys costs beyond their bytes and values (MEMORY STATS db.N): the table's
+  // slot array and each key's node header, as Redis counts its buckets, dictEntry and robj...
+  size_t table_overhead_bytes() const {
+    return table_.slot_count() * sizeof(uintptr_t) + table_.size() * sizeof(entry_node);
+  }
+  // ... and the deadline heap's array, where Redis counts its expires dictionary.
+  size_t expiry_overhead_bytes() const { return heap_.capacity() * sizeof(deadline_item); }
+
   // Every key, expired or not: `for (const auto& [key, e] : db.entries())`.
   const entry_table& entries() const { return table_; }
   // SCAN: calls f(key, entry) for the keys whose hash is at or above `cursor`, home slot by

@@ -1,6 +1,10 @@
 #include "storage/memory_usage.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 
 #ifdef CREDIS_WITH_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -42,7 +46,14 @@ int64_t allocator_bytes() {
 
 }  // namespace
 
-std::string_view allocator_name() { return "jemalloc-" JEMALLOC_VERSION; }
+#define CREDIS_TEXT_OF(x) #x
+#define CREDIS_NUMBER_TEXT(x) CREDIS_TEXT_OF(x)
+
+// As Redis names it (ZMALLOC_LIB): without jemalloc's build suffix ("-0-g54eaed1d...").
+std::string_view allocator_name() {
+  return "jemalloc-" CREDIS_NUMBER_TEXT(JEMALLOC_VERSION_MAJOR) "." CREDIS_NUMBER_TEXT(
+      JEMALLOC_VERSION_MINOR) "." CREDIS_NUMBER_TEXT(JEMALLOC_VERSION_BUGFIX);
+}
 
 allocator_figures allocator_stats() {
   uint64_t epoch = 1;
@@ -60,6 +71,24 @@ allocator_figures allocator_stats() {
   return f;
 }
 
+std::string allocator_report() {
+  std::string text;
+  auto append = [](void* out, const char* s) { static_cast<std::string*>(out)->append(s); };
+  malloc_stats_print(append, &text, nullptr);
+  return text;
+}
+
+bool purge_allocator() {
+  // Arena number `narenas` stands for all arenas (MALLCTL_ARENAS_ALL).
+  unsigned arenas = 0;
+  size_t len = sizeof(arenas);
+  if (mallctl("arenas.narenas", &arenas, &len, nullptr, 0) != 0)
+    return false;
+  char name[32];
+  std::snprintf(name, sizeof name, "arena.%u.purge", arenas);
+  return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
+}
+
 #else
 
 namespace {
@@ -75,6 +104,22 @@ std::string_view allocator_name() { return "libc"; }
 
 allocator_figures allocator_stats() { return {}; }
 
+std::string allocator_report() { return {}; }
+
+// glibc's nearest equivalent of a purge: free memory at the top of the heap and in its arenas
+// goes back to the system.
+bool purge_allocator() {
+  malloc_trim(0);
+  return true;
+}
+
 #endif
+
+int64_t process_rss() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
 
 }  // namespace credis

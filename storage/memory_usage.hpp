@@ -1,8 +1,10 @@
-// What the allocator reports: bytes handed out (INFO used_memory, the RDB's used-mem AUX) and
-// its name (INFO mem_allocator).
+// What the allocator and the kernel report: bytes handed out (INFO used_memory, the RDB's
+// used-mem AUX), the allocator's name (INFO mem_allocator), its own figures and report
+// (MEMORY MALLOC-STATS), and the process's resident set.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace credis {
@@ -21,5 +23,13 @@ struct allocator_figures {
   int64_t allocated = 0, active = 0, resident = 0;
 };
 allocator_figures allocator_stats();
+
+// The allocator's own statistics report (jemalloc's malloc_stats_print); empty without jemalloc.
+std::string allocator_report();
+// Gives the allocator's free pages back to the system (MEMORY PURGE); false if it refused.
+bool purge_allocator();
+
+// The process's resident set size in bytes (INFO used_memory_rss).
+int64_t process_rss();
 
 }  // namespace credis

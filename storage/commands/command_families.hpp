@@ -5,6 +5,7 @@
 #include <span>
 
 #include "storage/commands/command.hpp"
+#include "storage/memory_stats.hpp"
 
 namespace credis {
 
@@ -44,6 +45,9 @@ std::span<const command_spec> sort_commands();
 // (server_commands.cpp); DEBUG RELOAD, which DEBUG dispatches (persistence_commands.cpp).
 void empty_all_databases(exec_context& ctx);
 void debug_reload(exec_context& ctx, arg_list argv);
+// The server's memory figures now (object_commands.cpp), for INFO memory and MEMORY STATS;
+// raises the recorded peak to the memory used now.
+memory_figures measure_memory(exec_context& ctx);
 // Redis refuses client names with spaces or non-printable characters (client_commands.cpp;
 // HELLO SETNAME too).
 bool valid_client_name(std::string_view name);

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <vector>
 
 #include "protocol/integers.hpp"
@@ -42,13 +41,6 @@ class info_writer {
  private:
   std::string& out_;
 };
-
-int64_t resident_memory() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
 
 std::string human_bytes(int64_t n) {
   char buf[32];
@@ -111,45 +103,38 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("tracking_clients", 0);
 }
 
-std::string ratio_text(int64_t a, int64_t b) {
-  char v[32];
-  std::snprintf(v, sizeof v, "%.2f", b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0);
-  return v;
+// Two decimals, as Redis prints its ratios and percentages.
+std::string two_decimals(double v, std::string_view suffix = "") {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", v);
+  return std::string(text).append(suffix);
 }
 
-// Redis 7.0's fields where they mean something here. The overhead is the memory the server had
-// before any data; scripting, AOF, defragmentation and lazy freeing do not exist, so their
-// figures are 0 (the client and replication buffers are not counted yet and left out).
+// The ratio and the bytes beside it: "<prefix>_ratio" and "<prefix>_bytes".
+void ratio_fields(info_writer& w, std::string_view prefix, memory_ratio r) {
+  w.field(std::string(prefix) + "_ratio", two_decimals(r.ratio));
+  w.field(std::string(prefix) + "_bytes", r.bytes);
+}
+
+// Redis 7.0's fields where they mean something here, from the figures MEMORY STATS shows;
+// scripting, AOF, defragmentation and lazy freeing do not exist, so their figures are 0.
 void memory_section(info_writer& w, exec_context& ctx) {
-  const int64_t used = allocated_bytes(), rss = resident_memory();
-  int64_t peak = used, startup = 0;
-  if (ctx.intro) {
-    ctx.intro->peak_memory = std::max(ctx.intro->peak_memory, used);
-    peak = ctx.intro->peak_memory;
-    startup = std::min(ctx.intro->startup_memory, used);
-  }
-  const allocator_figures a = allocator_stats();
+  const memory_figures m = measure_memory(ctx);
   w.section("Memory");
-  w.field("used_memory", used);
-  w.field("used_memory_human", human_bytes(used));
-  w.field("used_memory_rss", rss);
-  w.field("used_memory_rss_human", human_bytes(rss));
-  w.field("used_memory_peak", peak);
-  w.field("used_memory_peak_human", human_bytes(peak));
-  char perc[32];
-  std::snprintf(perc, sizeof perc, "%.2f%%",
-                peak > 0 ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0);
-  w.field("used_memory_peak_perc", perc);
-  w.field("used_memory_overhead", startup);
-  w.field("used_memory_startup", startup);
-  w.field("used_memory_dataset", used - startup);
-  std::snprintf(perc, sizeof perc, "%.2f%%",
-                used > 0 ? 100.0 * static_cast<double>(used - startup) / static_cast<double>(used)
-                         : 0.0);
-  w.field("used_memory_dataset_perc", perc);
-  w.field("allocator_allocated", a.allocated);
-  w.field("allocator_active", a.active);
-  w.field("allocator_resident", a.resident);
+  w.field("used_memory", m.used);
+  w.field("used_memory_human", human_bytes(m.used));
+  w.field("used_memory_rss", m.rss);
+  w.field("used_memory_rss_human", human_bytes(m.rss));
+  w.field("used_memory_peak", m.peak);
+  w.field("used_memory_peak_human", human_bytes(m.peak));
+  w.field("used_memory_peak_perc", two_decimals(m.peak_percentage(), "%"));
+  w.field("used_memory_overhead", m.overhead_total());
+  w.field("used_memory_startup", m.startup);
+  w.field("used_memory_dataset", m.dataset());
+  w.field("used_memory_dataset_perc", two_decimals(m.dataset_percentage(), "%"));
+  w.field("allocator_allocated", m.allocator.allocated);
+  w.field("allocator_active", m.allocator.active);
+  w.field("allocator_resident", m.allocator.resident);
   const int64_t system = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   w.field("total_system_memory", system);
   w.field("total_system_memory_human", human_bytes(system));
@@ -159,15 +144,17 @@ void memory_section(info_writer& w, exec_context& ctx) {
   w.field("maxmemory", 0);
   w.field("maxmemory_human", "0B");
   w.field("maxmemory_policy", ctx.server.config.maxmemory_policy);
-  w.field("allocator_frag_ratio", ratio_text(a.active, a.allocated));
-  w.field("allocator_frag_bytes", a.active - a.allocated);
-  w.field("allocator_rss_ratio", ratio_text(a.resident, a.active));
-  w.field("allocator_rss_bytes", a.resident - a.active);
-  w.field("rss_overhead_ratio", ratio_text(rss, a.resident));
-  w.field("rss_overhead_bytes", rss - a.resident);
-  w.field("mem_fragmentation_ratio", ratio_text(rss, used));
-  w.field("mem_fragmentation_bytes", rss - used);
+  ratio_fields(w, "allocator_frag", m.allocator_fragmentation());
+  ratio_fields(w, "allocator_rss", m.allocator_rss());
+  ratio_fields(w, "rss_overhead", m.rss_overhead());
+  ratio_fields(w, "mem_fragmentation", m.fragmentation());
   w.field("mem_not_counted_for_evict", 0);
+  w.field("mem_replication_backlog", m.replication_backlog);
+  w.field("mem_total_replication_buffers", m.replication_backlog + m.replica_buffers);
+  // (mem_clients_slaves and mem_clients_normal are left out: the connections' buffers are not
+  // measured, and a 0 would tell dashboards they are empty.)
+  w.field("mem_cluster_links", 0);
+  w.field("mem_aof_buffer", 0);
   w.field("mem_allocator", allocator_name());
   w.field("active_defrag_running", 0);
   w.field("lazyfree_pending_objects", 0);
@@ -188,13 +175,11 @@ void persistence_section(info_writer& w, exec_context& ctx) {
                       ? (p.loading_total_bytes - p.loading_loaded_bytes) * elapsed_ms /
                             p.loading_loaded_bytes / 1000
                       : 1;
-    char perc[32];
-    std::snprintf(perc, sizeof perc, "%.2f", share * 100);
     w.field("loading_start_time", p.loading_started_ms / 1000);
     w.field("loading_total_bytes", p.loading_total_bytes);
     w.field("loading_rdb_used_mem", 0);
     w.field("loading_loaded_bytes", p.loading_loaded_bytes);
-    w.field("loading_loaded_perc", perc);
+    w.field("loading_loaded_perc", two_decimals(share * 100));
     w.field("loading_eta_seconds", eta);
   }
   w.field("rdb_changes_since_last_save", ctx.server.stats.dirty);
@@ -229,9 +214,7 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("total_net_repl_input_bytes", 0);
   w.field("total_net_repl_output_bytes", 0);
   const auto kbps = [](int64_t bytes_per_second) {
-    char v[32];
-    std::snprintf(v, sizeof v, "%.2f", static_cast<double>(bytes_per_second) / 1024.0);
-    return std::string(v);
+    return two_decimals(static_cast<double>(bytes_per_second) / 1024.0);
   };
   w.field("instantaneous_input_kbps", kbps(ctx.intro ? ctx.intro->input_rate.per_second() : 0));
   w.field("instantaneous_output_kbps", kbps(ctx.intro ? ctx.intro->output_rate.per_second() : 0));

@@ -1,7 +1,8 @@
-// Commands that look at how a value is kept (Redis's object.c and debug.c): OBJECT, MEMORY
-// USAGE, and the DEBUG subcommands Redis's own tests rely on.
+// Commands that look at how a value is kept and what memory holds (Redis's object.c and
+// debug.c): OBJECT, MEMORY, and the DEBUG subcommands Redis's own tests rely on.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cstdint>
@@ -15,7 +16,10 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/lookup.hpp"
+#include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/memory_stats.hpp"
+#include "storage/memory_usage.hpp"
 
 namespace credis {
 
@@ -185,11 +189,7 @@ void object_command(exec_context& ctx, arg_list argv) {
 }
 
 // MEMORY USAGE key [SAMPLES count]
-void memory_command(exec_context& ctx, arg_list argv) {
-  if (!iequals(argv[1], "usage") || argv.size() < 3) {
-    reply::error(ctx.out, unknown_subcommand_error("MEMORY", argv[1]));
-    return;
-  }
+void memory_usage_command(exec_context& ctx, arg_list argv) {
   int64_t samples = 5;  // Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES
   for (size_t i = 3; i < argv.size(); ++i) {
     if (iequals(argv[i], "samples") && i + 1 < argv.size()) {
@@ -210,6 +210,99 @@ void memory_command(exec_context& ctx, arg_list argv) {
     return;
   }
   reply::integer(ctx.out, memory_usage(argv[2], e->val, samples));
+}
+
+// MEMORY STATS's entries, each a name and its figure.
+class stats_writer {
+ public:
+  explicit stats_writer(std::string& out) : out_(out) {}
+  void integer(std::string_view name, int64_t v) {
+    reply::bulk(out_, name);
+    reply::integer(out_, v);
+  }
+  void number(std::string_view name, double v) {
+    reply::bulk(out_, name);
+    reply::bulk_double(out_, v);
+  }
+  // "<prefix>.ratio" and "<prefix>.bytes".
+  void ratio(std::string_view prefix, memory_ratio r) {
+    number(std::string(prefix) + ".ratio", r.ratio);
+    integer(std::string(prefix) + ".bytes", r.bytes);
+  }
+  void database(const db_memory_overhead& db) {
+    std::string name = "db.";
+    append_int64(name, db.db);
+    reply::bulk(out_, name);
+    reply::map_header(out_, 3);
+    integer("overhead.hashtable.main", db.main_table);
+    integer("overhead.hashtable.expires", db.expires);
+    integer("overhead.hashtable.slot-to-keys", 0);  // kept only in cluster mode
+  }
+
+ private:
+  std::string& out_;
+};
+
+// MEMORY STATS: the figures INFO memory prints, as Redis 7.0 lists them.
+void memory_stats(exec_context& ctx, arg_list) {
+  const memory_figures m = measure_memory(ctx);
+  reply::map_header(ctx.out, 27 + static_cast<int64_t>(m.dbs.size()));  // and one per db
+  stats_writer w(ctx.out);
+  w.integer("peak.allocated", m.peak);
+  w.integer("total.allocated", m.used);
+  w.integer("startup.allocated", m.startup);
+  w.integer("replication.backlog", m.replication_backlog);
+  w.integer("clients.slaves", m.replica_buffers);
+  w.integer("clients.normal", m.client_buffers);
+  // No cluster bus, append-only file, Lua or functions here: nothing is spent on them.
+  for (std::string_view unused : {"cluster.links", "aof.buffer", "lua.caches", "functions.caches"})
+    w.integer(unused, 0);
+  for (const db_memory_overhead& db : m.dbs)
+    w.database(db);
+  w.integer("overhead.total", m.overhead_total());
+  w.integer("keys.count", m.keys());
+  w.integer("keys.bytes-per-key", m.bytes_per_key());
+  w.integer("dataset.bytes", m.dataset());
+  w.number("dataset.percentage", m.dataset_percentage());
+  w.number("peak.percentage", m.peak_percentage());
+  w.integer("allocator.allocated", m.allocator.allocated);
+  w.integer("allocator.active", m.allocator.active);
+  w.integer("allocator.resident", m.allocator.resident);
+  w.ratio("allocator-fragmentation", m.allocator_fragmentation());
+  w.ratio("allocator-rss", m.allocator_rss());
+  w.ratio("rss-overhead", m.rss_overhead());
+  w.number("fragmentation", m.fragmentation().ratio);
+  w.integer("fragmentation.bytes", m.fragmentation().bytes);
+}
+
+void memory_doctor(exec_context& ctx, arg_list) {
+  reply::verbatim(ctx.out, memory_doctor_report(measure_memory(ctx), allocator_name()));
+}
+
+void memory_malloc_stats(exec_context& ctx, arg_list) {
+  const std::string report = allocator_report();
+  if (report.empty())
+    reply::bulk(ctx.out, "Stats not supported for the current allocator");
+  else
+    reply::verbatim(ctx.out, report);
+}
+
+void memory_purge(exec_context& ctx, arg_list) {
+  if (purge_allocator())
+    reply::ok(ctx.out);
+  else
+    reply::error(ctx.out, "ERR Error purging dirty pages");
+}
+
+void memory_help(exec_context& ctx, arg_list) {
+  reply_help(ctx.out, "memory",
+             {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
+              "    Return internal statistics report from the memory allocator.", "PURGE",
+              "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
+              "    Return information about the memory usage of the server.",
+              "USAGE <key> [SAMPLES <count>]",
+              "    Return memory in bytes used by <key> and its value. Nested values are",
+              "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
 
 // DEBUG OBJECT key | SLEEP seconds | LOG message | RELOAD [options] | QUICKLIST-PACKED-THRESHOLD
@@ -269,15 +362,52 @@ void debug_command(exec_context& ctx, arg_list argv) {
 const command_spec specs[] = {
     {"object", -2, cmd_readonly | cmd_container, object_command, nullptr, 0, 0, 0,
      "A container for object introspection commands", "generic", "2.2.3"},
-    {"memory", -2, cmd_readonly | cmd_container, memory_command, nullptr, 0, 0, 0,
+    {"memory", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
      "A container for memory diagnostics commands", "server", "4.0.0"},
-    {"memory|usage", -3, cmd_readonly, memory_command, nullptr, 2, 2, 1,
+    {"memory|usage", -3, cmd_readonly, memory_usage_command, nullptr, 2, 2, 1,
      "Estimate the memory usage of a key", "server", "4.0.0"},
+    {"memory|stats", 2, 0, memory_stats, nullptr, 0, 0, 0, "Show memory usage details", "server",
+     "4.0.0"},
+    {"memory|doctor", 2, 0, memory_doctor, nullptr, 0, 0, 0, "Outputs memory problems report",
+     "server", "4.0.0"},
+    {"memory|malloc-stats", 2, 0, memory_malloc_stats, nullptr, 0, 0, 0,
+     "Show allocator internal stats", "server", "4.0.0"},
+    {"memory|purge", 2, 0, memory_purge, nullptr, 0, 0, 0, "Ask the allocator to release memory",
+     "server", "4.0.0"},
+    {"memory|help", 2, cmd_loading | cmd_stale, memory_help, nullptr, 0, 0, 0,
+     "Show helpful text about the different subcommands", "server", "4.0.0"},
     {"debug", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, debug_command, nullptr, 0,
      0, 0, "A container for debugging commands", "server", "1.0.0"},
 };
 
 }  // namespace
+
+memory_figures measure_memory(exec_context& ctx) {
+  memory_figures m;
+  m.used = allocated_bytes();
+  m.rss = process_rss();
+  m.allocator = allocator_stats();
+  m.peak = m.used;
+  if (ctx.intro) {
+    ctx.intro->peak_memory = std::max(ctx.intro->peak_memory, m.used);
+    m.peak = ctx.intro->peak_memory;
+    m.startup = std::min(ctx.intro->startup_memory, m.used);
+    for (const auto& [id, c] : ctx.intro->clients.all())
+      ++(c.self.replica ? m.replica_clients : m.normal_clients);
+  }
+  // The backlog's ring buffer is allocated whole when it is created.
+  m.replication_backlog = ctx.replication.backlog_active ? ctx.replication.backlog_size : 0;
+  // replica_buffers and client_buffers stay 0: output buffers live in the connections, out of
+  // the keyspace's sight (CLIENT LIST's omem is 0 for the same reason).
+  for (int i = 0; i < keyspace::db_count; ++i) {
+    const database& db = ctx.ks.db(i);
+    if (db.size() > 0)
+      m.dbs.push_back({i, static_cast<int64_t>(db.size()),
+                       static_cast<int64_t>(db.table_overhead_bytes()),
+                       static_cast<int64_t>(db.expiry_overhead_bytes())});
+  }
+  return m;
+}
 
 std::span<const command_spec> object_commands() { return specs; }
 
