@@ -8,6 +8,7 @@
 
 #include "storage/config/config_file.hpp"
 #include "storage/config/config_table.hpp"
+#include "storage/server_version.hpp"
 
 namespace po = boost::program_options;
 
@@ -71,8 +72,7 @@ parsed_options parse_options(int argc, char** argv) {
                         rest[0] == "--version")) {
     parsed_options r;
     r.ok = r.help = true;
-    r.message = rest[0] == "-h" || rest[0] == "--help" ? help_text()
-                                                        : "credis server v=7.0.15 (Redis-compatible)\n";
+    r.message = rest[0] == "-h" || rest[0] == "--help" ? help_text() : version_line();
     return r;
   }
 

@@ -11,6 +11,7 @@
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/db_index.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/server_version.hpp"
 
 namespace credis {
 
@@ -122,7 +123,7 @@ void hello_command(client_state& client, server_state& server, arg_list argv, st
   reply::bulk(out, "server");
   reply::bulk(out, "redis");
   reply::bulk(out, "version");
-  reply::bulk(out, "7.0.15");
+  reply::bulk(out, redis_version);
   reply::bulk(out, "proto");
   reply::integer(out, version);
   reply::bulk(out, "id");

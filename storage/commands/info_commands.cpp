@@ -16,6 +16,7 @@
 #include "storage/commands/text.hpp"
 #include "storage/memory_usage.hpp"
 #include "storage/tick_clock.hpp"
+#include "storage/server_version.hpp"
 
 namespace credis {
 
@@ -68,9 +69,10 @@ void server_section(info_writer& w, exec_context& ctx) {
   uname(&u);
   int64_t uptime = (ctx.now - ctx.server.stats.start_time_ms) / 1000;
   w.section("Server");
-  w.field("redis_version", "7.0.15");
+  w.field("redis_version", redis_version);
   w.field("redis_git_sha1", "00000000");
   w.field("redis_git_dirty", "0");
+  w.field("redis_build_id", build_id());
   w.field("redis_mode", "standalone");
   w.field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   w.field("arch_bits", "64");

@@ -19,6 +19,7 @@
 #include "storage/rdb/rdb_format.hpp"
 #include "storage/rdb/stream_codec.hpp"
 #include "storage/rdb/value_io.hpp"
+#include "storage/server_version.hpp"
 
 namespace credis {
 
@@ -365,7 +366,7 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
   char magic[10];
   std::snprintf(magic, sizeof magic, "REDIS%04d", write_version);
   e.bytes(magic, 9);
-  write_aux(e, "redis-ver", "7.0.15");
+  write_aux(e, "redis-ver", redis_version);
   write_aux(e, "redis-bits", 64);
   write_aux(e, "ctime", info.now / 1000);
   write_aux(e, "used-mem", info.used_mem);

@@ -1,6 +1,7 @@
 """The command line (redis-server's flags), refusal of bad values and taken ports, replica mode,
 and prompt shutdown on SIGTERM/SIGINT."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import CREDIS, free_port, wait_until
+from conftest import CREDIS, REDIS_SERVER, Server, free_port, wait_until
 from helpers import Raw, call, parse_info
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
@@ -116,6 +117,28 @@ def test_help_exits_0():
     status, output = run_credis("--help")
     assert status == 0
     assert "--port" in output
+
+
+@pytest.mark.parametrize("flag", ["--version", "-v"])
+def test_version_line_as_redis_server_prints_it(flag):
+    """Scripts parse redis-server's line ("Redis server v=7.0.15 sha=... malloc=... bits=64
+    build=..."): the same fields in the same order, and the build id INFO shows."""
+    status, output = run_credis(flag)
+    assert status == 0
+    theirs = subprocess.run([REDIS_SERVER, flag], capture_output=True, text=True).stdout
+    pattern = r"Redis server v=(\S+) sha=[0-9a-f]{8}:\d malloc=(\S+) bits=64 build=([0-9a-f]+)\n"
+    ours_match = re.fullmatch(pattern, output)
+    their_match = re.fullmatch(pattern, theirs)
+    assert ours_match and their_match, (output, theirs)
+    assert ours_match.group(1) == their_match.group(1) == "7.0.15"
+    assert ours_match.group(2).startswith("jemalloc-") or ours_match.group(2) == "libc"
+    s = Server(CREDIS)
+    try:
+        with Raw(s.port) as c:
+            info = parse_info(call(c, "INFO", "server").decode())
+        assert info["redis_build_id"] == ours_match.group(3)
+    finally:
+        s.stop()
 
 
 def test_port_already_taken_exits_1_with_clear_message():
