@@ -1,10 +1,12 @@
 // CONFIG GET / SET / RESETSTAT / REWRITE (Redis's config.c), over a table of parameters.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
-#include <spdlog/spdlog.h>
-
 #include "storage/config/config_rewrite.hpp"
 #include "storage/config/config_table.hpp"
 #include "storage/glob.hpp"
@@ -14,8 +16,8 @@ namespace credis {
 namespace {
 
 // Like Redis 7.0, a name without glob characters is answered under the spelling it was asked
-// with; a glob is answered with the names (and old names: `slaveof`) that match. Each name
-// appears once.
+// with; a glob is answered with the names (and old names: `slaveof`) that match, hidden ones
+// left out. Each name appears once.
 void config_get(exec_context& ctx, arg_list argv) {
   std::string body;
   std::vector<std::string_view> answered;
@@ -34,35 +36,65 @@ void config_get(exec_context& ctx, arg_list argv) {
     }
     for (const auto& p : config_parameters())
       for (std::string_view name : {p.name, p.alias})
-        if (!name.empty() && glob_match(argv[i], name, true))
+        if (!name.empty() && !(p.flags & config_hidden) && glob_match(argv[i], name, true))
           answer(p, name);
   }
   reply::map_header(ctx.out, static_cast<int64_t>(answered.size()));
   ctx.out.append(body);
 }
 
+// Why CONFIG SET refuses the parameters before looking at any value, as Redis's first pass
+// does (the first problem named): an unknown name, an immutable or repeated parameter.
+std::string refusal(arg_list argv, std::vector<const config_parameter*>& params) {
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    const config_parameter* p = find_config_parameter(argv[i]);
+    if (!p)
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" +
+             std::string(argv[i]) + "'";
+    std::string_view why;
+    if (p->flags & config_immutable)
+      why = "can't set immutable config";
+    else if (std::find(params.begin(), params.end(), p) != params.end())
+      why = "duplicate parameter";
+    if (!why.empty())
+      return "ERR CONFIG SET failed (possibly related to argument '" + std::string(argv[i]) +
+             "') - " + std::string(why);
+    params.push_back(p);
+  }
+  return {};
+}
+
+// All or nothing, as Redis 7: the values go into a copy that replaces the configuration, and
+// the parameters held outside it (encoding limits, LFU settings) get their old values back
+// when a later one fails.
 void config_set(exec_context& ctx, arg_list argv) {
   if (argv.size() % 2 != 0) {
     reply::error(ctx.out, arity_error("config|set"));
     return;
   }
-  // All or nothing, as Redis 7: the values go into a copy that replaces the configuration.
+  std::vector<const config_parameter*> params;
+  if (std::string error = refusal(argv, params); !error.empty()) {
+    reply::error(ctx.out, error);
+    return;
+  }
   server_config next = ctx.server.config;
-  for (size_t i = 2; i < argv.size(); i += 2) {
-    const config_parameter* p = find_config_parameter(argv[i]);
+  std::vector<std::string> before;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const config_parameter& p = *params[i];
+    const std::string_view value = argv[2 + 2 * i + 1];
+    before.push_back(p.get(next));
     std::string failure;
-    if (!p) {
-      reply::error(ctx.out, "ERR Unknown option or number of arguments for CONFIG SET - '" +
-                                std::string(argv[i]) + "'");
-      return;
-    }
-    failure = p->flags & config_immutable ? "can't set immutable config"
-                                          : p->set(next, argv[i + 1]);
+    if (!(p.flags & config_restart_only))
+      failure = p.set(next, value);
+    else if (value != before.back())
+      failure = "credis takes a new value of it only at start-up";
     if (failure.empty())
-      failure = unsupported_value(p->name, next);
+      failure = unsupported_value(p.name, next);
     if (!failure.empty()) {
+      for (size_t j = i; j-- > 0;)
+        params[j]->set(ctx.server.config, before[j]);
       reply::error(ctx.out, "ERR CONFIG SET failed (possibly related to argument '" +
-                                to_lower(argv[i]) + "') - " + failure);
+                                to_lower(argv[2 + 2 * i]) + "') - " + failure);
       return;
     }
   }

@@ -16,6 +16,10 @@ enum config_flags : unsigned {
   config_multi_word = 2,  // several words on a config line ("save 900 1"), one CONFIG SET value
   config_memory = 4,      // a size in bytes: CONFIG REWRITE writes it as 1gb, 64mb, 16kb
   config_text = 8,        // a free string: CONFIG REWRITE quotes it
+  // Redis changes it at run time, credis only at start-up: CONFIG SET takes its current value
+  // alone (changing nothing), and says so for another.
+  config_restart_only = 16,
+  config_hidden = 32,  // CONFIG GET shows it when named, not for a pattern (Redis's test knobs)
 };
 
 struct config_parameter {
