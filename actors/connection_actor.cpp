@@ -82,15 +82,25 @@ constexpr size_t waiting_requests_pause_bytes = 128 * 1024;
 // the connection's output queue and goes to CAF a chunk at a time.
 constexpr size_t caf_chunk_size = 64 * 1024;
 
+// Replies queued here or in CAF and not yet taken by the socket.
+uint64_t unsent_bytes(const connection_state& st) { return st.output.size() + st.queued_in_caf; }
+
+// What the connection read and wrote since its last report, and its buffers now.
+connection_traffic take_traffic(connection_state& st) {
+  st.reported_output_buffer = unsent_bytes(st);
+  return {std::exchange(st.net_input, 0), std::exchange(st.net_output, 0),
+          std::exchange(st.reads, 0),     std::exchange(st.writes, 0),
+          st.input.capacity(),            st.reported_output_buffer};
+}
+
 // What the connection read and wrote since its last batch goes to the keyspace now: it is
-// closing, or writes much without sending requests (a subscriber, a monitor).
+// closing, writes much without sending requests (a subscriber, a monitor), or the output the
+// keyspace last heard of has drained.
 void report_traffic(connection_broker self) {
   auto& st = self->state;
-  if (st.net_input == 0 && st.net_output == 0)
+  if (st.net_input == 0 && st.net_output == 0 && st.reported_output_buffer == unsent_bytes(st))
     return;
-  self->send(st.keyspace, traffic_atom::value, std::exchange(st.net_input, 0),
-             std::exchange(st.net_output, 0), std::exchange(st.reads, 0),
-             std::exchange(st.writes, 0));
+  self->send(st.keyspace, traffic_atom::value, st.client.id, take_traffic(st));
 }
 
 constexpr uint64_t traffic_report_bytes = 64 * 1024;
@@ -150,9 +160,6 @@ void pump_output(connection_broker self) {
   if (st.finishing && st.output.empty())
     close_now(self);
 }
-
-// Replies queued here or in CAF and not yet taken by the socket.
-uint64_t unsent_bytes(const connection_state& st) { return st.output.size() + st.queued_in_caf; }
 
 // Sends `bytes` straight away when nothing is waiting, and queues what the socket did not take.
 // Over TLS, a reply of at most a chunk is encrypted into CAF's buffer at once when nothing
@@ -504,10 +511,7 @@ void run_next(connection_broker self) {
   st.in_flight = true;
   st.in_flight_size = batch.memory_size();  // what may come back unrun
   batch.client_id = st.client.id;
-  batch.net_input = std::exchange(st.net_input, 0);
-  batch.net_output = std::exchange(st.net_output, 0);
-  batch.reads = std::exchange(st.reads, 0);
-  batch.writes = std::exchange(st.writes, 0);
+  batch.traffic = take_traffic(st);
   self->send(st.keyspace, exec_atom::value, std::move(batch));
 }
 
@@ -645,6 +649,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
         if (st.queued_in_caf == 0)
           pump_output(self);
+        if (st.reported_output_buffer > 0 && unsent_bytes(st) == 0)
+          report_traffic(self);  // CLIENT LIST and INFO no longer count what has drained
         if (st.client_reads.paused && !output_backed_up(st))
           dispatch(self);  // runs what waits, and reads again
         if (st.relaying)

@@ -70,6 +70,7 @@ struct connection_state {
   client_report reported;        // what the keyspace last heard of this client
   uint64_t net_input = 0, net_output = 0;  // bytes not yet reported with a batch (INFO)
   uint64_t reads = 0, writes = 0;          // the same for socket reads and reply writes
+  uint64_t reported_output_buffer = 0;     // the unsent output the keyspace last heard of
   bool killed = false;           // CLIENT KILL named it: nothing more runs
   static const char* name;
 };

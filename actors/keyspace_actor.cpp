@@ -11,6 +11,7 @@
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
 #include "protocol/reply.hpp"
+#include "storage/config/config_table.hpp"
 #include "storage/memory_usage.hpp"
 #include "storage/snapshot.hpp"
 #include "storage/tick_clock.hpp"
@@ -357,18 +358,44 @@ void role_changed(keyspace_broker self, bool was_replica) {
   schedule_expiry(self);
 }
 
+// A server that becomes a replica ends every client's wait with Redis's error, and closes the
+// client after it (Redis's disconnectAllBlockedClients): its master's data is coming.
+void release_blocked_clients(keyspace_broker self) {
+  auto& st = self->state;
+  std::vector<int64_t> ids;
+  for (const auto& [id, wait] : st.waiting)
+    ids.push_back(id);
+  for (int64_t id : ids) {
+    auto it = st.waiting.find(id);
+    batch_replies out;
+    reply::error(out.text, "UNBLOCKED force unblock from blocking operation, instance state "
+                           "changed (master -> replica?)");
+    st.blocked.unblock(id);
+    caf::anon_send(it->second.conn, executed_atom::value, std::move(out), int64_t{0},
+                   command_batch());
+    st.waiting.erase(it);
+    st.intro.clients.ask_close(id);
+  }
+  close_killed(st);
+}
+
 // Passes on the request REPLICAOF left for the replication manager, after the writes that
 // came before it (a promoted replica's new history starts after them).
 void pass_manager_requests(keyspace_broker self) {
   auto& st = self->state;
   flush_writes(self);
+  flush_stream(self);  // the manager's offset must be ours when it acts on the request
   bool was_replica = false;  // (REPLICAOF host port leaves a replica a replica)
+  bool to_replica = false;
   for (auto& req : st.manager_requests) {
     was_replica = was_replica || req.what == replication_request::kind::replicaof_no_one;
+    to_replica = req.what == replication_request::kind::replicaof;
     ++st.role_requests_sent;
     self->send(st.manager, replicaof_atom::value, std::move(req));
   }
   st.manager_requests.clear();
+  if (to_replica)
+    release_blocked_clients(self);
   role_changed(self, was_replica);
 }
 
@@ -418,7 +445,7 @@ void start_waiting(keyspace_broker self, const caf::actor& conn, command_batch b
   if (!out.text.empty() || !out.spliced.empty())
     caf::anon_send(conn, replies_atom::value, std::move(out));
   const int64_t id = batch.client_id;
-  st.blocked.block(id, req.db, req.keys);
+  st.blocked.block(id, req.db, req.keys, req.deadline > 0);
   const uint64_t timer = ++st.wait_timers;
   st.waiting[id] = {conn, std::move(batch), at, timer, req.state};
   if (req.deadline > 0) {
@@ -453,6 +480,9 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
         client_context(st, batch.client_id, out, may_block ? &req : nullptr,
                        batch_reply_limit - used),
         batch, out.text, first, held);
+    const bool asked_manager = !st.manager_requests.empty();
+    if (asked_manager)
+      pass_manager_requests(self);
     if (req.wanted) {
       flush_writes(self);
       start_waiting(self, conn, std::move(batch), first, req, out);
@@ -463,11 +493,8 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
       hold_for_pause(self, conn, std::move(batch), first, out);
       return;
     }
-    if (!st.manager_requests.empty()) {
-      pass_manager_requests(self);
-      if (!st.blocked.has_ready() && first < batch.items().size())
-        continue;
-    }
+    if (asked_manager && !st.blocked.has_ready() && first < batch.items().size())
+      continue;
     if (!st.blocked.has_ready())
       break;
     serve_waiting(self);  // (a no-op when this runs inside it: one write at a time, then)
@@ -559,7 +586,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.ks = ks;
   self->state.server = server;
   self->state.manager = std::move(manager);
-  self->state.repl.is_replica = !server->config.replicaof.empty();
+  if (!server->config.replicaof.empty()) {
+    uint16_t port = 0;
+    self->state.repl.is_replica =
+        parse_replicaof(server->config.replicaof, self->state.repl.master_host, port);
+    self->state.repl.master_port = port;
+  }
   self->state.repl_settings = server->config.repl;
   apply_expiry_handling(self->state);
   self->state.expiry = self->system().middleman().spawn_broker(
@@ -575,7 +607,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         // A pause that has ended lets the batches it held run before this one.
         if (!st.paused.empty())
           resume_paused(self);
-        st.intro.add_traffic(batch.net_input, batch.net_output, batch.reads, batch.writes);
+        st.intro.add_traffic(batch.client_id, batch.traffic);
         run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
                   batch_replies{});
         serve_waiting(self);
@@ -595,8 +627,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         forget_client(self->state, id);
         self->state.killed.erase(id);
       },
-      [=](traffic_atom, uint64_t in, uint64_t out, uint64_t reads, uint64_t writes) {
-        self->state.intro.add_traffic(in, out, reads, writes);
+      [=](traffic_atom, int64_t client_id, const connection_traffic& traffic) {
+        self->state.intro.add_traffic(client_id, traffic);
       },
       // CLIENT PAUSE may have ended.
       [=](resume_atom) {
@@ -616,6 +648,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
         auto& st = self->state;
+        if (!st.repl.is_replica)
+          return;  // REPLICAOF NO ONE answered: what the old link still sends is not ours
         std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
         batch_context bc{*st.ks, *st.server, st.repl, now_ms(), true, nullptr};
         bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
@@ -663,6 +697,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](install_atom, const loaded_keyspace& loaded) {
         auto& st = self->state;
+        if (loaded.from_master && !st.repl.is_replica)
+          return false;  // a sync that REPLICAOF NO ONE overtook
         flush_stream(self);  // the old history's bytes go out before the offset moves
         const bool active_expire = st.ks->active_expire;
         *st.ks = std::move(*loaded.ks);

@@ -108,6 +108,7 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         log_loaded(info, started, "MASTER <-> REPLICA sync: Finished with success");
         loaded.repl_id = replid;
         loaded.repl_offset = offset;
+        loaded.from_master = true;
         loaded.repl_stream_db = std::max(info.repl_stream_db, 0);
         return install(self, std::move(loaded));
       },

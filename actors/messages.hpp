@@ -21,6 +21,7 @@ struct loaded_keyspace {
   std::string repl_id;
   int64_t repl_offset = -1;
   int repl_stream_db = 0;
+  bool from_master = false;  // a master's snapshot: not for a server that is a master now
 };
 
 // Bytes of the replication stream, shared by every replica they go to.
@@ -93,6 +94,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::sync_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::client_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::connection_traffic)
 
 namespace credis {
 
@@ -166,7 +168,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<gone_atom, int64_t>,
     caf::reacts_to<hello_atom, client_report>,
     caf::reacts_to<resume_atom>,
-    caf::reacts_to<traffic_atom, uint64_t, uint64_t, uint64_t, uint64_t>,
+    caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
     caf::reacts_to<deliver_atom>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 

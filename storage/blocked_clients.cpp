@@ -4,9 +4,11 @@
 
 namespace credis {
 
-void blocked_clients::block(int64_t client, int db, const std::vector<std::string>& keys) {
+void blocked_clients::block(int64_t client, int db, const std::vector<std::string>& keys,
+                            bool timed) {
   wait& w = waits_[client];
   w.db = db;
+  w.timed = timed;
   for (const std::string& key : keys) {
     if (std::find(w.keys.begin(), w.keys.end(), key) != w.keys.end())
       continue;  // BLPOP k k: one place in the queue
@@ -16,6 +18,11 @@ void blocked_clients::block(int64_t client, int db, const std::vector<std::strin
       ++names_[key];
     queue.push_back(client);
   }
+}
+
+size_t blocked_clients::with_timeout() const {
+  return static_cast<size_t>(
+      std::count_if(waits_.begin(), waits_.end(), [](const auto& w) { return w.second.timed; }));
 }
 
 bool blocked_clients::unblock(int64_t client) {

@@ -34,12 +34,14 @@ struct block_request {
 
 class blocked_clients {
  public:
-  // `client` waits from now on for `keys` of `db`.
-  void block(int64_t client, int db, const std::vector<std::string>& keys);
+  // `client` waits from now on for `keys` of `db`, until a timeout when `timed`.
+  void block(int64_t client, int db, const std::vector<std::string>& keys, bool timed = false);
   // `client` waits no more (served, timed out, unblocked or gone); false when it did not wait.
   bool unblock(int64_t client);
   bool is_blocked(int64_t client) const { return waits_.contains(client); }
   size_t size() const { return waits_.size(); }
+  // Those with a timeout (INFO's clients_in_timeout_table).
+  size_t with_timeout() const;
 
   // A write touched `key` (in any database): the clients waiting for it are worth serving.
   // Cheap when nobody waits for that name.
@@ -74,6 +76,7 @@ class blocked_clients {
   struct wait {
     int db;
     std::vector<std::string> keys;
+    bool timed = false;
   };
 
   std::unordered_map<int64_t, wait> waits_;

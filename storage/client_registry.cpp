@@ -9,4 +9,14 @@ void client_registry::report(const client_report& r, int64_t now_ms) {
     it->second.last_interaction_ms = now_ms;
 }
 
+client_buffer_totals client_registry::buffers() const {
+  client_buffer_totals t;
+  for (const auto& [id, c] : clients_) {
+    t.largest_query = std::max(t.largest_query, c.query_buffer);
+    t.largest_output = std::max(t.largest_output, c.output_buffer);
+    (c.self.replica ? t.replicas : t.normal) += c.query_buffer + c.output_buffer;
+  }
+  return t;
+}
+
 }  // namespace credis

@@ -29,11 +29,28 @@ struct client_report {
   bool operator==(const client_report&) const = default;
 };
 
+// What a connection reports with each batch, or alone when it sends none for a while (a
+// subscriber, a monitor, a closing client): the bytes and socket operations since its last
+// report (INFO's totals), and its buffers' sizes now (CLIENT LIST's omem, INFO's clients).
+struct connection_traffic {
+  uint64_t net_input = 0, net_output = 0;
+  uint64_t reads = 0, writes = 0;
+  uint64_t query_buffer = 0;   // the input buffer's allocation
+  uint64_t output_buffer = 0;  // reply bytes the socket has not taken yet
+};
+
 struct client_record {
   client_report self;
   int db = 0;
   size_t last_command = SIZE_MAX;  // command_index of the last one run here; SIZE_MAX: none
   int64_t last_interaction_ms = 0;
+  uint64_t query_buffer = 0, output_buffer = 0;  // as last reported
+};
+
+// The clients' buffers, as INFO shows them (client_recent_max_*, mem_clients_*).
+struct client_buffer_totals {
+  uint64_t largest_query = 0, largest_output = 0;
+  uint64_t normal = 0, replicas = 0;  // query and output buffers, by the client's kind
 };
 
 // CLIENT PAUSE: until when clients' commands wait, and whether only those that write do.
@@ -64,6 +81,14 @@ class client_registry {
   }
   const std::unordered_map<int64_t, client_record>& all() const { return clients_; }
   size_t size() const { return clients_.size(); }
+  // The buffer sizes a connection reported with its traffic.
+  void buffers_now(int64_t id, const connection_traffic& t) {
+    if (client_record* c = find(id)) {
+      c->query_buffer = t.query_buffer;
+      c->output_buffer = t.output_buffer;
+    }
+  }
+  client_buffer_totals buffers() const;
 
   // CLIENT KILL: the connection is to be closed once the replies of this batch are out.
   void ask_close(int64_t id) { closing_.push_back(id); }

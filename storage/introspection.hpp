@@ -43,11 +43,12 @@ struct introspection {
   // rates INFO shows, sampled by the keyspace's cron.
   int64_t net_input_bytes = 0, net_output_bytes = 0;
   instantaneous_metric ops_rate, input_rate, output_rate;
-  void add_traffic(uint64_t in, uint64_t out, uint64_t read_count, uint64_t write_count) {
-    net_input_bytes += static_cast<int64_t>(in);
-    net_output_bytes += static_cast<int64_t>(out);
-    reads += static_cast<int64_t>(read_count);
-    writes += static_cast<int64_t>(write_count);
+  void add_traffic(int64_t client_id, const connection_traffic& t) {
+    net_input_bytes += static_cast<int64_t>(t.net_input);
+    net_output_bytes += static_cast<int64_t>(t.net_output);
+    reads += static_cast<int64_t>(t.reads);
+    writes += static_cast<int64_t>(t.writes);
+    clients.buffers_now(client_id, t);
   }
   // CONFIG RESETSTAT (the slow log and the latency events stay, as in Redis).
   void reset_stats() {

@@ -121,6 +121,12 @@ struct persistence_state {
   int64_t dirty_at_bgsave_start = 0;  // writes the running background save includes
   int64_t bgsave_started_ms = 0;
   int64_t last_bgsave_try_ms = 0;     // a failed save is retried only after a pause
+  int64_t saves = 0;                  // rdb_saves: SAVEs and BGSAVEs that succeeded
+  // Copy-on-write: the memory the running save's child no longer shares with us (its
+  // Private_Dirty, sampled about once a second), the most of it, and what the last save ended
+  // with.
+  int64_t cow_size = 0, cow_peak = 0, cow_sampled_ms = 0, last_cow_size = 0;
+  int cow_pipe = -1;  // where the child writes its final copy-on-write size (Redis's child info)
   bool save_scheduled = false;        // BGSAVE SCHEDULE while a save ran
 };
 

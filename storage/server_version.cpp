@@ -13,7 +13,7 @@ std::string build_id() {
     for (char c : part)
       h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(h));
   return text;
 }
 

@@ -1,14 +1,18 @@
 #include "storage/access_clock.hpp"
 #include "storage/snapshot.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <sstream>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +29,40 @@ constexpr unix_ms bgsave_retry_delay_ms = 5000;
 void record_success(server_state& server, unix_ms now, int64_t dirty_included) {
   server.stats.dirty -= dirty_included;
   server.persistence.last_save_time = now / 1000;
+  ++server.persistence.saves;
+}
+
+// The memory a child has written to or stopped sharing with its parent: its Private_Dirty.
+int64_t private_dirty_bytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("Private_Dirty:"))
+      return std::stoll(line.substr(14)) * 1024;  // "Private_Dirty:   1234 kB"
+  return 0;
+}
+
+// The size the child measured as it ended, or the last sample when it wrote none.
+int64_t take_final_cow(persistence_state& p) {
+  int64_t bytes = p.cow_size;
+  if (p.cow_pipe >= 0) {
+    int64_t reported = 0;
+    if (read(p.cow_pipe, &reported, sizeof reported) == sizeof reported)
+      bytes = reported;
+    close(p.cow_pipe);
+    p.cow_pipe = -1;
+  }
+  return bytes;
+}
+
+// Samples the running child's copy-on-write size, at most once a second (the read walks its
+// page tables).
+void sample_cow(persistence_state& p, unix_ms now) {
+  if (now - p.cow_sampled_ms < 1000)
+    return;
+  p.cow_sampled_ms = now;
+  p.cow_size = private_dirty_bytes(p.child_pid);
+  p.cow_peak = std::max(p.cow_peak, p.cow_size);
 }
 
 }  // namespace
@@ -67,26 +105,44 @@ bool start_background_save(const keyspace& ks, server_state& server,
   // Everything the child needs is computed before the fork: the child only writes the file.
   rdb_save_info info = make_save_info(repl, now);
   std::string path = rdb_path(server.config);
+  int cow[2] = {-1, -1};
+  if (pipe2(cow, O_CLOEXEC | O_NONBLOCK) != 0)
+    cow[0] = cow[1] = -1;  // the size is then the parent's last sample
   const auto fork_start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) {
     error = std::string("Can't save in background: fork: ") + std::strerror(errno);
     p.last_bgsave_ok = false;
+    for (int fd : cow)
+      if (fd >= 0)
+        close(fd);
     return false;
   }
   if (pid == 0) {
     // The child must not keep the parent's listening and client sockets open: a client the
     // parent closes would otherwise not see the end of its connection until the save ends.
-    close_range(3, ~0U, 0);
+    const int report_fd = cow[1] >= 0 ? dup2(cow[1], 3) : -1;
+    close_range(report_fd == 3 ? 4 : 3, ~0U, 0);
     std::string child_error;
     bool ok = rdb_save_file(ks, info, path, child_error);
-    if (ok)
+    if (ok) {
+      const int64_t cow_bytes = private_dirty_bytes(getpid());
       dprintf(STDOUT_FILENO, "%d:C DB saved on disk\n", getpid());
-    else
+      dprintf(STDOUT_FILENO, "%d:C RDB: %lld MB of memory used by copy-on-write\n", getpid(),
+              static_cast<long long>(cow_bytes >> 20));
+      if (report_fd == 3) {
+        // Best effort: without it the parent keeps its own last sample.
+        [[maybe_unused]] const ssize_t written = write(3, &cow_bytes, sizeof cow_bytes);
+      }
+    } else {
       dprintf(STDOUT_FILENO, "%d:C Write error saving DB on disk: %s\n", getpid(),
               child_error.c_str());
+    }
     _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
   }
+  if (cow[1] >= 0)
+    close(cow[1]);
+  p.cow_pipe = cow[0];
   if (intro)
     intro->forked(fork_start, server.config.latency_monitor_threshold, now / 1000);
   p.child_pid = pid;
@@ -101,8 +157,12 @@ bgsave_status poll_background_save(server_state& server, unix_ms now) {
     return bgsave_status::idle;
   int status = 0;
   pid_t r = waitpid(p.child_pid, &status, WNOHANG);
-  if (r == 0)
+  if (r == 0) {
+    sample_cow(p, now);
     return bgsave_status::running;
+  }
+  p.last_cow_size = take_final_cow(p);
+  p.cow_size = p.cow_peak = p.cow_sampled_ms = 0;
   bool ok = r == p.child_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok && r == p.child_pid && WIFSIGNALED(status))
     unlink(rdb_temp_path(server.config.dir, p.child_pid).c_str());
@@ -121,6 +181,7 @@ void kill_background_save(server_state& server) {
   kill(p.child_pid, SIGUSR1);
   int status = 0;
   waitpid(p.child_pid, &status, 0);
+  take_final_cow(p);
   unlink(rdb_temp_path(server.config.dir, p.child_pid).c_str());
   p.child_pid = -1;
 }

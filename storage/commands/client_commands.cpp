@@ -201,14 +201,15 @@ void append_client_line(std::string& out, const exec_context& ctx, const client_
   std::snprintf(
       rest, sizeof rest,
       " age=%lld idle=%lld flags=%s db=%d sub=%lld psub=%lld ssub=%lld multi=%lld qbuf=%zu "
-      "qbuf-free=0 argv-mem=%zu multi-mem=0 rbs=16384 rbp=%zu obl=0 oll=0 omem=0 tot-mem=%zu "
+      "qbuf-free=0 argv-mem=%zu multi-mem=0 rbs=16384 rbp=%zu obl=0 oll=0 omem=%llu tot-mem=%llu "
       "events=r cmd=",
       static_cast<long long>(now_s - c.self.created_ms / 1000),
       static_cast<long long>(now_s - c.last_interaction_ms / 1000), flags.c_str(), c.db,
       static_cast<long long>(subs(subscription_kind::channel)),
       static_cast<long long>(subs(subscription_kind::pattern)),
       static_cast<long long>(subs(subscription_kind::shard)), static_cast<long long>(c.self.multi),
-      qbuf, argv_mem, qbuf, qbuf + argv_mem);
+      qbuf, argv_mem, qbuf, static_cast<unsigned long long>(c.output_buffer),
+      static_cast<unsigned long long>(qbuf + argv_mem + c.output_buffer));
   out += rest;
   out += c.last_command == SIZE_MAX ? std::string_view("NULL") : command_at(c.last_command).name;
   out += " user=default redir=-1 resp=" + std::to_string(c.self.resp) + "\n";

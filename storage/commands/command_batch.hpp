@@ -26,9 +26,8 @@ class command_batch {
  public:
   // The client whose requests these are (CLIENT ID), for the keyspace to know who blocks.
   int64_t client_id = 0;
-  // The bytes the connection read and wrote since its last batch (INFO's total_net_*).
-  uint64_t net_input = 0, net_output = 0;
-  uint64_t reads = 0, writes = 0;  // socket reads and reply writes since then
+  // What the connection read and wrote since its last batch, and its buffers now.
+  connection_traffic traffic;
 
   struct item {
     const command_spec* cmd;  // null: `args` holds one ready-made reply

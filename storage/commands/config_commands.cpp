@@ -22,7 +22,8 @@ void config_get(exec_context& ctx, arg_list argv) {
   std::string body;
   std::vector<std::string_view> answered;
   auto answer = [&](const config_parameter& p, std::string_view name) {
-    if (std::find(answered.begin(), answered.end(), name) != answered.end())
+    if (std::any_of(answered.begin(), answered.end(),
+                    [&](std::string_view a) { return iequals(a, name); }))
       return;
     answered.push_back(name);
     reply::bulk(body, name);
@@ -44,18 +45,24 @@ void config_get(exec_context& ctx, arg_list argv) {
 }
 
 // Why CONFIG SET refuses the parameters before looking at any value, as Redis's first pass
-// does (the first problem named): an unknown name, an immutable or repeated parameter.
+// does (the first problem named): an unknown name, an immutable or repeated parameter (by the
+// name given: a name and its alias are two, as in Redis, and the last one wins).
 std::string refusal(arg_list argv, std::vector<const config_parameter*>& params) {
   for (size_t i = 2; i < argv.size(); i += 2) {
     const config_parameter* p = find_config_parameter(argv[i]);
     if (!p)
       return "ERR Unknown option or number of arguments for CONFIG SET - '" +
              std::string(argv[i]) + "'";
+    auto same_name = [&](size_t j) {
+      return params[j] == p && iequals(argv[2 + 2 * j], p->alias) == iequals(argv[i], p->alias);
+    };
     std::string_view why;
     if (p->flags & config_immutable)
       why = "can't set immutable config";
-    else if (std::find(params.begin(), params.end(), p) != params.end())
-      why = "duplicate parameter";
+    else
+      for (size_t j = 0; j < params.size() && why.empty(); ++j)
+        if (same_name(j))
+          why = "duplicate parameter";
     if (!why.empty())
       return "ERR CONFIG SET failed (possibly related to argument '" + std::string(argv[i]) +
              "') - " + std::string(why);
@@ -123,6 +130,7 @@ void config_resetstat(exec_context& ctx, arg_list) {
   s.client_output_buffer_limit_disconnections = 0;
   s.client_query_buffer_limit_disconnections = 0;
   s.commands.reset();
+  ctx.server.persistence.saves = 0;
   if (ctx.intro)
     ctx.intro->reset_stats();
   reply::ok(ctx.out);

@@ -168,7 +168,11 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   const size_t index = command_index(*item.cmd);
   const size_t mark0 = out.size();
   bc.ks.set_access_time(bc.now);  // (per command: CONFIG SET inside MULTI may change the policy)
-  if (refused_on_replica(bc, *item.cmd)) {
+  // A transaction was checked as a whole when EXEC began: a REPLICAOF in it refuses nothing
+  // after it, as in Redis; but a replica's stream is its master's alone from then on.
+  if (in_transaction && bc.replication.is_replica && !bc.from_master)
+    propagated = nullptr;
+  if (!in_transaction && refused_on_replica(bc, *item.cmd)) {
     reply::error(out, readonly_replica);
     stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;

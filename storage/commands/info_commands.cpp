@@ -96,6 +96,12 @@ void clients_section(info_writer& w, exec_context& ctx) {
   w.field("connected_clients", ctx.server.stats.connected_clients.load());
   w.field("cluster_connections", 0);
   w.field("maxclients", ctx.server.config.maxclients);
+  // The largest buffers of the clients now, as they last reported them (Redis: the peaks of
+  // the last few seconds).
+  const client_buffer_totals buffers =
+      ctx.intro ? ctx.intro->clients.buffers() : client_buffer_totals{};
+  w.field("client_recent_max_input_buffer", static_cast<int64_t>(buffers.largest_query));
+  w.field("client_recent_max_output_buffer", static_cast<int64_t>(buffers.largest_output));
   // WAIT's clients (counted by the replication manager), the blocking commands' ones and
   // those CLIENT PAUSE holds.
   w.field("blocked_clients",
@@ -103,6 +109,8 @@ void clients_section(info_writer& w, exec_context& ctx) {
               static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0) +
               static_cast<int64_t>(ctx.intro ? ctx.intro->clients.paused_clients : 0));
   w.field("tracking_clients", 0);
+  w.field("clients_in_timeout_table",
+          static_cast<int64_t>(ctx.blocked ? ctx.blocked->with_timeout() : 0));
 }
 
 // Two decimals, as Redis prints its ratios and percentages.
@@ -153,8 +161,9 @@ void memory_section(info_writer& w, exec_context& ctx) {
   w.field("mem_not_counted_for_evict", 0);
   w.field("mem_replication_backlog", m.replication_backlog);
   w.field("mem_total_replication_buffers", m.replication_backlog + m.replica_buffers);
-  // (mem_clients_slaves and mem_clients_normal are left out: the connections' buffers are not
-  // measured, and a 0 would tell dashboards they are empty.)
+  // The query and output buffers connections reported (not their fixed per-client costs).
+  w.field("mem_clients_slaves", m.replica_buffers);
+  w.field("mem_clients_normal", m.client_buffers);
   w.field("mem_cluster_links", 0);
   w.field("mem_aof_buffer", 0);
   w.field("mem_allocator", allocator_name());
@@ -168,6 +177,10 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.section("Persistence");
   w.field("loading", p.loading ? 1 : 0);
   w.field("async_loading", 0);
+  // (The save's progress, current_fork_perc and current_save_keys_*, is not measured.)
+  w.field("current_cow_peak", p.cow_peak);
+  w.field("current_cow_size", p.cow_size);
+  w.field("current_cow_size_age", p.cow_sampled_ms > 0 ? (ctx.now - p.cow_sampled_ms) / 1000 : 0);
   if (p.loading) {
     int64_t elapsed_ms = std::max<int64_t>(ctx.now - p.loading_started_ms, 1);
     double share = p.loading_total_bytes > 0 ? static_cast<double>(p.loading_loaded_bytes) /
@@ -191,6 +204,8 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.field("rdb_last_bgsave_time_sec", p.last_bgsave_seconds);
   w.field("rdb_current_bgsave_time_sec",
           p.child_pid > 0 ? (ctx.now - p.bgsave_started_ms) / 1000 : -1);
+  w.field("rdb_saves", p.saves);
+  w.field("rdb_last_cow_size", p.last_cow_size);
   // No append-only file: its fields as Redis prints them with appendonly no.
   w.field("aof_enabled", 0);
   w.field("aof_rewrite_in_progress", 0);

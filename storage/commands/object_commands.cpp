@@ -394,11 +394,13 @@ memory_figures measure_memory(exec_context& ctx) {
     m.startup = std::min(ctx.intro->startup_memory, m.used);
     for (const auto& [id, c] : ctx.intro->clients.all())
       ++(c.self.replica ? m.replica_clients : m.normal_clients);
+    // As the connections last reported them (with a batch, or when their output drained).
+    const client_buffer_totals buffers = ctx.intro->clients.buffers();
+    m.replica_buffers = static_cast<int64_t>(buffers.replicas);
+    m.client_buffers = static_cast<int64_t>(buffers.normal);
   }
   // The backlog's ring buffer is allocated whole when it is created.
   m.replication_backlog = ctx.replication.backlog_active ? ctx.replication.backlog_size : 0;
-  // replica_buffers and client_buffers stay 0: output buffers live in the connections, out of
-  // the keyspace's sight (CLIENT LIST's omem is 0 for the same reason).
   for (int i = 0; i < keyspace::db_count; ++i) {
     const database& db = ctx.ks.db(i);
     if (db.size() > 0)

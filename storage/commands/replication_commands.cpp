@@ -95,10 +95,10 @@ void replicaof_command(exec_context& ctx, arg_list argv) {
   }
   int64_t port = 0;
   if (!parse_int64(argv[2], port) || port < 0 || port > 65535) {
-    reply::error(ctx.out, errors::not_integer);
+    reply::error(ctx.out, "ERR Invalid master port");
     return;
   }
-  if (view.is_replica && view.master_host == argv[1] && view.master_port == port) {
+  if (view.is_replica && iequals(view.master_host, argv[1]) && view.master_port == port) {
     reply::simple(ctx.out, "OK Already connected to specified master");
     return;
   }

@@ -38,7 +38,11 @@ class Sentinel:
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([REDIS_SENTINEL, self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_until(self._answers, timeout=20, what=f"sentinel on port {self.port}")
+        try:
+            wait_until(self._answers, timeout=20, what=f"sentinel on port {self.port}")
+        except BaseException:
+            self.stop()  # never handed to the caller, who could not stop it
+            raise
 
     def _answers(self):
         if self.proc.poll() is not None:
@@ -73,6 +77,7 @@ class Sentinel:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def as_dicts(reply):

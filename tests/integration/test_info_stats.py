@@ -4,6 +4,7 @@ The same commands go to both servers; per command the calls, rejected_calls and 
 must match, as must every errorstat and total_error_replies (times differ, so usec is checked
 only for being there and for counting a command that sleeps).
 """
+import socket
 import time
 
 import pytest
@@ -167,3 +168,59 @@ def test_same_sections_as_redis(start_credis, start_redis):
                           if l.startswith("#") and l != "# Latencystats"]
                     for arg in [(), ("all",), ("default",), ("cpu", "keyspace")]}
     assert headers(start_credis(["--save", ""]).port) == headers(start_redis().port)
+
+
+def test_clients_in_timeout_table_as_redis(start_credis, start_redis):
+    """BLPOP with a timeout is in the timeout table, BLPOP 0 is not; both count as blocked."""
+    for s in (start_credis(), start_redis()):
+        timed, forever = Raw(s.port), Raw(s.port)
+        timed.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\na\r\n$2\r\n30\r\n")
+        forever.send(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nb\r\n$1\r\n0\r\n")
+        with Raw(s.port) as c:
+            wait_until(lambda: info(c, "clients")[1]["blocked_clients"] == "2", timeout=10,
+                       what="both BLPOPs blocking")
+            assert info(c, "clients")[1]["clients_in_timeout_table"] == "1"
+        timed.close()
+        forever.close()
+
+
+def test_client_buffers_follow_a_slow_subscriber(server):
+    """A subscriber that does not read holds output: INFO's client buffer fields and CLIENT
+    LIST's omem show it, and drop once it has read everything."""
+    sub = Raw(server.port)
+    sub.send(b"*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n")
+    sub.read_reply()
+    sub.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    message = "x" * 10000
+    with Raw(server.port) as c:
+        for _ in range(800):  # 8 MB: far more than the sockets hold
+            c.cmd("PUBLISH", "ch", message)
+
+        def held():
+            fields = info(c, "clients", "memory")[1]
+            return int(fields["client_recent_max_output_buffer"]) > 1_000_000 and \
+                int(fields["mem_clients_normal"]) > 1_000_000
+        wait_until(held, timeout=10, what="the subscriber's output counted")
+        assert any(int(part.split("=")[1]) > 1_000_000
+                   for part in c.cmd("CLIENT", "LIST").decode().split() if
+                   part.startswith("omem="))
+        received = 0
+        sub.sock.settimeout(10)
+        while received < 800 * 10000:
+            received += len(sub.sock.recv(1 << 20))
+        wait_until(lambda: int(info(c, "clients")[1]["client_recent_max_output_buffer"]) < 100_000,
+                   timeout=10, what="the drained output no longer counted")
+    sub.close()
+
+
+def test_bgsave_reports_saves_and_copy_on_write(server):
+    with Raw(server.port) as c:
+        before = int(info(c, "persistence")[1]["rdb_saves"])
+        c.cmd("SET", "k", "v" * 1000)
+        assert c.cmd("BGSAVE").startswith(b"+")
+        wait_until(lambda: info(c, "persistence")[1]["rdb_bgsave_in_progress"] == "0" and
+                   int(info(c, "persistence")[1]["rdb_saves"]) == before + 1,
+                   timeout=30, what="the background save")
+        fields = info(c, "persistence")[1]
+        assert int(fields["rdb_last_cow_size"]) > 0
+        assert fields["current_cow_size"] == "0"
