@@ -85,6 +85,9 @@ constexpr size_t caf_chunk_size = 64 * 1024;
 // Replies queued here or in CAF and not yet taken by the socket.
 uint64_t unsent_bytes(const connection_state& st) { return st.output.size() + st.queued_in_caf; }
 
+// Traffic or output of this size is reported without waiting for a batch.
+constexpr uint64_t traffic_report_bytes = 64 * 1024;
+
 // What the connection read and wrote since its last report, and its buffers now.
 connection_traffic take_traffic(connection_state& st) {
   st.reported_output_buffer = unsent_bytes(st);
@@ -98,12 +101,12 @@ connection_traffic take_traffic(connection_state& st) {
 // keyspace last heard of has drained.
 void report_traffic(connection_broker self) {
   auto& st = self->state;
-  if (st.net_input == 0 && st.net_output == 0 && st.reported_output_buffer == unsent_bytes(st))
+  const bool drained = st.reported_output_buffer >= traffic_report_bytes && unsent_bytes(st) == 0;
+  if (st.net_input == 0 && st.net_output == 0 && !drained)
     return;
   self->send(st.keyspace, traffic_atom::value, st.client.id, take_traffic(st));
 }
 
-constexpr uint64_t traffic_report_bytes = 64 * 1024;
 
 void close_now(connection_broker self) {
   report_traffic(self);
@@ -649,8 +652,11 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
         if (st.queued_in_caf == 0)
           pump_output(self);
-        if (st.reported_output_buffer > 0 && unsent_bytes(st) == 0)
-          report_traffic(self);  // CLIENT LIST and INFO no longer count what has drained
+        // CLIENT LIST and INFO no longer count large output that has drained. (Not for small
+        // output: a reply still in CAF's queue when the next batch went would cost a message
+        // per request.)
+        if (st.reported_output_buffer >= traffic_report_bytes && unsent_bytes(st) == 0)
+          report_traffic(self);
         if (st.client_reads.paused && !output_backed_up(st))
           dispatch(self);  // runs what waits, and reads again
         if (st.relaying)
