@@ -480,8 +480,7 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
         client_context(st, batch.client_id, out, may_block ? &req : nullptr,
                        batch_reply_limit - used),
         batch, out.text, first, held);
-    const bool asked_manager = !st.manager_requests.empty();
-    if (asked_manager)
+    if (!st.manager_requests.empty())
       pass_manager_requests(self);
     if (req.wanted) {
       flush_writes(self);
@@ -493,10 +492,12 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
       hold_for_pause(self, conn, std::move(batch), first, out);
       return;
     }
-    if (asked_manager && !st.blocked.has_ready() && first < batch.items().size())
-      continue;
-    if (!st.blocked.has_ready())
+    if (!st.blocked.has_ready()) {
+      // Stopped after REPLICAOF or CLIENT PAUSE: the rest runs, or waits for the pause.
+      if (first != before && first < batch.items().size())
+        continue;
       break;
+    }
     serve_waiting(self);  // (a no-op when this runs inside it: one write at a time, then)
     if (first == before || first == batch.items().size())
       break;

@@ -326,10 +326,13 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
 
 namespace {
 
-// A command left a request for the replication manager: the caller passes it on before
-// running the next.
-bool asked_manager(const batch_context& bc) {
-  return bc.manager_requests && !bc.manager_requests->empty();
+// A command changed what the commands after it may do: it left a request for the replication
+// manager (REPLICAOF), which the caller passes on first, or a pause is on (CLIENT PAUSE), which
+// may hold them. Only admin commands (and EXEC, which may run them) do either, so the others
+// skip the checks.
+bool stops_batch(const batch_context& bc) {
+  return (bc.manager_requests && !bc.manager_requests->empty()) ||
+         (bc.intro && bc.intro->clients.pause.what != client_pause::mode::off);
 }
 
 // Drops what a silent item (CLIENT REPLY OFF/SKIP) replied, when it goes out of scope.
@@ -372,7 +375,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     const silenced_reply silence(item, out, bc.spliced);
     if (item.cmd && (item.cmd->flags & cmd_runs_queued)) {
       next = run_transaction(bc, batch, next, argv, out);
-      if ((bc.blocked && bc.blocked->has_ready()) || asked_manager(bc))
+      if ((bc.blocked && bc.blocked->has_ready()) || stops_batch(bc))
         break;
       continue;
     }
@@ -389,7 +392,7 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
     outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated, false);
     if (o == outcome::wants_to_block)
       return next - 1;  // it runs again when a key it waits for is written, or times out
-    if (o == outcome::woke_waiters || asked_manager(bc))
+    if (o == outcome::woke_waiters || ((item.cmd->flags & cmd_admin) && stops_batch(bc)))
       break;
   }
   return next;

@@ -346,6 +346,21 @@ def test_client_pause_all_and_its_timeout(start_credis, start_redis):
         r.close()
 
 
+def test_client_pause_holds_what_the_same_pipeline_sends_after_it(start_credis, start_redis):
+    """CLIENT PAUSE 300 WRITE; SET; GET in one write: the SET (and the GET after it) wait for
+    the pause, as in Redis, where the pausing client is paused too."""
+    for server in both(start_credis, start_redis):
+        with Raw(server.port) as c, Raw(server.port) as other:
+            started = time.monotonic()
+            c.send(b"*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$3\r\n300\r\n$5\r\nWRITE\r\n"
+                   b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+            assert c.read_reply() == b"+OK\r\n"
+            assert other.cmd("GET", "k") == b"$-1\r\n"  # not written yet
+            assert c.read_reply() == b"+OK\r\n"
+            assert c.read_reply() == b"$1\r\nv\r\n"
+            assert time.monotonic() - started >= 0.25
+
+
 def test_client_pause_write_holds_a_writing_transaction(start_credis):
     server = start_credis(["--save", ""])
     r = redis.Redis(port=server.port, decode_responses=True)
