@@ -21,17 +21,15 @@ namespace {
 // Past this many nested includes a file is taken to include itself.
 constexpr int max_include_depth = 16;
 
+}  // namespace
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_config_line(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
 }
-
-
-}  // namespace
 
 bool split_config_line(std::string_view line, std::vector<std::string>& words) {
   return split_inline_args(line, words);  // the same rules as inline commands: sdssplitargs
@@ -81,7 +79,7 @@ bool config_loader::apply_text(std::string_view text, const std::string& file) {
   std::vector<std::string> words;
   while (!text.empty()) {
     size_t end = text.find('\n');
-    std::string_view line = trim(text.substr(0, end));
+    std::string_view line = trim_config_line(text.substr(0, end));
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     ++number;
     if (line.empty() || line.front() == '#')

@@ -12,6 +12,9 @@
 
 namespace credis {
 
+// A line without the blanks around it (spaces, tabs, a '\r' before its '\n').
+std::string_view trim_config_line(std::string_view line);
+
 // The words of one line; false on unbalanced quotes.
 bool split_config_line(std::string_view line, std::vector<std::string>& words);
 

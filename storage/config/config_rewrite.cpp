@@ -30,14 +30,6 @@ const mode_t process_umask = [] {
   return mask;
 }();
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view blanks = "\r\n\t ";
-  const size_t first = s.find_first_not_of(blanks);
-  if (first == std::string_view::npos)
-    return {};
-  return s.substr(first, s.find_last_not_of(blanks) - first + 1);
-}
-
 // The rewrite's working state: the file's lines, and which of them each parameter holds.
 struct rewrite_state {
   std::vector<std::string> lines;
@@ -74,20 +66,6 @@ std::string memory_text(std::string_view value) {
   return std::string(value);
 }
 
-std::vector<std::string_view> words(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t start = text.find_first_not_of(' ', i);
-    if (start == std::string_view::npos)
-      break;
-    const size_t end = std::min(text.find(' ', start), text.size());
-    out.push_back(text.substr(start, end - start));
-    i = end;
-  }
-  return out;
-}
-
 // The lines of the parameters Redis writes its own way.
 bool special_lines(const config_parameter& p, const server_config& config,
                    std::string_view replicaof, parameter_lines& out) {
@@ -97,7 +75,7 @@ bool special_lines(const config_parameter& p, const server_config& config,
       out.lines.push_back({"replicaof " + std::string(replicaof), true});
   } else if (name == "save") {
     // Always written: a file without it would get the default points back.
-    const auto points = words(config.save);
+    const auto points = words_of(config.save);
     for (size_t i = 0; i + 1 < points.size(); i += 2)
       out.lines.push_back(
           {"save " + std::string(points[i]) + " " + std::string(points[i + 1]), true});
@@ -132,8 +110,8 @@ std::string rewrite_config_text(std::string_view old_text,
   // Split as sdssplitlen does: a final newline leaves an empty last line.
   for (size_t start = 0; !old_text.empty();) {
     const size_t end = old_text.find('\n', start);
-    const std::string line(
-        trim(old_text.substr(start, end == std::string_view::npos ? end : end - start)));
+    const size_t length = end == std::string_view::npos ? end : end - start;
+    const std::string line(trim_config_line(old_text.substr(start, length)));
     std::string name;
     if (line.empty() || line[0] == '#') {
       st.needs_signature = st.needs_signature && line != signature;

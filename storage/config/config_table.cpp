@@ -65,21 +65,6 @@ std::string format_percentiles(const std::vector<double>& percentiles) {
   return out;
 }
 
-std::vector<std::string_view> words_of(std::string_view text) {
-  std::vector<std::string_view> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ')
-      ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ')
-      ++i;
-    if (i > start)
-      words.push_back(text.substr(start, i - start));
-  }
-  return words;
-}
-
 // Parameters held in one field of server_config; `field` is a generic lambda naming it in a
 // const or a mutable config ([](auto& c) -> auto& { return c.x; }).
 template <class Field>
@@ -481,6 +466,21 @@ bool parse_class(std::string_view name, client_class& out) {
 }
 
 }  // namespace
+
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ')
+      ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ')
+      ++i;
+    if (i > start)
+      words.push_back(text.substr(start, i - start));
+  }
+  return words;
+}
 
 std::span<const config_parameter> config_parameters() {
   static const std::vector<config_parameter> params = make_parameters();

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/server_state.hpp"
 
@@ -46,6 +47,9 @@ const config_parameter* find_config_parameter(std::string_view name);
 std::string unsupported_setting(const server_config& config);
 // The same for one parameter (CONFIG SET): why its value cannot be had, or empty.
 std::string unsupported_value(std::string_view name, const server_config& config);
+
+// A multi-word value's words ("900 1 300 10"), split at spaces.
+std::vector<std::string_view> words_of(std::string_view text);
 
 // A `save` value: "" or pairs of "<seconds> <changes>"; gives it with single spaces.
 bool parse_save_points(std::string_view value, std::string& normalised);
