@@ -15,6 +15,7 @@ client_buffer_totals client_registry::buffers() const {
     t.largest_query = std::max(t.largest_query, c.query_buffer);
     t.largest_output = std::max(t.largest_output, c.output_buffer);
     (c.self.replica ? t.replicas : t.normal) += c.query_buffer + c.output_buffer;
+    ++(c.self.replica ? t.replica_clients : t.normal_clients);
   }
   return t;
 }

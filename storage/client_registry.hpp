@@ -47,10 +47,12 @@ struct client_record {
   uint64_t query_buffer = 0, output_buffer = 0;  // as last reported
 };
 
-// The clients' buffers, as INFO shows them (client_recent_max_*, mem_clients_*).
+// The clients and their buffers, as INFO and MEMORY show them (client_recent_max_*,
+// mem_clients_*).
 struct client_buffer_totals {
   uint64_t largest_query = 0, largest_output = 0;
   uint64_t normal = 0, replicas = 0;  // query and output buffers, by the client's kind
+  int64_t normal_clients = 0, replica_clients = 0;
 };
 
 // CLIENT PAUSE: until when clients' commands wait, and whether only those that write do.

@@ -392,12 +392,12 @@ memory_figures measure_memory(exec_context& ctx) {
     ctx.intro->peak_memory = std::max(ctx.intro->peak_memory, m.used);
     m.peak = ctx.intro->peak_memory;
     m.startup = std::min(ctx.intro->startup_memory, m.used);
-    for (const auto& [id, c] : ctx.intro->clients.all())
-      ++(c.self.replica ? m.replica_clients : m.normal_clients);
     // As the connections last reported them (with a batch, or when their output drained).
     const client_buffer_totals buffers = ctx.intro->clients.buffers();
     m.replica_buffers = static_cast<int64_t>(buffers.replicas);
     m.client_buffers = static_cast<int64_t>(buffers.normal);
+    m.replica_clients = buffers.replica_clients;
+    m.normal_clients = buffers.normal_clients;
   }
   // The backlog's ring buffer is allocated whole when it is created.
   m.replication_backlog = ctx.replication.backlog_active ? ctx.replication.backlog_size : 0;
