@@ -43,13 +43,14 @@ bool listen_on(acceptor_broker self, uint16_t port, bool tls) {
 
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,
-                                const tls_context* tls) {
+                                const tls_context* tls, script_watch* script) {
   empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
   st.manager = std::move(manager);
   st.server = server;
   st.tls = tls;
+  st.script = script;
   if (server->config.port != 0)
     listen_on(self, server->config.port, false);
   if (st.listen_error.empty() && tls && server->config.tls.port != 0)
@@ -71,7 +72,7 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
         auto& st = self->state;
         const tls_context* tls = st.tls_listeners.count(msg.source) ? st.tls : nullptr;
         auto conn = self->fork(connection_actor_fn, msg.handle, st.keyspace, st.manager,
-                               st.server, tls);
+                               st.server, tls, st.script);
         self->monitor(conn);
         self->state.connections.emplace(conn.id(), std::move(conn));
       },

@@ -23,7 +23,8 @@ struct acceptor_state {
   server_state* server = nullptr;
   const tls_context* tls = nullptr;  // for connections to the tls-port
   std::set<caf::io::accept_handle> tls_listeners;
-  std::string listen_error;  // why a listening socket could not be opened, if it could not
+  std::string listen_error;
+  script_watch* script = nullptr;  // why a listening socket could not be opened, if it could not
   std::unordered_map<caf::actor_id, caf::actor> connections;
   static const char* name;
 };
@@ -33,8 +34,9 @@ using acceptor_broker = caf::io::stateful_broker<acceptor_state>*;
 // Opens a listening socket on each address of `bind` (space separated), for `port` and, with
 // `tls`, for tls-port. The result of that is asked for with `port_atom`: the error text, empty
 // on success.
+// `script`: what connections see of the script the keyspace runs (BUSY, SCRIPT KILL).
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,
-                                const tls_context* tls);
+                                const tls_context* tls, script_watch* script);
 
 }  // namespace credis

@@ -476,14 +476,16 @@ void report_changes(connection_broker self) {
   const int64_t multi = c.multi ? static_cast<int64_t>(c.multi->commands.size()) : -1;
   client_report& r = st.reported;
   if (r.name == c.name && r.resp == c.resp && r.replica == st.is_replica && r.multi == multi &&
-      r.no_evict == c.no_evict)
+      r.no_evict == c.no_evict && !c.unwatch_due)
     return;
+  r.unwatch = std::exchange(st.client.unwatch_due, false);
   r.name = c.name;
   r.resp = c.resp;
   r.replica = st.is_replica;
   r.multi = multi;
   r.no_evict = c.no_evict;
   self->send(st.keyspace, hello_atom::value, r);
+  r.unwatch = false;
 }
 
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
@@ -527,7 +529,8 @@ void dispatch(connection_broker self) {
 
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
-                                  server_state* server, const tls_context* tls) {
+                                  server_state* server, const tls_context* tls,
+                                  script_watch* script) {
   empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.hdl = hdl;
@@ -535,6 +538,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   st.manager = std::move(manager);
   st.server = server;
   st.client.id = server->stats.next_client_id++;
+  st.client.script = script;
   st.client.authenticated = server->config.requirepass.empty();
   ++server->stats.connected_clients;
   ++server->stats.total_connections_received;

@@ -80,6 +80,7 @@ using connection_broker = caf::io::stateful_broker<connection_state>*;
 // `tls`: the context of a connection to the tls-port, else null.
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
-                                  server_state* server, const tls_context* tls);
+                                  server_state* server, const tls_context* tls,
+                                  script_watch* script);
 
 }  // namespace credis

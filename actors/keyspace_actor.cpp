@@ -10,6 +10,8 @@
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
+#include "actors/spinning_multiplexer.hpp"
+#include "storage/scripting/scripting.hpp"
 #include "protocol/reply.hpp"
 #include "storage/config/config_table.hpp"
 #include "storage/memory_usage.hpp"
@@ -346,6 +348,7 @@ batch_context client_context(keyspace_state& st, int64_t client_id, batch_replie
     bc.client->last_interaction_ms = bc.now;
   bc.observed_ticks = observed_ticks(st);
   bc.manager_requests = &st.manager_requests;
+  bc.scripts = st.scripts;
   return bc;
 }
 
@@ -581,11 +584,16 @@ void serve_waiting(keyspace_broker self) {
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
-                                                replication_manager_actor manager) {
+                                                replication_manager_actor manager,
+                                                scripting* scripts) {
   empty_mailbox_at_exit(self);
   self->state.intro.startup_memory = self->state.intro.peak_memory = allocated_bytes();
   self->state.ks = ks;
   self->state.server = server;
+  self->state.scripts = scripts;
+  // A script past busy-reply-threshold lets the loop answer the other clients meanwhile.
+  if (auto* loop = spinning_multiplexer::of(self->system()))
+    scripts->watch->process_events = [loop] { return loop->process_events_nested(); };
   self->state.manager = std::move(manager);
   if (!server->config.replicaof.empty()) {
     uint16_t port = 0;
@@ -642,6 +650,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (st.killed.contains(report.id))
           return;
         st.intro.clients.report(report, now_ms());
+        if (report.unwatch)
+          st.watched.unwatch(report.id);
         auto [it, added] =
             st.connections.emplace(report.id, caf::actor_cast<caf::actor>(self->current_sender()));
         if (added && st.monitoring)
@@ -657,6 +667,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         bc.watched = &st.watched;  // and fail our clients' transactions
         bc.channels = &st.channels;  // its PUBLISHes reach our subscribers
         bc.intro = &st.intro;        // its slow commands are logged
+        bc.scripts = st.scripts;     // its FUNCTION LOADs
         for (size_t next = 0; next < batch.items().size();) {
           next = execute_batch(bc, batch, ignored, next);
           serve_waiting(self);

@@ -58,6 +58,7 @@ struct keyspace_state {
   keyspace_state() : expired(propagated, watched, channels, blocked) {}
   keyspace* ks = nullptr;
   server_state* server = nullptr;
+  scripting* scripts = nullptr;
   expiry_actor expiry;
   replication_manager_actor manager;
   unix_ms scheduled_for = no_expiry;  // the deadline the expiry actor was last told about
@@ -120,6 +121,7 @@ using keyspace_broker = keyspace_actor::stateful_broker_pointer<keyspace_state>;
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
-                                                replication_manager_actor manager);
+                                                replication_manager_actor manager,
+                                                scripting* scripts);
 
 }  // namespace credis

@@ -29,6 +29,7 @@
 #include "actors/tls_setup.hpp"
 #include "storage/keyed_hash.hpp"
 #include "storage/snapshot.hpp"
+#include "storage/scripting/scripting.hpp"
 
 using namespace credis;
 
@@ -251,6 +252,7 @@ int main(int argc, char** argv) {
   // The keyspace and server state outlive the actor system, whose destructor waits for every
   // actor that uses them.
   keyspace ks;
+  scripting scripts;  // EVAL's cache and FUNCTION's libraries, kept by the keyspace
   server_state server;
   server.config = opts.config;
   server.stats.commands.latency_tracking = server.config.latency_tracking;
@@ -289,7 +291,8 @@ int main(int argc, char** argv) {
     caf::actor_system sys(cfg);
     auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server,
                                                static_cast<const tls_context*>(tls.client.get()));
-    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager);
+    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager,
+                                                     &scripts);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
     // Clients are taken while the RDB loads, as Redis does: they get -LOADING until it is in
@@ -302,7 +305,8 @@ int main(int argc, char** argv) {
                      loading_progress{0, static_cast<int64_t>(rdb_size), false});
     caf::actor acceptor =
         sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server,
-                                     static_cast<const tls_context*>(tls.server.get()));
+                                     static_cast<const tls_context*>(tls.server.get()),
+                                     scripts.watch.get());
     self->request(acceptor, caf::infinite, port_atom::value)
         .receive([&](const std::string& err) { failure = err; },
                  [&](const caf::error& err) { failure = sys.render(err); });

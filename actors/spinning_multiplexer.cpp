@@ -53,9 +53,22 @@ void spinning_multiplexer::end_round() {
 bool spinning_multiplexer::poll_round(bool block) {
   if (run_posted())
     return true;
+  in_poll_ = true;
   bool ready = poll_once(block);
+  in_poll_ = false;
   end_round();
   return ready;
+}
+
+bool spinning_multiplexer::process_events_nested() {
+  if (in_poll_ || std::this_thread::get_id() != thread_id())
+    return false;
+  run_posted();
+  in_poll_ = true;
+  poll_once(false);
+  in_poll_ = false;
+  end_round();
+  return true;
 }
 
 namespace {

@@ -52,6 +52,12 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   // unregistered but holds its scribe, so the connection never reads again and leaks.
   void after_round(std::function<void()> fn) { after_round_.push_back(std::move(fn)); }
 
+  // Handles the socket events and posted work at hand from inside a busy actor (a script that
+  // runs long), as Redis's processEventsWhileBlocked: other clients are answered (BUSY) and may
+  // kill the script. False, doing nothing, when the loop is itself inside a poll of CAF's,
+  // whose event list a nested poll would overwrite.
+  bool process_events_nested();
+
   // A handler of socket input calls this: the time the loop was idle before it is what
   // spin_policy learns from.
   static void note_input();
@@ -69,6 +75,7 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   std::atomic<bool> enabled_{true};
   clock::time_point input_at_;  // when this round's first input was handled, or zero
   std::vector<std::function<void()>> after_round_;
+  bool in_poll_ = false;  // inside CAF's poll_once
 
   std::vector<caf::intrusive_ptr<caf::resumable>> posted_;
 

@@ -26,6 +26,7 @@ struct client_report {
   bool replica = false;     // PSYNC made it carry the replication stream
   int64_t multi = -1;       // commands queued since MULTI, -1 outside one
   bool no_evict = false;    // CLIENT NO-EVICT ON
+  bool unwatch = false;     // its transaction was discarded: its WATCHes end
   bool operator==(const client_report&) const = default;
 };
 

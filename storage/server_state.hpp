@@ -82,6 +82,8 @@ struct server_config {
   // SLOWLOG: commands that ran at least this many microseconds (-1: none), the newest kept.
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  // How long a script may run before other clients are answered BUSY (lua-time-limit).
+  int64_t busy_reply_threshold = 5000;
   // LATENCY: events that took at least this many milliseconds (0: none) are sampled.
   int64_t latency_monitor_threshold = 0;
   bool latency_tracking = true;  // each command's latencies kept (storage/command_stats.hpp)

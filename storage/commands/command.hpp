@@ -20,12 +20,15 @@
 #include "storage/keyspace.hpp"
 #include "storage/pubsub.hpp"
 #include "storage/server_state.hpp"
+#include "storage/scripting/script_watch.hpp"
 #include "storage/watched_keys.hpp"
 
 namespace credis {
 
 using arg_list = std::span<const std::string_view>;
 class command_batch;
+struct batch_context;
+struct scripting;
 struct command_spec;
 
 // The keyspace event a write command sends (Redis's notifyKeyspaceEvent calls), declared in its
@@ -85,6 +88,11 @@ enum command_flag : uint32_t {
   cmd_skip_slowlog = 1u << 21,
   // Adds to the replication stream without being a write (PUBLISH): CLIENT PAUSE WRITE holds it.
   cmd_may_replicate = 1u << 22,
+  // Feeds MONITOR itself, before the commands it runs (EVAL, FCALL).
+  cmd_skip_monitor = 1u << 23,
+  // Runs a script: the commands it calls propagate, signal and publish themselves, and are
+  // wrapped in MULTI/EXEC together (EVAL, FCALL).
+  cmd_runs_script = 1u << 24,
 };
 
 // The commands a client queued between MULTI and EXEC.
@@ -119,6 +127,9 @@ struct client_state {
   // A client command ran, or one was queued: what the keyspace knows of this client (name,
   // protocol, MULTI, ...) may have changed, and the connection tells it before what follows.
   bool report_due = true;
+  // An EXEC refused while a script was busy discarded the transaction: the keyspace drops the
+  // client's WATCHes when it hears of that with the report.
+  bool unwatch_due = false;
   // Some client is in MONITOR mode (the keyspace says so): the commands run here are passed
   // to the keyspace as lines for it.
   bool feed_monitors = false;
@@ -128,6 +139,9 @@ struct client_state {
   bool skipping_reply = false;  // this command's reply is skipped (CLIENT REPLY ON clears it)
   // Set between MULTI and EXEC or DISCARD.
   std::optional<queued_transaction> multi;
+  // The script the keyspace runs, as connections see it (BUSY, SCRIPT KILL); null in tests
+  // that have no keyspace.
+  script_watch* script = nullptr;
   // Channels, patterns and shard channels (by subscription_kind) the client listens to; the
   // keyspace's pubsub routes the messages.
   string_set subscriptions[3];
@@ -179,6 +193,12 @@ struct exec_context {
   // What REPLICAOF asks the replication manager to do, passed on after the command (null: our
   // master's stream, whose REPLICAOF changes nothing here).
   std::vector<replication_request>* manager_requests = nullptr;
+  // The scripts and functions (null in unit tests that need none), and the batch this command
+  // runs in, through which a script runs the commands it calls.
+  scripting* scripts = nullptr;
+  const batch_context* batch = nullptr;
+  // The command runs for a script (redis.call), or a master's stream: who may kill it.
+  bool from_master = false;
 
   database& db() { return ks.db(db_index); }
 };
@@ -213,6 +233,7 @@ struct movable_keys {
   enum rule : uint8_t {
     none,
     numkeys,  // argument `numkeys_at` counts the keys right after it (ZUNIONSTORE, LMPOP...)
+    numkeys_or_none,  // the same, where the count may be 0 (EVAL, FCALL)
     streams,  // after STREAMS, the first half of what follows (XREAD, XREADGROUP)
     store,    // the argument after a STORE keyword (SORT)
   };

@@ -287,6 +287,8 @@ struct batch_context {
   // Commands that run this many ticks or more are shown to the slow log and the latency
   // monitor, which decide (a per-batch bound, so that a fast command costs one comparison).
   uint64_t observed_ticks = 0;
+  // EVAL's scripts and FUNCTION's libraries; null where no script runs.
+  scripting* scripts = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.
@@ -302,5 +304,11 @@ struct batch_replies {
 // blocking command that asked to wait (bc.block->wanted; that command is the one returned).
 size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out,
                      size_t first = 0, size_t end = SIZE_MAX);
+
+// A script's redis.call of `cmd` (already checked against the script's rules): runs it as a
+// command of a transaction runs (it may not block), its writes propagated unless `propagate`
+// is false, its reply appended to `out`.
+void run_script_command(const batch_context& bc, const command_spec& cmd, int db,
+                        arg_list argv, int64_t client_id, bool propagate, std::string& out);
 
 }  // namespace credis

@@ -49,6 +49,8 @@ struct command_table {
         stream_group_commands(),
         stream_info_commands(),
         sort_commands(),
+        scripting_commands(),
+        function_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

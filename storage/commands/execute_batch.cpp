@@ -46,6 +46,7 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
                           const command_spec* cmd) {
   std::string out;
   bool refused = true;  // Redis's rejectCommand: inside MULTI, EXEC then fails
+  bool discards_multi = false;
   if (!cmd) {
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
@@ -58,12 +59,25 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     reply::error(out, "ERR Can't execute '" + std::string(cmd->name) +
                           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                           "are allowed in this context");
+  } else if (client.script && client.script->busy() && !(cmd->flags & cmd_allow_busy)) {
+    // The keyspace runs a script past busy-reply-threshold: Redis answers BUSY, and an EXEC
+    // discards its transaction.
+    const std::string_view busy = client.script->busy_with_eval() ? script_errors::busy_eval
+                                                                  : script_errors::busy_function;
+    if (client.multi && (cmd->flags & cmd_runs_queued)) {
+      reply::error(out, "EXECABORT Transaction discarded because of: " + std::string(busy));
+      discards_multi = true;
+    } else {
+      reply::error(out, busy);
+    }
   } else {
     refused = false;
   }
   command_stats& stats = server.stats.commands;
   if (refused) {
-    if (client.multi)
+    if (discards_multi)
+      client.multi.reset();
+    else if (client.multi)
       client.multi->aborted = true;
     if (cmd)
       stats.rejected(command_index(*cmd), out);
@@ -101,6 +115,12 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     return;
   }
   batch.add_reply(out);
+  if (discards_multi) {
+    // The keys it watched are let go once the keyspace is free again, told apart from the
+    // batch so that this reply need not wait for the script.
+    client.unwatch_due = true;
+    client.report_due = true;
+  }
 }
 
 // Signals the keys a write changed, by the command's key positions.
@@ -118,10 +138,12 @@ bool refused_on_replica(const batch_context& bc, const command_spec& cmd) {
 }
 
 // What clients in MONITOR mode see of a command that ran (admin commands are not shown).
-void feed_monitors(const batch_context& bc, const command_spec& cmd, int db, arg_list argv) {
+void feed_monitors(const batch_context& bc, const command_spec& cmd, int db, arg_list argv,
+                   bool from_script = false) {
   if (!bc.intro || bc.intro->monitors.empty() || (cmd.flags & cmd_admin))
     return;
-  const std::string_view addr = bc.client ? std::string_view(bc.client->self.addr) : "";
+  const std::string_view addr =
+      from_script ? "lua" : bc.client ? std::string_view(bc.client->self.addr) : "";
   bc.intro->monitor_feed += monitor_line(unix_now_us(), db, addr, argv, cmd.redact);
 }
 
@@ -160,24 +182,37 @@ enum class outcome {
 // Runs one command of `batch`; its writes go to `propagated` (null: nowhere), two or more
 // wrapped in MULTI ... EXEC as Redis 7.0 sends them (XREADGROUP's XCLAIMs), unless it runs
 // `in_transaction`, whose own wrap serves.
-outcome run_command(const batch_context& bc, const command_batch& batch,
-                    const command_batch::item& item, arg_list argv, std::string& out,
+// One command to run: its entry, database, arguments (and the byte_blocks among them) and
+// client.
+struct command_call {
+  const command_spec& cmd;
+  int db;
+  arg_list argv;
+  std::span<const byte_block> blocks;
+  int64_t client_id;
+  // A script's redis.call: shown to MONITOR as the "lua" client's.
+  bool from_script = false;
+};
+
+outcome run_command(const batch_context& bc, const command_call& call, std::string& out,
                     block_request* block, command_batch* propagated, bool in_transaction) {
+  const command_spec& cmd = call.cmd;
+  const arg_list argv = call.argv;
   auto& stats = bc.server.stats;
   ++stats.total_commands_processed;
-  const size_t index = command_index(*item.cmd);
+  const size_t index = command_index(cmd);
   const size_t mark0 = out.size();
   bc.ks.set_access_time(bc.now);  // (per command: CONFIG SET inside MULTI may change the policy)
   // A transaction was checked as a whole when EXEC began: a REPLICAOF in it refuses nothing
   // after it, as in Redis; but a replica's stream is its master's alone from then on.
   if (in_transaction && bc.replication.is_replica && !bc.from_master)
     propagated = nullptr;
-  if (!in_transaction && refused_on_replica(bc, *item.cmd)) {
+  if (!in_transaction && refused_on_replica(bc, cmd)) {
     reply::error(out, readonly_replica);
     stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;
   }
-  if (bc.server.persistence.loading && !(item.cmd->flags & cmd_loading)) {
+  if (bc.server.persistence.loading && !(cmd.flags & cmd_loading)) {
     reply::error(out, errors::loading);
     stats.commands.rejected(index, std::string_view(out).substr(mark0));
     return outcome::ran;
@@ -185,22 +220,22 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
   const command_batch::checkpoint writes_before =
       propagated ? propagated->mark() : command_batch::checkpoint{};
   exec_context ctx{bc.ks,         bc.server, bc.replication, out,
-                   item.db,       bc.now,    bc.from_master ? 0 : bc.now,
-                   propagated,    batch.blocks_of(item), bc.spliced,
+                   call.db,       bc.now,    bc.from_master ? 0 : bc.now,
+                   propagated,    call.blocks, bc.spliced,
                    bc.blocked,    block,     bc.watched,
-                   batch.client_id, bc.channels, bc.intro, bc.client,
-                   bc.manager_requests};
-  if (bc.client) {
-    bc.client->db = item.db;
+                   call.client_id, bc.channels, bc.intro, bc.client,
+                   bc.manager_requests, bc.scripts, &bc, bc.from_master};
+  if (bc.client && !call.from_script) {
+    bc.client->db = call.db;
     bc.client->last_command = index;
   }
   size_t mark = out.size();
   size_t spliced_mark = bc.spliced ? bc.spliced->size() : 0;
   int64_t dirty_before = stats.dirty;
-  const key_presence before = keys_before(ctx, *item.cmd, argv);
+  const key_presence before = keys_before(ctx, cmd, argv);
   const uint64_t start = ticks_now();
   try {
-    item.cmd->exec(ctx, argv);
+    cmd.exec(ctx, argv);
   } catch (const std::exception& e) {
     // One failing command (out of memory, say) must not take the keyspace down with it.
     out.resize(mark);
@@ -213,36 +248,44 @@ outcome run_command(const batch_context& bc, const command_batch& batch,
     return outcome::ran;
   }
   if (block && block->wanted) {
-    block->db = item.db;
+    block->db = call.db;
     return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
   }
   const uint64_t elapsed = ticks_now() - start;
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
+  if (cmd.flags & cmd_runs_script) {
+    // What its commands wrote went out as they ran; two or more go out as one transaction.
+    if (propagated && !in_transaction)
+      propagated->wrap_in_transaction(writes_before.items);
+    if (elapsed >= bc.observed_ticks)
+      note_duration(bc, cmd, argv, elapsed);
+    return bc.blocked && bc.blocked->has_ready() ? outcome::woke_waiters : outcome::ran;
+  }
   if (elapsed >= bc.observed_ticks)
-    note_duration(bc, *item.cmd, argv, elapsed);
-  if (bc.intro && !bc.intro->monitors.empty())  // (checked here too: this runs per command)
-    feed_monitors(bc, *item.cmd, item.db, argv);
+    note_duration(bc, cmd, argv, elapsed);
+  if (bc.intro && !bc.intro->monitors.empty() && !(cmd.flags & cmd_skip_monitor))
+    feed_monitors(bc, cmd, call.db, argv, call.from_script);
   bool changed = stats.dirty > dirty_before ||
-                 ((item.cmd->flags & cmd_propagate_always) && out.size() > mark &&
+                 ((cmd.flags & cmd_propagate_always) && out.size() > mark &&
                   out[mark] != '-');
   if (!changed) {
     // A command that writes its own propagation sends nothing when it changed nothing.
-    if (propagated && item.cmd->propagate)
+    if (propagated && cmd.propagate)
       propagated->rollback(writes_before);
     return outcome::ran;
   }
-  publish_declared_events(ctx, *item.cmd, argv, before);
+  publish_declared_events(ctx, cmd, argv, before);
   if (propagated) {
-    if (item.cmd->propagate)
-      item.cmd->propagate(ctx, argv);
+    if (cmd.propagate)
+      cmd.propagate(ctx, argv);
     else
-      propagated->add_command(nullptr, item.db, argv, ctx.arg_blocks);
+      propagated->add_command(nullptr, call.db, argv, ctx.arg_blocks);
     if (!in_transaction)
       propagated->wrap_in_transaction(writes_before.items);
   }
-  if (item.cmd->flags & cmd_write) {
-    if (!(item.cmd->flags & cmd_signals_itself))
-      touch_keys(ctx, *item.cmd, argv);
+  if (cmd.flags & cmd_write) {
+    if (!(cmd.flags & cmd_signals_itself))
+      touch_keys(ctx, cmd, argv);
     if (bc.blocked && bc.blocked->has_ready())
       return outcome::woke_waiters;
   }
@@ -314,7 +357,8 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
       out.append(argv[0]);
       continue;
     }
-    run_command(bc, batch, item, argv, out, nullptr, bc.propagated, true);
+    run_command(bc, {*item.cmd, item.db, argv, batch.blocks_of(item), batch.client_id}, out,
+                nullptr, bc.propagated, true);
   }
   if (bc.propagated)
     bc.propagated->wrap_in_transaction(writes_before);
@@ -323,6 +367,15 @@ size_t run_transaction(const batch_context& bc, const command_batch& batch, size
 }
 
 }  // namespace
+
+void run_script_command(const batch_context& bc, const command_spec& cmd, int db,
+                        arg_list argv, int64_t client_id, bool propagate, std::string& out) {
+  batch_context inner = bc;
+  inner.spliced = nullptr;  // a script reads the reply's bytes
+  inner.block = nullptr;
+  command_call call{cmd, db, argv, {}, client_id, true};
+  run_command(inner, call, out, nullptr, propagate ? bc.propagated : nullptr, true);
+}
 
 namespace {
 
@@ -389,7 +442,8 @@ size_t execute_batch(const batch_context& bc, const command_batch& batch, std::s
       out.append(argv[0]);
       continue;
     }
-    outcome o = run_command(bc, batch, item, argv, out, bc.block, bc.propagated, false);
+    outcome o = run_command(bc, {*item.cmd, item.db, argv, batch.blocks_of(item), batch.client_id},
+                            out, bc.block, bc.propagated, false);
     if (o == outcome::wants_to_block)
       return next - 1;  // it runs again when a key it waits for is written, or times out
     if (o == outcome::woke_waiters || ((item.cmd->flags & cmd_admin) && stops_batch(bc)))

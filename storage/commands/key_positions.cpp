@@ -10,9 +10,10 @@ namespace credis {
 
 namespace {
 
-bool numkeys_positions(size_t count_at, arg_list argv, std::vector<size_t>& out) {
+bool numkeys_positions(size_t count_at, arg_list argv, std::vector<size_t>& out,
+                       int64_t at_least = 1) {
   int64_t n = 0;
-  if (count_at >= argv.size() || !parse_int64(argv[count_at], n) || n < 1 ||
+  if (count_at >= argv.size() || !parse_int64(argv[count_at], n) || n < at_least ||
       static_cast<uint64_t>(n) > argv.size() - count_at - 1)
     return false;
   for (size_t i = 0; i < static_cast<size_t>(n); ++i)
@@ -59,6 +60,8 @@ bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& 
   switch (cmd.movable.how) {
     case movable_keys::none: return true;
     case movable_keys::numkeys: return numkeys_positions(cmd.movable.numkeys_at, argv, out);
+    case movable_keys::numkeys_or_none:
+      return numkeys_positions(cmd.movable.numkeys_at, argv, out, 0);
     case movable_keys::streams: return stream_positions(argv, out);
     case movable_keys::store: store_position(argv, out); return true;
   }

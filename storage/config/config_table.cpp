@@ -97,6 +97,11 @@ config_parameter memory_parameter(std::string_view name, Field field, int64_t mi
           [field, min](server_config& c, std::string_view v) { return set_memory(field(c), v, min); }};
 }
 
+config_parameter with_alias(config_parameter p, std::string_view alias) {
+  p.alias = alias;
+  return p;
+}
+
 // A TCP port; 0 turns that listener off.
 template <class Field>
 config_parameter port_parameter(std::string_view name, Field field) {
@@ -161,7 +166,7 @@ const stored_default stored_defaults[] = {
     {"appenddirname", "appendonlydir"}, {"appendfilename", "appendonly.aof"},
     {"appendfsync", "everysec"}, {"auto-aof-rewrite-min-size", "67108864"},
     {"auto-aof-rewrite-percentage", "100"}, {"bgsave_cpulist", ""}, {"bind-source-addr", ""},
-    {"bio_cpulist", ""}, {"busy-reply-threshold", "5000"},
+    {"bio_cpulist", ""},
     {"cluster-allow-pubsubshard-when-down", "yes"}, {"cluster-allow-reads-when-down", "no"},
     {"cluster-allow-replica-migration", "yes"}, {"cluster-announce-bus-port", "0"},
     {"cluster-announce-hostname", ""}, {"cluster-announce-ip", ""},
@@ -179,7 +184,7 @@ const stored_default stored_defaults[] = {
     {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
     {"lazyfree-lazy-user-del", "no"}, {"lazyfree-lazy-user-flush", "no"},
     {"list-compress-depth", "0"},
-    {"list-max-listpack-size", "-2", "list-max-ziplist-size"}, {"lua-time-limit", "5000"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
+    {"list-max-listpack-size", "-2", "list-max-ziplist-size"}, {"maxmemory", "0"}, {"maxmemory-clients", "0"},
     {"maxmemory-eviction-tenacity", "10"}, 
     {"maxmemory-samples", "5"}, {"min-replicas-max-lag", "10", "min-slaves-max-lag"}, {"min-replicas-to-write", "0", "min-slaves-to-write"},
     {"no-appendfsync-on-rewrite", "no"},
@@ -400,6 +405,10 @@ std::vector<config_parameter> make_parameters() {
       access_parameter("lfu-decay-time", access_tracking().lfu_decay_time, "1"),
       int_parameter("slowlog-log-slower-than", 0,
                     [](auto& c) -> auto& { return c.slowlog_log_slower_than; }, -1, INT64_MAX),
+      with_alias(int_parameter("busy-reply-threshold", 0,
+                               [](auto& c) -> auto& { return c.busy_reply_threshold; }, 0,
+                               INT64_MAX),
+                 "lua-time-limit"),
       int_parameter("slowlog-max-len", 0, [](auto& c) -> auto& { return c.slowlog_max_len; }, 0,
                     INT64_MAX),
       int_parameter("latency-monitor-threshold", 0,
