@@ -11,6 +11,7 @@
 #include "actors/expiry_actor.hpp"
 #include "actors/sync_child.hpp"
 #include "actors/spinning_multiplexer.hpp"
+#include "storage/commands/script_support.hpp"
 #include "storage/scripting/scripting.hpp"
 #include "protocol/reply.hpp"
 #include "storage/config/config_table.hpp"
@@ -413,17 +414,26 @@ size_t paused_from(const keyspace_state& st, const command_batch& batch, size_t 
     return SIZE_MAX;
   constexpr uint32_t held = cmd_write | cmd_may_replicate;
   const auto& items = batch.items();
+  std::vector<std::string_view> argv;
+  // A script's command writes or not as its script declares (EVAL of a no-writes script).
+  auto flags_of = [&](size_t i) {
+    const command_spec* cmd = items[i].cmd;
+    if (!(cmd->flags & cmd_runs_script))
+      return cmd->flags;
+    batch.args_of(items[i], argv);
+    return script_command_flags(*cmd, argv, st.scripts);
+  };
   for (size_t i = first; i < items.size(); ++i) {
     const command_spec* cmd = items[i].cmd;
     if (!cmd)
       continue;
-    if (pause.what == client_pause::mode::all || (cmd->flags & held))
+    if (pause.what == client_pause::mode::all || (flags_of(i) & held))
       return i;
     if (!(cmd->flags & cmd_runs_queued))
       continue;
     const size_t end = std::min(items.size(), i + 1 + static_cast<size_t>(std::max(items[i].transaction, 0)));
     for (size_t j = i + 1; j < end; ++j)
-      if (items[j].cmd && (items[j].cmd->flags & held))
+      if (items[j].cmd && (flags_of(j) & held))
         return i;
     i = end - 1;
   }

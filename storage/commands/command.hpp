@@ -260,7 +260,16 @@ struct command_spec {
   size_t index = 0;
   movable_keys movable = {};
   redact_handler redact = nullptr;
+  // Runs in the connection instead while the keyspace is busy with a script past
+  // busy-reply-threshold (SHUTDOWN NOSAVE), where the others get BUSY.
+  client_handler while_busy = nullptr;
 };
+
+// A table entry with a handler for while a script is busy.
+constexpr command_spec with_busy_handler(command_spec spec, client_handler handler) {
+  spec.while_busy = handler;
+  return spec;
+}
 
 // A write's keyspace event in its table entry: with_event({"lpush", ...}, {ev::list, "lpush"}).
 constexpr command_spec with_event(command_spec spec, key_event event) {

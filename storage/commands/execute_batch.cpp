@@ -47,6 +47,7 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
   std::string out;
   bool refused = true;  // Redis's rejectCommand: inside MULTI, EXEC then fails
   bool discards_multi = false;
+  command_stats& stats = server.stats.commands;
   if (!cmd) {
     reply::error(out, unknown_command_error(argv));
   } else if (!arity_ok(cmd->arity, argv.size())) {
@@ -59,6 +60,13 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     reply::error(out, "ERR Can't execute '" + std::string(cmd->name) +
                           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                           "are allowed in this context");
+  } else if (client.script && client.script->busy() && cmd->while_busy) {
+    ++server.stats.total_commands_processed;
+    cmd->while_busy(client, server, argv, out);
+    stats.called(command_index(*cmd), 0, out);
+    refused = out.starts_with("-");
+    if (!refused)
+      return;  // (SHUTDOWN: no reply, the server exits)
   } else if (client.script && client.script->busy() && !(cmd->flags & cmd_allow_busy)) {
     // The keyspace runs a script past busy-reply-threshold: Redis answers BUSY, and an EXEC
     // discards its transaction.
@@ -73,7 +81,6 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
   } else {
     refused = false;
   }
-  command_stats& stats = server.stats.commands;
   if (refused) {
     if (discards_multi)
       client.multi.reset();

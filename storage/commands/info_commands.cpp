@@ -12,6 +12,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_families.hpp"
+#include "storage/scripting/scripting.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/memory_usage.hpp"
@@ -128,6 +129,30 @@ void ratio_fields(info_writer& w, std::string_view prefix, memory_ratio r) {
 
 // Redis 7.0's fields where they mean something here, from the figures MEMORY STATS shows;
 // scripting, AOF, defragmentation and lazy freeing do not exist, so their figures are 0.
+// The interpreters' memory (EVAL's and FUNCTION's) and what the scripts and libraries keep.
+void scripts_memory_fields(info_writer& w, scripting* scripts) {
+  const int64_t vm_eval = scripts ? static_cast<int64_t>(scripts->scripts.engine().memory()) : 0;
+  const int64_t vm_functions =
+      scripts ? static_cast<int64_t>(scripts->functions.engine().memory()) : 0;
+  const int64_t eval_kept = scripts ? static_cast<int64_t>(scripts->scripts.memory()) : 0;
+  const int64_t functions_kept = scripts ? static_cast<int64_t>(scripts->functions.memory()) : 0;
+  w.field("used_memory_lua", vm_eval);
+  w.field("used_memory_vm_eval", vm_eval);
+  w.field("used_memory_lua_human", human_bytes(vm_eval));
+  w.field("used_memory_scripts_eval", eval_kept);
+  w.field("number_of_cached_scripts", scripts ? static_cast<int64_t>(scripts->scripts.size()) : 0);
+  w.field("number_of_functions",
+          scripts ? static_cast<int64_t>(scripts->functions.function_count()) : 0);
+  w.field("number_of_libraries",
+          scripts ? static_cast<int64_t>(scripts->functions.libraries().size()) : 0);
+  w.field("used_memory_vm_functions", vm_functions);
+  w.field("used_memory_vm_total", vm_eval + vm_functions);
+  w.field("used_memory_vm_total_human", human_bytes(vm_eval + vm_functions));
+  w.field("used_memory_functions", functions_kept);
+  w.field("used_memory_scripts", eval_kept + functions_kept);
+  w.field("used_memory_scripts_human", human_bytes(eval_kept + functions_kept));
+}
+
 void memory_section(info_writer& w, exec_context& ctx) {
   const memory_figures m = measure_memory(ctx);
   w.section("Memory");
@@ -148,9 +173,7 @@ void memory_section(info_writer& w, exec_context& ctx) {
   const int64_t system = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   w.field("total_system_memory", system);
   w.field("total_system_memory_human", human_bytes(system));
-  w.field("used_memory_lua", 0);
-  w.field("used_memory_scripts", 0);
-  w.field("number_of_cached_scripts", 0);
+  scripts_memory_fields(w, ctx.scripts);
   w.field("maxmemory", 0);
   w.field("maxmemory_human", "0B");
   w.field("maxmemory_policy", ctx.server.config.maxmemory_policy);

@@ -137,7 +137,9 @@ void getkeys(std::string& out, arg_list line) {
     reply::error(out, "ERR The command has no key arguments");
   } else if (!arity_ok(cmd->arity, line.size())) {
     reply::error(out, "ERR Invalid number of arguments specified for command");
-  } else if (!key_positions(*cmd, line, keys) || keys.empty()) {
+  } else if (!key_positions(*cmd, line, keys) ||
+             (keys.empty() && cmd->movable.how != movable_keys::numkeys_or_none)) {
+    // (EVAL and FCALL may name no key: Redis's CMD_NO_MANDATORY_KEYS)
     reply::error(out, "ERR Invalid arguments specified for command");
   } else {
     reply::array_header(out, static_cast<int64_t>(keys.size()));

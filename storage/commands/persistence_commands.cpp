@@ -82,6 +82,29 @@ void shutdown_command(exec_context& ctx, arg_list argv) {
   ctx.server.shutdown_requested = true;
 }
 
+// SHUTDOWN while a script is busy: only NOSAVE goes (Redis's shutdownCommand). The script is
+// stopped, and the exit that follows saves nothing.
+void shutdown_while_busy(client_state& client, server_state& server, arg_list argv,
+                         std::string& out) {
+  bool nosave = false;
+  for (size_t i = 1; i < argv.size(); ++i)
+    nosave = nosave || iequals(argv[i], "nosave");
+  if (!nosave || !client.script) {
+    reply::error(out, client.script && !client.script->busy_with_eval()
+                          ? script_errors::busy_function
+                          : script_errors::busy_eval);
+    return;
+  }
+  spdlog::warn("User requested shutdown...");
+  if (server.persistence.child_pid > 0) {
+    spdlog::warn("There is a child saving an .rdb. Killing it!");
+    kill_background_save(server);
+  }
+  server.shutdown_prepared = true;
+  server.shutdown_requested = true;
+  client.script->kill_for_shutdown();
+}
+
 const command_spec specs[] = {
     {"save", 1, cmd_admin | cmd_noscript | cmd_no_multi | cmd_no_async_loading, save_command,
      nullptr, 0, 0, 0, "Synchronously save the dataset to disk", "server", "1.0.0"},
@@ -89,10 +112,13 @@ const command_spec specs[] = {
      0, "Asynchronously save the dataset to disk", "server", "1.0.0"},
     {"lastsave", 1, cmd_fast | cmd_loading | cmd_stale, lastsave_command, nullptr, 0, 0, 0,
      "Get the UNIX time stamp of the last successful save to disk", "server", "1.0.0"},
-    {"shutdown", -1,
-     cmd_admin | cmd_noscript | cmd_no_multi | cmd_loading | cmd_stale | cmd_allow_busy,
-     shutdown_command, nullptr, 0, 0, 0,
-     "Synchronously save the dataset to disk and then shut down the server", "server", "1.0.0"},
+    with_busy_handler(
+        {"shutdown", -1,
+         cmd_admin | cmd_noscript | cmd_no_multi | cmd_loading | cmd_stale | cmd_allow_busy,
+         shutdown_command, nullptr, 0, 0, 0,
+         "Synchronously save the dataset to disk and then shut down the server", "server",
+         "1.0.0"},
+        shutdown_while_busy),
 };
 
 }  // namespace

@@ -135,6 +135,26 @@ uint32_t script_command_flags(uint32_t command_flags, uint32_t script_flags) {
   return flags;
 }
 
+uint32_t script_command_flags(const command_spec& cmd, arg_list argv,
+                              const scripting* scripts) {
+  if (!scripts || argv.size() < 2)
+    return cmd.flags;
+  if (cmd.name.starts_with("fcall")) {
+    const auto found = scripts->functions.find_function(argv[1]);
+    return found.function ? script_command_flags(cmd.flags, found.function->flags) : cmd.flags;
+  }
+  if (cmd.name.starts_with("evalsha")) {
+    const cached_script* script = scripts->scripts.find(argv[1]);
+    return script ? script_command_flags(cmd.flags, script->flags) : cmd.flags;
+  }
+  if (const cached_script* script = scripts->scripts.find(sha1_hex(argv[1])))
+    return script_command_flags(cmd.flags, script->flags);
+  shebang header;
+  std::string error;
+  return parse_shebang(argv[1], header, error) ? script_command_flags(cmd.flags, header.flags)
+                                              : cmd.flags;
+}
+
 void feed_monitors_first(exec_context& ctx, arg_list argv) {
   if (!ctx.intro || ctx.intro->monitors.empty())
     return;

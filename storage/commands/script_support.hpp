@@ -41,5 +41,9 @@ void reply_kill(client_state& client, bool eval, std::string& out);
 // The flags that count for a script command, by its script's declared flags (Redis's
 // evalGetCommandFlags / fcallGetCommandFlags): a script without a shebang keeps the command's.
 uint32_t script_command_flags(uint32_t command_flags, uint32_t script_flags);
+// The same for a command line of EVAL, EVALSHA (their _RO forms) or FCALL: its script's flags
+// from the cache, the body's shebang or the function; the command's own when none is found.
+uint32_t script_command_flags(const command_spec& cmd, arg_list argv,
+                              const scripting* scripts);
 
 }  // namespace credis

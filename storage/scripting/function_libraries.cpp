@@ -139,6 +139,16 @@ function_libraries::function_ref function_libraries::find_function(std::string_v
   return it == by_name_.end() ? function_ref{nullptr, nullptr} : it->second;
 }
 
+size_t function_libraries::memory() const {
+  size_t n = 0;
+  for (const auto& [name, lib] : libraries_) {
+    n += name.size() + lib.code.size();
+    for (const auto& f : lib.functions)
+      n += sizeof f + f.name.size() + f.description.size();
+  }
+  return n;
+}
+
 size_t function_libraries::function_count() const {
   size_t n = 0;
   for (const auto& [name, lib] : libraries_)

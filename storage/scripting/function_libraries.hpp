@@ -43,6 +43,8 @@ class function_libraries {
     return libraries_;
   }
   size_t function_count() const;
+  // What INFO's used_memory_functions counts: the libraries' code and names kept.
+  size_t memory() const;
   lua_engine& engine() { return *engine_; }
 
  private:

@@ -36,6 +36,8 @@ class script_watch {
   // A connection: is the keyspace stuck in a script that passed the threshold?
   bool busy() const { return state_.load(std::memory_order_acquire) == timed_out_state; }
   bool busy_with_eval() const { return is_eval_.load(std::memory_order_relaxed); }
+  // SHUTDOWN NOSAVE: the script stops whatever it did.
+  void kill_for_shutdown() { kill_.store(true, std::memory_order_release); }
   // SCRIPT KILL (`eval`) or FUNCTION KILL, with Redis's refusals (scriptKill).
   kill_result kill(bool eval) {
     if (state_.load(std::memory_order_acquire) == idle)

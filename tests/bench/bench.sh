@@ -17,6 +17,7 @@
 #        tests/bench/bench.sh --streams [--quick] [--only throughput,memory] [--out FILE]
 #                                                     # XADD/XRANGE/XREADGROUP..., bytes per entry
 #                                                     # (stream_bench.py)
+#        tests/bench/bench.sh --scripts [--quick] [--out FILE]  # EVAL/EVALSHA/FCALL (script_bench.py)
 #        tests/bench/bench.sh --help                          # every option
 # The credis binary is $CREDIS_SERVER, else build/credis-server under the repo root.
 # Needs redis-server, redis-benchmark and /usr/bin/python3 (standard library only; --large also
@@ -33,6 +34,7 @@ case "${1:-}" in
     --aggregates) script=aggregate_bench.py ;;
     --pubsub) script=pubsub_bench.py ;;
     --streams) script=stream_bench.py ;;
+    --scripts) script=script_bench.py ;;
 esac
 [ "$script" = bench.py ] || shift
 exec /usr/bin/python3 "$here/$script" "$@"
