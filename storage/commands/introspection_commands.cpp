@@ -36,9 +36,12 @@ void write_flags(std::string& out, const command_spec& c) {
       {cmd_allow_busy, "allow_busy"},
       {cmd_no_async_loading, "no_async_loading"},
       {cmd_skip_slowlog, "skip_slowlog"},
+      {cmd_skip_monitor, "skip_monitor"},
   };
   const bool movable = c.movable.how != movable_keys::none;
-  int64_t n = movable;
+  // (a command whose keys may number 0: EVAL, FCALL)
+  const bool no_mandatory_keys = c.movable.how == movable_keys::numkeys_or_none;
+  int64_t n = movable + no_mandatory_keys;
   for (auto [bit, name] : names)
     if (c.flags & bit)
       ++n;
@@ -46,6 +49,8 @@ void write_flags(std::string& out, const command_spec& c) {
   for (auto [bit, name] : names)
     if (c.flags & bit)
       reply::simple(out, name);
+  if (no_mandatory_keys)
+    reply::simple(out, "no_mandatory_keys");
   if (movable)
     reply::simple(out, "movablekeys");
 }
