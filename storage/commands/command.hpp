@@ -234,6 +234,9 @@ struct movable_keys {
     none,
     numkeys,  // argument `numkeys_at` counts the keys right after it (ZUNIONSTORE, LMPOP...)
     numkeys_or_none,  // the same, where the count may be 0 (EVAL, FCALL)
+    // Redis finds them with a procedure that yields the fixed positions (SORT_RO's
+    // sortROGetKeys): nothing more to find, but COMMAND INFO says movablekeys.
+    fixed_by_procedure,
     streams,  // after STREAMS, the first half of what follows (XREAD, XREADGROUP)
     store,    // the argument after a STORE keyword (SORT)
   };

@@ -60,6 +60,7 @@ bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& 
   switch (cmd.movable.how) {
     case movable_keys::none: return true;
     case movable_keys::numkeys: return numkeys_positions(cmd.movable.numkeys_at, argv, out);
+    case movable_keys::fixed_by_procedure: return true;
     case movable_keys::numkeys_or_none:
       return numkeys_positions(cmd.movable.numkeys_at, argv, out, 0);
     case movable_keys::streams: return stream_positions(argv, out);

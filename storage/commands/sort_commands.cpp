@@ -237,9 +237,11 @@ const command_spec specs[] = {
                     1, 1, 1, "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
                    {ev::list, "", key_event::by_command}),
         {movable_keys::store}),
-    {"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1,
-     "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "generic",
-     "7.0.0"},
+    with_movable_keys({"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1,
+                       "Sort the elements in a list, set or sorted set. Read-only variant of "
+                       "SORT.",
+                       "generic", "7.0.0"},
+                      {movable_keys::fixed_by_procedure}),
 };
 
 }  // namespace

@@ -7,7 +7,7 @@ redis-benchmark -c 50 -P 1 (and one -P 16 row) of
   EVALSHA <return 1> 0                           the same by its SHA1
   EVALSHA <GET KEYS[1]> 1 key:__rand_int__       one read
   EVALSHA <SET KEYS[1] ARGV[1]> 1 key:.. v       one write (propagated as itself)
-  EVALSHA <INCR; INCR; GET> 1 key:..             three commands, two writes (MULTI/EXEC to
+  EVALSHA <INCR; INCR; GET> 1 ctr:..             three commands, two writes (MULTI/EXEC to
                                                  replicas, none attached here)
   FCALL get1 1 key:__rand_int__                  a library function doing one GET
   GET key:__rand_int__                           a control: no script at all
@@ -62,7 +62,7 @@ def tests(shas):
         ("EVALSHA return 1 (-P 16)", 16, ["EVALSHA", shas["one"], "0"]),
         ("EVALSHA GET", 1, ["EVALSHA", shas["get"], "1", key]),
         ("EVALSHA SET", 1, ["EVALSHA", shas["set"], "1", key, "v"]),
-        ("EVALSHA INCR INCR GET", 1, ["EVALSHA", shas["incr2"], "1", key]),
+        ("EVALSHA INCR INCR GET", 1, ["EVALSHA", shas["incr2"], "1", "ctr:__rand_int__"]),
         ("FCALL get1 (GET)", 1, ["FCALL", "get1", "1", key]),
         ("GET (control)", 1, ["GET", key]),
     ]
