@@ -97,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rdb_save_info save;
   save.now = now;
   save.repl_stream_db = -1;
+  save.function_codes = info.functions;
   string_sink image;
   rdb_write(ks, save, image);
   ks.clear();
@@ -108,6 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "rewritten image refused at %zu: %s\n", err2.offset, err2.what.c_str());
     FUZZ_CHECK(!"rdb_write's image of a loaded keyspace loads again");
   }
+  FUZZ_CHECK(info2.functions == info.functions);  // libraries are written back as they came
   std::vector<std::string> second = dump_keyspace(again);
   if (first != second) {
     for (size_t i = 0; i < std::max(first.size(), second.size()); ++i) {
