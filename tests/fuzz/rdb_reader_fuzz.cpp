@@ -1,7 +1,8 @@
 // libFuzzer target: the RDB loader (storage/rdb/rdb_reader), given the bytes as a whole RDB
 // file. It must accept or reject, never crash, leak or hang. What it accepts must be a sound
-// keyspace: it is rendered (every value walked), written back with rdb_write, and that image
-// must load again to the same content.
+// keyspace: it is rendered (every value walked), written back with rdb_write with the function
+// libraries it held, and that image must load again to the same content and libraries (the
+// reader only collects their codes: running them is the keyspace's).
 //
 // Mutated bodies rarely keep a valid CRC-64; a file refused only for its checksum is loaded
 // again with the checksum zeroed (checksums disabled), so the rest of the path is reached too.

@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -69,24 +68,10 @@ std::string rdb_str(std::string_view s) {
   return out + std::string(s);
 }
 
-// command_harness with FUNCTION's libraries: its run, with the batch given a scripting.
 struct function_harness : command_harness {
   scripting engines;
+  function_harness() { scripts = &engines; }
   std::vector<std::string> codes() const { return engines.functions.codes(); }
-
-  std::string run(std::initializer_list<std::string_view> args) {
-    std::vector<std::string_view> argv(args);
-    command_batch batch;
-    batch.client_id = client.id;
-    add_request(batch, argv, client, server);
-    std::string out;
-    batch_context bc{ks, server, replication, now, false, propagated};
-    bc.watched = &watched;
-    bc.channels = &channels;
-    bc.scripts = &engines;
-    execute_batch(bc, batch, out);
-    return out;
-  }
 };
 
 }  // namespace
