@@ -107,6 +107,21 @@ def test_bgsave_and_debug_reload_keep_the_libraries(start_credis, tmp_path):
     assert listing(again.client()) == want
 
 
+@pytest.mark.parametrize("how", ["SIGTERM", "SHUTDOWN SAVE"])
+def test_the_shutdown_save_keeps_the_libraries(start_credis, tmp_path, how):
+    ours = start_credis(["--save", "3600 1"], workdir=str(tmp_path))
+    c = ours.client()
+    load_libraries(c, LIB_A, LIB_B)
+    want = listing(c)
+    if how == "SIGTERM":
+        stop_and_wait(ours)
+    else:
+        c.shutdown(save=True)  # (redis-py takes the closed connection as success)
+        assert ours.proc.wait(timeout=20) == 0
+    again = start_credis(["--save", ""], workdir=str(tmp_path))
+    assert listing(again.client()) == want
+
+
 def test_a_library_that_does_not_load_stops_the_start(start_credis, tmp_path):
     body = b"REDIS0010" + b"\xfa" + _rdb_str("redis-ver") + _rdb_str("7.0.15")
     body += b"\xf5" + _rdb_str("#!lua name=broken\nthis is not lua")
