@@ -14,7 +14,8 @@ import pytest
 import redis
 
 from conftest import wait_until
-from replication_support import Servers, _rdb_str, crc64, wait_synced
+from replication_support import (FakeMaster, Servers, _rdb_str, crc64, send_full_sync,
+                                 serve_handshake, wait_synced)
 
 LIB_A = "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)\n"
 LIB_B = ("#!lua name=other\n"
@@ -275,3 +276,28 @@ def test_replica_gets_the_masters_libraries(servers, master_kind, replica_kind):
     m.execute_command("FUNCTION", "RESTORE", payload)
     wait_synced(master, replica)
     assert listing(rc) == listing(m)
+
+
+def test_a_full_sync_whose_library_does_not_load_changes_nothing(servers):
+    """Redis's replica fails such a sync; credis keeps its data and libraries and retries."""
+    fake = FakeMaster()
+    try:
+        replica = servers.start("credis")
+        rc = replica.client()
+        load_libraries(rc, LIB_A)
+        rc.set("old", "1")
+        want = listing(rc)
+        rc.replicaof("127.0.0.1", fake.port)
+        link = fake.accept()
+        serve_handshake(link)
+        body = b"REDIS0010" + b"\xfa" + _rdb_str("redis-ver") + _rdb_str("7.0.15")
+        body += b"\xf5" + _rdb_str("#!lua name=broken\nthis is not lua")
+        body += b"\xfe\x00\xfb\x01\x00\x00" + _rdb_str("new") + _rdb_str("2") + b"\xff"
+        send_full_sync(link, body + crc64(body).to_bytes(8, "little"))
+        fake.accept(what="the replica to retry after the refused snapshot")
+        wait_until(lambda: "Failed loading library" in replica.output(), timeout=20,
+                   what="the replica to log the library")
+        assert listing(rc) == want
+        assert rc.get("old") == b"1" and rc.get("new") is None
+    finally:
+        fake.close()
