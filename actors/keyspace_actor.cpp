@@ -143,7 +143,8 @@ void run_cron(keyspace_broker self) {
   if (p.child_pid <= 0 && (p.save_scheduled || save_point_due(*st.server, now))) {
     p.save_scheduled = false;
     std::string error;
-    if (start_background_save(*st.ks, *st.server, st.repl, now, error, &st.intro))
+    if (start_background_save(*st.ks, functions_of(st.scripts), *st.server, st.repl, now, error,
+                              &st.intro))
       spdlog::info("Background saving started by pid {}", p.child_pid);
     else
       spdlog::warn("{}", error);
@@ -590,6 +591,23 @@ void serve_waiting(keyspace_broker self) {
   st.serving = false;
 }
 
+// A loaded RDB's libraries replace those there, as Redis's replica does with a full sync's
+// (and nothing is there at start-up): loaded aside first, so that a library that fails
+// leaves the old ones, with Redis's log line.
+bool install_functions(keyspace_state& st, const std::vector<std::string>& codes,
+                       std::string& failure) {
+  if (!st.scripts)
+    return true;
+  function_libraries fresh;
+  std::string error;
+  if (!fresh.load_all(codes, false, error)) {
+    failure = "Failed loading library, " + error.substr(error.starts_with("ERR ") ? 4 : 0);
+    return false;
+  }
+  st.scripts->functions = std::move(fresh);
+  return true;
+}
+
 }  // namespace
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
@@ -717,10 +735,13 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         run_cron(self);
         send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
       },
-      [=](install_atom, const loaded_keyspace& loaded) {
+      [=](install_atom, const loaded_keyspace& loaded) -> std::string {
         auto& st = self->state;
         if (loaded.from_master && !st.repl.is_replica)
-          return false;  // a sync that REPLICAOF NO ONE overtook
+          return {};  // a sync that REPLICAOF NO ONE overtook
+        std::string failure;
+        if (!install_functions(st, loaded.functions, failure))
+          return failure;  // the data and libraries there stay as they were
         flush_stream(self);  // the old history's bytes go out before the offset moves
         const bool active_expire = st.ks->active_expire;
         *st.ks = std::move(*loaded.ks);
@@ -737,7 +758,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           self->send(st.manager, restored_atom::value, loaded.repl_id, loaded.repl_offset,
                      loaded.repl_stream_db);
         }
-        return true;
+        return {};
       },
       [=](loading_atom, const loading_progress& p) {
         auto& ps = self->state.server->persistence;
@@ -757,7 +778,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         // what it gets after goes to the new replicas.
         flush_stream(self);
         unix_ms now = now_ms();
-        rdb_save_info info = make_save_info(st.repl, now);
+        rdb_save_info info = make_save_info(st.repl, now, functions_of(st.scripts));
         info.repl_id = job.replid;
         // After the snapshot the stream starts with a SELECT, whatever database it was in.
         if (!st.repl.is_replica)
@@ -814,7 +835,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         auto& st = self->state;
         for (int pid : st.sync_children)
           kill(pid, SIGKILL);
-        return prepare_shutdown(*st.ks, *st.server, st.repl, now_ms(), shutdown_options{});
+        return prepare_shutdown(*st.ks, functions_of(st.scripts), *st.server, st.repl, now_ms(),
+                                shutdown_options{});
       },
   };
 }

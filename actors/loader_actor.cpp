@@ -46,13 +46,14 @@ void report_progress_of(loader_pointer self, rdb_load_info& info, size_t total) 
   info.progress = [self](size_t done, size_t all) { report_loading(self, done, all); };
 }
 
-// Hands the keyspace over and answers the requester once the keyspace actor has taken it; the
-// keyspace serves again once the load is over, well or not.
+// Hands the keyspace over and answers the requester once the keyspace actor has taken it (or
+// refused it: a function library that does not load); the keyspace serves again once the
+// load is over, well or not.
 caf::result<std::string, int> install(loader_pointer self, loaded_keyspace loaded) {
   int stream_db = loaded.repl_stream_db;
   auto rp = self->make_response_promise<std::string, int>();
   self->request(self->state.keyspace, caf::infinite, install_atom::value, std::move(loaded))
-      .then([=](bool) mutable { rp.deliver(std::string(), stream_db); },
+      .then([=](const std::string& failure) mutable { rp.deliver(failure, stream_db); },
             [=](const caf::error& e) mutable {
               rp.deliver("the keyspace did not take the loaded data: " +
                          self->system().render(e), 0);
@@ -86,6 +87,7 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
           return refuse(self, "Error loading " + path + " at byte offset " +
                                   std::to_string(err.offset) + ": " + err.what);
         log_loaded(info, started, "DB loaded from disk");
+        loaded.functions = std::move(info.functions);
         if (has_history(info)) {
           loaded.repl_id = info.repl_id;
           loaded.repl_offset = info.repl_offset;
@@ -109,6 +111,7 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         loaded.repl_id = replid;
         loaded.repl_offset = offset;
         loaded.from_master = true;
+        loaded.functions = std::move(info.functions);
         loaded.repl_stream_db = std::max(info.repl_stream_db, 0);
         return install(self, std::move(loaded));
       },

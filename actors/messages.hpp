@@ -22,6 +22,9 @@ struct loaded_keyspace {
   int64_t repl_offset = -1;
   int repl_stream_db = 0;
   bool from_master = false;  // a master's snapshot: not for a server that is a master now
+  // The FUNCTION libraries' codes: the keyspace loads them, on its own thread (the Lua
+  // interpreters are its), in place of those it has.
+  std::vector<std::string> functions;
 };
 
 // Bytes of the replication stream, shared by every replica they go to.
@@ -157,7 +160,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<apply_atom, command_batch, std::string, int>,
     caf::reacts_to<expire_atom>,
     caf::reacts_to<cron_atom>,
-    caf::replies_to<install_atom, loaded_keyspace>::with<bool>,
+    caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
     caf::reacts_to<loading_atom, loading_progress>,
     caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
     caf::reacts_to<synced_atom>,

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storage/memory_usage.hpp"
+#include "storage/scripting/function_libraries.hpp"
 
 namespace credis {
 
@@ -71,7 +72,8 @@ std::string rdb_path(const server_config& config) {
   return config.dir + "/" + config.dbfilename;
 }
 
-rdb_save_info make_save_info(const replication_info& repl, unix_ms now) {
+rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
+                             const function_libraries* functions) {
   rdb_save_info info;
   info.now = now;
   info.repl_id = repl.replid;
@@ -85,25 +87,27 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now) {
   info.used_mem = allocated_bytes();
   info.save_idle = access_tracking().lru;
   info.save_freq = access_tracking().lfu;
+  if (functions)
+    info.function_codes = functions->codes();
   return info;
 }
 
-bool save_now(const keyspace& ks, server_state& server, const replication_info& repl,
-              unix_ms now, std::string& error) {
+bool save_now(const keyspace& ks, const function_libraries* functions, server_state& server,
+              const replication_info& repl, unix_ms now, std::string& error) {
   int64_t dirty = server.stats.dirty;
-  if (!rdb_save_file(ks, make_save_info(repl, now), rdb_path(server.config), error))
+  if (!rdb_save_file(ks, make_save_info(repl, now, functions), rdb_path(server.config), error))
     return false;
   record_success(server, now, dirty);
   return true;
 }
 
-bool start_background_save(const keyspace& ks, server_state& server,
-                           const replication_info& repl, unix_ms now, std::string& error,
-                           introspection* intro) {
+bool start_background_save(const keyspace& ks, const function_libraries* functions,
+                           server_state& server, const replication_info& repl, unix_ms now,
+                           std::string& error, introspection* intro) {
   auto& p = server.persistence;
   p.last_bgsave_try_ms = now;
   // Everything the child needs is computed before the fork: the child only writes the file.
-  rdb_save_info info = make_save_info(repl, now);
+  rdb_save_info info = make_save_info(repl, now, functions);
   std::string path = rdb_path(server.config);
   int cow[2] = {-1, -1};
   if (pipe2(cow, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -201,8 +205,9 @@ bool save_point_due(const server_state& server, unix_ms now) {
   return false;
 }
 
-bool prepare_shutdown(const keyspace& ks, server_state& server, const replication_info& repl,
-                      unix_ms now, const shutdown_options& options) {
+bool prepare_shutdown(const keyspace& ks, const function_libraries* functions,
+                      server_state& server, const replication_info& repl, unix_ms now,
+                      const shutdown_options& options) {
   if (server.shutdown_prepared)
     return true;
   if (server.persistence.child_pid > 0) {
@@ -212,7 +217,7 @@ bool prepare_shutdown(const keyspace& ks, server_state& server, const replicatio
   if (options.save || (!options.nosave && !server.config.save.empty())) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     std::string error;
-    if (save_now(ks, server, repl, now, error)) {
+    if (save_now(ks, functions, server, repl, now, error)) {
       spdlog::info("DB saved on disk");
     } else if (options.force) {
       spdlog::warn("Error trying to save the DB. Exit anyway: {}", error);

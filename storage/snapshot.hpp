@@ -14,25 +14,29 @@
 
 namespace credis {
 
+class function_libraries;
+
 // <dir>/<dbfilename>
 std::string rdb_path(const server_config& config);
 
-// What goes into the file's AUX fields besides the data: the replication history the data
-// belongs to (id and offset), so that a restarted server can continue it with PSYNC.
-rdb_save_info make_save_info(const replication_info& repl, unix_ms now);
+// What goes into the file besides the keys: the replication history the data belongs to (id
+// and offset, AUX fields), so that a restarted server can continue it with PSYNC, and the
+// FUNCTION libraries (`functions` null: none) the dataset includes, as Redis's.
+rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
+                             const function_libraries* functions);
 
 // The three below expect no background save to be running: their callers check first, since
 // each answers a running save differently (an error, SCHEDULE, or waiting for the next tick).
 
 // Writes the file now. On success the change counter restarts and LASTSAVE moves.
-bool save_now(const keyspace& ks, server_state& server, const replication_info& repl,
-              unix_ms now, std::string& error);
+bool save_now(const keyspace& ks, const function_libraries* functions, server_state& server,
+              const replication_info& repl, unix_ms now, std::string& error);
 
 // Forks a child that writes the file. False with a reason when fork fails. The fork's time
 // goes to `intro` (null: nowhere).
-bool start_background_save(const keyspace& ks, server_state& server,
-                           const replication_info& repl, unix_ms now, std::string& error,
-                           introspection* intro);
+bool start_background_save(const keyspace& ks, const function_libraries* functions,
+                           server_state& server, const replication_info& repl, unix_ms now,
+                           std::string& error, introspection* intro);
 
 enum class bgsave_status { idle, running, succeeded, failed };
 
@@ -55,7 +59,8 @@ struct shutdown_options {
 // The work before exiting: stops a running background save, then saves when `save`, or when
 // save points are configured and not `nosave`. False when that save failed, unless `force`
 // (SHUTDOWN FORCE: exit anyway, as Redis does).
-bool prepare_shutdown(const keyspace& ks, server_state& server, const replication_info& repl,
-                      unix_ms now, const shutdown_options& options);
+bool prepare_shutdown(const keyspace& ks, const function_libraries* functions,
+                      server_state& server, const replication_info& repl, unix_ms now,
+                      const shutdown_options& options);
 
 }  // namespace credis

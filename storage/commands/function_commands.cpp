@@ -1,6 +1,6 @@
-// FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/STATS/KILL (Redis's functions.c): the
-// libraries are storage/scripting/function_libraries; script_support.cpp runs a function
-// under the same rules as an EVAL script.
+// FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/STATS/KILL/DUMP/RESTORE (Redis's
+// functions.c): the libraries are storage/scripting/function_libraries; script_support.cpp
+// runs a function under the same rules as an EVAL script.
 #include <optional>
 
 #include "protocol/integers.hpp"
@@ -10,6 +10,8 @@
 #include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/glob.hpp"
+#include "storage/rdb/rdb_reader.hpp"
+#include "storage/rdb/rdb_writer.hpp"
 #include "storage/scripting/script_flags.hpp"
 #include "storage/scripting/scripting.hpp"
 
@@ -162,6 +164,64 @@ void function_list(exec_context& ctx, arg_list argv) {
   }
 }
 
+// The libraries as their RDB records, with a DUMP payload's footer.
+void function_dump(exec_context& ctx, arg_list) {
+  if (!have_scripts(ctx))
+    return;
+  reply::bulk(ctx.out, rdb_dump_functions(ctx.scripts->functions.codes()));
+}
+
+enum class restore_policy { flush, append, replace };
+
+bool parse_restore_policy(std::string_view word, restore_policy& policy) {
+  if (iequals(word, "append"))
+    policy = restore_policy::append;
+  else if (iequals(word, "replace"))
+    policy = restore_policy::replace;
+  else if (iequals(word, "flush"))
+    policy = restore_policy::flush;
+  else
+    return false;
+  return true;
+}
+
+// FUNCTION RESTORE <payload> [FLUSH|APPEND|REPLACE] (default APPEND). The payload's libraries
+// are loaded on their own first, so that a bad payload or a collision changes nothing.
+void function_restore(exec_context& ctx, arg_list argv) {
+  if (argv.size() > 4) {
+    reply_subcommand_syntax(ctx, "function", argv[1]);
+    return;
+  }
+  restore_policy policy = restore_policy::append;
+  if (argv.size() == 4 && !parse_restore_policy(argv[3], policy)) {
+    reply::error(ctx.out, "ERR Wrong restore policy given, value should be either FLUSH, "
+                          "APPEND or REPLACE.");
+    return;
+  }
+  if (!have_scripts(ctx))
+    return;
+  std::vector<std::string> codes;
+  std::string error;
+  if (!rdb_restore_functions(argv[2], codes, error)) {
+    reply::error(ctx.out, "ERR " + error);
+    return;
+  }
+  function_libraries incoming;
+  if (!incoming.load_all(codes, false, error)) {
+    reply::error(ctx.out, error);
+    return;
+  }
+  function_libraries& current = ctx.scripts->functions;
+  if (policy == restore_policy::flush) {
+    current = std::move(incoming);
+  } else if (!current.join(std::move(incoming), policy == restore_policy::replace, error)) {
+    reply::error(ctx.out, error);
+    return;
+  }
+  ++ctx.server.stats.dirty;
+  reply::ok(ctx.out);
+}
+
 // No function runs while this does (the keyspace runs one thing at a time); a busy one is
 // answered BUSY by the connections before this is reached.
 void function_stats(exec_context& ctx, arg_list) {
@@ -250,6 +310,10 @@ const command_spec specs[] = {
     {"function|stats", 2, cmd_noscript | cmd_allow_busy, function_stats, nullptr, 0, 0, 0,
      "Return information about the function currently running (name, description, duration)",
      "scripting", "7.0.0"},
+    {"function|dump", 2, cmd_noscript, function_dump, nullptr, 0, 0, 0,
+     "Dump all functions into a serialized binary payload", "scripting", "7.0.0"},
+    {"function|restore", -3, cmd_write | cmd_denyoom | cmd_noscript, function_restore, nullptr,
+     0, 0, 0, "Restore all the functions on the given payload", "scripting", "7.0.0"},
     {"function|kill", 2, cmd_noscript | cmd_allow_busy, nullptr, function_kill, 0, 0, 0,
      "Kill the function currently in execution.", "scripting", "7.0.0"},
     {"function|help", 2, cmd_loading | cmd_stale, function_help, nullptr, 0, 0, 0,

@@ -5,6 +5,7 @@
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/rdb/rdb_reader.hpp"
+#include "storage/scripting/scripting.hpp"
 #include "storage/snapshot.hpp"
 
 namespace credis {
@@ -15,7 +16,8 @@ void save_command(exec_context& ctx, arg_list) {
   std::string error;
   if (ctx.server.persistence.child_pid > 0) {
     reply::error(ctx.out, "ERR Background save already in progress");
-  } else if (save_now(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
+  } else if (save_now(ctx.ks, functions_of(ctx.scripts), ctx.server, ctx.replication, ctx.now,
+                      error)) {
     spdlog::info("DB saved on disk");
     reply::ok(ctx.out);
   } else {
@@ -42,7 +44,8 @@ void bgsave_command(exec_context& ctx, arg_list argv) {
     return;
   }
   std::string error;
-  if (!start_background_save(ctx.ks, ctx.server, ctx.replication, ctx.now, error, ctx.intro)) {
+  if (!start_background_save(ctx.ks, functions_of(ctx.scripts), ctx.server, ctx.replication,
+                             ctx.now, error, ctx.intro)) {
     spdlog::warn("{}", error);
     reply::error(ctx.out, "ERR " + error);
     return;
@@ -75,7 +78,8 @@ void shutdown_command(exec_context& ctx, arg_list argv) {
     return;
   }
   spdlog::warn("User requested shutdown...");
-  if (!prepare_shutdown(ctx.ks, ctx.server, ctx.replication, ctx.now, options)) {
+  if (!prepare_shutdown(ctx.ks, functions_of(ctx.scripts), ctx.server, ctx.replication, ctx.now,
+                        options)) {
     reply::error(ctx.out, "ERR Errors trying to SHUTDOWN. Check logs.");
     return;
   }
@@ -123,10 +127,27 @@ const command_spec specs[] = {
 
 }  // namespace
 
+namespace {
+
+// The file's libraries join those there (none after a flush, as Redis's emptyData clears
+// them too); MERGE lets one replace a library of its name, which is otherwise an error.
+bool reload_functions(exec_context& ctx, const std::vector<std::string>& codes, bool merge) {
+  if (!ctx.scripts)
+    return codes.empty();
+  std::string error;
+  if (ctx.scripts->functions.load_all(codes, merge, error))
+    return true;
+  spdlog::warn("DEBUG RELOAD: Failed loading library, {}",
+               error.substr(error.starts_with("ERR ") ? 4 : 0));
+  return false;
+}
+
+}  // namespace
+
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis's debug.c: SAVE (unless NOSAVE), empty the
-// databases (unless NOFLUSH), load the RDB file back. MERGE lets the file's keys replace keys
-// already there; a duplicate is otherwise an error, replied after the keys before it were
-// merged in (Redis exits on one).
+// databases and the function libraries (unless NOFLUSH), load the RDB file back. MERGE lets
+// the file's keys replace keys already there; a duplicate is otherwise an error, replied after
+// the keys before it were merged in (Redis exits on one).
 void debug_reload(exec_context& ctx, arg_list argv) {
   bool merge = false, flush = true, save = true;
   for (size_t i = 2; i < argv.size(); ++i) {
@@ -147,13 +168,17 @@ void debug_reload(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR Background save already in progress");
     return;
   }
-  if (save && !save_now(ctx.ks, ctx.server, ctx.replication, ctx.now, error)) {
+  if (save && !save_now(ctx.ks, functions_of(ctx.scripts), ctx.server, ctx.replication, ctx.now,
+                        error)) {
     spdlog::warn("Failed saving the DB: {}", error);
     reply::error(ctx.out, "ERR");
     return;
   }
-  if (flush)
+  if (flush) {
     empty_all_databases(ctx);
+    if (ctx.scripts)
+      ctx.scripts->functions.flush();
+  }
   // Into a keyspace of its own: a failed load leaves the databases as they were after the
   // flush, and MERGE replaces keys one by one.
   keyspace loaded;
@@ -162,6 +187,11 @@ void debug_reload(exec_context& ctx, arg_list argv) {
   const bool skip_expired = !ctx.replication.is_replica;
   if (!rdb_load_file(rdb_path(ctx.server.config), loaded, ctx.now, skip_expired, info, err)) {
     spdlog::warn("DEBUG RELOAD: {} at offset {}", err.what, err.offset);
+    reply::error(ctx.out, "ERR Error trying to load the RDB dump, check server logs.");
+    return;
+  }
+  // Redis loads the libraries as it meets them, before any key.
+  if (!reload_functions(ctx, info.functions, merge)) {
     reply::error(ctx.out, "ERR Error trying to load the RDB dump, check server logs.");
     return;
   }

@@ -63,6 +63,9 @@ class loader final : public rdb_value_input {
   void run();
   // One DUMP payload's value (type byte, then the value; the footer is the caller's).
   void run_one(value& out);
+  // A FUNCTION DUMP payload's libraries (the footer is the caller's); false at a record
+  // that is not a library.
+  bool run_functions(std::vector<std::string>& codes);
 
  private:
   // ---- primitives
@@ -98,6 +101,7 @@ class loader final : public rdb_value_input {
   // ---- objects
   void read_header();
   void read_aux();
+  std::string read_function(uint8_t op);
   void read_key_value(uint8_t type, size_t type_at);
   read_result read_value(uint8_t type, size_t type_at, value& out);
   read_result read_list(uint8_t type, value& out);
@@ -307,6 +311,20 @@ void loader::read_aux() {
   info_.aux[std::move(key)] = std::move(val);
 }
 
+// Redis's rdbFunctionLoad: a FUNCTION2 record is the library's code as FUNCTION LOAD got it;
+// the 7.0 release candidates wrote name, engine, an optional description and the code after
+// the shebang line, which Redis turns into "#!<engine> name=<name>\n<code>" (description
+// dropped).
+std::string loader::read_function(uint8_t op) {
+  if (op == op_function2)
+    return read_owned_string();
+  const std::string name = read_owned_string();
+  const std::string engine = read_owned_string();
+  if (read_len() != 0)
+    read_owned_string();  // the description
+  return "#!" + engine + " name=" + name + "\n" + read_owned_string();
+}
+
 void loader::check_known_type(uint8_t type, size_t at) {
   switch (type) {
     case type_string: case type_list: case type_set: case type_zset: case type_hash:
@@ -318,7 +336,7 @@ void loader::check_known_type(uint8_t type, size_t at) {
       return;
     case type_module_pre_ga: case type_module_2:
       c_.fail_at(at, "cannot load a module value of type " + std::to_string(type) +
-                         " (functions/module data not supported)");
+                         " (module data not supported)");
     case type_hash_metadata_pre_ga: case type_hash_listpack_ex_pre_ga: case type_hash_metadata:
     case type_hash_listpack_ex:
       c_.fail_at(at, "unsupported type " + std::to_string(type) +
@@ -388,10 +406,9 @@ void loader::run() {
         read_len();  // expires slot size
         break;
       case op_module_aux:
-        c_.fail_at(at, "cannot load module auxiliary data (functions/module data not supported)");
+        c_.fail_at(at, "cannot load module auxiliary data (module data not supported)");
       case op_function_pre_ga:
-      case op_function2:
-        c_.fail_at(at, "cannot load a function library (functions/module data not supported)");
+      case op_function2: info_.functions.push_back(read_function(op)); break;
       default: read_key_value(op, at); break;
     }
   }
@@ -878,18 +895,59 @@ void loader::run_one(value& out) {
     c_.fail_at(c_.offset(), "bytes after the value");
 }
 
-bool rdb_restore_value(std::string_view payload, value& out, std::string& error) {
-  // The footer: RDB version (2 bytes) and CRC64 of everything before it (8), little-endian.
-  if (payload.size() < 10) {
-    error = "too short";
-    return false;
+bool loader::run_functions(std::vector<std::string>& codes) {
+  while (!c_.at_end()) {
+    const uint8_t op = c_.u8();
+    if (op != op_function2 && op != op_function_pre_ga)
+      return false;
+    codes.push_back(read_function(op));
   }
+  return true;
+}
+
+namespace {
+
+// A DUMP payload's footer (Redis's verifyDumpPayload): the RDB version (2 bytes, at most
+// Redis 7.0's 10) and the CRC64 of everything before the checksum (8), little-endian.
+bool dump_footer_ok(std::string_view payload) {
+  if (payload.size() < 10)
+    return false;
   const auto* end = reinterpret_cast<const uint8_t*>(payload.data() + payload.size());
   const unsigned version = end[-10] | (end[-9] << 8);
   uint64_t stored = 0;
   for (int i = 0; i < 8; ++i)
     stored |= uint64_t{end[-8 + i]} << (8 * i);
-  if (version > 10 || crc64(0, payload.data(), payload.size() - 8) != stored) {
+  return version <= 10 && crc64(0, payload.data(), payload.size() - 8) == stored;
+}
+
+}  // namespace
+
+bool rdb_restore_functions(std::string_view payload, std::vector<std::string>& codes,
+                           std::string& error) {
+  if (!dump_footer_ok(payload)) {
+    error = "DUMP payload version or checksum are wrong";
+    return false;
+  }
+  keyspace unused;
+  rdb_load_info info;
+  try {
+    if (loader(payload.substr(0, payload.size() - 10), unused, 0, false, info)
+            .run_functions(codes))
+      return true;
+    error = "given type is not a function";
+    return false;
+  } catch (parse_error&) {
+    error = "Failed loading library payload";  // Redis's words for a record it cannot read
+  } catch (const std::bad_alloc&) {
+    error = "Failed loading library payload";
+  } catch (const std::length_error&) {
+    error = "Failed loading library payload";
+  }
+  return false;
+}
+
+bool rdb_restore_value(std::string_view payload, value& out, std::string& error) {
+  if (!dump_footer_ok(payload)) {
     error = "version or checksum";
     return false;
   }

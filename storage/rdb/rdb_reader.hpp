@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/keyspace.hpp"
 
@@ -18,6 +19,9 @@ struct rdb_load_info {
   int64_t repl_offset = -1;                 // from AUX repl-offset, -1 when absent
   int repl_stream_db = -1;                  // from AUX repl-stream-db, -1 when absent
   size_t keys_loaded = 0, expired_skipped = 0;
+  // The FUNCTION libraries' codes, in file order (7.0 release candidates' records converted
+  // to the shebang form). Loading them is the caller's: this layer knows no script engine.
+  std::vector<std::string> functions;
   // Called with the bytes read so far and the total, every progress_interval bytes or so
   // (Redis's loading-process-events-interval-bytes), when set.
   std::function<void(size_t done, size_t total)> progress;
@@ -34,8 +38,8 @@ struct rdb_error {
 // are skipped when skip_expired (a master does that; a replica keeps them). Empty aggregates are
 // skipped as Redis does (a stream without entries is not one: it is kept).
 // Returns false and fills `err` on any corruption, truncation, bad checksum, unsupported version
-// (> 12), unknown type/opcode, duplicate key, or module/function data; the caller then discards
-// `ks` (it may hold part of the file).
+// (> 12), unknown type/opcode, duplicate key, or module data; the caller then discards `ks`
+// (it may hold part of the file). Function libraries are collected into info.functions.
 bool rdb_load(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expired,
               rdb_load_info& info, rdb_error& err);
 
@@ -43,6 +47,13 @@ bool rdb_load(std::string_view bytes, keyspace& ks, unix_ms now, bool skip_expir
 // in 2 bytes, the CRC64 of what precedes in 8). False, with `error` set, when the version is
 // newer than 10 (Redis 7.0's), the checksum is wrong or the value does not parse.
 bool rdb_restore_value(std::string_view payload, value& out, std::string& error);
+
+// The libraries' codes of a FUNCTION DUMP payload (FUNCTION2 or 7.0 RC function records, the
+// same footer as a key's). False with Redis's error text (no "ERR ") in `error`:
+// "DUMP payload version or checksum are wrong", "given type is not a function", or what
+// failed to parse.
+bool rdb_restore_functions(std::string_view payload, std::vector<std::string>& codes,
+                           std::string& error);
 
 // Reads the file and calls rdb_load. A missing file is NOT handled here: the caller checks
 // existence; an unreadable one is an error at offset 0.

@@ -163,6 +163,15 @@ void write_aux(encoder& e, std::string_view key, std::string_view val) {
   e.str(val);
 }
 
+// Redis's rdbSaveFunctions: the libraries go after the AUX fields, before the first db, so
+// that a loader has them before any key (and a function-only payload is the same records).
+void write_functions(encoder& e, const std::vector<std::string>& codes) {
+  for (const std::string& code : codes) {
+    e.byte(op_function2);
+    e.str(code);
+  }
+}
+
 void write_aux(encoder& e, std::string_view key, int64_t val) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, val);
@@ -377,6 +386,7 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
     write_aux(e, "repl-offset", info.repl_offset);
   }
   write_aux(e, "aof-base", 0);
+  write_functions(e, info.function_codes);
   for (int i = 0; i < keyspace::db_count; ++i) {
     const database& db = ks.db(i);
     if (db.size() == 0)
@@ -432,6 +442,14 @@ std::string rdb_dump_value(const value& v) {
   string_sink out;
   encoder e(out);
   value_writer(e, false).write({}, v);
+  e.finish_dump();
+  return std::move(out.data);
+}
+
+std::string rdb_dump_functions(const std::vector<std::string>& codes) {
+  string_sink out;
+  encoder e(out);
+  write_functions(e, codes);
   e.finish_dump();
   return std::move(out.data);
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "storage/keyspace.hpp"
 
@@ -34,11 +35,14 @@ struct rdb_save_info {
   // Each key's IDLE (seconds) or FREQ opcode, as Redis writes them under an LRU or an LFU
   // maxmemory-policy.
   bool save_idle = false, save_freq = false;
+  // FUNCTION's libraries, each the code FUNCTION LOAD got (shebang line included): the
+  // caller's copy, so that a forked child needs nothing of the scripting engine.
+  std::vector<std::string> function_codes;
 };
 
 // Writes a complete RDB version 10 image: REDIS0010, AUX redis-ver "7.0.15", redis-bits 64, ctime,
-// used-mem, repl-stream-db, repl-id (when set), repl-offset (unless repl_stream_db is -1), aof-base 0; SELECTDB + RESIZEDB for
-// each non-empty db; keys with FC (ms) expiry; EOF; CRC64 little-endian. Keys already expired at
+// used-mem, repl-stream-db, repl-id (when set), repl-offset (unless repl_stream_db is -1), aof-base 0;
+// each function library as FUNCTION2 + its code; SELECTDB + RESIZEDB for each non-empty db; keys with FC (ms) expiry; EOF; CRC64 little-endian. Keys already expired at
 // info.now (and empty aggregates) are left out.
 // Encodings, as Redis 7.0 writes them: strings type 0 (int-encoded when a short integer, LZF when
 // longer than 20 bytes and that saves room, as every string below); small hashes and sorted sets
@@ -54,6 +58,9 @@ std::string rdb_temp_path(const std::string& dir, int pid);
 // `v` as DUMP gives it: its RDB encoding (type byte, value), the RDB version (10) in 2 bytes and
 // the CRC64 of all that in 8, little-endian, as Redis 7.0 writes it.
 std::string rdb_dump_value(const value& v);
+
+// FUNCTION DUMP's payload: each library as FUNCTION2 + its code, then the same footer.
+std::string rdb_dump_functions(const std::vector<std::string>& codes);
 
 // Atomic save: writes "<dir of path>/temp-<pid>.rdb", fsyncs it, renames it over `path`.
 // Returns false with a message in `error` on any I/O failure (the old file is left intact and

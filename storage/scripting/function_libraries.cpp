@@ -37,7 +37,8 @@ bool library_metadata(std::string_view code, std::string& name, std::string& err
     error = "ERR Invalid library metadata";
     return false;
   }
-  if (parts[0] != "#!lua") {
+  // Redis's engine table ignores case: 7.0's release candidates saved the engine as "LUA".
+  if (strcasecmp(parts[0].c_str(), "#!lua") != 0) {
     error = "ERR Engine '" + parts[0].substr(2) + "' not found";
     return false;
   }
@@ -125,6 +126,47 @@ void function_libraries::flush() {
   libraries_.clear();
   by_name_.clear();
   engine_ = std::make_unique<lua_engine>(lua_engine::kind::function);
+}
+
+bool function_libraries::load_all(const std::vector<std::string>& codes, bool replace,
+                                  std::string& error) {
+  for (const std::string& code : codes)
+    if (load(code, replace, 0, error).empty())
+      return false;
+  return true;
+}
+
+bool function_libraries::join(function_libraries&& incoming, bool replace, std::string& error) {
+  for (const auto& [name, lib] : incoming.libraries_) {
+    if (!replace && libraries_.contains(name)) {
+      error = "ERR Library " + name + " already exists";
+      return false;
+    }
+  }
+  for (const auto& [name, lib] : incoming.libraries_) {
+    for (const auto& f : lib.functions) {
+      const function_ref mine = find_function(f.name);
+      if (mine.function && !incoming.libraries_.contains(mine.library->name)) {
+        error = "ERR Function " + f.name + " already exists";
+        return false;
+      }
+    }
+  }
+  // A Lua function cannot move from one interpreter to another: the libraries that stay are
+  // loaded again next to the incoming ones, which then take the place of these.
+  for (const auto& [name, lib] : libraries_)
+    if (!incoming.libraries_.contains(name) && incoming.load(lib.code, false, 0, error).empty())
+      return false;
+  *this = std::move(incoming);
+  return true;
+}
+
+std::vector<std::string> function_libraries::codes() const {
+  std::vector<std::string> out;
+  out.reserve(libraries_.size());
+  for (const auto& [name, lib] : libraries_)
+    out.push_back(lib.code);
+  return out;
 }
 
 void function_libraries::rebuild_index() {

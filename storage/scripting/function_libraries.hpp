@@ -30,6 +30,16 @@ class function_libraries {
   bool remove(std::string_view name);
   // FUNCTION FLUSH, and FUNCTION RESTORE FLUSH.
   void flush();
+  // Libraries from an RDB or a DUMP payload, one after the other without a time limit (they
+  // were accepted once already); false with the first failure's error, those before it
+  // loaded.
+  bool load_all(const std::vector<std::string>& codes, bool replace, std::string& error);
+  // FUNCTION RESTORE APPEND/REPLACE (Redis's libraryJoin): `incoming`'s libraries join these;
+  // a library of the same name is an error, or replaced with `replace`; a function name
+  // taken by a library that stays is an error. All or nothing: on an error nothing changed.
+  bool join(function_libraries&& incoming, bool replace, std::string& error);
+  // Every library's code, by name (RDB, FUNCTION DUMP).
+  std::vector<std::string> codes() const;
 
   struct function_ref {
     const registered_function* function;

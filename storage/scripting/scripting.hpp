@@ -16,4 +16,9 @@ struct scripting {
   std::shared_ptr<script_watch> watch = std::make_shared<script_watch>();
 };
 
+// The libraries a snapshot includes: none where there is no scripting (unit tests).
+inline const function_libraries* functions_of(const scripting* s) {
+  return s ? &s->functions : nullptr;
+}
+
 }  // namespace credis

@@ -1,7 +1,8 @@
 // libFuzzer target: the RDB loader (storage/rdb/rdb_reader), given the bytes as a whole RDB
 // file. It must accept or reject, never crash, leak or hang. What it accepts must be a sound
-// keyspace: it is rendered (every value walked), written back with rdb_write, and that image
-// must load again to the same content.
+// keyspace: it is rendered (every value walked), written back with rdb_write with the function
+// libraries it held, and that image must load again to the same content and libraries (the
+// reader only collects their codes: running them is the keyspace's).
 //
 // Mutated bodies rarely keep a valid CRC-64; a file refused only for its checksum is loaded
 // again with the checksum zeroed (checksums disabled), so the rest of the path is reached too.
@@ -97,6 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rdb_save_info save;
   save.now = now;
   save.repl_stream_db = -1;
+  save.function_codes = info.functions;
   string_sink image;
   rdb_write(ks, save, image);
   ks.clear();
@@ -108,6 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "rewritten image refused at %zu: %s\n", err2.offset, err2.what.c_str());
     FUZZ_CHECK(!"rdb_write's image of a loaded keyspace loads again");
   }
+  FUZZ_CHECK(info2.functions == info.functions);  // libraries are written back as they came
   std::vector<std::string> second = dump_keyspace(again);
   if (first != second) {
     for (size_t i = 0; i < std::max(first.size(), second.size()); ++i) {

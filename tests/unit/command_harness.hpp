@@ -24,6 +24,9 @@ struct command_harness {
   command_batch* propagated = nullptr;
   watched_keys watched;
   pubsub channels;
+  // EVAL's cache and FUNCTION's libraries, for the tests that give one (null: none, and the
+  // script commands answer that scripting is not available).
+  scripting* scripts = nullptr;
 
   command_harness() { ks.set_expiry_handling(&expiry, false); }
 
@@ -39,6 +42,7 @@ struct command_harness {
     batch_context bc{ks, server, replication, now, false, propagated};
     bc.watched = &watched;
     bc.channels = &channels;
+    bc.scripts = scripts;
     execute_batch(bc, batch, out);
     return out;
   }
