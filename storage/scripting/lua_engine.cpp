@@ -134,8 +134,8 @@ int protected_call(lua_State* L) {
       lua_getfield(L, -1, "err");
       if (lua_isstring(L, -1))
         lua_replace(L, -2);
-      else
-        lua_pop(L, 1);
+      // (otherwise the table and the nil field both stay: Redis's luaRedisPcall returns
+      // false, the table, nil)
     }
     lua_pushboolean(L, 0);
     lua_insert(L, 1);

@@ -181,6 +181,22 @@ CASES = [
      ("EVAL", "return {math.random(1000), math.random(1000)}", "0")],
     [("EVAL", "return redis.log()", "0")],
     [("EVAL", "return loadstring('return 5')()", "0")],
+    [("EVAL", "return redis.breakpoint()", "0")],
+    [("EVAL", "return redis.replicate_commands()", "0")],
+    [("EVAL", "return tostring(redis.call('get', 'nokey'))", "0")],
+    [("EVAL", "return {1, {err='inner'}, 3}", "0")],
+    [("EVAL", "return {double='x'}", "0")],
+    [("EVAL", "return select('#', pcall(error, {}))", "0")],
+    [("EVAL", "local t = {} for i = 1, 1000 do t[i] = i end return #redis.call('rpush', 'big', "
+      "unpack(t)) == nil", "0")],
+    [("EVAL_RO", "return redis.call('publish', 'ch', 'm')", "0")],
+    [("EVAL", "#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'm')", "0")],
+    [("EVAL", "redis.call('set', 'k', 'v') redis.call('nosuch')", "0"), ("GET", "k")],
+    [("EVAL", "redis.call('set', 'k', 'v') return redis.call('get', 'k')", "0"),
+     ("SCRIPT", "LOAD", "return 1"), ("SCRIPT", "LOAD", "return 1"), ("SCRIPT", "EXISTS")],
+    [("MULTI",), ("EVAL", "redis.call('set', 'k', 'v') return 1", "0"),
+     ("EVAL", "return redis.call('get', 'k')", "0"), ("EXEC",)],
+    [("MULTI",), ("EVAL", "return 1", "x"), ("EXEC",)],
     # functions
     [("FUNCTION", "LOAD", LIB), ("FUNCTION", "LOAD", LIB), ("FUNCTION", "LOAD", "REPLACE", LIB),
      ("FUNCTION", "LIST"), ("FUNCTION", "LIST", "WITHCODE"),
@@ -319,6 +335,15 @@ def test_script_flags_and_function_list_after_failed_replace(credis_server, redi
                         ("FCALL", "setter", "1", "k", "v")]:
             got, want = c.cmd(*command), r.cmd(*command)
             assert compare(got, want, command), f"{command!r}: credis {got!r}, redis {want!r}"
+
+
+def test_cmsgpack_and_struct_libraries(credis_server, redis_peer):
+    """Redis 7.0 gives scripts cmsgpack and struct as well as cjson and bit."""
+    with Raw(credis_server.port) as c, Raw(redis_peer.port) as r:
+        for body in ("return cmsgpack.unpack(cmsgpack.pack({1, 2, 3}))",
+                     "return struct.unpack('>I2', struct.pack('>I2', 513))"):
+            got, want = c.cmd("EVAL", body, "0"), r.cmd("EVAL", body, "0")
+            assert got == want, f"{body!r}: credis {got!r}, redis {want!r}"
 
 
 # --- (b) busy scripts -------------------------------------------------------------------------
@@ -528,6 +553,22 @@ def test_replication_stream_of_scripts(servers, kind):
             assert c.cmd("EVAL", "return redis.pcall('incr', 'b', 'x')", "0")[:1] == b"-"
             assert c.cmd("SET", "marker", "2") == b"+OK\r\n"
             assert next_command(link) == [b"SET", b"marker", b"2"]
+            # Inside MULTI: one transaction around everything.
+            assert c.cmd("MULTI") == b"+OK\r\n"
+            assert c.cmd("EVAL", TWO_WRITES, "0") == b"+QUEUED\r\n"
+            assert c.cmd("SET", "m", "1") == b"+QUEUED\r\n"
+            assert c.cmd("EXEC") == b"*2\r\n:1\r\n+OK\r\n"
+            got = [next_command(link) for _ in range(5)]
+            assert [got[0][0].upper()] + got[1:4] + [got[4][0].upper()] == \
+                [b"MULTI", [b"set", b"a", b"1"], [b"incr", b"a"], [b"SET", b"m", b"1"],
+                 b"EXEC"], got
+            # A function's write, and FUNCTION LOAD itself.
+            assert c.cmd("FUNCTION", "LOAD", LIB) == b"$5\r\nmylib\r\n"
+            args = next_command(link)
+            assert [a.upper() for a in args[:2]] == [b"FUNCTION", b"LOAD"] and \
+                args[-1] == LIB.encode(), args
+            assert c.cmd("FCALL", "setter", "1", "fk", "fv") == b"+OK\r\n"
+            assert next_command(link) == [b"set", b"fk", b"fv"]
 
 
 # --- (d) MONITOR ------------------------------------------------------------------------------

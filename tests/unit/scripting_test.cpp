@@ -325,6 +325,10 @@ TEST_CASE("pcall catches errors, an error table as its message", "[scripting]") 
         "*2\r\n$5\r\nfalse\r\n$5\r\nplain\r\n");
   CHECK(f.eval("return {pcall(function(a, b) return a + b, 'x' end, 2, 3)}") ==
         "*3\r\n:1\r\n:5\r\n$1\r\nx\r\n");
+  // A raised table without a string err is returned as it is, followed by the nil of its
+  // err field (luaRedisPcall leaves both).
+  CHECK(f.eval("return select('#', pcall(error, {}))") == ":3\r\n");
+  CHECK(f.eval("local ok, e = pcall(error, {code=7}) return e.code") == ":7\r\n");
   // The script goes on after the caught error.
   CHECK(f.eval("pcall(redis.call, 'bad') return 'after'") == "$5\r\nafter\r\n");
   // xpcall sees the raw table.
