@@ -346,6 +346,40 @@ def test_cmsgpack_and_struct_libraries(credis_server, redis_peer):
             assert got == want, f"{body!r}: credis {got!r}, redis {want!r}"
 
 
+def test_error_and_command_stats(credis_server, redis_peer):
+    """A script's errors are counted once: the error of the command it called (or refused),
+    not again as the script's own reply (Redis's ignore_error_stats_update)."""
+    seq = [("SET", "s", "v"),
+           ("EVAL", "return redis.call('nosuch')", "0"),
+           ("EVAL", "return redis.pcall('nosuch')", "0"),
+           ("EVAL", "return redis.call('incr', 's')", "0"),
+           ("EVAL", "return redis.pcall('incr', 's')", "0"),
+           ("EVAL", "return redis.call('lpush', 's', 'x')", "0"),
+           ("EVAL", "error('x')", "0"),
+           ("EVAL", "return {err='MYERR x'}", "0"),
+           ("EVAL", "return redis.error_reply('OTHER y')", "0"),
+           ("EVAL_RO", "return redis.call('set', 'a', 'b')", "0"),
+           ("EVAL", "redis.call('set', 'a', 'b') redis.call('get', 'a') return 1", "0"),
+           ("EVAL", "return 1 +", "0"),
+           ("EVALSHA", "f" * 40, "0")]
+    stats = {}
+    for name, port in (("credis", credis_server.port), ("redis", redis_peer.port)):
+        with Raw(port) as c:
+            reset(c)
+            assert c.cmd("CONFIG", "RESETSTAT") == b"+OK\r\n"
+            for command in seq:
+                c.cmd(*command)
+            errors = c.cmd("INFO", "errorstats").decode()
+            commands = c.cmd("INFO", "commandstats").decode()
+        stats[name] = (
+            sorted(line for line in errors.split("\r\n") if line.startswith("errorstat_")),
+            sorted(re.sub(r"usec=[^,]*,usec_per_call=[^,]*,", "", line)
+                   for line in commands.split("\r\n") if line.startswith("cmdstat_")
+                   and not line.startswith("cmdstat_info")))
+    assert stats["credis"][1] == stats["redis"][1]
+    assert stats["credis"][0] == stats["redis"][0]
+
+
 # --- (b) busy scripts -------------------------------------------------------------------------
 
 def poll_reply(port, args, want, timeout=10.0):
