@@ -120,7 +120,7 @@ void reply_function(std::string& out, const registered_function& f) {
   const auto names = script_flag_names(f.flags);
   reply::set_header(out, static_cast<int64_t>(names.size()));
   for (auto name : names)
-    reply::bulk(out, name);
+    reply::simple(out, name);  // status replies, as Redis's functionListReplyFlags
 }
 
 void function_list(exec_context& ctx, arg_list argv) {

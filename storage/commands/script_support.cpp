@@ -194,7 +194,9 @@ void run_script(exec_context& ctx, const script_invocation& script,
   // where it could not.
   if (!(script.flags & script_eval_compat) && !(script.flags & script_no_writes)) {
     if (ctx.replication.is_replica && !ctx.from_master) {
-      reply::error(ctx.out, "READONLY Can not run script with write flag on readonly replica");
+      // What a client gets from Redis: processCommand refuses the command, which the script's
+      // flags made a write, before scriptPrepareForRun's own message could be reached.
+      reply::error(ctx.out, "READONLY You can't write against a read only replica.");
       return;
     }
     if (script.read_only_command) {

@@ -16,6 +16,14 @@ bool valid_name(std::string_view name) {
   });
 }
 
+// Redis's function names dict compares without case (functionDictType).
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 constexpr std::string_view bad_name =
     "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
     "least one character long";
@@ -37,11 +45,6 @@ bool library_metadata(std::string_view code, std::string& name, std::string& err
     error = "ERR Invalid library metadata";
     return false;
   }
-  // Redis's engine table ignores case: 7.0's release candidates saved the engine as "LUA".
-  if (strcasecmp(parts[0].c_str(), "#!lua") != 0) {
-    error = "ERR Engine '" + parts[0].substr(2) + "' not found";
-    return false;
-  }
   bool named = false;
   for (size_t i = 1; i < parts.size(); ++i) {
     if (strncasecmp(parts[i].c_str(), "name=", 5) != 0) {
@@ -59,6 +62,16 @@ bool library_metadata(std::string_view code, std::string& name, std::string& err
     error = "ERR Library name was not given";
     return false;
   }
+  // Then the name, then the engine, whose name is not case-sensitive (functionsCreateWith-
+  // LibraryCtx; the engines dict compares without case).
+  if (!valid_name(name)) {
+    error = bad_name;
+    return false;
+  }
+  if (strcasecmp(parts[0].c_str(), "#!lua") != 0) {
+    error = "ERR Engine '" + parts[0].substr(2) + "' not found";
+    return false;
+  }
   return true;
 }
 
@@ -70,10 +83,6 @@ std::string function_libraries::load(std::string_view code, bool replace, int64_
   std::string name;
   if (!library_metadata(code, name, error))
     return {};
-  if (!valid_name(name)) {
-    error = bad_name;
-    return {};
-  }
   const auto old = libraries_.find(name);
   if (old != libraries_.end() && !replace) {
     error = "ERR Library '" + name + "' already exists";
@@ -173,11 +182,11 @@ void function_libraries::rebuild_index() {
   by_name_.clear();
   for (const auto& [lib_name, lib] : libraries_)
     for (const auto& f : lib.functions)
-      by_name_.emplace(f.name, function_ref{&f, &lib});
+      by_name_.emplace(lower(f.name), function_ref{&f, &lib});
 }
 
 function_libraries::function_ref function_libraries::find_function(std::string_view name) const {
-  const auto it = by_name_.find(name);
+  const auto it = by_name_.find(lower(name));
   return it == by_name_.end() ? function_ref{nullptr, nullptr} : it->second;
 }
 

@@ -45,7 +45,7 @@ class function_libraries {
     const registered_function* function;
     const function_library* library;
   };
-  // FCALL: the function of that name (case-sensitive, as Redis); null function when none.
+  // FCALL: the function of that name (in any case, as Redis); null function when none.
   function_ref find_function(std::string_view name) const;
 
   // By name, in order (FUNCTION LIST, DUMP, RDB).
@@ -63,7 +63,7 @@ class function_libraries {
 
   std::unique_ptr<lua_engine> engine_;
   std::map<std::string, function_library, std::less<>> libraries_;
-  std::unordered_map<std::string_view, function_ref> by_name_;  // into libraries_
+  std::unordered_map<std::string, function_ref> by_name_;  // lower-case name -> libraries_
 };
 
 // A library's name from its shebang ("#!lua name=mylib"), with Redis's errors.

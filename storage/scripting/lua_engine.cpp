@@ -134,8 +134,8 @@ int protected_call(lua_State* L) {
       lua_getfield(L, -1, "err");
       if (lua_isstring(L, -1))
         lua_replace(L, -2);
-      else
-        lua_pop(L, 1);
+      // (otherwise the table and the nil field both stay: Redis's luaRedisPcall returns
+      // false, the table, nil)
     }
     lua_pushboolean(L, 0);
     lua_insert(L, 1);
@@ -601,6 +601,11 @@ lua_engine::lua_engine(kind k) : L_(luaL_newstate()), kind_(k) {
     lua_newtable(L);
     set_field(L, "register_function", register_function);
     add_log_and_version(L);
+    // A missing field of this `redis` is an error, as Redis's luaSetErrorMetatable makes it.
+    lua_newtable(L);
+    lua_pushcfunction(L, missing_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
     make_readonly_proxy(L);
     lua_setfield(L, -2, "redis");
     lua_newtable(L);
