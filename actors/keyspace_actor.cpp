@@ -641,6 +641,20 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         auto& st = self->state;
         if (!st.killed.empty() && st.killed.contains(batch.client_id))
           return;
+        // A script may run long, and the others are answered BUSY only from the requests
+        // their connections read meanwhile: the batches that came in the same round (queued
+        // here behind this one) run first, or they would wait for the script.
+        if (!batch.script_deferred && batch.runs_script()) {
+          if (auto* loop = spinning_multiplexer::of(self->system())) {
+            batch.script_deferred = true;
+            loop->after_round([ks = caf::actor_cast<keyspace_actor>(self),
+                               conn = caf::actor_cast<caf::actor>(self->current_sender()),
+                               b = std::move(batch)]() mutable {
+              caf::send_as(conn, ks, exec_atom::value, std::move(b));
+            });
+            return;
+          }
+        }
         // A pause that has ended lets the batches it held run before this one.
         if (!st.paused.empty())
           resume_paused(self);

@@ -221,7 +221,16 @@ class command_batch {
     args_.clear();
     blocks_.clear();
     items_.clear();
+    script_deferred = false;
   }
+
+  // A script among the items (EVAL, FCALL).
+  bool runs_script() const {
+    return std::any_of(items_.begin(), items_.end(),
+                       [](const item& i) { return i.cmd && (i.cmd->flags & cmd_runs_script); });
+  }
+  // The keyspace let the batches that came with this one run first (see keyspace_actor).
+  bool script_deferred = false;
 
  private:
   struct arg {

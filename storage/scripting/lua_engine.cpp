@@ -33,6 +33,7 @@ constexpr const char* load_key = "credis_load";          // the library being lo
 constexpr const char* handler_key = "credis_err_handler";
 constexpr const char* globals_meta_key = "credis_globals_meta";
 constexpr const char* globals_key = "credis_globals";
+constexpr const char* protected_key = "credis_protected";  // the read-only tables, as keys
 constexpr const char* library_api_key = "credis_library_api";
 
 // What FUNCTION LOAD's library code registers while it runs.
@@ -325,6 +326,28 @@ void add_log_and_version(lua_State* L) {
   set_field(L, "REDIS_VERSION_NUM", (major << 16) | (minor << 8) | patch);
 }
 
+// Marks the table on top read-only: setmetatable and rawset refuse it (see guarded()).
+void mark_protected(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, protected_key);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+void make_readonly_proxy(lua_State* L);
+
+// Gives the table on top the metatable on top of it (popped), whose own changes are refused:
+// getmetatable returns a read-only view of it.
+void set_protected_metatable(lua_State* L) {
+  lua_pushvalue(L, -1);
+  make_readonly_proxy(L);
+  lua_setfield(L, -2, "__metatable");
+  mark_protected(L);
+  lua_setmetatable(L, -2);
+  mark_protected(L);
+}
+
 // Makes the table on top an empty proxy that reads through to it and refuses writes (Redis
 // protects every table reachable from the globals this way).
 void make_readonly_proxy(lua_State* L) {
@@ -335,9 +358,81 @@ void make_readonly_proxy(lua_State* L) {
   lua_pushcfunction(L, readonly_table);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");  // getmetatable sees false, setmetatable refuses
+  lua_setfield(L, -2, "__metatable");  // getmetatable sees false
+  mark_protected(L);
   lua_setmetatable(L, -2);
+  mark_protected(L);
   lua_replace(L, -2);
+}
+
+// setmetatable and rawset, refusing a read-only table as Redis's patched Lua does; the
+// original function is the closure's upvalue.
+int guarded(lua_State* L) {
+  if (lua_istable(L, 1)) {
+    lua_getfield(L, LUA_REGISTRYINDEX, protected_key);
+    lua_pushvalue(L, 1);
+    lua_rawget(L, -2);
+    const bool is_protected = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    if (is_protected) {
+      lua_pushstring(L, "Attempt to modify a readonly table");  // (no position, as Redis's)
+      return lua_error(L);
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void guard_global(lua_State* L, const char* name) {
+  lua_getglobal(L, name);
+  lua_pushcclosure(L, guarded, 1);
+  lua_setglobal(L, name);
+}
+
+// Lua 5.1 runs precompiled chunks, which can be crafted to corrupt memory: Redis's Lua reads
+// every chunk as text, so one starting with ESC is a syntax error.
+constexpr const char* bytecode_error = "unexpected symbol near 'char(27)'";
+
+bool is_bytecode(std::string_view code) { return !code.empty() && code[0] == '\x1b'; }
+
+// loadstring / load, refusing bytecode (nil and the error, as a failed load returns).
+int text_only_load(lua_State* L) {
+  std::string code;
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, 1, &len);
+    code.assign(s, len);
+  } else {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    for (;;) {  // load(f): the pieces f returns, until nil or ""
+      lua_pushvalue(L, 1);
+      lua_call(L, 0, 1);
+      if (lua_isnil(L, -1) || (lua_isstring(L, -1) && lua_objlen(L, -1) == 0)) {
+        lua_pop(L, 1);
+        break;
+      }
+      if (!lua_isstring(L, -1))
+        return luaL_error(L, "reader function must return a string");
+      size_t len = 0;
+      const char* s = lua_tolstring(L, -1, &len);
+      code.append(s, len);
+      lua_pop(L, 1);
+    }
+  }
+  const char* name = luaL_optstring(L, 2, lua_type(L, 1) == LUA_TSTRING ? code.c_str() : "=(load)");
+  if (is_bytecode(code)) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "[string \"?\"]:1: %s", bytecode_error);
+    return 2;
+  }
+  if (luaL_loadbuffer(L, code.data(), code.size(), name) != 0) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  return 1;
 }
 
 // The globals Redis leaves to scripts (script_lua.c's allow lists); the libraries' others
@@ -593,6 +688,14 @@ lua_engine::lua_engine(kind k) : L_(luaL_newstate()), kind_(k) {
   lua_setfield(L, LUA_REGISTRYINDEX, handler_key);
 
   drop_disallowed_globals(L);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, protected_key);
+  guard_global(L, "setmetatable");
+  guard_global(L, "rawset");
+  lua_pushcfunction(L, text_only_load);
+  lua_setglobal(L, "loadstring");
+  lua_pushcfunction(L, text_only_load);
+  lua_setglobal(L, "load");
   protect_library_tables(L);
 
   if (k == kind::function) {
@@ -615,28 +718,26 @@ lua_engine::lua_engine(kind k) : L_(luaL_newstate()), kind_(k) {
     lua_setfield(L, LUA_REGISTRYINDEX, library_api_key);
   }
 
-  // The real globals: reading a missing one is an error. Scripts see them through an empty
-  // proxy that refuses writes.
+  // The real globals (_G): reading a missing one or adding one is an error. Scripts run in an
+  // empty proxy of them, so that assigning an existing global is refused too.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, globals_key);
   lua_newtable(L);
   lua_pushcfunction(L, missing_global);
   lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, globals_key);
+  lua_pushcfunction(L, readonly_table);
+  lua_setfield(L, -2, "__newindex");
+  set_protected_metatable(L);
   lua_newtable(L);  // the proxy
   lua_newtable(L);  // its metatable
   lua_pushvalue(L, -3);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, readonly_table);
   lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, globals_meta_key);
-  lua_setmetatable(L, -2);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "_G");  // real._G is the proxy
+  set_protected_metatable(L);
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_pop(L, 1);
 }
@@ -644,6 +745,11 @@ lua_engine::lua_engine(kind k) : L_(luaL_newstate()), kind_(k) {
 lua_engine::~lua_engine() { lua_close(L_); }
 
 int lua_engine::compile(std::string_view code, std::string& error) {
+  if (is_bytecode(code)) {
+    error = std::string("ERR Error compiling script (new function): user_script:1: ") +
+            bytecode_error;
+    return 0;
+  }
   if (luaL_loadbuffer(L_, code.data(), code.size(), "@user_script")) {
     error = std::string("ERR Error compiling script (new function): ") + lua_tostring(L_, -1);
     lua_pop(L_, 1);
@@ -751,9 +857,13 @@ void lua_engine::run(int ref, std::span<const std::string_view> keys,
   if (kind_ == kind::eval) {
     lua_getfield(L, LUA_REGISTRYINDEX, globals_key);
     push_array(L, keys);
-    lua_setfield(L, -2, "KEYS");
+    lua_pushstring(L, "KEYS");
+    lua_insert(L, -2);
+    lua_rawset(L, -3);  // (the globals refuse a plain assignment)
     push_array(L, args);
-    lua_setfield(L, -2, "ARGV");
+    lua_pushstring(L, "ARGV");
+    lua_insert(L, -2);
+    lua_rawset(L, -3);
     lua_pop(L, 1);
   } else {
     push_array(L, keys);
