@@ -28,7 +28,9 @@ struct command_counters {
 class command_stats {
  public:
   // The command numbered `index` (its place in the command table) ran, replying `reply`.
-  void called(size_t index, uint64_t ticks, std::string_view reply) {
+  // `error_counted`: an error reply another command counted already (a script's, which
+  // Redis's errorstats do not count twice); the call still failed.
+  void called(size_t index, uint64_t ticks, std::string_view reply, bool error_counted = false) {
     command_counters& c = at(index);
     ++c.calls;
     c.ticks += ticks;
@@ -36,7 +38,8 @@ class command_stats {
       c.latency.record(to_ns(ticks));
     if (is_error(reply)) {
       ++c.failed;
-      count_error(reply);
+      if (!error_counted)
+        count_error(reply);
     }
   }
   // It was refused before it ran (wrong arity, NOAUTH, READONLY...).

@@ -197,8 +197,13 @@ struct exec_context {
   // runs in, through which a script runs the commands it calls.
   scripting* scripts = nullptr;
   const batch_context* batch = nullptr;
-  // The command runs for a script (redis.call), or a master's stream: who may kill it.
+  // The command runs for a master's stream (a script it runs cannot be killed).
   bool from_master = false;
+  // The command runs for a script (redis.call): it may not block (XREAD BLOCK is refused),
+  // and SORT's output is always ordered.
+  bool from_script = false;
+  // EVAL, FCALL: the error reply the script gave was counted by the command it called.
+  bool reply_error_counted = false;
 
   database& db() { return ks.db(db_index); }
 };

@@ -64,9 +64,9 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     ++server.stats.total_commands_processed;
     cmd->while_busy(client, server, argv, out);
     stats.called(command_index(*cmd), 0, out);
-    refused = out.starts_with("-");
-    if (!refused)
-      return;  // (SHUTDOWN: no reply, the server exits)
+    if (!out.empty())  // (SHUTDOWN NOSAVE replies nothing: the server exits)
+      batch.add_reply(out);
+    return;
   } else if (client.script && client.script->busy() && !(cmd->flags & cmd_allow_busy)) {
     // The keyspace runs a script past busy-reply-threshold: Redis answers BUSY, and an EXEC
     // discards its transaction.
@@ -231,7 +231,8 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
                    propagated,    call.blocks, bc.spliced,
                    bc.blocked,    block,     bc.watched,
                    call.client_id, bc.channels, bc.intro, bc.client,
-                   bc.manager_requests, bc.scripts, &bc, bc.from_master};
+                   bc.manager_requests, bc.scripts, &bc, bc.from_master,
+                   call.from_script};
   if (bc.client && !call.from_script) {
     bc.client->db = call.db;
     bc.client->last_command = index;
@@ -259,7 +260,8 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
     return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
   }
   const uint64_t elapsed = ticks_now() - start;
-  stats.commands.called(index, elapsed, std::string_view(out).substr(mark));
+  stats.commands.called(index, elapsed, std::string_view(out).substr(mark),
+                        ctx.reply_error_counted);
   if (cmd.flags & cmd_runs_script) {
     // What its commands wrote went out as they ran; two or more go out as one transaction.
     if (propagated && !in_transaction)

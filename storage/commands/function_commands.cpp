@@ -1,6 +1,7 @@
 // FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/STATS/KILL/DUMP/RESTORE (Redis's
 // functions.c): the libraries are storage/scripting/function_libraries; script_support.cpp
 // runs a function under the same rules as an EVAL script.
+#include <chrono>
 #include <optional>
 
 #include "protocol/integers.hpp"
@@ -48,7 +49,7 @@ void fcall_generic(exec_context& ctx, arg_list argv, bool read_only) {
   if (!split_script_arguments(ctx, argv, 2, keys, args))
     return;
   run_script(ctx,
-             {libs.engine(), found.function->ref, found.function->name, found.function->flags,
+             {argv, libs.engine(), found.function->ref, found.function->name, found.function->flags,
               read_only, false},
              keys, args);
 }
@@ -222,22 +223,53 @@ void function_restore(exec_context& ctx, arg_list argv) {
   reply::ok(ctx.out);
 }
 
-// No function runs while this does (the keyspace runs one thing at a time); a busy one is
-// answered BUSY by the connections before this is reached.
+// FUNCTION STATS' "engines" entry and its map.
+void reply_engines(std::string& out, int64_t libraries, int64_t functions) {
+  reply::bulk(out, "engines");
+  reply::map_header(out, 1);
+  reply::bulk(out, "LUA");
+  reply::map_header(out, 2);
+  reply::bulk(out, "libraries_count");
+  reply::integer(out, libraries);
+  reply::bulk(out, "functions_count");
+  reply::integer(out, functions);
+}
+
+// No function runs while this does (the keyspace runs one thing at a time); while one is
+// busy the connections answer (function_stats_while_busy).
 void function_stats(exec_context& ctx, arg_list) {
   if (!have_scripts(ctx))
     return;
   reply::map_header(ctx.out, 2);
   reply::bulk(ctx.out, "running_script");
   reply::null_bulk(ctx.out);
-  reply::bulk(ctx.out, "engines");
-  reply::map_header(ctx.out, 1);
-  reply::bulk(ctx.out, "LUA");
-  reply::map_header(ctx.out, 2);
-  reply::bulk(ctx.out, "libraries_count");
-  reply::integer(ctx.out, static_cast<int64_t>(ctx.scripts->functions.libraries().size()));
-  reply::bulk(ctx.out, "functions_count");
-  reply::integer(ctx.out, static_cast<int64_t>(ctx.scripts->functions.function_count()));
+  reply_engines(ctx.out, static_cast<int64_t>(ctx.scripts->functions.libraries().size()),
+                static_cast<int64_t>(ctx.scripts->functions.function_count()));
+}
+
+// While a function is busy the connection answers, from what the keyspace left in the watch.
+void function_stats_while_busy(client_state& client, server_state&, arg_list, std::string& out) {
+  const script_watch* watch = client.script;
+  if (!watch || watch->busy_with_eval()) {
+    reply::error(out, script_errors::busy_eval);
+    return;
+  }
+  const auto& running = watch->running;
+  reply::map_header(out, 2);
+  reply::bulk(out, "running_script");
+  reply::map_header(out, 3);
+  reply::bulk(out, "name");
+  reply::bulk(out, running.name);
+  reply::bulk(out, "command");
+  reply::array_header(out, static_cast<int64_t>(running.command.size()));
+  for (auto arg : running.command)
+    reply::bulk(out, arg);
+  reply::bulk(out, "duration_ms");
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  reply::integer(out, now - watch->start_ms());
+  reply_engines(out, running.libraries, running.functions);
 }
 
 void function_kill(client_state& client, server_state&, arg_list, std::string& out) {
@@ -307,9 +339,12 @@ const command_spec specs[] = {
      "Deleting all functions", "scripting", "7.0.0"},
     {"function|list", -2, cmd_noscript, function_list, nullptr, 0, 0, 0,
      "List information about all the functions", "scripting", "7.0.0"},
-    {"function|stats", 2, cmd_noscript | cmd_allow_busy, function_stats, nullptr, 0, 0, 0,
-     "Return information about the function currently running (name, description, duration)",
-     "scripting", "7.0.0"},
+    with_busy_handler(
+        {"function|stats", 2, cmd_noscript | cmd_allow_busy, function_stats, nullptr, 0, 0, 0,
+         "Return information about the function currently running (name, description, "
+         "duration)",
+         "scripting", "7.0.0"},
+        function_stats_while_busy),
     {"function|dump", 2, cmd_noscript, function_dump, nullptr, 0, 0, 0,
      "Dump all functions into a serialized binary payload", "scripting", "7.0.0"},
     {"function|restore", -3, cmd_write | cmd_denyoom | cmd_noscript, function_restore, nullptr,

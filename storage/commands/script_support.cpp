@@ -7,6 +7,7 @@
 #include "protocol/integers.hpp"
 #include "protocol/reply.hpp"
 #include "storage/commands/command_batch.hpp"
+#include "storage/tick_clock.hpp"
 #include "storage/scripting/script_flags.hpp"
 #include "storage/scripting/scripting.hpp"
 
@@ -71,7 +72,11 @@ class command_script_run final : public script_run {
     client_state client;
     client.id = ctx_.client_id;
     client.db = db_;
+    ++ctx_.server.stats.total_commands_processed;
+    const size_t mark = reply.size();
+    const uint64_t start = ticks_now();
     cmd->exec_client(client, ctx_.server, argv, reply);
+    stats.called(command_index(*cmd), ticks_now() - start, std::string_view(reply).substr(mark));
     db_ = client.db;
   }
 
@@ -206,9 +211,17 @@ void run_script(exec_context& ctx, const script_invocation& script,
   }
   script_watch* watch = ctx.scripts ? ctx.scripts->watch.get() : nullptr;
   command_script_run run(ctx, script, watch);
-  if (watch)
+  if (watch) {
     watch->started(steady_ms(), script.is_eval, ctx.from_master);
+    watch->running.name = script.name;
+    watch->running.command = script.command;
+    if (ctx.scripts) {
+      watch->running.libraries = static_cast<int64_t>(ctx.scripts->functions.libraries().size());
+      watch->running.functions = static_cast<int64_t>(ctx.scripts->functions.function_count());
+    }
+  }
   script.engine.run(script.ref, keys, args, run, ctx.out);
+  ctx.reply_error_counted = run.error_counted;
   if (watch)
     watch->ended();
 }

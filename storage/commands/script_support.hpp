@@ -12,6 +12,7 @@
 namespace credis {
 
 struct script_invocation {
+  arg_list command;        // the EVAL or FCALL line, as FUNCTION STATS shows it
   lua_engine& engine;
   int ref;                 // the compiled script or registered function
   std::string_view name;   // its sha or function name, in errors and logs

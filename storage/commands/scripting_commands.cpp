@@ -36,8 +36,8 @@ void eval_generic(exec_context& ctx, arg_list argv, bool by_sha, bool read_only)
   }
   if (by_sha)
     sha = to_lower(argv[1]);
-  run_script(ctx, {cache.engine(), script->ref, sha, script->flags, read_only, true}, keys,
-             args);
+  run_script(ctx, {argv, cache.engine(), script->ref, sha, script->flags, read_only, true},
+             keys, args);
 }
 
 void eval_command(exec_context& ctx, arg_list argv) { eval_generic(ctx, argv, false, false); }

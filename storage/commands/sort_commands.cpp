@@ -137,8 +137,9 @@ void sort_generic(exec_context& ctx, arg_list argv, bool read_only) {
     return;
   }
   std::vector<sort_item> items = e ? elements_of(e->val) : std::vector<sort_item>{};
-  // A set's own order is no order: stored or replicated, it is sorted as bytes.
-  if (o.dont_sort && e && e->val.type() == value_type::set && o.store) {
+  // A set's own order is no order: stored, replicated or given to a script (whose writes
+  // replicas repeat), it is sorted as bytes.
+  if (o.dont_sort && e && e->val.type() == value_type::set && (o.store || ctx.from_script)) {
     o.dont_sort = false;
     o.alpha = true;
     o.by.reset();

@@ -164,6 +164,12 @@ void read_command(exec_context& ctx, arg_list argv, bool with_group) {
   read_args a;
   if (!parse_read_args(ctx, argv, with_group, a))
     return;
+  // BLOCK 0 would wait for ever inside the script: Redis refuses it there.
+  if (a.timeout != -1 && ctx.from_script) {
+    reply::error(ctx.out, "ERR " + std::string(argv[0]) +
+                              " command is not allowed with BLOCK option from scripts");
+    return;
+  }
   const bool retrying = ctx.block && ctx.block->retry;
   arg_list keys = argv.subspan(a.streams_at, a.streams);
   arg_list id_args = argv.subspan(a.streams_at + a.streams, a.streams);

@@ -875,6 +875,11 @@ void lua_engine::run(int ref, std::span<const std::string_view> keys,
   const int status = lua_pcall(L, nargs, 1, -(nargs + 2));
   lua_sethook(L, nullptr, 0, 0);
   set_registry_pointer(L, run_key, nullptr);
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "ignore_error_stats_update");
+    run.error_counted = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
   if (status)
     write_script_error(L, run.name, out);
   else

@@ -34,6 +34,9 @@ class script_run {
   // redis.set_repl: which of REPL_AOF (1) and REPL_REPLICA (2) the writes go to.
   int replicate = 3;
   std::string_view name;  // the script's sha or function name, in error replies
+  // Set by run(): the script's reply is an error a command it called had counted already
+  // (Redis's ignore_error_stats_update), so the script's own call does not count it again.
+  bool error_counted = false;
 };
 
 // A function that FUNCTION LOAD's library code registered.

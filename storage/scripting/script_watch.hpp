@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
+#include <string_view>
 #include <string_view>
 
 namespace credis {
@@ -24,7 +26,7 @@ class script_watch {
     wrote_.store(false, std::memory_order_relaxed);
     kill_.store(false, std::memory_order_relaxed);
     start_ms_.store(now_ms, std::memory_order_relaxed);
-    state_.store(running, std::memory_order_release);
+    state_.store(running_state, std::memory_order_release);
   }
   // The count hook found it running past the threshold: clients get BUSY from now on.
   void timed_out() { state_.store(timed_out_state, std::memory_order_release); }
@@ -53,12 +55,20 @@ class script_watch {
   }
 
  
+  // What FUNCTION STATS tells while a function is busy, set by the keyspace at its start; the
+  // views point into the running command, read only while it runs (from process_events).
+  struct running_function {
+    std::string_view name;
+    std::span<const std::string_view> command;
+    int64_t libraries = 0, functions = 0;
+  } running;
+
   // Runs the other clients' events once, from inside the script (set by the actor layer);
   // false when it cannot now.
   std::function<bool()> process_events;
 
  private:
-  enum run_state : uint8_t { idle, running, timed_out_state };
+  enum run_state : uint8_t { idle, running_state, timed_out_state };
   std::atomic<uint8_t> state_{idle};
   std::atomic<bool> is_eval_{true}, from_master_{false}, wrote_{false}, kill_{false};
   std::atomic<int64_t> start_ms_{0};

@@ -19,7 +19,7 @@ targets=("$@")
 # What configuring needs (CMakeLists.txt finds CAF, Boost, spdlog, lzf even for these targets),
 # and clang with its runtimes (libFuzzer, sanitizers). Same way as run.sh.
 packages=(cmake make clang libclang-rt-14-dev libcaf-dev libboost-program-options-dev libssl-dev
-          libspdlog-dev libfmt-dev liblzf-dev)
+          libspdlog-dev libfmt-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -337,6 +337,8 @@ def test_script_flags_and_function_list_after_failed_replace(credis_server, redi
             assert compare(got, want, command), f"{command!r}: credis {got!r}, redis {want!r}"
 
 
+@pytest.mark.xfail(strict=True, reason="cmsgpack and struct are not built: Debian packages "
+                                        "neither for Lua 5.1 (README, Scripting)")
 def test_cmsgpack_and_struct_libraries(credis_server, redis_peer):
     """Redis 7.0 gives scripts cmsgpack and struct as well as cjson and bit."""
     with Raw(credis_server.port) as c, Raw(redis_peer.port) as r:
