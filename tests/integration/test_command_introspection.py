@@ -71,8 +71,8 @@ def test_list_filters(pair):
 
 
 def test_every_command_flag_as_redis(pair):
-    # Containers report no flags of their own, as in Redis; SORT_RO's keys do not move here.
-    known = {"sort_ro": {"movablekeys"}}
+    # Containers report no flags of their own, as in Redis.
+    known = {}
     ours = {e[0]: set(e[2]) for e in parse_reply(pair.c.cmd("COMMAND"))}
     theirs = {e[0]: set(e[2]) for e in parse_reply(pair.r.cmd("COMMAND"))}
     diffs = {}
