@@ -1,6 +1,6 @@
 #include "storage/config/default_user.hpp"
 
-#include <openssl/evp.h>
+#include "storage/hex_digest.hpp"
 
 #include <algorithm>
 
@@ -10,16 +10,7 @@ namespace credis {
 
 namespace {
 
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i)
-    out += {hex[digest[i] >> 4], hex[digest[i] & 15]};
-  return out;
-}
+std::string sha256_hex(std::string_view text) { return hex_digest(text, EVP_sha256()); }
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 #include "storage/scripting/lua_engine.hpp"
 
 #include <lua5.1/lua.hpp>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <strings.h>
 
 #include "protocol/reply.hpp"
+#include "storage/hex_digest.hpp"
 #include "storage/scripting/lua_reply.hpp"
 #include "storage/scripting/script_flags.hpp"
 #include "storage/server_version.hpp"
@@ -623,17 +623,7 @@ int register_function(lua_State* L) {
 
 }  // namespace
 
-std::string sha1_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha1(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * size);
-  for (unsigned int i = 0; i < size; ++i)
-    out += {hex[digest[i] >> 4], hex[digest[i] & 15]};
-  return out;
-}
+std::string sha1_hex(std::string_view text) { return hex_digest(text, EVP_sha1()); }
 
 lua_engine::lua_engine(kind k) : L_(luaL_newstate()), kind_(k) {
   lua_State* L = L_;
