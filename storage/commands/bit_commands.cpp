@@ -268,20 +268,29 @@ void bitop_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, static_cast<int64_t>(longest));
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec bitop_keys[] = {
+    keys_at(kf::ow | kf::update, 2),
+    keys_at(kf::ro | kf::access, 3, -1),
+};
+
 const command_spec specs[] = {
     with_event(
         {"setbit", 4, cmd_write | cmd_denyoom, setbit_command, nullptr, 1, 1, 1,
+         kf::rw | kf::access | kf::update,
          "Sets or clears the bit at offset in the string value stored at key", "bitmap", "2.2.0"},
         {ev::string, "setbit"}),
-    {"getbit", 3, cmd_readonly | cmd_fast, getbit_command, nullptr, 1, 1, 1,
+    {"getbit", 3, cmd_readonly | cmd_fast, getbit_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Returns the bit value at offset in the string value stored at key", "bitmap", "2.2.0"},
-    {"bitcount", -2, cmd_readonly, bitcount_command, nullptr, 1, 1, 1, "Count set bits in a string",
-     "bitmap", "2.6.0"},
-    {"bitpos", -3, cmd_readonly, bitpos_command, nullptr, 1, 1, 1,
+    {"bitcount", -2, cmd_readonly, bitcount_command, nullptr, 1, 1, 1, kf::ro | kf::access,
+     "Count set bits in a string", "bitmap", "2.6.0"},
+    {"bitpos", -3, cmd_readonly, bitpos_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Find first bit set or clear in a string", "bitmap", "2.8.7"},
-    with_event({"bitop", -4, cmd_write | cmd_denyoom, bitop_command, nullptr, 2, -1, 1,
-                "Perform bitwise operations between strings", "bitmap", "2.6.0"},
-               {ev::string, "set", key_event::existing_key}),
+    with_key_specs(
+        with_event({"bitop", -4, cmd_write | cmd_denyoom, bitop_command, nullptr, 2, -1, 1,
+                    kf::none, "Perform bitwise operations between strings", "bitmap", "2.6.0"},
+                   {ev::string, "set", key_event::existing_key}),
+        bitop_keys),
 };
 
 }  // namespace

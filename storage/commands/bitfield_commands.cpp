@@ -198,11 +198,36 @@ void bitfield_generic(exec_context& ctx, arg_list argv, bool read_only_command) 
 void bitfield_command(exec_context& ctx, arg_list argv) { bitfield_generic(ctx, argv, false); }
 void bitfield_ro_command(exec_context& ctx, arg_list argv) { bitfield_generic(ctx, argv, true); }
 
+// Only GET and OVERFLOW read-only; anything else (a syntax error too) may write.
+uint16_t bitfield_key_flags(arg_list argv) {
+  for (size_t i = 2; i < argv.size(); ++i) {
+    const size_t rest = argv.size() - i - 1;
+    if (iequals(argv[i], "get") && rest >= 2)
+      i += 2;
+    else if (iequals(argv[i], "overflow") && rest >= 1)
+      i += 1;
+    else
+      return kf::rw | kf::access | kf::update;
+  }
+  return kf::ro | kf::access;
+}
+
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec bitfield_keys[] = {
+    with_flags_of(with_notes(keys_at(kf::rw | kf::update | kf::access | kf::variable_flags, 1),
+                             "This command allows both access and modification of the key"),
+                  bitfield_key_flags),
+};
+
 const command_spec specs[] = {
-    with_event({"bitfield", -2, cmd_write | cmd_denyoom, bitfield_command, nullptr, 1, 1, 1,
-                "Perform arbitrary bitfield integer operations on strings", "bitmap", "3.2.0"},
-               {ev::string, "setbit"}),
+    with_key_specs(
+        with_event(
+            {"bitfield", -2, cmd_write | cmd_denyoom, bitfield_command, nullptr, 1, 1, 1, kf::none,
+             "Perform arbitrary bitfield integer operations on strings", "bitmap", "3.2.0"},
+            {ev::string, "setbit"}),
+        bitfield_keys),
     {"bitfield_ro", -2, cmd_readonly | cmd_fast, bitfield_ro_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access,
      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
      "bitmap", "6.0.0"},
 };

@@ -249,6 +249,80 @@ struct movable_keys {
   uint8_t numkeys_at = 0;
 };
 
+// How a command uses a key: Redis 7's key-spec flags (COMMAND INFO's key specs, COMMAND
+// GETKEYSANDFLAGS), ro/rw/ow/rm for the value, access/update/insert/del for what it does to it.
+namespace kf {
+enum : uint16_t {
+  none = 0,
+  ro = 1u << 0,
+  rw = 1u << 1,
+  ow = 1u << 2,
+  rm = 1u << 3,
+  access = 1u << 4,
+  update = 1u << 5,
+  insert = 1u << 6,
+  del = 1u << 7,
+  not_key = 1u << 8,
+  incomplete = 1u << 9,
+  variable_flags = 1u << 10,
+};
+}  // namespace kf
+
+// One of a command's Redis 7 key specs, for commands whose keys one first/last/step range does
+// not describe with one set of flags (LMOVE, ZUNIONSTORE, XREAD): where the search begins (an
+// index, the argument after a keyword, or unknown) and how the keys follow (a range, a count
+// in an argument, or unknown).
+struct key_spec {
+  enum search_rule : uint8_t { at_index, after_keyword, search_unknown };
+  enum find_rule : uint8_t { range, keynum, find_unknown };
+  uint16_t flags;
+  search_rule search = at_index;
+  int index = 0;                  // at_index
+  std::string_view keyword = {};  // after_keyword, looked for from `index` (backwards if < 0)
+  find_rule find = range;
+  int lastkey = 0, keystep = 1, limit = 0;  // range
+  int keynumidx = 0, firstkey = 1;          // keynum (keystep shared)
+  std::string_view notes = {};
+  // For a kf::variable_flags spec: the flags a command line gives its keys (SET with GET reads
+  // the old value), as Redis's setGetKeys and bitfieldGetKeys tell them.
+  uint16_t (*flags_of)(arg_list) = nullptr;
+};
+
+// Keys at `index` .. index+lastkey (lastkey < 0: counted from the end; limit: a share of them).
+constexpr key_spec keys_at(uint16_t flags, int index, int lastkey = 0, int keystep = 1,
+                           int limit = 0) {
+  return {flags, key_spec::at_index, index, {}, key_spec::range, lastkey, keystep, limit};
+}
+// A count at index+keynumidx, then that many keys from index+firstkey (ZUNIONSTORE, EVAL).
+constexpr key_spec keys_counted(uint16_t flags, int index, int keynumidx = 0, int firstkey = 1,
+                                int keystep = 1) {
+  key_spec spec{flags, key_spec::at_index, index, {}, key_spec::keynum};
+  spec.keynumidx = keynumidx;
+  spec.firstkey = firstkey;
+  spec.keystep = keystep;
+  return spec;
+}
+// The keys after `keyword`, looked for from `startfrom` (XREAD's STREAMS, GEORADIUS's STORE).
+constexpr key_spec keys_after(uint16_t flags, std::string_view keyword, int startfrom,
+                              int lastkey = 0, int keystep = 1, int limit = 0) {
+  return {flags, key_spec::after_keyword, startfrom, keyword, key_spec::range, lastkey, keystep,
+          limit};
+}
+// A spec with Redis's note on it (COMMAND INFO shows it).
+constexpr key_spec with_notes(key_spec spec, std::string_view notes) {
+  spec.notes = notes;
+  return spec;
+}
+// A variable_flags spec with the procedure that tells a command line's flags.
+constexpr key_spec with_flags_of(key_spec spec, uint16_t (*flags_of)(arg_list)) {
+  spec.flags_of = flags_of;
+  return spec;
+}
+// Keys only the command's own procedure finds (SORT's STORE, anywhere in its arguments).
+constexpr key_spec keys_unknown(uint16_t flags, std::string_view notes) {
+  return {flags, key_spec::search_unknown, 0, {}, key_spec::find_unknown, 0, 1, 0, 0, 1, notes};
+}
+
 struct command_spec {
   std::string_view name;  // lower case, as Redis reports it
   int arity;
@@ -256,6 +330,9 @@ struct command_spec {
   keyspace_handler exec = nullptr;
   client_handler exec_client = nullptr;
   int first_key = 0, last_key = 0, key_step = 0;
+  // The key spec first_key..last_key make, by its flags (kf::); none for commands without keys
+  // or with key_specs instead.
+  uint16_t key_flags = kf::none;
   std::string_view summary = {};
   // As COMMAND DOCS reports them in Redis 7.0.15: the command's group and the version that
   // introduced it.
@@ -271,6 +348,8 @@ struct command_spec {
   // Runs in the connection instead while the keyspace is busy with a script past
   // busy-reply-threshold (SHUTDOWN NOSAVE), where the others get BUSY.
   client_handler while_busy = nullptr;
+  // Key specs of their own, where the one first_key..last_key spec does not describe the keys.
+  std::span<const key_spec> key_specs = {};
 };
 
 // A table entry with a handler for while a script is busy.
@@ -282,6 +361,12 @@ constexpr command_spec with_busy_handler(command_spec spec, client_handler handl
 // A write's keyspace event in its table entry: with_event({"lpush", ...}, {ev::list, "lpush"}).
 constexpr command_spec with_event(command_spec spec, key_event event) {
   spec.event = event;
+  return spec;
+}
+
+// A table entry with key specs of its own: with_key_specs({"lmove", ...}, lmove_keys).
+constexpr command_spec with_key_specs(command_spec spec, std::span<const key_spec> specs) {
+  spec.key_specs = specs;
   return spec;
 }
 
@@ -301,6 +386,21 @@ constexpr command_spec with_redaction(command_spec spec, redact_handler redact) 
 // The positions in `argv` (a whole command line for `cmd`) of its keys, fixed ones first, as
 // COMMAND GETKEYS lists them; false when the arguments name them wrongly (a bad numkeys).
 bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& out);
+
+// A key in a command line and how the command uses it (COMMAND GETKEYSANDFLAGS).
+struct key_reference {
+  size_t pos;
+  uint16_t flags;
+};
+
+// The command's key specs: its own, or the one its first_key..last_key range makes (in
+// `derived`); none for a command without keys.
+std::span<const key_spec> key_specs_of(const command_spec& cmd, key_spec& derived);
+
+// The keys of a command line and their flags as Redis's getKeysFromCommandWithSpecs finds
+// them: by the key specs, else by the command's own rule (movable keys); empty when the
+// arguments name none or name them wrongly.
+std::vector<key_reference> keys_with_flags(const command_spec& cmd, arg_list argv);
 
 // Calls `f(i)` for each key position i of argv (first_key, last_key, key_step).
 template <class F>

@@ -34,23 +34,18 @@ struct command_table {
 
   command_table() {
     const std::span<const command_spec> families[] = {
-        string_commands(),   string_range_commands(),  bit_commands(),
-        bitfield_commands(),
-        list_commands(),     hash_commands(),          set_commands(),
-        zset_commands(),     zset_range_commands(),    zset_setop_commands(),
-        key_commands(),      key_copy_commands(),      dump_commands(),
-        object_commands(),   server_commands(),        client_commands(),
-        connection_commands(), slowlog_commands(),     latency_commands(),
-        config_commands(),   info_commands(),          introspection_commands(),
-        persistence_commands(), replication_commands(), transaction_commands(),
-        pubsub_commands(),
-        stream_commands(),
-        stream_read_commands(),
-        stream_group_commands(),
-        stream_info_commands(),
-        sort_commands(),
-        scripting_commands(),
-        function_commands(),
+        string_commands(),        string_range_commands(), bit_commands(),
+        bitfield_commands(),      list_commands(),         hash_commands(),
+        set_commands(),           zset_commands(),         zset_range_commands(),
+        zset_setop_commands(),    key_commands(),          key_copy_commands(),
+        dump_commands(),          object_commands(),       server_commands(),
+        client_commands(),        connection_commands(),   slowlog_commands(),
+        latency_commands(),       config_commands(),       info_commands(),
+        introspection_commands(), persistence_commands(),  replication_commands(),
+        transaction_commands(),   pubsub_commands(),       stream_commands(),
+        stream_read_commands(),   stream_group_commands(), stream_info_commands(),
+        sort_commands(),          scripting_commands(),    function_commands(),
+        cluster_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

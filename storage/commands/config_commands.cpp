@@ -173,18 +173,18 @@ void config_help(exec_context& ctx, arg_list) {
 constexpr uint32_t config_flags = cmd_admin | cmd_noscript | cmd_loading | cmd_stale;
 
 const command_spec specs[] = {
-    {"config", -2, config_flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"config", -2, config_flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for server configuration commands", "server", "2.0.0"},
-    {"config|get", -3, config_flags, config_get, nullptr, 0, 0, 0,
+    {"config|get", -3, config_flags, config_get, nullptr, 0, 0, 0, kf::none,
      "Get the values of configuration parameters", "server", "2.0.0"},
-    with_redaction({"config|set", -4, config_flags, config_set, nullptr, 0, 0, 0,
+    with_redaction({"config|set", -4, config_flags, config_set, nullptr, 0, 0, 0, kf::none,
                     "Set configuration parameters to the given values", "server", "2.0.0"},
                    redact_secrets),
-    {"config|resetstat", 2, config_flags, config_resetstat, nullptr, 0, 0, 0,
+    {"config|resetstat", 2, config_flags, config_resetstat, nullptr, 0, 0, 0, kf::none,
      "Reset the stats returned by INFO", "server", "2.0.0"},
-    {"config|rewrite", 2, config_flags, config_rewrite, nullptr, 0, 0, 0,
+    {"config|rewrite", 2, config_flags, config_rewrite, nullptr, 0, 0, 0, kf::none,
      "Rewrite the configuration file with the in memory configuration", "server", "2.8.0"},
-    {"config|help", 2, cmd_loading | cmd_stale, config_help, nullptr, 0, 0, 0,
+    {"config|help", 2, cmd_loading | cmd_stale, config_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "server", "5.0.0"},
 };
 

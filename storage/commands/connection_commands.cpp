@@ -190,27 +190,26 @@ void redact_hello(std::vector<std::string>& args) {
 }
 
 const command_spec specs[] = {
-    {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0,
+    {"select", 2, cmd_loading | cmd_stale | cmd_fast, nullptr, select_command, 0, 0, 0, kf::none,
      "Change the selected database for the current connection", "connection", "1.0.0"},
     {"quit", -1,
      cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_not_queued | cmd_pubsub_context |
          cmd_allow_busy | cmd_noscript,
-     nullptr, quit_command, 0, 0, 0, "Close the connection", "connection", "1.0.0"},
-    with_redaction({"auth", -2,
-                    cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth |
-                        cmd_allow_busy,
-                    nullptr, auth_command, 0, 0, 0, "Authenticate to the server", "connection",
-                    "1.0.0"},
-                   redact_auth),
-    with_redaction({"hello", -1,
-                    cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth |
-                        cmd_allow_busy,
-                    nullptr, hello_command, 0, 0, 0, "Handshake with Redis", "connection", "6.0.0"},
-                   redact_hello),
+     nullptr, quit_command, 0, 0, 0, kf::none, "Close the connection", "connection", "1.0.0"},
+    with_redaction(
+        {"auth", -2,
+         cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy, nullptr,
+         auth_command, 0, 0, 0, kf::none, "Authenticate to the server", "connection", "1.0.0"},
+        redact_auth),
+    with_redaction(
+        {"hello", -1,
+         cmd_loading | cmd_stale | cmd_fast | cmd_noscript | cmd_no_auth | cmd_allow_busy, nullptr,
+         hello_command, 0, 0, 0, kf::none, "Handshake with Redis", "connection", "6.0.0"},
+        redact_hello),
     {"reset", 1,
      cmd_noscript | cmd_loading | cmd_stale | cmd_fast | cmd_no_auth | cmd_allow_busy |
          cmd_not_queued | cmd_pubsub_context,
-     reset_in_keyspace, nullptr, 0, 0, 0, "Reset the connection", "connection", "6.2.0",
+     reset_in_keyspace, nullptr, 0, 0, 0, kf::none, "Reset the connection", "connection", "6.2.0",
      nullptr, reset_batch},
 };
 

@@ -105,9 +105,10 @@ void restore_command(exec_context& ctx, arg_list argv) {
 void restore_propagate(exec_context&, arg_list) {}  // done by restore_command
 
 const command_spec specs[] = {
-    {"dump", 2, cmd_readonly, dump_command, nullptr, 1, 1, 1,
+    {"dump", 2, cmd_readonly, dump_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a serialized version of the value stored at the specified key.", "generic", "2.6.0"},
     with_event({"restore", -4, cmd_write | cmd_denyoom, restore_command, nullptr, 1, 1, 1,
+                kf::ow | kf::update,
                 "Create a key using the provided serialized value, previously obtained using DUMP.",
                 "generic", "2.6.0", restore_propagate},
                {ev::generic, "restore"}),

@@ -321,37 +321,52 @@ constexpr uint32_t fcall_ro_flags =
     cmd_noscript | cmd_skip_monitor | cmd_stale | cmd_readonly | cmd_runs_script;
 constexpr movable_keys function_keys = {movable_keys::numkeys_or_none, 2};
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec fcall_keys[] = {
+    with_notes(keys_counted(kf::rw | kf::access | kf::update, 2),
+               "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"),
+};
+
+constexpr key_spec fcall_ro_keys[] = {
+    with_notes(keys_counted(kf::ro | kf::access, 2),
+               "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),
+};
+
 const command_spec specs[] = {
-    with_movable_keys({"fcall", -3, fcall_flags, fcall_command, nullptr, 0, 0, 0,
-                       "Invoke a function", "scripting", "7.0.0"},
-                      function_keys),
-    with_movable_keys({"fcall_ro", -3, fcall_ro_flags, fcall_ro_command, nullptr, 0, 0, 0,
-                       "Invoke a read-only function", "scripting", "7.0.0"},
-                      function_keys),
-    {"function", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    with_key_specs(with_movable_keys({"fcall", -3, fcall_flags, fcall_command, nullptr, 0, 0, 0,
+                                      kf::none, "Invoke a function", "scripting", "7.0.0"},
+                                     function_keys),
+                   fcall_keys),
+    with_key_specs(
+        with_movable_keys({"fcall_ro", -3, fcall_ro_flags, fcall_ro_command, nullptr, 0, 0, 0,
+                           kf::none, "Invoke a read-only function", "scripting", "7.0.0"},
+                          function_keys),
+        fcall_ro_keys),
+    {"function", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for function commands", "scripting", "7.0.0"},
-    {"function|load", -3, cmd_write | cmd_denyoom | cmd_noscript, function_load, nullptr, 0, 0,
-     0, "Create a function with the given arguments (name, code, description)", "scripting",
+    {"function|load", -3, cmd_write | cmd_denyoom | cmd_noscript, function_load, nullptr, 0, 0, 0,
+     kf::none, "Create a function with the given arguments (name, code, description)", "scripting",
      "7.0.0"},
-    {"function|delete", 3, cmd_write | cmd_noscript, function_delete, nullptr, 0, 0, 0,
+    {"function|delete", 3, cmd_write | cmd_noscript, function_delete, nullptr, 0, 0, 0, kf::none,
      "Delete a function by name", "scripting", "7.0.0"},
-    {"function|flush", -2, cmd_write | cmd_noscript, function_flush, nullptr, 0, 0, 0,
+    {"function|flush", -2, cmd_write | cmd_noscript, function_flush, nullptr, 0, 0, 0, kf::none,
      "Deleting all functions", "scripting", "7.0.0"},
-    {"function|list", -2, cmd_noscript, function_list, nullptr, 0, 0, 0,
+    {"function|list", -2, cmd_noscript, function_list, nullptr, 0, 0, 0, kf::none,
      "List information about all the functions", "scripting", "7.0.0"},
     with_busy_handler(
         {"function|stats", 2, cmd_noscript | cmd_allow_busy, function_stats, nullptr, 0, 0, 0,
+         kf::none,
          "Return information about the function currently running (name, description, "
          "duration)",
          "scripting", "7.0.0"},
         function_stats_while_busy),
-    {"function|dump", 2, cmd_noscript, function_dump, nullptr, 0, 0, 0,
+    {"function|dump", 2, cmd_noscript, function_dump, nullptr, 0, 0, 0, kf::none,
      "Dump all functions into a serialized binary payload", "scripting", "7.0.0"},
-    {"function|restore", -3, cmd_write | cmd_denyoom | cmd_noscript, function_restore, nullptr,
-     0, 0, 0, "Restore all the functions on the given payload", "scripting", "7.0.0"},
-    {"function|kill", 2, cmd_noscript | cmd_allow_busy, nullptr, function_kill, 0, 0, 0,
+    {"function|restore", -3, cmd_write | cmd_denyoom | cmd_noscript, function_restore, nullptr, 0,
+     0, 0, kf::none, "Restore all the functions on the given payload", "scripting", "7.0.0"},
+    {"function|kill", 2, cmd_noscript | cmd_allow_busy, nullptr, function_kill, 0, 0, 0, kf::none,
      "Kill the function currently in execution.", "scripting", "7.0.0"},
-    {"function|help", 2, cmd_loading | cmd_stale, function_help, nullptr, 0, 0, 0,
+    {"function|help", 2, cmd_loading | cmd_stale, function_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "scripting", "7.0.0"},
 };
 

@@ -471,7 +471,7 @@ void info_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"info", -1, cmd_loading | cmd_stale, info_command, nullptr, 0, 0, 0,
+    {"info", -1, cmd_loading | cmd_stale, info_command, nullptr, 0, 0, 0, kf::none,
      "Get information and statistics about the server", "server", "1.0.0"},
 };
 

@@ -17,7 +17,7 @@ namespace {
 // none for it.
 void write_flags(std::string& out, const command_spec& c) {
   if (c.flags & cmd_container) {
-    reply::array_header(out, 0);
+    reply::set_header(out, 0);
     return;
   }
   static const std::pair<uint32_t, std::string_view> names[] = {
@@ -45,7 +45,7 @@ void write_flags(std::string& out, const command_spec& c) {
   for (auto [bit, name] : names)
     if (c.flags & bit)
       ++n;
-  reply::array_header(out, n);
+  reply::set_header(out, n);
   for (auto [bit, name] : names)
     if (c.flags & bit)
       reply::simple(out, name);
@@ -90,6 +90,85 @@ std::vector<std::string_view> acl_categories(const command_spec& c) {
   return cats;
 }
 
+// A key spec's flags as Redis names them (addReplyFlagsForKeyArgs).
+void write_key_flags(std::string& out, uint16_t flags) {
+  static const std::pair<uint16_t, std::string_view> names[] = {
+      {kf::ro, "RO"},
+      {kf::rw, "RW"},
+      {kf::ow, "OW"},
+      {kf::rm, "RM"},
+      {kf::access, "access"},
+      {kf::update, "update"},
+      {kf::insert, "insert"},
+      {kf::del, "delete"},
+      {kf::not_key, "not_key"},
+      {kf::incomplete, "incomplete"},
+      {kf::variable_flags, "variable_flags"},
+  };
+  int64_t n = 0;
+  for (auto [bit, name] : names)
+    n += (flags & bit) != 0;
+  reply::set_header(out, n);
+  for (auto [bit, name] : names)
+    if (flags & bit)
+      reply::simple(out, name);
+}
+
+// {"type", type, "spec", {name, value, ...}}, as Redis's begin_search and find_keys.
+void write_rule(std::string& out, std::string_view type,
+                std::initializer_list<std::pair<std::string_view, int64_t>> spec,
+                std::string_view keyword = {}) {
+  reply::map_header(out, 2);
+  reply::bulk(out, "type");
+  reply::bulk(out, type);
+  reply::bulk(out, "spec");
+  reply::map_header(out, static_cast<int64_t>(spec.size() + !keyword.empty()));
+  if (!keyword.empty()) {
+    reply::bulk(out, "keyword");
+    reply::bulk(out, keyword);
+  }
+  for (auto [name, value] : spec) {
+    reply::bulk(out, name);
+    reply::integer(out, value);
+  }
+}
+
+void write_key_spec(std::string& out, const key_spec& k) {
+  reply::map_header(out, k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    reply::bulk(out, "notes");
+    reply::bulk(out, k.notes);
+  }
+  reply::bulk(out, "flags");
+  write_key_flags(out, k.flags);
+  reply::bulk(out, "begin_search");
+  switch (k.search) {
+    case key_spec::at_index:
+      write_rule(out, "index", {{"index", k.index}});
+      break;
+    case key_spec::after_keyword:
+      write_rule(out, "keyword", {{"startfrom", k.index}}, k.keyword);
+      break;
+    case key_spec::search_unknown:
+      write_rule(out, "unknown", {});
+      break;
+  }
+  reply::bulk(out, "find_keys");
+  switch (k.find) {
+    case key_spec::range:
+      write_rule(out, "range",
+                 {{"lastkey", k.lastkey}, {"keystep", k.keystep}, {"limit", k.limit}});
+      break;
+    case key_spec::keynum:
+      write_rule(out, "keynum",
+                 {{"keynumidx", k.keynumidx}, {"firstkey", k.firstkey}, {"keystep", k.keystep}});
+      break;
+    case key_spec::find_unknown:
+      write_rule(out, "unknown", {});
+      break;
+  }
+}
+
 void write_info(std::string& out, const command_spec& c) {
   reply::array_header(out, 10);
   reply::bulk(out, c.name);
@@ -99,17 +178,21 @@ void write_info(std::string& out, const command_spec& c) {
   reply::integer(out, c.last_key);
   reply::integer(out, c.key_step);
   const auto categories = acl_categories(c);
-  reply::array_header(out, static_cast<int64_t>(categories.size()));
+  reply::set_header(out, static_cast<int64_t>(categories.size()));
   for (auto cat : categories)
     reply::simple(out, cat);
-  reply::array_header(out, 0);  // tips
-  reply::array_header(out, 0);  // key specs
-  reply::array_header(out, 0);  // subcommands
+  reply::set_header(out, 0);  // tips
+  key_spec derived{};
+  const auto specs = key_specs_of(c, derived);
+  reply::set_header(out, static_cast<int64_t>(specs.size()));
+  for (const auto& k : specs)
+    write_key_spec(out, k);
+  reply::set_header(out, 0);  // subcommands
 }
 
 void write_docs(std::string& out, const command_spec& c) {
   reply::bulk(out, c.name);
-  reply::array_header(out, 6);
+  reply::map_header(out, 3);
   reply::bulk(out, "summary");
   reply::bulk(out, c.summary);
   reply::bulk(out, "since");
@@ -131,25 +214,38 @@ std::vector<const command_spec*> selected(arg_list argv) {
   return list;
 }
 
-// COMMAND GETKEYS command arg...: the keys of that command line (Redis's
+// COMMAND GETKEYS / GETKEYSANDFLAGS command arg...: the keys of that command line (Redis's
 // getKeysSubcommandImpl), for a container's subcommand by its entry.
-void getkeys(std::string& out, arg_list line) {
+void getkeys(std::string& out, arg_list line, bool with_flags) {
   const command_spec* cmd = resolve_command(line);
-  std::vector<size_t> keys;
+  key_spec derived{};
   if (!cmd) {
     reply::error(out, "ERR Invalid command specified");
-  } else if (cmd->first_key <= 0 && cmd->movable.how == movable_keys::none) {
+    return;
+  }
+  if (key_specs_of(*cmd, derived).empty() && cmd->movable.how == movable_keys::none) {
     reply::error(out, "ERR The command has no key arguments");
-  } else if (!arity_ok(cmd->arity, line.size())) {
+    return;
+  }
+  if (!arity_ok(cmd->arity, line.size())) {
     reply::error(out, "ERR Invalid number of arguments specified for command");
-  } else if (!key_positions(*cmd, line, keys) ||
-             (keys.empty() && cmd->movable.how != movable_keys::numkeys_or_none)) {
-    // (EVAL and FCALL may name no key: Redis's CMD_NO_MANDATORY_KEYS)
+    return;
+  }
+  const auto keys = keys_with_flags(*cmd, line);
+  // (EVAL and FCALL may name no key: Redis's CMD_NO_MANDATORY_KEYS)
+  if (keys.empty() && cmd->movable.how != movable_keys::numkeys_or_none) {
     reply::error(out, "ERR Invalid arguments specified for command");
-  } else {
-    reply::array_header(out, static_cast<int64_t>(keys.size()));
-    for (size_t i : keys)
-      reply::bulk(out, line[i]);
+    return;
+  }
+  reply::array_header(out, static_cast<int64_t>(keys.size()));
+  for (auto [pos, flags] : keys) {
+    if (with_flags) {
+      reply::array_header(out, 2);
+      reply::bulk(out, line[pos]);
+      write_key_flags(out, flags);
+    } else {
+      reply::bulk(out, line[pos]);
+    }
   }
 }
 
@@ -193,8 +289,8 @@ void command_command(exec_context& ctx, arg_list argv) {
     reply::integer(out, static_cast<int64_t>(all_commands().size()));
   } else if (iequals(sub, "list")) {
     list(out, argv);
-  } else if (iequals(sub, "getkeys") && argv.size() >= 4) {
-    getkeys(out, argv.subspan(2));
+  } else if ((iequals(sub, "getkeys") || iequals(sub, "getkeysandflags")) && argv.size() >= 4) {
+    getkeys(out, argv.subspan(2), iequals(sub, "getkeysandflags"));
   } else if (iequals(sub, "info")) {
     auto list = selected(argv);
     reply::array_header(out, static_cast<int64_t>(list.size()));
@@ -211,12 +307,12 @@ void command_command(exec_context& ctx, arg_list argv) {
     for (const auto* c : list) {
       if (c) {
         write_docs(body, *c);
-        n += 2;
+        ++n;
       }
     }
-    reply::array_header(out, n);
+    reply::map_header(out, n);
     out.append(body);
-  } else if (iequals(sub, "count") || iequals(sub, "getkeys")) {
+  } else if (iequals(sub, "count") || iequals(sub, "getkeys") || iequals(sub, "getkeysandflags")) {
     reply::error(out, arity_error("command|" + to_lower(sub)));
   } else {
     reply::error(out, unknown_subcommand_error("command", sub));
@@ -224,7 +320,7 @@ void command_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"command", -1, cmd_loading | cmd_stale, command_command, nullptr, 0, 0, 0,
+    {"command", -1, cmd_loading | cmd_stale, command_command, nullptr, 0, 0, 0, kf::none,
      "Get array of Redis command details", "server", "2.8.13"},
 };
 

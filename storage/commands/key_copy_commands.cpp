@@ -83,13 +83,21 @@ void move_command(exec_context& ctx, arg_list argv) {
   reply::integer(ctx.out, 1);
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec copy_keys[] = {
+    keys_at(kf::ro | kf::access, 1),
+    keys_at(kf::ow | kf::update, 2),
+};
+
 const command_spec specs[] = {
-    with_event({"copy", -3, cmd_write | cmd_denyoom, copy_command, nullptr, 1, 2, 1, "Copy a key",
-                "generic", "6.2.0"},
-               {ev::generic, "", key_event::by_command}),
-    with_event({"move", 3, cmd_write | cmd_fast, move_command, nullptr, 1, 1, 1,
-                "Move a key to another database", "generic", "1.0.0"},
-               {ev::generic, "", key_event::by_command}),
+    with_key_specs(with_event({"copy", -3, cmd_write | cmd_denyoom, copy_command, nullptr, 1, 2, 1,
+                               kf::none, "Copy a key", "generic", "6.2.0"},
+                              {ev::generic, "", key_event::by_command}),
+                   copy_keys),
+    with_event(
+        {"move", 3, cmd_write | cmd_fast, move_command, nullptr, 1, 1, 1,
+         kf::rw | kf::access | kf::update, "Move a key to another database", "generic", "1.0.0"},
+        {ev::generic, "", key_event::by_command}),
 };
 
 }  // namespace

@@ -52,7 +52,106 @@ void store_position(arg_list argv, std::vector<size_t>& out) {
     out.push_back(store_at);
 }
 
+// Redis's getKeysUsingKeySpecs: false for an unknown or incomplete spec, or keys past the end.
+bool keys_by_specs(std::span<const key_spec> specs, arg_list argv,
+                   std::vector<key_reference>& out) {
+  const int64_t argc = static_cast<int64_t>(argv.size());
+  for (const auto& k : specs) {
+    if (k.flags & kf::not_key)
+      continue;
+    int64_t first = 0;
+    if (k.search == key_spec::at_index) {
+      first = k.index;
+    } else if (k.search == key_spec::after_keyword) {
+      // From startfrom towards the end, or from the end backwards; as in Redis, the argument
+      // at the far end is not looked at (no key could follow it).
+      const int64_t start = k.index > 0 ? k.index : argc + k.index;
+      const int64_t end = k.index > 0 ? argc - 1 : 1;
+      for (int64_t i = start; i != end && i >= 1 && i < argc; i += start <= end ? 1 : -1) {
+        if (iequals(argv[static_cast<size_t>(i)], to_lower(k.keyword))) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (!first)
+        continue;
+    } else {
+      return false;
+    }
+    int64_t last = 0;
+    if (k.find == key_spec::range) {
+      if (k.lastkey >= 0)
+        last = first + k.lastkey;
+      else if (k.limit == 0)
+        last = argc + k.lastkey;
+      else
+        last = first + ((argc - first) / k.limit + k.lastkey);
+    } else if (k.find == key_spec::keynum) {
+      int64_t n = 0;
+      if (first + k.keynumidx >= argc ||
+          !parse_int64(argv[static_cast<size_t>(first + k.keynumidx)], n) || n < 0 || n > argc)
+        return false;
+      first += k.firstkey;
+      last = first + n - 1;
+    } else {
+      return false;
+    }
+    if (last >= argc || last < first || first >= argc)
+      return false;
+    for (int64_t i = first; i <= last; i += k.keystep)
+      out.push_back({static_cast<size_t>(i), k.flags});
+    if (k.flags & kf::incomplete)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::span<const key_spec> key_specs_of(const command_spec& cmd, key_spec& derived) {
+  if (!cmd.key_specs.empty())
+    return cmd.key_specs;
+  if (cmd.first_key <= 0)
+    return {};
+  const int lastkey = cmd.last_key < 0 ? cmd.last_key : cmd.last_key - cmd.first_key;
+  derived = keys_at(cmd.key_flags, cmd.first_key, lastkey, cmd.key_step);
+  return {&derived, 1};
+}
+
+std::vector<key_reference> keys_with_flags(const command_spec& cmd, arg_list argv) {
+  std::vector<key_reference> keys;
+  key_spec derived{};
+  const auto specs = key_specs_of(cmd, derived);
+  const key_spec* variable = nullptr;
+  bool names_keys = false;
+  for (const auto& k : specs) {
+    names_keys = names_keys || !(k.flags & kf::not_key);
+    if (k.flags & kf::variable_flags)
+      variable = &k;
+  }
+  if (names_keys && keys_by_specs(specs, argv, keys)) {
+    // (SET, BITFIELD: the flags depend on the arguments, as their procedures tell)
+    if (variable && variable->flags_of)
+      for (auto& key : keys)
+        key.flags = variable->flags_of(argv);
+    return keys;
+  }
+  keys.clear();
+  std::vector<size_t> positions;
+  if (cmd.movable.how == movable_keys::none || !key_positions(cmd, argv, positions))
+    return keys;
+  // Redis's procedures flag SORT's and SORT_RO's keys (the source read, a STORE written) and
+  // no others.
+  const size_t fixed = positions.empty() || cmd.first_key <= 0 ? 0 : 1;
+  const bool flagged = (cmd.movable.how == movable_keys::store ||
+                        cmd.movable.how == movable_keys::fixed_by_procedure) &&
+                       !specs.empty();
+  for (size_t i = 0; i < positions.size(); ++i)
+    keys.push_back({positions[i], !flagged    ? uint16_t{kf::none}
+                                  : i < fixed ? specs.front().flags
+                                              : specs.back().flags});
+  return keys;
+}
 
 bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& out) {
   out.clear();

@@ -132,22 +132,22 @@ void latency_help(exec_context& ctx, arg_list) {
 constexpr uint32_t flags = cmd_admin | cmd_noscript | cmd_loading | cmd_stale;
 
 const command_spec specs[] = {
-    {"latency", -2, flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"latency", -2, flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for latency diagnostics commands", "server", "2.8.13"},
-    {"latency|latest", 2, flags, latency_latest, nullptr, 0, 0, 0,
+    {"latency|latest", 2, flags, latency_latest, nullptr, 0, 0, 0, kf::none,
      "Return the latest latency samples for all events.", "server", "2.8.13"},
-    {"latency|history", 3, flags, latency_history, nullptr, 0, 0, 0,
+    {"latency|history", 3, flags, latency_history, nullptr, 0, 0, 0, kf::none,
      "Return timestamp-latency samples for the event.", "server", "2.8.13"},
-    {"latency|graph", 3, flags, latency_graph, nullptr, 0, 0, 0,
+    {"latency|graph", 3, flags, latency_graph, nullptr, 0, 0, 0, kf::none,
      "Return a latency graph for the event.", "server", "2.8.13"},
-    {"latency|doctor", 2, flags, latency_doctor, nullptr, 0, 0, 0,
+    {"latency|doctor", 2, flags, latency_doctor, nullptr, 0, 0, 0, kf::none,
      "Return a human readable latency analysis report.", "server", "2.8.13"},
-    {"latency|reset", -2, flags, latency_reset, nullptr, 0, 0, 0,
+    {"latency|reset", -2, flags, latency_reset, nullptr, 0, 0, 0, kf::none,
      "Reset latency data for one or more events.", "server", "2.8.13"},
-    {"latency|histogram", -2, flags, latency_histogram_command, nullptr, 0, 0, 0,
+    {"latency|histogram", -2, flags, latency_histogram_command, nullptr, 0, 0, 0, kf::none,
      "Return the cumulative distribution of latencies of a subset of commands or all.", "server",
      "7.0.0"},
-    {"latency|help", 2, cmd_loading | cmd_stale, latency_help, nullptr, 0, 0, 0,
+    {"latency|help", 2, cmd_loading | cmd_stale, latency_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands.", "server", "2.8.13"},
 };
 

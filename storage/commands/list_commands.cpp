@@ -529,85 +529,134 @@ void rpoplpush_command(exec_context& ctx, arg_list argv) {
   move_element(ctx, argv[1], argv[2], end_of_list::tail, end_of_list::head);
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec lmpop_keys[] = {
+    keys_counted(kf::rw | kf::access | kf::del, 1),
+};
+
+constexpr key_spec blmpop_keys[] = {
+    keys_counted(kf::rw | kf::access | kf::del, 2),
+};
+
+constexpr key_spec blmove_keys[] = {
+    keys_at(kf::rw | kf::access | kf::del, 1),
+    keys_at(kf::rw | kf::insert, 2),
+};
+
+constexpr key_spec brpoplpush_keys[] = {
+    keys_at(kf::rw | kf::access | kf::del, 1),
+    keys_at(kf::rw | kf::insert, 2),
+};
+
+constexpr key_spec lmove_keys[] = {
+    keys_at(kf::rw | kf::access | kf::del, 1),
+    keys_at(kf::rw | kf::insert, 2),
+};
+
+constexpr key_spec rpoplpush_keys[] = {
+    keys_at(kf::rw | kf::access | kf::del, 1),
+    keys_at(kf::rw | kf::insert, 2),
+};
+
 const command_spec specs[] = {
     with_event({"lpush", -3, cmd_write | cmd_denyoom | cmd_fast, lpush_command, nullptr, 1, 1, 1,
-                "Prepend one or multiple elements to a list", "list", "1.0.0"},
+                kf::rw | kf::insert, "Prepend one or multiple elements to a list", "list", "1.0.0"},
                {ev::list, "lpush"}),
     with_event({"rpush", -3, cmd_write | cmd_denyoom | cmd_fast, rpush_command, nullptr, 1, 1, 1,
-                "Append one or multiple elements to a list", "list", "1.0.0"},
+                kf::rw | kf::insert, "Append one or multiple elements to a list", "list", "1.0.0"},
                {ev::list, "rpush"}),
     with_event({"lpushx", -3, cmd_write | cmd_denyoom | cmd_fast, lpushx_command, nullptr, 1, 1, 1,
-                "Prepend an element to a list, only if the list exists", "list", "2.2.0"},
+                kf::rw | kf::insert, "Prepend an element to a list, only if the list exists",
+                "list", "2.2.0"},
                {ev::list, "lpush"}),
     with_event({"rpushx", -3, cmd_write | cmd_denyoom | cmd_fast, rpushx_command, nullptr, 1, 1, 1,
-                "Append an element to a list, only if the list exists", "list", "2.2.0"},
+                kf::rw | kf::insert, "Append an element to a list, only if the list exists", "list",
+                "2.2.0"},
                {ev::list, "rpush"}),
     with_event({"lpop", -2, cmd_write | cmd_fast, lpop_command, nullptr, 1, 1, 1,
-                "Remove and get the first elements in a list", "list", "1.0.0"},
+                kf::rw | kf::access | kf::del, "Remove and get the first elements in a list",
+                "list", "1.0.0"},
                {ev::list, "lpop"}),
     with_event({"rpop", -2, cmd_write | cmd_fast, rpop_command, nullptr, 1, 1, 1,
-                "Remove and get the last elements in a list", "list", "1.0.0"},
+                kf::rw | kf::access | kf::del, "Remove and get the last elements in a list", "list",
+                "1.0.0"},
                {ev::list, "rpop"}),
-    with_event(with_movable_keys({"lmpop", -4, cmd_write, lmpop_command, nullptr, 0, 0, 0,
-                                  "Pop elements from a list", "list", "7.0.0", pop_propagate},
-                                 {movable_keys::numkeys, 1}),
-               {ev::list, "", key_event::by_command}),
+    with_key_specs(with_event(with_movable_keys({"lmpop", -4, cmd_write, lmpop_command, nullptr, 0,
+                                                 0, 0, kf::none, "Pop elements from a list", "list",
+                                                 "7.0.0", pop_propagate},
+                                                {movable_keys::numkeys, 1}),
+                              {ev::list, "", key_event::by_command}),
+                   lmpop_keys),
     with_event({"blpop", -3, cmd_write | cmd_blocking | cmd_noscript, blpop_command, nullptr, 1, -2,
-                1, "Remove and get the first element in a list, or block until one is available",
+                1, kf::rw | kf::access | kf::del,
+                "Remove and get the first element in a list, or block until one is available",
                 "list", "2.0.0", pop_propagate},
                {ev::list, "", key_event::by_command}),
     with_event({"brpop", -3, cmd_write | cmd_blocking | cmd_noscript, brpop_command, nullptr, 1, -2,
-                1, "Remove and get the last element in a list, or block until one is available",
+                1, kf::rw | kf::access | kf::del,
+                "Remove and get the last element in a list, or block until one is available",
                 "list", "2.0.0", pop_propagate},
                {ev::list, "", key_event::by_command}),
-    with_event(
-        with_movable_keys({"blmpop", -5, cmd_write | cmd_blocking, blmpop_command, nullptr, 0, 0, 0,
-                           "Pop elements from a list, or block until one is available", "list",
-                           "7.0.0", pop_propagate},
-                          {movable_keys::numkeys, 2}),
-        {ev::list, "", key_event::by_command}),
-    with_event(
-        {"blmove", 6, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript, blmove_command,
-         nullptr, 1, 2, 1,
-         "Pop an element from a list, push it to another list and return it; or block until one is "
-         "available",
-         "list", "6.2.0", blmove_propagate},
-        {ev::list, "", key_event::by_command}),
-    with_event(
-        {"brpoplpush", 4, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript, brpoplpush_command,
-         nullptr, 1, 2, 1,
-         "Pop an element from a list, push it to another list and return it; or block until one is "
-         "available",
-         "list", "2.2.0", brpoplpush_propagate},
-        {ev::list, "", key_event::by_command}),
-    {"llen", 2, cmd_readonly | cmd_fast, llen_command, nullptr, 1, 1, 1, "Get the length of a list",
-     "list", "1.0.0"},
-    {"lrange", 4, cmd_readonly, lrange_command, nullptr, 1, 1, 1,
+    with_key_specs(
+        with_event(with_movable_keys(
+                       {"blmpop", -5, cmd_write | cmd_blocking, blmpop_command, nullptr, 0, 0, 0,
+                        kf::none, "Pop elements from a list, or block until one is available",
+                        "list", "7.0.0", pop_propagate},
+                       {movable_keys::numkeys, 2}),
+                   {ev::list, "", key_event::by_command}),
+        blmpop_keys),
+    with_key_specs(with_event({"blmove", 6, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript,
+                               blmove_command, nullptr, 1, 2, 1, kf::none,
+                               "Pop an element from a list, push it to another list and return it; "
+                               "or block until one is "
+                               "available",
+                               "list", "6.2.0", blmove_propagate},
+                              {ev::list, "", key_event::by_command}),
+                   blmove_keys),
+    with_key_specs(
+        with_event({"brpoplpush", 4, cmd_write | cmd_denyoom | cmd_blocking | cmd_noscript,
+                    brpoplpush_command, nullptr, 1, 2, 1, kf::none,
+                    "Pop an element from a list, push it to another list and return it; or block "
+                    "until one is "
+                    "available",
+                    "list", "2.2.0", brpoplpush_propagate},
+                   {ev::list, "", key_event::by_command}),
+        brpoplpush_keys),
+    {"llen", 2, cmd_readonly | cmd_fast, llen_command, nullptr, 1, 1, 1, kf::ro,
+     "Get the length of a list", "list", "1.0.0"},
+    {"lrange", 4, cmd_readonly, lrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get a range of elements from a list", "list", "1.0.0"},
-    {"lindex", 3, cmd_readonly, lindex_command, nullptr, 1, 1, 1,
+    {"lindex", 3, cmd_readonly, lindex_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get an element from a list by its index", "list", "1.0.0"},
-    {"lpos", -3, cmd_readonly, lpos_command, nullptr, 1, 1, 1,
+    {"lpos", -3, cmd_readonly, lpos_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return the index of matching elements on a list", "list", "6.0.6"},
-    with_event({"lset", 4, cmd_write | cmd_denyoom, lset_command, nullptr, 1, 1, 1,
-                "Set the value of an element in a list by its index", "list", "1.0.0"},
-               {ev::list, "lset"}),
-    with_event({"ltrim", 4, cmd_write, ltrim_command, nullptr, 1, 1, 1,
+    with_event(
+        {"lset", 4, cmd_write | cmd_denyoom, lset_command, nullptr, 1, 1, 1, kf::rw | kf::update,
+         "Set the value of an element in a list by its index", "list", "1.0.0"},
+        {ev::list, "lset"}),
+    with_event({"ltrim", 4, cmd_write, ltrim_command, nullptr, 1, 1, 1, kf::rw | kf::del,
                 "Trim a list to the specified range", "list", "1.0.0"},
                {ev::list, "ltrim"}),
-    with_event({"lrem", 4, cmd_write, lrem_command, nullptr, 1, 1, 1, "Remove elements from a list",
-                "list", "1.0.0"},
+    with_event({"lrem", 4, cmd_write, lrem_command, nullptr, 1, 1, 1, kf::rw | kf::del,
+                "Remove elements from a list", "list", "1.0.0"},
                {ev::list, "lrem"}),
     with_event({"linsert", 5, cmd_write | cmd_denyoom, linsert_command, nullptr, 1, 1, 1,
-                "Insert an element before or after another element in a list", "list", "2.2.0"},
+                kf::rw | kf::insert, "Insert an element before or after another element in a list",
+                "list", "2.2.0"},
                {ev::list, "linsert"}),
-    with_event(
-        {"lmove", 5, cmd_write | cmd_denyoom, lmove_command, nullptr, 1, 2, 1,
-         "Pop an element from a list, push it to another list and return it", "list", "6.2.0"},
-        {ev::list, "", key_event::by_command}),
-    with_event({"rpoplpush", 3, cmd_write | cmd_denyoom, rpoplpush_command, nullptr, 1, 2, 1,
-                "Remove the last element in a list, prepend it to another list and return it",
-                "list", "1.2.0"},
-               {ev::list, "", key_event::by_command}),
+    with_key_specs(
+        with_event(
+            {"lmove", 5, cmd_write | cmd_denyoom, lmove_command, nullptr, 1, 2, 1, kf::none,
+             "Pop an element from a list, push it to another list and return it", "list", "6.2.0"},
+            {ev::list, "", key_event::by_command}),
+        lmove_keys),
+    with_key_specs(
+        with_event(
+            {"rpoplpush", 3, cmd_write | cmd_denyoom, rpoplpush_command, nullptr, 1, 2, 1, kf::none,
+             "Remove the last element in a list, prepend it to another list and return it", "list",
+             "1.2.0"},
+            {ev::list, "", key_event::by_command}),
+        rpoplpush_keys),
 };
 
 }  // namespace

@@ -360,24 +360,24 @@ void debug_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"object", -2, cmd_readonly | cmd_container, object_command, nullptr, 0, 0, 0,
+    {"object", -2, cmd_readonly | cmd_container, object_command, nullptr, 0, 0, 0, kf::none,
      "A container for object introspection commands", "generic", "2.2.3"},
-    {"memory", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"memory", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for memory diagnostics commands", "server", "4.0.0"},
-    {"memory|usage", -3, cmd_readonly, memory_usage_command, nullptr, 2, 2, 1,
+    {"memory|usage", -3, cmd_readonly, memory_usage_command, nullptr, 2, 2, 1, kf::ro,
      "Estimate the memory usage of a key", "server", "4.0.0"},
-    {"memory|stats", 2, 0, memory_stats, nullptr, 0, 0, 0, "Show memory usage details", "server",
-     "4.0.0"},
-    {"memory|doctor", 2, 0, memory_doctor, nullptr, 0, 0, 0, "Outputs memory problems report",
+    {"memory|stats", 2, 0, memory_stats, nullptr, 0, 0, 0, kf::none, "Show memory usage details",
      "server", "4.0.0"},
-    {"memory|malloc-stats", 2, 0, memory_malloc_stats, nullptr, 0, 0, 0,
+    {"memory|doctor", 2, 0, memory_doctor, nullptr, 0, 0, 0, kf::none,
+     "Outputs memory problems report", "server", "4.0.0"},
+    {"memory|malloc-stats", 2, 0, memory_malloc_stats, nullptr, 0, 0, 0, kf::none,
      "Show allocator internal stats", "server", "4.0.0"},
-    {"memory|purge", 2, 0, memory_purge, nullptr, 0, 0, 0, "Ask the allocator to release memory",
-     "server", "4.0.0"},
-    {"memory|help", 2, cmd_loading | cmd_stale, memory_help, nullptr, 0, 0, 0,
+    {"memory|purge", 2, 0, memory_purge, nullptr, 0, 0, 0, kf::none,
+     "Ask the allocator to release memory", "server", "4.0.0"},
+    {"memory|help", 2, cmd_loading | cmd_stale, memory_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "server", "4.0.0"},
-    {"debug", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, debug_command, nullptr, 0,
-     0, 0, "A container for debugging commands", "server", "1.0.0"},
+    {"debug", -2, cmd_admin | cmd_noscript | cmd_loading | cmd_stale, debug_command, nullptr, 0, 0,
+     0, kf::none, "A container for debugging commands", "server", "1.0.0"},
 };
 
 }  // namespace

@@ -111,17 +111,16 @@ void shutdown_while_busy(client_state& client, server_state& server, arg_list ar
 
 const command_spec specs[] = {
     {"save", 1, cmd_admin | cmd_noscript | cmd_no_multi | cmd_no_async_loading, save_command,
-     nullptr, 0, 0, 0, "Synchronously save the dataset to disk", "server", "1.0.0"},
+     nullptr, 0, 0, 0, kf::none, "Synchronously save the dataset to disk", "server", "1.0.0"},
     {"bgsave", -1, cmd_admin | cmd_noscript | cmd_no_async_loading, bgsave_command, nullptr, 0, 0,
-     0, "Asynchronously save the dataset to disk", "server", "1.0.0"},
+     0, kf::none, "Asynchronously save the dataset to disk", "server", "1.0.0"},
     {"lastsave", 1, cmd_fast | cmd_loading | cmd_stale, lastsave_command, nullptr, 0, 0, 0,
-     "Get the UNIX time stamp of the last successful save to disk", "server", "1.0.0"},
+     kf::none, "Get the UNIX time stamp of the last successful save to disk", "server", "1.0.0"},
     with_busy_handler(
         {"shutdown", -1,
          cmd_admin | cmd_noscript | cmd_no_multi | cmd_loading | cmd_stale | cmd_allow_busy,
-         shutdown_command, nullptr, 0, 0, 0,
-         "Synchronously save the dataset to disk and then shut down the server", "server",
-         "1.0.0"},
+         shutdown_command, nullptr, 0, 0, 0, kf::none,
+         "Synchronously save the dataset to disk and then shut down the server", "server", "1.0.0"},
         shutdown_while_busy),
 };
 

@@ -164,24 +164,24 @@ void role_command(exec_context& ctx, arg_list) {
 
 const command_spec specs[] = {
     {"replconf", -1, cmd_admin | cmd_noscript | cmd_loading | cmd_stale | cmd_allow_busy, nullptr,
-     replconf_command, 0, 0, 0, "An internal command for configuring the replication stream",
-     "server", "3.0.0"},
+     replconf_command, 0, 0, 0, kf::none,
+     "An internal command for configuring the replication stream", "server", "3.0.0"},
     {"psync", -3, cmd_admin | cmd_noscript | cmd_no_multi | cmd_no_async_loading, nullptr,
-     psync_command, 0, 0, 0, "Internal command used for replication", "server", "2.8.0"},
+     psync_command, 0, 0, 0, kf::none, "Internal command used for replication", "server", "2.8.0"},
     {"sync", 1, cmd_admin | cmd_noscript | cmd_no_multi | cmd_no_async_loading, nullptr,
-     sync_command, 0, 0, 0, "Internal command used for replication", "server", "1.0.0"},
-    {"replicaof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading,
-     replicaof_command, nullptr, 0, 0, 0,
+     sync_command, 0, 0, 0, kf::none, "Internal command used for replication", "server", "1.0.0"},
+    {"replicaof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading, replicaof_command,
+     nullptr, 0, 0, 0, kf::none,
      "Make the server a replica of another instance, or promote it as master.", "server", "5.0.0"},
-    {"slaveof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading,
-     replicaof_command, nullptr, 0, 0, 0,
+    {"slaveof", 3, cmd_admin | cmd_noscript | cmd_stale | cmd_no_async_loading, replicaof_command,
+     nullptr, 0, 0, 0, kf::none,
      "Make the server a replica of another instance, or promote it as master.", "server", "1.0.0"},
-    {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0,
+    {"wait", 3, cmd_noscript, nullptr, wait_command, 0, 0, 0, kf::none,
      "Wait for the synchronous replication of all the write commands sent in the context of "
      "the current connection",
      "generic", "3.0.0"},
     {"role", 1, cmd_noscript | cmd_loading | cmd_stale | cmd_fast, role_command, nullptr, 0, 0, 0,
-     "Return the role of the instance in the context of replication", "server", "2.8.12"},
+     kf::none, "Return the role of the instance in the context of replication", "server", "2.8.12"},
 };
 
 }  // namespace

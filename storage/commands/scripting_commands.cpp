@@ -109,32 +109,60 @@ constexpr uint32_t eval_ro_flags =
     cmd_noscript | cmd_skip_monitor | cmd_stale | cmd_readonly | cmd_runs_script;
 constexpr movable_keys script_keys = {movable_keys::numkeys_or_none, 2};
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec eval_keys[] = {
+    with_notes(keys_counted(kf::rw | kf::access | kf::update, 2),
+               "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"),
+};
+
+constexpr key_spec evalsha_keys[] = {
+    keys_counted(kf::rw | kf::access | kf::update, 2),
+};
+
+constexpr key_spec eval_ro_keys[] = {
+    with_notes(keys_counted(kf::ro | kf::access, 2),
+               "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),
+};
+
+constexpr key_spec evalsha_ro_keys[] = {
+    keys_counted(kf::ro | kf::access, 2),
+};
+
 const command_spec specs[] = {
-    with_movable_keys({"eval", -3, eval_flags, eval_command, nullptr, 0, 0, 0,
-                       "Execute a Lua script server side", "scripting", "2.6.0"},
-                      script_keys),
-    with_movable_keys({"evalsha", -3, eval_flags, evalsha_command, nullptr, 0, 0, 0,
-                       "Execute a Lua script server side", "scripting", "2.6.0"},
-                      script_keys),
-    with_movable_keys({"eval_ro", -3, eval_ro_flags, eval_ro_command, nullptr, 0, 0, 0,
-                       "Execute a read-only Lua script server side", "scripting", "7.0.0"},
-                      script_keys),
-    with_movable_keys({"evalsha_ro", -3, eval_ro_flags, evalsha_ro_command, nullptr, 0, 0, 0,
-                       "Execute a read-only Lua script server side", "scripting", "7.0.0"},
-                      script_keys),
-    {"script", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    with_key_specs(
+        with_movable_keys({"eval", -3, eval_flags, eval_command, nullptr, 0, 0, 0, kf::none,
+                           "Execute a Lua script server side", "scripting", "2.6.0"},
+                          script_keys),
+        eval_keys),
+    with_key_specs(
+        with_movable_keys({"evalsha", -3, eval_flags, evalsha_command, nullptr, 0, 0, 0, kf::none,
+                           "Execute a Lua script server side", "scripting", "2.6.0"},
+                          script_keys),
+        evalsha_keys),
+    with_key_specs(with_movable_keys(
+                       {"eval_ro", -3, eval_ro_flags, eval_ro_command, nullptr, 0, 0, 0, kf::none,
+                        "Execute a read-only Lua script server side", "scripting", "7.0.0"},
+                       script_keys),
+                   eval_ro_keys),
+    with_key_specs(
+        with_movable_keys(
+            {"evalsha_ro", -3, eval_ro_flags, evalsha_ro_command, nullptr, 0, 0, 0, kf::none,
+             "Execute a read-only Lua script server side", "scripting", "7.0.0"},
+            script_keys),
+        evalsha_ro_keys),
+    {"script", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for Lua scripts management commands", "scripting", "2.6.0"},
-    {"script|load", 3, cmd_noscript | cmd_stale, script_load, nullptr, 0, 0, 0,
+    {"script|load", 3, cmd_noscript | cmd_stale, script_load, nullptr, 0, 0, 0, kf::none,
      "Load the specified Lua script into the script cache.", "scripting", "2.6.0"},
-    {"script|exists", -3, cmd_noscript | cmd_stale, script_exists, nullptr, 0, 0, 0,
+    {"script|exists", -3, cmd_noscript | cmd_stale, script_exists, nullptr, 0, 0, 0, kf::none,
      "Check existence of scripts in the script cache.", "scripting", "2.6.0"},
-    {"script|flush", -2, cmd_noscript, script_flush, nullptr, 0, 0, 0,
+    {"script|flush", -2, cmd_noscript, script_flush, nullptr, 0, 0, 0, kf::none,
      "Remove all the scripts from the script cache.", "scripting", "2.6.0"},
-    {"script|kill", 2, cmd_noscript | cmd_allow_busy, nullptr, script_kill, 0, 0, 0,
+    {"script|kill", 2, cmd_noscript | cmd_allow_busy, nullptr, script_kill, 0, 0, 0, kf::none,
      "Kill the script currently in execution.", "scripting", "2.6.0"},
-    {"script|debug", 3, cmd_noscript, script_debug, nullptr, 0, 0, 0,
+    {"script|debug", 3, cmd_noscript, script_debug, nullptr, 0, 0, 0, kf::none,
      "Set the debug mode for executed scripts.", "scripting", "3.2.0"},
-    {"script|help", 2, cmd_loading | cmd_stale, script_help, nullptr, 0, 0, 0,
+    {"script|help", 2, cmd_loading | cmd_stale, script_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "scripting", "5.0.0"},
 };
 

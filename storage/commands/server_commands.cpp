@@ -115,19 +115,19 @@ void time_command(exec_context& ctx, arg_list) {
 }
 
 const command_spec specs[] = {
-    {"ping", -1, cmd_fast | cmd_pubsub_context, ping_command, nullptr, 0, 0, 0,
+    {"ping", -1, cmd_fast | cmd_pubsub_context, ping_command, nullptr, 0, 0, 0, kf::none,
      "Ping the server", "connection", "1.0.0", nullptr, ping_batch},
-    {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0,
+    {"echo", 2, cmd_fast | cmd_stale | cmd_loading, echo_command, nullptr, 0, 0, 0, kf::none,
      "Echo the given string", "connection", "1.0.0"},
-    {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0,
+    {"dbsize", 1, cmd_readonly | cmd_fast, dbsize_command, nullptr, 0, 0, 0, kf::none,
      "Return the number of keys in the selected database", "server", "1.0.0"},
-    {"flushdb", -1, cmd_write | cmd_propagate_always, flushdb_command, nullptr, 0, 0, 0,
+    {"flushdb", -1, cmd_write | cmd_propagate_always, flushdb_command, nullptr, 0, 0, 0, kf::none,
      "Remove all keys from the current database", "server", "1.0.0"},
-    {"flushall", -1, cmd_write | cmd_propagate_always, flushall_command, nullptr, 0, 0, 0,
+    {"flushall", -1, cmd_write | cmd_propagate_always, flushall_command, nullptr, 0, 0, 0, kf::none,
      "Remove all keys from all databases", "server", "1.0.0"},
-    {"swapdb", 3, cmd_write | cmd_fast, swapdb_command, nullptr, 0, 0, 0,
+    {"swapdb", 3, cmd_write | cmd_fast, swapdb_command, nullptr, 0, 0, 0, kf::none,
      "Swaps two Redis databases", "server", "4.0.0"},
-    {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0,
+    {"time", 1, cmd_fast | cmd_stale | cmd_loading, time_command, nullptr, 0, 0, 0, kf::none,
      "Return the current server time", "server", "2.6.0"},
 };
 

@@ -324,50 +324,90 @@ void sscan_command(exec_context& ctx, arg_list argv) {
                  });
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec smove_keys[] = {
+    keys_at(kf::rw | kf::access | kf::del, 1),
+    keys_at(kf::rw | kf::insert, 2),
+};
+
+constexpr key_spec sintercard_keys[] = {
+    keys_counted(kf::ro | kf::access, 1),
+};
+
+constexpr key_spec sinterstore_keys[] = {
+    keys_at(kf::rw | kf::update, 1),
+    keys_at(kf::ro | kf::access, 2, -1),
+};
+
+constexpr key_spec sunionstore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_at(kf::ro | kf::access, 2, -1),
+};
+
+constexpr key_spec sdiffstore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_at(kf::ro | kf::access, 2, -1),
+};
+
 const command_spec specs[] = {
     with_event({"sadd", -3, cmd_write | cmd_denyoom | cmd_fast, sadd_command, nullptr, 1, 1, 1,
-                "Add one or more members to a set", "set", "1.0.0"},
+                kf::rw | kf::insert, "Add one or more members to a set", "set", "1.0.0"},
                {ev::set, "sadd"}),
-    with_event({"srem", -3, cmd_write | cmd_fast, srem_command, nullptr, 1, 1, 1,
+    with_event({"srem", -3, cmd_write | cmd_fast, srem_command, nullptr, 1, 1, 1, kf::rw | kf::del,
                 "Remove one or more members from a set", "set", "1.0.0"},
                {ev::set, "srem"}),
-    {"sismember", 3, cmd_readonly | cmd_fast, sismember_command, nullptr, 1, 1, 1,
+    {"sismember", 3, cmd_readonly | cmd_fast, sismember_command, nullptr, 1, 1, 1, kf::ro,
      "Determine if a given value is a member of a set", "set", "1.0.0"},
     {"smismember", -3, cmd_readonly | cmd_fast, smismember_command, nullptr, 1, 1, 1,
-     "Returns the membership associated with the given elements for a set", "set", "6.2.0"},
-    {"smembers", 2, cmd_readonly, smembers_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access, "Returns the membership associated with the given elements for a set",
+     "set", "6.2.0"},
+    {"smembers", 2, cmd_readonly, smembers_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get all the members in a set", "set", "1.0.0"},
-    {"scard", 2, cmd_readonly | cmd_fast, scard_command, nullptr, 1, 1, 1,
+    {"scard", 2, cmd_readonly | cmd_fast, scard_command, nullptr, 1, 1, 1, kf::ro,
      "Get the number of members in a set", "set", "1.0.0"},
     with_event({"spop", -2, cmd_write | cmd_fast, spop_command, nullptr, 1, 1, 1,
+                kf::rw | kf::access | kf::del,
                 "Remove and return one or multiple random members from a set", "set", "1.0.0",
                 spop_propagate},
                {ev::set, "spop"}),
-    {"srandmember", -2, cmd_readonly, srandmember_command, nullptr, 1, 1, 1,
+    {"srandmember", -2, cmd_readonly, srandmember_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get one or multiple random members from a set", "set", "1.0.0"},
-    with_event({"smove", 4, cmd_write | cmd_fast | cmd_signals_itself, smove_command, nullptr, 1, 2,
-                1, "Move a member from one set to another", "set", "1.0.0"},
-               {ev::set, "", key_event::by_command, true}),
-    {"sinter", -2, cmd_readonly, sinter_command, nullptr, 1, -1, 1, "Intersect multiple sets",
-     "set", "1.0.0"},
-    with_movable_keys(
-        {"sintercard", -3, cmd_readonly, sintercard_command, nullptr, 0, 0, 0,
-         "Intersect multiple sets and return the cardinality of the result", "set", "7.0.0"},
-        {movable_keys::numkeys, 1}),
-    with_event({"sinterstore", -3, cmd_write | cmd_denyoom, sinterstore_command, nullptr, 1, -1, 1,
-                "Intersect multiple sets and store the resulting set in a key", "set", "1.0.0"},
-               {ev::set, "sinterstore", key_event::existing_key}),
-    {"sunion", -2, cmd_readonly, sunion_command, nullptr, 1, -1, 1, "Add multiple sets", "set",
-     "1.0.0"},
-    with_event({"sunionstore", -3, cmd_write | cmd_denyoom, sunionstore_command, nullptr, 1, -1, 1,
-                "Add multiple sets and store the resulting set in a key", "set", "1.0.0"},
-               {ev::set, "sunionstore", key_event::existing_key}),
-    {"sdiff", -2, cmd_readonly, sdiff_command, nullptr, 1, -1, 1, "Subtract multiple sets", "set",
-     "1.0.0"},
-    with_event({"sdiffstore", -3, cmd_write | cmd_denyoom, sdiffstore_command, nullptr, 1, -1, 1,
-                "Subtract multiple sets and store the resulting set in a key", "set", "1.0.0"},
-               {ev::set, "sdiffstore", key_event::existing_key}),
-    {"sscan", -3, cmd_readonly, sscan_command, nullptr, 1, 1, 1,
+    with_key_specs(
+        with_event({"smove", 4, cmd_write | cmd_fast | cmd_signals_itself, smove_command, nullptr,
+                    1, 2, 1, kf::none, "Move a member from one set to another", "set", "1.0.0"},
+                   {ev::set, "", key_event::by_command, true}),
+        smove_keys),
+    {"sinter", -2, cmd_readonly, sinter_command, nullptr, 1, -1, 1, kf::ro | kf::access,
+     "Intersect multiple sets", "set", "1.0.0"},
+    with_key_specs(
+        with_movable_keys(
+            {"sintercard", -3, cmd_readonly, sintercard_command, nullptr, 0, 0, 0, kf::none,
+             "Intersect multiple sets and return the cardinality of the result", "set", "7.0.0"},
+            {movable_keys::numkeys, 1}),
+        sintercard_keys),
+    with_key_specs(
+        with_event({"sinterstore", -3, cmd_write | cmd_denyoom, sinterstore_command, nullptr, 1, -1,
+                    1, kf::none, "Intersect multiple sets and store the resulting set in a key",
+                    "set", "1.0.0"},
+                   {ev::set, "sinterstore", key_event::existing_key}),
+        sinterstore_keys),
+    {"sunion", -2, cmd_readonly, sunion_command, nullptr, 1, -1, 1, kf::ro | kf::access,
+     "Add multiple sets", "set", "1.0.0"},
+    with_key_specs(
+        with_event(
+            {"sunionstore", -3, cmd_write | cmd_denyoom, sunionstore_command, nullptr, 1, -1, 1,
+             kf::none, "Add multiple sets and store the resulting set in a key", "set", "1.0.0"},
+            {ev::set, "sunionstore", key_event::existing_key}),
+        sunionstore_keys),
+    {"sdiff", -2, cmd_readonly, sdiff_command, nullptr, 1, -1, 1, kf::ro | kf::access,
+     "Subtract multiple sets", "set", "1.0.0"},
+    with_key_specs(
+        with_event({"sdiffstore", -3, cmd_write | cmd_denyoom, sdiffstore_command, nullptr, 1, -1,
+                    1, kf::none, "Subtract multiple sets and store the resulting set in a key",
+                    "set", "1.0.0"},
+                   {ev::set, "sdiffstore", key_event::existing_key}),
+        sdiffstore_keys),
+    {"sscan", -3, cmd_readonly, sscan_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Incrementally iterate Set elements", "set", "2.8.0"},
 };
 

@@ -62,15 +62,15 @@ void slowlog_help(exec_context& ctx, arg_list) {
 constexpr uint32_t flags = cmd_admin | cmd_loading | cmd_stale;
 
 const command_spec specs[] = {
-    {"slowlog", -2, flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"slowlog", -2, flags | cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for slow log commands", "server", "2.2.12"},
-    {"slowlog|get", -2, flags, slowlog_get, nullptr, 0, 0, 0, "Get the slow log's entries",
+    {"slowlog|get", -2, flags, slowlog_get, nullptr, 0, 0, 0, kf::none,
+     "Get the slow log's entries", "server", "2.2.12"},
+    {"slowlog|len", 2, flags, slowlog_len, nullptr, 0, 0, 0, kf::none, "Get the slow log's length",
      "server", "2.2.12"},
-    {"slowlog|len", 2, flags, slowlog_len, nullptr, 0, 0, 0, "Get the slow log's length", "server",
-     "2.2.12"},
-    {"slowlog|reset", 2, flags, slowlog_reset, nullptr, 0, 0, 0,
+    {"slowlog|reset", 2, flags, slowlog_reset, nullptr, 0, 0, 0, kf::none,
      "Clear all entries from the slow log", "server", "2.2.12"},
-    {"slowlog|help", 2, cmd_loading | cmd_stale, slowlog_help, nullptr, 0, 0, 0,
+    {"slowlog|help", 2, cmd_loading | cmd_stale, slowlog_help, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "server", "6.2.0"},
 };
 

@@ -232,17 +232,40 @@ void sort_generic(exec_context& ctx, arg_list argv, bool read_only) {
 void sort_command(exec_context& ctx, arg_list argv) { sort_generic(ctx, argv, false); }
 void sort_ro_command(exec_context& ctx, arg_list argv) { sort_generic(ctx, argv, true); }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec sort_keys[] = {
+    keys_at(kf::ro | kf::access, 1),
+    keys_unknown(kf::ro | kf::access,
+                 "For the optional BY/GET keyword. It is marked 'unknown' because the key names "
+                 "derive from the content of the key we sort"),
+    keys_unknown(kf::ow | kf::update,
+                 "For the optional STORE keyword. It is marked 'unknown' because the keyword can "
+                 "appear anywhere in the argument array"),
+};
+
+constexpr key_spec sort_ro_keys[] = {
+    keys_at(kf::ro | kf::access, 1),
+    keys_unknown(kf::ro | kf::access,
+                 "For the optional BY/GET keyword. It is marked 'unknown' because the key names "
+                 "derive from the content of the key we sort"),
+};
+
 const command_spec specs[] = {
-    with_movable_keys(
-        with_event({"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command, nullptr,
-                    1, 1, 1, "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
-                   {ev::list, "", key_event::by_command}),
-        {movable_keys::store}),
-    with_movable_keys({"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1,
-                       "Sort the elements in a list, set or sorted set. Read-only variant of "
-                       "SORT.",
-                       "generic", "7.0.0"},
-                      {movable_keys::fixed_by_procedure}),
+    with_key_specs(
+        with_movable_keys(
+            with_event({"sort", -2, cmd_write | cmd_denyoom | cmd_signals_itself, sort_command,
+                        nullptr, 1, 1, 1, kf::none,
+                        "Sort the elements in a list, set or sorted set", "generic", "1.0.0"},
+                       {ev::list, "", key_event::by_command}),
+            {movable_keys::store}),
+        sort_keys),
+    with_key_specs(
+        with_movable_keys({"sort_ro", -2, cmd_readonly, sort_ro_command, nullptr, 1, 1, 1, kf::none,
+                           "Sort the elements in a list, set or sorted set. Read-only variant of "
+                           "SORT.",
+                           "generic", "7.0.0"},
+                          {movable_keys::fixed_by_procedure}),
+        sort_ro_keys),
 };
 
 }  // namespace

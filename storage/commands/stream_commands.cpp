@@ -355,34 +355,42 @@ void xsetid_command(exec_context& ctx, arg_list argv) {
 // XADD and XTRIM add their exact form to ctx.propagated themselves.
 void propagated_by_command(exec_context&, arg_list) {}
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec xadd_keys[] = {
+    with_notes(keys_at(kf::rw | kf::update, 1),
+               "UPDATE instead of INSERT because of the optional trimming feature"),
+};
+
 const command_spec specs[] = {
-    with_event({"xadd", -5, cmd_write | cmd_denyoom | cmd_fast, xadd_command, nullptr, 1, 1, 1,
-                "Appends a new entry to a stream", "stream", "5.0.0", propagated_by_command},
-               {ev::stream, "", key_event::by_command}),
-    with_event({"xtrim", -4, cmd_write, xtrim_command, nullptr, 1, 1, 1,
+    with_key_specs(with_event({"xadd", -5, cmd_write | cmd_denyoom | cmd_fast, xadd_command,
+                               nullptr, 1, 1, 1, kf::none, "Appends a new entry to a stream",
+                               "stream", "5.0.0", propagated_by_command},
+                              {ev::stream, "", key_event::by_command}),
+                   xadd_keys),
+    with_event({"xtrim", -4, cmd_write, xtrim_command, nullptr, 1, 1, 1, kf::rw | kf::del,
                 "Trims the stream to (approximately if '~' is passed) a certain size", "stream",
                 "5.0.0", propagated_by_command},
                {ev::stream, "xtrim"}),
-    {"xrange", -4, cmd_readonly, xrange_command, nullptr, 1, 1, 1,
+    {"xrange", -4, cmd_readonly, xrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a range of elements in a stream, with IDs matching the specified IDs interval",
      "stream", "5.0.0"},
-    {"xrevrange", -4, cmd_readonly, xrevrange_command, nullptr, 1, 1, 1,
+    {"xrevrange", -4, cmd_readonly, xrevrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a range of elements in a stream, with IDs matching the specified IDs interval, in "
      "reverse order (from greater to smaller IDs) compared to XRANGE",
      "stream", "5.0.0"},
-    {"xlen", 2, cmd_readonly | cmd_fast, xlen_command, nullptr, 1, 1, 1,
+    {"xlen", 2, cmd_readonly | cmd_fast, xlen_command, nullptr, 1, 1, 1, kf::ro,
      "Return the number of entries in a stream", "stream", "5.0.0"},
     with_event(
-        {"xdel", -3, cmd_write | cmd_fast, xdel_command, nullptr, 1, 1, 1,
+        {"xdel", -3, cmd_write | cmd_fast, xdel_command, nullptr, 1, 1, 1, kf::rw | kf::del,
          "Removes the specified entries from the stream. Returns the number of items actually "
          "deleted, that may be different from the number of IDs passed in case certain IDs do not "
          "exist.",
          "stream", "5.0.0"},
         {ev::stream, "xdel"}),
-    with_event(
-        {"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast | cmd_signals_itself, xsetid_command,
-         nullptr, 1, 1, 1, "An internal command for replicating stream values", "stream", "5.0.0"},
-        {ev::stream, "xsetid"}),
+    with_event({"xsetid", -3, cmd_write | cmd_denyoom | cmd_fast | cmd_signals_itself,
+                xsetid_command, nullptr, 1, 1, 1, kf::rw | kf::update,
+                "An internal command for replicating stream values", "stream", "5.0.0"},
+               {ev::stream, "xsetid"}),
 };
 
 }  // namespace

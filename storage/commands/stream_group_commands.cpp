@@ -493,43 +493,47 @@ constexpr uint32_t group_write = cmd_write | cmd_signals_itself;
 // XGROUP's subcommands have entries of their own (Redis 7's "xgroup|create"), for their
 // arities and key positions; one handler serves them all.
 constexpr command_spec xgroup_sub(std::string_view name, int arity, uint32_t flags,
-                                  std::string_view summary, std::string_view event,
-                                  std::string_view since = "5.0.0") {
-  return with_event({name, arity, group_write | flags, xgroup_command, nullptr, 2, 2, 1, summary,
-                     "stream", since},
+                                  uint16_t key_flags, std::string_view summary,
+                                  std::string_view event, std::string_view since = "5.0.0") {
+  return with_event({name, arity, group_write | flags, xgroup_command, nullptr, 2, 2, 1, key_flags,
+                     summary, "stream", since},
                     {ev::stream, event});
 }
 
 const command_spec specs[] = {
-    {"xgroup", -2, group_write | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"xgroup", -2, group_write | cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for consumer groups commands", "stream", "5.0.0"},
-    xgroup_sub("xgroup|create", -5, cmd_denyoom, "Create a consumer group.", "xgroup-create"),
-    xgroup_sub("xgroup|setid", -5, 0,
+    xgroup_sub("xgroup|create", -5, cmd_denyoom, kf::rw | kf::insert, "Create a consumer group.",
+               "xgroup-create"),
+    xgroup_sub("xgroup|setid", -5, 0, kf::rw | kf::update,
                "Set a consumer group to an arbitrary last delivered ID value.", "xgroup-setid"),
-    xgroup_sub("xgroup|destroy", 4, 0, "Destroy a consumer group.", "xgroup-destroy"),
-    xgroup_sub("xgroup|createconsumer", 5, cmd_denyoom, "Create a consumer in a consumer group.",
-               "xgroup-createconsumer", "6.2.0"),
-    xgroup_sub("xgroup|delconsumer", 5, 0, "Delete a consumer from a consumer group.",
-               "xgroup-delconsumer"),
-    {"xgroup|help", 2, cmd_loading | cmd_stale, xgroup_command, nullptr, 0, 0, 0,
+    xgroup_sub("xgroup|destroy", 4, 0, kf::rw | kf::del, "Destroy a consumer group.",
+               "xgroup-destroy"),
+    xgroup_sub("xgroup|createconsumer", 5, cmd_denyoom, kf::rw | kf::insert,
+               "Create a consumer in a consumer group.", "xgroup-createconsumer", "6.2.0"),
+    xgroup_sub("xgroup|delconsumer", 5, 0, kf::rw | kf::del,
+               "Delete a consumer from a consumer group.", "xgroup-delconsumer"),
+    {"xgroup|help", 2, cmd_loading | cmd_stale, xgroup_command, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "stream", "5.0.0"},
-    {"xack", -4, group_write | cmd_fast, xack_command, nullptr, 1, 1, 1,
+    {"xack", -4, group_write | cmd_fast, xack_command, nullptr, 1, 1, 1, kf::rw | kf::update,
      "Marks a pending message as correctly processed, effectively removing it from the pending "
      "entries list of the consumer group. Return value of the command is the number of messages "
      "successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
      "stream", "5.0.0"},
-    {"xpending", -3, cmd_readonly, xpending_command, nullptr, 1, 1, 1,
+    {"xpending", -3, cmd_readonly, xpending_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return information and entries from a stream consumer group pending entries list, that "
      "are messages fetched but never acknowledged.",
      "stream", "5.0.0"},
     with_event(
         {"xclaim", -6, group_write | cmd_fast, xclaim_command, nullptr, 1, 1, 1,
+         kf::rw | kf::update,
          "Changes (or acquires) ownership of a message in a consumer group, as if the message was "
          "delivered to the specified consumer.",
          "stream", "5.0.0", propagated_by_command},
         {ev::stream, "", key_event::by_command}),
     with_event(
         {"xautoclaim", -6, group_write | cmd_fast, xautoclaim_command, nullptr, 1, 1, 1,
+         kf::rw | kf::del,
          "Changes (or acquires) ownership of messages in a consumer group, as if the messages were "
          "delivered to the specified consumer.",
          "stream", "6.2.0", propagated_by_command},

@@ -242,17 +242,17 @@ void xinfo_command(exec_context& ctx, arg_list argv) {
 }
 
 constexpr command_spec xinfo_sub(std::string_view name, int arity, std::string_view summary) {
-  return {name, arity, cmd_readonly, xinfo_command, nullptr, 2, 2, 1, summary, "stream",
-          "5.0.0"};
+  return {name, arity, cmd_readonly,        xinfo_command, nullptr,  2,
+          2,    1,     kf::ro | kf::access, summary,       "stream", "5.0.0"};
 }
 
 const command_spec specs[] = {
-    {"xinfo", -2, cmd_readonly | cmd_container, unknown_subcommand, nullptr, 0, 0, 0,
+    {"xinfo", -2, cmd_readonly | cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for stream introspection commands", "stream", "5.0.0"},
     xinfo_sub("xinfo|consumers", 4, "List the consumers in a consumer group"),
     xinfo_sub("xinfo|groups", 3, "List the consumer groups of a stream"),
     xinfo_sub("xinfo|stream", -3, "Get information about a stream"),
-    {"xinfo|help", 2, cmd_loading | cmd_stale, xinfo_command, nullptr, 0, 0, 0,
+    {"xinfo|help", 2, cmd_loading | cmd_stale, xinfo_command, nullptr, 0, 0, 0, kf::none,
      "Show helpful text about the different subcommands", "stream", "5.0.0"},
 };
 

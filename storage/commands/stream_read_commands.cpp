@@ -294,21 +294,34 @@ void xreadgroup_command(exec_context& ctx, arg_list argv) { read_command(ctx, ar
 // XREADGROUP adds what replicas apply (XCLAIM, XGROUP SETID, XGROUP CREATECONSUMER) itself.
 void propagated_by_command(exec_context&, arg_list) {}
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec xread_keys[] = {
+    keys_after(kf::ro | kf::access, "STREAMS", 1, -1, 1, 2),
+};
+
+constexpr key_spec xreadgroup_keys[] = {
+    keys_after(kf::ro | kf::access, "STREAMS", 4, -1, 1, 2),
+};
+
 const command_spec specs[] = {
-    with_movable_keys(
-        {"xread", -4, cmd_readonly | cmd_blocking, xread_command, nullptr, 0, 0, 0,
-         "Return never seen elements in multiple streams, with IDs greater than the ones reported "
-         "by the caller for each stream. Can block.",
-         "stream", "5.0.0"},
-        {movable_keys::streams}),
-    with_movable_keys(with_event({"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself,
-                                  xreadgroup_command, nullptr, 0, 0, 0,
-                                  "Return new entries from a stream using a consumer group, or "
-                                  "access the history of the "
-                                  "pending entries for a given consumer. Can block.",
-                                  "stream", "5.0.0", propagated_by_command},
-                                 {ev::stream, "", key_event::by_command}),
-                      {movable_keys::streams}),
+    with_key_specs(with_movable_keys({"xread", -4, cmd_readonly | cmd_blocking, xread_command,
+                                      nullptr, 0, 0, 0, kf::none,
+                                      "Return never seen elements in multiple streams, with IDs "
+                                      "greater than the ones reported "
+                                      "by the caller for each stream. Can block.",
+                                      "stream", "5.0.0"},
+                                     {movable_keys::streams}),
+                   xread_keys),
+    with_key_specs(with_movable_keys(
+                       with_event({"xreadgroup", -7, cmd_write | cmd_blocking | cmd_signals_itself,
+                                   xreadgroup_command, nullptr, 0, 0, 0, kf::none,
+                                   "Return new entries from a stream using a consumer group, or "
+                                   "access the history of the "
+                                   "pending entries for a given consumer. Can block.",
+                                   "stream", "5.0.0", propagated_by_command},
+                                  {ev::stream, "", key_event::by_command}),
+                       {movable_keys::streams}),
+                   xreadgroup_keys),
 };
 
 }  // namespace

@@ -450,62 +450,95 @@ void getset_propagate(exec_context& ctx, arg_list argv) {
 }
 void getdel_propagate(exec_context& ctx, arg_list argv) { propagate(ctx, {"DEL", argv[1]}); }
 
+// SET ... GET reads the old value; without GET, SET only overwrites.
+uint16_t set_key_flags(arg_list argv) {
+  for (size_t i = 3; i < argv.size(); ++i)
+    if (iequals(argv[i], "get"))
+      return kf::rw | kf::access | kf::update;
+  return kf::ow | kf::update;
+}
+
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec set_keys[] = {
+    with_flags_of(with_notes(keys_at(kf::rw | kf::access | kf::update | kf::variable_flags, 1),
+                             "RW and ACCESS due to the optional `GET` argument"),
+                  set_key_flags),
+};
+
+constexpr key_spec getex_keys[] = {
+    with_notes(keys_at(kf::rw | kf::access | kf::update, 1),
+               "RW and UPDATE because it changes the TTL"),
+};
+
 const command_spec specs[] = {
-    with_event({"set", -3, cmd_write | cmd_denyoom, set_command, nullptr, 1, 1, 1,
-                "Set the string value of a key", "string", "1.0.0", set_propagate},
-               {ev::string, "", key_event::by_command}),
+    with_key_specs(
+        with_event({"set", -3, cmd_write | cmd_denyoom, set_command, nullptr, 1, 1, 1, kf::none,
+                    "Set the string value of a key", "string", "1.0.0", set_propagate},
+                   {ev::string, "", key_event::by_command}),
+        set_keys),
     with_event({"setnx", 3, cmd_write | cmd_denyoom | cmd_fast, setnx_command, nullptr, 1, 1, 1,
-                "Set the value of a key, only if the key does not exist", "string", "1.0.0"},
+                kf::ow | kf::insert, "Set the value of a key, only if the key does not exist",
+                "string", "1.0.0"},
                {ev::string, "set"}),
-    with_event({"setex", 4, cmd_write | cmd_denyoom, setex_command, nullptr, 1, 1, 1,
-                "Set the value and expiration of a key", "string", "2.0.0", setex_propagate},
-               {ev::string, "", key_event::by_command}),
+    with_event(
+        {"setex", 4, cmd_write | cmd_denyoom, setex_command, nullptr, 1, 1, 1, kf::ow | kf::update,
+         "Set the value and expiration of a key", "string", "2.0.0", setex_propagate},
+        {ev::string, "", key_event::by_command}),
     with_event({"psetex", 4, cmd_write | cmd_denyoom, psetex_command, nullptr, 1, 1, 1,
-                "Set the value and expiration in milliseconds of a key", "string", "2.6.0",
-                psetex_propagate},
+                kf::ow | kf::update, "Set the value and expiration in milliseconds of a key",
+                "string", "2.6.0", psetex_propagate},
                {ev::string, "", key_event::by_command}),
-    with_event({"getset", 3, cmd_write | cmd_denyoom | cmd_fast, getset_command, nullptr, 1, 1, 1,
-                "Set the string value of a key and return its old value", "string", "1.0.0",
-                getset_propagate},
-               {ev::string, "", key_event::by_command}),
-    {"get", 2, cmd_readonly | cmd_fast, get_command, nullptr, 1, 1, 1, "Get the value of a key",
-     "string", "1.0.0"},
+    with_event(
+        {"getset", 3, cmd_write | cmd_denyoom | cmd_fast, getset_command, nullptr, 1, 1, 1,
+         kf::rw | kf::access | kf::update, "Set the string value of a key and return its old value",
+         "string", "1.0.0", getset_propagate},
+        {ev::string, "", key_event::by_command}),
+    {"get", 2, cmd_readonly | cmd_fast, get_command, nullptr, 1, 1, 1, kf::ro | kf::access,
+     "Get the value of a key", "string", "1.0.0"},
     with_event({"getdel", 2, cmd_write | cmd_fast, getdel_command, nullptr, 1, 1, 1,
-                "Get the value of a key and delete the key", "string", "6.2.0", getdel_propagate},
+                kf::rw | kf::access | kf::del, "Get the value of a key and delete the key",
+                "string", "6.2.0", getdel_propagate},
                {ev::generic, "del"}),
-    with_event({"getex", -2, cmd_write | cmd_fast, getex_command, nullptr, 1, 1, 1,
-                "Get the value of a key and optionally set its expiration", "string", "6.2.0",
-                getex_propagate},
-               {ev::generic, "", key_event::by_command}),
-    {"mget", -2, cmd_readonly | cmd_fast, mget_command, nullptr, 1, -1, 1,
+    with_key_specs(with_event({"getex", -2, cmd_write | cmd_fast, getex_command, nullptr, 1, 1, 1,
+                               kf::none, "Get the value of a key and optionally set its expiration",
+                               "string", "6.2.0", getex_propagate},
+                              {ev::generic, "", key_event::by_command}),
+                   getex_keys),
+    {"mget", -2, cmd_readonly | cmd_fast, mget_command, nullptr, 1, -1, 1, kf::ro | kf::access,
      "Get the values of all the given keys", "string", "1.0.0"},
     with_event({"mset", -3, cmd_write | cmd_denyoom, mset_command, nullptr, 1, -1, 2,
-                "Set multiple keys to multiple values", "string", "1.0.1"},
+                kf::ow | kf::update, "Set multiple keys to multiple values", "string", "1.0.1"},
                {ev::string, "set", key_event::every_key}),
     with_event(
         {"msetnx", -3, cmd_write | cmd_denyoom, msetnx_command, nullptr, 1, -1, 2,
+         kf::ow | kf::insert,
          "Set multiple keys to multiple values, only if none of the keys exist", "string", "1.0.1"},
         {ev::string, "set", key_event::every_key}),
     with_event({"append", 3, cmd_write | cmd_denyoom | cmd_fast, append_command, nullptr, 1, 1, 1,
-                "Append a value to a key", "string", "2.0.0"},
+                kf::rw | kf::insert, "Append a value to a key", "string", "2.0.0"},
                {ev::string, "append"}),
-    {"strlen", 2, cmd_readonly | cmd_fast, strlen_command, nullptr, 1, 1, 1,
+    {"strlen", 2, cmd_readonly | cmd_fast, strlen_command, nullptr, 1, 1, 1, kf::ro,
      "Get the length of the value stored in a key", "string", "2.2.0"},
     with_event({"incr", 2, cmd_write | cmd_denyoom | cmd_fast, incr_command, nullptr, 1, 1, 1,
-                "Increment the integer value of a key by one", "string", "1.0.0"},
+                kf::rw | kf::access | kf::update, "Increment the integer value of a key by one",
+                "string", "1.0.0"},
                {ev::string, "incrby"}),
     with_event({"decr", 2, cmd_write | cmd_denyoom | cmd_fast, decr_command, nullptr, 1, 1, 1,
-                "Decrement the integer value of a key by one", "string", "1.0.0"},
+                kf::rw | kf::access | kf::update, "Decrement the integer value of a key by one",
+                "string", "1.0.0"},
                {ev::string, "incrby"}),
     with_event({"incrby", 3, cmd_write | cmd_denyoom | cmd_fast, incrby_command, nullptr, 1, 1, 1,
+                kf::rw | kf::access | kf::update,
                 "Increment the integer value of a key by the given amount", "string", "1.0.0"},
                {ev::string, "incrby"}),
     with_event({"decrby", 3, cmd_write | cmd_denyoom | cmd_fast, decrby_command, nullptr, 1, 1, 1,
+                kf::rw | kf::access | kf::update,
                 "Decrement the integer value of a key by the given number", "string", "1.0.0"},
                {ev::string, "incrby"}),
     with_event({"incrbyfloat", 3, cmd_write | cmd_denyoom | cmd_fast, incrbyfloat_command, nullptr,
-                1, 1, 1, "Increment the float value of a key by the given amount", "string",
-                "2.6.0", incrbyfloat_propagate},
+                1, 1, 1, kf::rw | kf::access | kf::update,
+                "Increment the float value of a key by the given amount", "string", "2.6.0",
+                incrbyfloat_propagate},
                {ev::string, "incrbyfloat"}),
 };
 

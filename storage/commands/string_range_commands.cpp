@@ -220,16 +220,17 @@ void lcs_command(exec_context& ctx, arg_list argv) {
 }
 
 const command_spec specs[] = {
-    {"getrange", 4, cmd_readonly, getrange_command, nullptr, 1, 1, 1,
+    {"getrange", 4, cmd_readonly, getrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get a substring of the string stored at a key", "string", "2.4.0"},
-    {"substr", 4, cmd_readonly, getrange_command, nullptr, 1, 1, 1,
+    {"substr", 4, cmd_readonly, getrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get a substring of the string stored at a key", "string", "1.0.0"},
     with_event(
         {"setrange", 4, cmd_write | cmd_denyoom, setrange_command, nullptr, 1, 1, 1,
-         "Overwrite part of a string at key starting at the specified offset", "string", "2.2.0"},
+         kf::rw | kf::update, "Overwrite part of a string at key starting at the specified offset",
+         "string", "2.2.0"},
         {ev::string, "setrange"}),
-    {"lcs", -3, cmd_readonly, lcs_command, nullptr, 1, 2, 1, "Find longest common substring",
-     "string", "7.0.0"},
+    {"lcs", -3, cmd_readonly, lcs_command, nullptr, 1, 2, 1, kf::ro | kf::access,
+     "Find longest common substring", "string", "7.0.0"},
 };
 
 }  // namespace

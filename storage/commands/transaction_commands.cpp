@@ -92,17 +92,18 @@ void unwatch_command(exec_context& ctx, arg_list) {
 constexpr uint32_t control = cmd_noscript | cmd_loading | cmd_stale | cmd_not_queued;
 
 const command_spec specs[] = {
-    {"multi", 1, control | cmd_fast | cmd_allow_busy, nullptr, multi_command, 0, 0, 0,
+    {"multi", 1, control | cmd_fast | cmd_allow_busy, nullptr, multi_command, 0, 0, 0, kf::none,
      "Mark the start of a transaction block", "transactions", "1.2.0"},
-    {"exec", 1, control | cmd_runs_queued | cmd_skip_slowlog, nullptr, nullptr, 0, 0, 0,
+    {"exec", 1, control | cmd_runs_queued | cmd_skip_slowlog, nullptr, nullptr, 0, 0, 0, kf::none,
      "Execute all commands issued after MULTI", "transactions", "1.2.0", nullptr, exec_batch},
-    {"discard", 1, control | cmd_fast | cmd_allow_busy, unwatch_command, nullptr, 0, 0, 0,
+    {"discard", 1, control | cmd_fast | cmd_allow_busy, unwatch_command, nullptr, 0, 0, 0, kf::none,
      "Discard all commands issued after MULTI", "transactions", "2.0.0", nullptr, discard_batch},
-    {"watch", -2, control | cmd_fast | cmd_allow_busy, watch_command, nullptr, 1, -1, 1,
+    {"watch", -2, control | cmd_fast | cmd_allow_busy, watch_command, nullptr, 1, -1, 1, kf::ro,
      "Watch the given keys to determine execution of the MULTI/EXEC block", "transactions", "2.2.0",
      nullptr, watch_batch},
     {"unwatch", 1, cmd_noscript | cmd_loading | cmd_stale | cmd_fast | cmd_allow_busy,
-     unwatch_command, nullptr, 0, 0, 0, "Forget about all watched keys", "transactions", "2.2.0"},
+     unwatch_command, nullptr, 0, 0, 0, kf::none, "Forget about all watched keys", "transactions",
+     "2.2.0"},
 };
 
 }  // namespace

@@ -395,50 +395,68 @@ void zscan_command(exec_context& ctx, arg_list argv) {
                  });
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec zmpop_keys[] = {
+    keys_counted(kf::rw | kf::access | kf::del, 1),
+};
+
+constexpr key_spec bzmpop_keys[] = {
+    keys_counted(kf::rw | kf::access | kf::del, 2),
+};
+
 const command_spec specs[] = {
     with_event({"zadd", -4, cmd_write | cmd_denyoom | cmd_fast, zadd_command, nullptr, 1, 1, 1,
+                kf::rw | kf::update,
                 "Add one or more members to a sorted set, or update its score if it already exists",
                 "sorted-set", "1.2.0"},
                {ev::zset, "", key_event::by_command}),
     with_event({"zincrby", 4, cmd_write | cmd_denyoom | cmd_fast, zincrby_command, nullptr, 1, 1, 1,
-                "Increment the score of a member in a sorted set", "sorted-set", "1.2.0"},
+                kf::rw | kf::access | kf::update, "Increment the score of a member in a sorted set",
+                "sorted-set", "1.2.0"},
                {ev::zset, "", key_event::by_command}),
-    with_event({"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1,
+    with_event({"zrem", -3, cmd_write | cmd_fast, zrem_command, nullptr, 1, 1, 1, kf::rw | kf::del,
                 "Remove one or more members from a sorted set", "sorted-set", "1.2.0"},
                {ev::zset, "zrem"}),
-    {"zscore", 3, cmd_readonly | cmd_fast, zscore_command, nullptr, 1, 1, 1,
+    {"zscore", 3, cmd_readonly | cmd_fast, zscore_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get the score associated with the given member in a sorted set", "sorted-set", "1.2.0"},
-    {"zmscore", -3, cmd_readonly | cmd_fast, zmscore_command, nullptr, 1, 1, 1,
+    {"zmscore", -3, cmd_readonly | cmd_fast, zmscore_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get the score associated with the given members in a sorted set", "sorted-set", "6.2.0"},
-    {"zcard", 2, cmd_readonly | cmd_fast, zcard_command, nullptr, 1, 1, 1,
+    {"zcard", 2, cmd_readonly | cmd_fast, zcard_command, nullptr, 1, 1, 1, kf::ro,
      "Get the number of members in a sorted set", "sorted-set", "1.2.0"},
-    {"zcount", 4, cmd_readonly | cmd_fast, zcount_command, nullptr, 1, 1, 1,
+    {"zcount", 4, cmd_readonly | cmd_fast, zcount_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Count the members in a sorted set with scores within the given values", "sorted-set",
      "2.0.0"},
     {"zlexcount", 4, cmd_readonly | cmd_fast, zlexcount_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access,
      "Count the number of members in a sorted set between a given lexicographical range",
      "sorted-set", "2.8.9"},
-    {"zrank", 3, cmd_readonly | cmd_fast, zrank_command, nullptr, 1, 1, 1,
+    {"zrank", 3, cmd_readonly | cmd_fast, zrank_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Determine the index of a member in a sorted set", "sorted-set", "2.0.0"},
     {"zrevrank", 3, cmd_readonly | cmd_fast, zrevrank_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access,
      "Determine the index of a member in a sorted set, with scores ordered from high to low",
      "sorted-set", "2.0.0"},
     with_event({"zpopmin", -2, cmd_write | cmd_fast, zpopmin_command, nullptr, 1, 1, 1,
+                kf::rw | kf::access | kf::del,
                 "Remove and return members with the lowest scores in a sorted set", "sorted-set",
                 "5.0.0", zpop_propagate},
                {ev::zset, "", key_event::by_command}),
     with_event({"zpopmax", -2, cmd_write | cmd_fast, zpopmax_command, nullptr, 1, 1, 1,
+                kf::rw | kf::access | kf::del,
                 "Remove and return members with the highest scores in a sorted set", "sorted-set",
                 "5.0.0", zpop_propagate},
                {ev::zset, "", key_event::by_command}),
-    with_event(with_movable_keys({"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0,
-                                  "Remove and return members with scores in a sorted set",
-                                  "sorted-set", "7.0.0", zpop_propagate},
-                                 {movable_keys::numkeys, 1}),
-               {ev::zset, "", key_event::by_command}),
+    with_key_specs(
+        with_event(
+            with_movable_keys({"zmpop", -4, cmd_write, zmpop_command, nullptr, 0, 0, 0, kf::none,
+                               "Remove and return members with scores in a sorted set",
+                               "sorted-set", "7.0.0", zpop_propagate},
+                              {movable_keys::numkeys, 1}),
+            {ev::zset, "", key_event::by_command}),
+        zmpop_keys),
     with_event(
         {"bzpopmin", -3, cmd_write | cmd_fast | cmd_blocking | cmd_noscript, bzpopmin_command,
-         nullptr, 1, -2, 1,
+         nullptr, 1, -2, 1, kf::rw | kf::access | kf::del,
          "Remove and return the member with the lowest score from one or more sorted sets, or "
          "block "
          "until one is available",
@@ -446,21 +464,24 @@ const command_spec specs[] = {
         {ev::zset, "", key_event::by_command}),
     with_event(
         {"bzpopmax", -3, cmd_write | cmd_fast | cmd_blocking | cmd_noscript, bzpopmax_command,
-         nullptr, 1, -2, 1,
+         nullptr, 1, -2, 1, kf::rw | kf::access | kf::del,
          "Remove and return the member with the highest score from one or more sorted sets, or "
          "block until one is available",
          "sorted-set", "5.0.0", zpop_propagate},
         {ev::zset, "", key_event::by_command}),
-    with_movable_keys(
-        with_event({"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0,
-                    "Remove and return members with scores in a sorted set or block until one is "
-                    "available",
-                    "sorted-set", "7.0.0", zpop_propagate},
-                   {ev::zset, "", key_event::by_command}),
-        {movable_keys::numkeys, 2}),
-    {"zrandmember", -2, cmd_readonly, zrandmember_command, nullptr, 1, 1, 1,
+    with_key_specs(
+        with_movable_keys(
+            with_event(
+                {"bzmpop", -5, cmd_write | cmd_blocking, bzmpop_command, nullptr, 0, 0, 0, kf::none,
+                 "Remove and return members with scores in a sorted set or block until one is "
+                 "available",
+                 "sorted-set", "7.0.0", zpop_propagate},
+                {ev::zset, "", key_event::by_command}),
+            {movable_keys::numkeys, 2}),
+        bzmpop_keys),
+    {"zrandmember", -2, cmd_readonly, zrandmember_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Get one or multiple random elements from a sorted set", "sorted-set", "6.2.0"},
-    {"zscan", -3, cmd_readonly, zscan_command, nullptr, 1, 1, 1,
+    {"zscan", -3, cmd_readonly, zscan_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Incrementally iterate sorted sets elements and associated scores", "sorted-set", "2.8.0"},
 };
 

@@ -169,38 +169,51 @@ void zremrangebylex_command(exec_context& ctx, arg_list argv) {
   zremrange_generic(ctx, argv, zrange_spec::by_lex);
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec zrangestore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_at(kf::ro | kf::access, 2),
+};
+
 const command_spec specs[] = {
-    {"zrange", -4, cmd_readonly, zrange_command, nullptr, 1, 1, 1,
+    {"zrange", -4, cmd_readonly, zrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a range of members in a sorted set", "sorted-set", "1.2.0"},
-    with_event({"zrangestore", -5, cmd_write | cmd_denyoom, zrangestore_command, nullptr, 1, 2, 1,
-                "Store a range of members from sorted set into another key", "sorted-set", "6.2.0"},
-               {ev::zset, "zrangestore", key_event::existing_key}),
-    {"zrevrange", -4, cmd_readonly, zrevrange_command, nullptr, 1, 1, 1,
+    with_key_specs(
+        with_event({"zrangestore", -5, cmd_write | cmd_denyoom, zrangestore_command, nullptr, 1, 2,
+                    1, kf::none, "Store a range of members from sorted set into another key",
+                    "sorted-set", "6.2.0"},
+                   {ev::zset, "zrangestore", key_event::existing_key}),
+        zrangestore_keys),
+    {"zrevrange", -4, cmd_readonly, zrevrange_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a range of members in a sorted set, by index, with scores ordered from high to low",
      "sorted-set", "1.2.0"},
     {"zrangebyscore", -4, cmd_readonly, zrangebyscore_command, nullptr, 1, 1, 1,
-     "Return a range of members in a sorted set, by score", "sorted-set", "1.0.5"},
+     kf::ro | kf::access, "Return a range of members in a sorted set, by score", "sorted-set",
+     "1.0.5"},
     {"zrevrangebyscore", -4, cmd_readonly, zrevrangebyscore_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access,
      "Return a range of members in a sorted set, by score, with scores ordered from high to low",
      "sorted-set", "2.2.0"},
-    {"zrangebylex", -4, cmd_readonly, zrangebylex_command, nullptr, 1, 1, 1,
+    {"zrangebylex", -4, cmd_readonly, zrangebylex_command, nullptr, 1, 1, 1, kf::ro | kf::access,
      "Return a range of members in a sorted set, by lexicographical range", "sorted-set", "2.8.9"},
     {"zrevrangebylex", -4, cmd_readonly, zrevrangebylex_command, nullptr, 1, 1, 1,
+     kf::ro | kf::access,
      "Return a range of members in a sorted set, by lexicographical range, ordered from higher "
      "to lower strings.",
      "sorted-set", "2.8.9"},
+    with_event({"zremrangebyrank", 4, cmd_write, zremrangebyrank_command, nullptr, 1, 1, 1,
+                kf::rw | kf::del, "Remove all members in a sorted set within the given indexes",
+                "sorted-set", "2.0.0"},
+               {ev::zset, "zremrangebyrank"}),
+    with_event({"zremrangebyscore", 4, cmd_write, zremrangebyscore_command, nullptr, 1, 1, 1,
+                kf::rw | kf::del, "Remove all members in a sorted set within the given scores",
+                "sorted-set", "1.2.0"},
+               {ev::zset, "zremrangebyscore"}),
     with_event(
-        {"zremrangebyrank", 4, cmd_write, zremrangebyrank_command, nullptr, 1, 1, 1,
-         "Remove all members in a sorted set within the given indexes", "sorted-set", "2.0.0"},
-        {ev::zset, "zremrangebyrank"}),
-    with_event(
-        {"zremrangebyscore", 4, cmd_write, zremrangebyscore_command, nullptr, 1, 1, 1,
-         "Remove all members in a sorted set within the given scores", "sorted-set", "1.2.0"},
-        {ev::zset, "zremrangebyscore"}),
-    with_event({"zremrangebylex", 4, cmd_write, zremrangebylex_command, nullptr, 1, 1, 1,
-                "Remove all members in a sorted set between the given lexicographical range",
-                "sorted-set", "2.8.9"},
-               {ev::zset, "zremrangebylex"}),
+        {"zremrangebylex", 4, cmd_write, zremrangebylex_command, nullptr, 1, 1, 1, kf::rw | kf::del,
+         "Remove all members in a sorted set between the given lexicographical range", "sorted-set",
+         "2.8.9"},
+        {ev::zset, "zremrangebylex"}),
 };
 
 }  // namespace

@@ -256,39 +256,89 @@ void zintercard_command(exec_context& ctx, arg_list argv) {
   setop_generic(ctx, argv, {setop::inter, {}, true, 1});
 }
 
+// Key specs as Redis 7.0 declares them (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+constexpr key_spec zunion_keys[] = {
+    keys_counted(kf::ro | kf::access, 1),
+};
+
+constexpr key_spec zinter_keys[] = {
+    keys_counted(kf::ro | kf::access, 1),
+};
+
+constexpr key_spec zdiff_keys[] = {
+    keys_counted(kf::ro | kf::access, 1),
+};
+
+constexpr key_spec zunionstore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_counted(kf::ro | kf::access, 2),
+};
+
+constexpr key_spec zinterstore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_counted(kf::ro | kf::access, 2),
+};
+
+constexpr key_spec zdiffstore_keys[] = {
+    keys_at(kf::ow | kf::update, 1),
+    keys_counted(kf::ro | kf::access, 2),
+};
+
+constexpr key_spec zintercard_keys[] = {
+    keys_counted(kf::ro | kf::access, 1),
+};
+
 const command_spec specs[] = {
-    with_movable_keys({"zunion", -3, cmd_readonly, zunion_command, nullptr, 0, 0, 0,
-                       "Add multiple sorted sets", "sorted-set", "6.2.0"},
-                      {movable_keys::numkeys, 1}),
-    with_movable_keys({"zinter", -3, cmd_readonly, zinter_command, nullptr, 0, 0, 0,
-                       "Intersect multiple sorted sets", "sorted-set", "6.2.0"},
-                      {movable_keys::numkeys, 1}),
-    with_movable_keys({"zdiff", -3, cmd_readonly, zdiff_command, nullptr, 0, 0, 0,
-                       "Subtract multiple sorted sets", "sorted-set", "6.2.0"},
-                      {movable_keys::numkeys, 1}),
-    with_movable_keys(
-        with_event({"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1, 1,
-                    1, "Add multiple sorted sets and store the resulting sorted set in a new key",
-                    "sorted-set", "2.0.0"},
-                   {ev::zset, "zunionstore", key_event::existing_key}),
-        {movable_keys::numkeys, 2}),
-    with_movable_keys(
-        with_event(
-            {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
-             "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-             "sorted-set", "2.0.0"},
-            {ev::zset, "zinterstore", key_event::existing_key}),
-        {movable_keys::numkeys, 2}),
-    with_movable_keys(
-        with_event({"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
-                    "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-                    "sorted-set", "6.2.0"},
-                   {ev::zset, "zdiffstore", key_event::existing_key}),
-        {movable_keys::numkeys, 2}),
-    with_movable_keys({"zintercard", -3, cmd_readonly, zintercard_command, nullptr, 0, 0, 0,
-                       "Intersect multiple sorted sets and return the cardinality of the result",
-                       "sorted-set", "7.0.0"},
-                      {movable_keys::numkeys, 1}),
+    with_key_specs(with_movable_keys({"zunion", -3, cmd_readonly, zunion_command, nullptr, 0, 0, 0,
+                                      kf::none, "Add multiple sorted sets", "sorted-set", "6.2.0"},
+                                     {movable_keys::numkeys, 1}),
+                   zunion_keys),
+    with_key_specs(
+        with_movable_keys({"zinter", -3, cmd_readonly, zinter_command, nullptr, 0, 0, 0, kf::none,
+                           "Intersect multiple sorted sets", "sorted-set", "6.2.0"},
+                          {movable_keys::numkeys, 1}),
+        zinter_keys),
+    with_key_specs(
+        with_movable_keys({"zdiff", -3, cmd_readonly, zdiff_command, nullptr, 0, 0, 0, kf::none,
+                           "Subtract multiple sorted sets", "sorted-set", "6.2.0"},
+                          {movable_keys::numkeys, 1}),
+        zdiff_keys),
+    with_key_specs(
+        with_movable_keys(
+            with_event({"zunionstore", -4, cmd_write | cmd_denyoom, zunionstore_command, nullptr, 1,
+                        1, 1, kf::none,
+                        "Add multiple sorted sets and store the resulting sorted set in a new key",
+                        "sorted-set", "2.0.0"},
+                       {ev::zset, "zunionstore", key_event::existing_key}),
+            {movable_keys::numkeys, 2}),
+        zunionstore_keys),
+    with_key_specs(
+        with_movable_keys(
+            with_event(
+                {"zinterstore", -4, cmd_write | cmd_denyoom, zinterstore_command, nullptr, 1, 1, 1,
+                 kf::none,
+                 "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+                 "sorted-set", "2.0.0"},
+                {ev::zset, "zinterstore", key_event::existing_key}),
+            {movable_keys::numkeys, 2}),
+        zinterstore_keys),
+    with_key_specs(
+        with_movable_keys(
+            with_event(
+                {"zdiffstore", -4, cmd_write | cmd_denyoom, zdiffstore_command, nullptr, 1, 1, 1,
+                 kf::none,
+                 "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+                 "sorted-set", "6.2.0"},
+                {ev::zset, "zdiffstore", key_event::existing_key}),
+            {movable_keys::numkeys, 2}),
+        zdiffstore_keys),
+    with_key_specs(
+        with_movable_keys(
+            {"zintercard", -3, cmd_readonly, zintercard_command, nullptr, 0, 0, 0, kf::none,
+             "Intersect multiple sorted sets and return the cardinality of the result",
+             "sorted-set", "7.0.0"},
+            {movable_keys::numkeys, 1}),
+        zintercard_keys),
 };
 
 }  // namespace

@@ -81,3 +81,77 @@ def test_every_command_flag_as_redis(pair):
         if {f.decode() for f in differ} != known.get(name.decode(), set()):
             diffs[name] = (sorted(flags - theirs[name]), sorted(theirs[name] - flags))
     assert diffs == {}
+
+
+# Lines whose keys' flags depend on the command's key specs, or on its arguments (SET's GET,
+# BITFIELD's subcommands: Redis's variable_flags), or on its own procedure (SORT's STORE).
+GETKEYSANDFLAGS = GETKEYS + [
+    ["SET", "k", "v"],
+    ["SET", "k", "v", "EX", "10", "get"],
+    ["BITFIELD", "k", "GET", "u8", "0"],
+    ["BITFIELD", "k", "OVERFLOW", "SAT", "GET", "u8", "0"],
+    ["BITFIELD", "k", "SET", "u8", "0", "1"],
+    ["BITFIELD", "k", "BOGUS"],
+    ["LMOVE", "a", "b", "LEFT", "RIGHT"],
+    ["SORT", "k", "STORE", "d"],
+    ["SORT_RO", "k", "BY", "w_*"],
+    ["COPY", "a", "b"],
+    ["RENAMENX", "a", "b"],
+    ["SMOVE", "a", "b", "m"],
+    ["BITOP", "AND", "d", "a", "b"],
+    ["ZRANGESTORE", "d", "s", "0", "-1"],
+    ["SINTERSTORE", "d", "a", "b"],
+    ["EVAL", "return 1", "0"],
+    ["EVAL", "return 1", "2", "a", "b", "x"],
+    ["EVAL_RO", "return 1", "1", "a"],
+    ["EVAL", "return 1", "-1"],
+    ["FCALL", "f", "1", "k"],
+    ["GETEX", "k", "PERSIST"],
+    ["XADD", "s", "*", "f", "v"],
+    ["XINFO", "STREAM", "s"],
+    ["DEL", "a", "b"],
+    ["EXPIRE", "k", "10"],
+]
+
+
+@pytest.mark.parametrize("line", GETKEYSANDFLAGS, ids=lambda l: " ".join(l))
+def test_getkeysandflags_as_redis(pair, line):
+    for sub in ("GETKEYSANDFLAGS", "GETKEYS"):
+        ours, theirs = pair.both("COMMAND", sub, *line)
+        assert ours == theirs, sub
+
+
+def test_key_specs_of_every_command_as_redis(pair):
+    # COMMAND INFO's key specs (flags, begin_search, find_keys, notes) for every command.
+    ours = {e[0]: e[8] for e in parse_reply(pair.c.cmd("COMMAND"))}
+    theirs = {e[0]: e[8] for e in parse_reply(pair.r.cmd("COMMAND"))}
+    diffs = {name: (specs, theirs.get(name)) for name, specs in ours.items()
+             if specs != theirs.get(name)}
+    assert diffs == {}
+    assert ours[b"lmove"] and ours[b"get"] and not ours[b"ping"]
+
+
+def test_command_info_in_resp3_as_redis(pair):
+    # Flags, categories, tips and key specs are sets, each key spec a map, under HELLO 3.
+    pair.c.cmd("HELLO", "3")
+    pair.r.cmd("HELLO", "3")
+    for name in ("get", "set", "zunionstore", "xread", "lmpop", "rename"):
+        ours, theirs = pair.both("COMMAND", "INFO", name)
+        assert ours == theirs, name
+    ours, theirs = pair.both("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "LEFT")
+    assert ours == theirs
+    assert pair.c.cmd("COMMAND", "DOCS", "get").startswith(b"%1\r\n$3\r\nget\r\n%")
+
+
+@pytest.mark.parametrize("line", [["CLUSTER", "INFO"], ["CLUSTER", "KEYSLOT", "foo"],
+                                  ["CLUSTER", "HELP"], ["CLUSTER", "NOSUCH"], ["CLUSTER"],
+                                  ["CLUSTER", "KEYSLOT"], ["READONLY"], ["READWRITE"], ["ASKING"],
+                                  ["COMMAND", "INFO", "cluster|setslot"],
+                                  ["COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"]],
+                         ids=lambda l: " ".join(l))
+def test_cluster_commands_as_redis_without_cluster_mode(pair, line):
+    # Known by name, arity and flags, refused as by a redis-server with cluster-enabled no.
+    ours, theirs = pair.both(*line)
+    if line[:2] == ["COMMAND", "LIST"]:  # (in the order of each server's table)
+        ours, theirs = sorted(parse_reply(ours)), sorted(parse_reply(theirs))
+    assert ours == theirs

@@ -83,3 +83,59 @@ TEST_CASE("key positions: fixed, counted, after STREAMS, after STORE", "[command
   CHECK(keys_of({"SORT", "k", "BY", "store", "STORE", "d1", "STORE", "d2"}) == keys{"k", "d2"});
   CHECK(keys_of({"SORT", "k", "LIMIT", "0", "1"}) == keys{"k"});
 }
+
+TEST_CASE("every command with keys has key specs that find them", "[command_table]") {
+  for (const auto& spec : all_commands_and_subcommands()) {
+    INFO(spec.name);
+    key_spec derived{};
+    const auto specs = key_specs_of(spec, derived);
+    if (spec.first_key > 0 || spec.movable.how != movable_keys::none)
+      CHECK(!specs.empty());
+    for (const auto& k : specs)
+      CHECK(k.flags != kf::none);
+    // A spec of its own replaces the range's flags, never both.
+    CHECK((spec.key_specs.empty() || spec.key_flags == kf::none));
+  }
+}
+
+namespace {
+
+// Each key keys_with_flags finds in a command line, with its flags.
+std::vector<std::pair<std::string, uint16_t>> flagged_keys_of(
+    std::initializer_list<std::string_view> line) {
+  std::vector<std::string_view> argv(line);
+  const credis::command_spec* cmd = credis::find_command(argv[0]);
+  REQUIRE(cmd);
+  std::vector<std::pair<std::string, uint16_t>> keys;
+  for (auto [pos, flags] : credis::keys_with_flags(*cmd, argv))
+    keys.emplace_back(argv[pos], flags);
+  return keys;
+}
+
+using flagged = std::vector<std::pair<std::string, uint16_t>>;
+
+}  // namespace
+
+TEST_CASE("key flags: by spec, by the arguments, by the command's procedure", "[command_table]") {
+  CHECK(flagged_keys_of({"GET", "k"}) == flagged{{"k", kf::ro | kf::access}});
+  CHECK(flagged_keys_of({"LMOVE", "a", "b", "LEFT", "RIGHT"}) ==
+        flagged{{"a", kf::rw | kf::access | kf::del}, {"b", kf::rw | kf::insert}});
+  CHECK(
+      flagged_keys_of({"ZUNIONSTORE", "d", "2", "a", "b"}) ==
+      flagged{{"d", kf::ow | kf::update}, {"a", kf::ro | kf::access}, {"b", kf::ro | kf::access}});
+  CHECK(flagged_keys_of({"ZUNIONSTORE", "d", "3", "a", "b"}).empty());
+  CHECK(flagged_keys_of({"XREAD", "COUNT", "1", "streams", "s1", "s2", "0", "0"}) ==
+        flagged{{"s1", kf::ro | kf::access}, {"s2", kf::ro | kf::access}});
+  CHECK(flagged_keys_of({"XREAD", "COUNT", "1"}).empty());
+  CHECK(flagged_keys_of({"SET", "k", "v"}) == flagged{{"k", kf::ow | kf::update}});
+  CHECK(flagged_keys_of({"SET", "k", "v", "get"}) ==
+        flagged{{"k", kf::rw | kf::access | kf::update}});
+  CHECK(flagged_keys_of({"BITFIELD", "k", "GET", "u8", "0"}) ==
+        flagged{{"k", kf::ro | kf::access}});
+  CHECK(flagged_keys_of({"SORT", "k", "BY", "w", "STORE", "d"}) ==
+        flagged{{"k", kf::ro | kf::access}, {"d", kf::ow | kf::update}});
+  // EVAL with no keys: the count spec finds none, and its procedure none either.
+  CHECK(flagged_keys_of({"EVAL", "return 1", "0"}).empty());
+  CHECK(flagged_keys_of({"EVAL", "return 1", "1", "k"}) ==
+        flagged{{"k", kf::rw | kf::access | kf::update}});
+}
