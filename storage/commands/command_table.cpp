@@ -51,6 +51,7 @@ struct command_table {
         sort_commands(),
         scripting_commands(),
         function_commands(),
+        hyperloglog_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -8,6 +8,7 @@
 #include "protocol/integers.hpp"
 #include "storage/access_clock.hpp"
 #include "storage/aggregates.hpp"
+#include "storage/hyperloglog.hpp"
 #include "storage/stream.hpp"
 #include "storage/commands/float_text.hpp"
 #include "storage/commands/text.hpp"
@@ -178,7 +179,7 @@ const stored_default stored_defaults[] = {
     {"cluster-require-full-coverage", "yes"}, {"crash-log-enabled", "yes"},
     {"crash-memcheck-enabled", "yes"}, {"disable-thp", "yes"}, {"dynamic-hz", "yes"},
     {"enable-debug-command", "no"}, {"enable-module-command", "no"},
-    {"enable-protected-configs", "no"}, {"hll-sparse-max-bytes", "3000"}, {"hz", "10"},
+    {"enable-protected-configs", "no"}, {"hz", "10"},
     {"ignore-warnings", ""}, {"io-threads-do-reads", "no"}, {"jemalloc-bg-thread", "yes"},
     {"lazyfree-lazy-eviction", "no"},
     {"lazyfree-lazy-expire", "no"}, {"lazyfree-lazy-server-del", "no"},
@@ -385,6 +386,7 @@ std::vector<config_parameter> make_parameters() {
       encoding_limit_parameter("set-max-intset-entries", "", limits::set_int_entries, false, "512"),
       encoding_limit_parameter("stream-node-max-bytes", "", limits::stream_node_bytes, true, "4096"),
       encoding_limit_parameter("stream-node-max-entries", "", limits::stream_node_entries, false, "100"),
+      encoding_limit_parameter("hll-sparse-max-bytes", "", limits::hll_sparse_bytes, true, "3000"),
       // Only which stamps keys get (LRU clock or LFU counter): nothing is evicted yet.
       {"maxmemory-policy", 0, [](const server_config& c) { return c.maxmemory_policy; },
        [](server_config& c, std::string_view v) -> std::string {
