@@ -62,6 +62,7 @@ def test_replies_and_bytes_in_both_encodings(pair):
         same(pair, "PFADD", key, *items[:10])  # nothing changes: 0, cache stays valid
         same_bytes(pair, key)
         same(pair, "PFDEBUG", "ENCODING", key)
+        same(pair, "OBJECT", "ENCODING", key)
         if n < 400:
             same(pair, "PFDEBUG", "DECODE", key)
     same(pair, "PFCOUNT", "h1", "h50", "h4000", "missing")
@@ -282,3 +283,27 @@ def test_replicas_get_the_same_sketches(start_credis, start_redis, master_kind, 
         m.cmd("PFADD", "h", "new")
         assert m.cmd("WAIT", "1", "5000") == b":1\r\n"
         assert r.cmd("PFCOUNT", "h") == m.cmd("PFCOUNT", "h")
+
+
+def test_watch_sees_pfcount_caching(start_credis, start_redis):
+    """A PFCOUNT that writes the cached count touches the key (WATCH fails), one that reads the
+    cache does not; PFDEBUG TODENSE touches nothing; PFMERGE touches only its destination."""
+    def run(port):
+        out = []
+        with Raw(port) as a, Raw(port) as b:
+            b.cmd("PFADD", "src", "y")
+            for script in ([("PFADD", "h", "x")], [("PFCOUNT", "h")], [("PFCOUNT", "h")],
+                           [("PFDEBUG", "TODENSE", "h")], [("PFMERGE", "other", "src", "h")],
+                           [("PFMERGE", "h", "src")]):
+                a.cmd("WATCH", "h")
+                for cmd in script:
+                    b.cmd(*cmd)
+                a.cmd("MULTI")
+                a.cmd("PING")
+                out.append(a.cmd("EXEC"))
+        return out
+    ours = run(start_credis(["--save", ""]).port)
+    theirs = run(start_redis().port)
+    assert ours == theirs
+    assert ours == [b"*-1\r\n", b"*-1\r\n", b"*1\r\n+PONG\r\n", b"*1\r\n+PONG\r\n",
+                    b"*1\r\n+PONG\r\n", b"*-1\r\n"]
