@@ -8,9 +8,9 @@ Sections (run all, or pick with --only):
               from /proc/<pid>/stat) per request around each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
               lrange_300,lrange_500,lrange_600,mset, and the custom commands
-              `PFADD hll __rand_int__` and `PFCOUNT hll` (after it: a dense sketch with a
-              cached count) at -c 50 -P 1 and -c 50 -P 16, alternating as above, medians of
-              ops/s and p99
+              `PFADD hll __rand_int__`, `PFCOUNT hll` (after it: a dense sketch with a cached
+              count) and `PFCOUNT hll hll` (a union, counted afresh each time) at -c 50 -P 1
+              and -c 50 -P 16, alternating as above, medians of ops/s and p99
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
   expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
@@ -44,7 +44,9 @@ SECTIONS = ["throughput", "types", "memory", "idle", "expiry", "tls"]
 TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,"
               "lrange_600,mset")
 # Commands redis-benchmark has no -t test for, by the name their rows get (in this order).
-CUSTOM_TESTS = {"PFADD": ("PFADD", "hll", "__rand_int__"), "PFCOUNT": ("PFCOUNT", "hll")}
+# PFCOUNT_UNION counts the union of the sketch with itself: the several-keys path, no cache.
+CUSTOM_TESTS = {"PFADD": ("PFADD", "hll", "__rand_int__"), "PFCOUNT": ("PFCOUNT", "hll"),
+                "PFCOUNT_UNION": ("PFCOUNT", "hll", "hll")}
 TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
