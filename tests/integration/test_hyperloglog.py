@@ -307,3 +307,51 @@ def test_watch_sees_pfcount_caching(start_credis, start_redis):
     assert ours == theirs
     assert ours == [b"*-1\r\n", b"*-1\r\n", b"*1\r\n+PONG\r\n", b"*1\r\n+PONG\r\n",
                     b"*1\r\n+PONG\r\n", b"*-1\r\n"]
+
+
+def replication_stream(port, commands):
+    """The commands a replica is sent while `commands` run (redis-cli --replica prints them),
+    up to a final marker write."""
+    import subprocess
+    from conftest import REDIS_CLI
+    with Raw(port) as c:
+        c.cmd("CONFIG", "SET", "repl-diskless-sync-delay", "0")
+    proc = subprocess.Popen([REDIS_CLI, "-p", str(port), "--replica"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        for line in proc.stdout:
+            if "Logging commands from master" in line:
+                break
+            assert time.monotonic() < deadline, "no sync"
+        with Raw(port) as c:
+            for cmd in commands:
+                c.cmd(*cmd)
+            c.cmd("SET", "end-marker", "1")
+        for line in proc.stdout:
+            if "end-marker" in line:
+                return lines
+            # (SELECT comes with the first write or with the master's periodic PING, whichever
+            # is first: left out, as PINGs are.)
+            line = line.strip().lower()
+            if line.startswith('"') and not line.startswith(('"replconf"', '"ping"', '"select"')):
+                lines.append(line)
+            assert time.monotonic() < deadline, f"stream so far: {lines}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_replication_stream_as_redis(start_credis, start_redis):
+    commands = [("PFADD", "h", "a", "b", "c"), ("PFADD", "h", "a"), ("PFCOUNT", "h"),
+                ("PFCOUNT", "h"), ("PFCOUNT", "h", "h"),
+                ("EVAL", "redis.call('pfadd', KEYS[1], 'z') return redis.call('pfcount', KEYS[1])",
+                 "1", "h"),
+                ("MULTI",), ("PFADD", "h", "q"), ("PFCOUNT", "h"), ("PFCOUNT", "h", "h"), ("EXEC",),
+                ("PFMERGE", "m", "h"), ("PFDEBUG", "TODENSE", "m"), ("PFDEBUG", "TODENSE", "m"),
+                ("PFADD", "g"), ("PFDEBUG", "GETREG", "g"), ("PFDEBUG", "ENCODING", "g")]
+    ours = replication_stream(start_credis(["--save", ""]).port, commands)
+    theirs = replication_stream(start_redis().port, commands)
+    assert ours == theirs, f"credis {ours}\nredis {theirs}"
+    assert '"pfcount","h"' in ours
