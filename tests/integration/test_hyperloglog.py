@@ -172,9 +172,9 @@ def test_pfselftest(pair):
     same(pair, "PFSELFTEST")
 
 
-def notifications(port, commands):
+def notifications(port, commands, flags):
     with Raw(port) as admin, Raw(port) as sub:
-        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"+OK\r\n"
+        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
         assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
         replies = [admin.cmd(*c) for c in commands]
         assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"
@@ -186,13 +186,14 @@ def notifications(port, commands):
             got.append(msg)
 
 
-def test_keyspace_events(start_credis, start_redis):
+@pytest.mark.parametrize("flags", ["KEA", "KEAn", "E$"])
+def test_keyspace_events(start_credis, start_redis, flags):
     commands = [("PFADD", "h", "a"), ("PFADD", "h", "a"), ("PFADD", "h2"), ("PFCOUNT", "h"),
                 ("PFMERGE", "m", "h", "h2"), ("PFMERGE", "m", "h"), ("PFCOUNT", "h", "m"),
                 ("PFDEBUG", "TODENSE", "h"), ("PFDEBUG", "GETREG", "m"), ("SET", "s", "x"),
                 ("PFADD", "s", "a")]
-    ours = notifications(start_credis(["--save", ""]).port, commands)
-    theirs = notifications(start_redis().port, commands)
+    ours = notifications(start_credis(["--save", ""]).port, commands, flags)
+    theirs = notifications(start_redis().port, commands, flags)
     assert ours == theirs
 
 
