@@ -18,6 +18,7 @@
 #include "storage/commands/lookup.hpp"
 #include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
+#include "storage/hyperloglog.hpp"
 #include "storage/memory_stats.hpp"
 #include "storage/memory_usage.hpp"
 
@@ -27,12 +28,12 @@ namespace {
 
 // As Redis's string encodings: a number that fits a long, a short string kept with its object,
 // or a separate buffer. (Redis also makes a short string "raw" once APPEND or SETRANGE changed
-// it; here only the size tells.)
+// it; here only the size tells.) A HyperLogLog sketch is "raw" however short: PFADD makes it so.
 std::string_view string_encoding(std::string_view s) {
   int64_t n = 0;
   if (s.size() <= 20 && parse_int64(s, n))
     return "int";
-  return s.size() <= 44 ? "embstr" : "raw";
+  return s.size() <= 44 && !hll::has_valid_header(s) ? "embstr" : "raw";
 }
 
 // The name Redis 7.0 gives the value's encoding. Its lists are quicklists of any length, and

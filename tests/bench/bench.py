@@ -7,7 +7,9 @@ Sections (run all, or pick with --only):
               each round; medians of ops/s and p99, plus server CPU (utime+stime, all threads,
               from /proc/<pid>/stat) per request around each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
-              lrange_300,lrange_500,lrange_600,mset at -c 50 -P 1
+              lrange_300,lrange_500,lrange_600,mset, and the custom commands
+              `PFADD hll __rand_int__`, `PFCOUNT hll` (after it: a dense sketch with a cached
+              count) and `PFCOUNT hll hll` (a union, counted afresh each time) at -c 50 -P 1
               and -c 50 -P 16, alternating as above, medians of ops/s and p99
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
@@ -41,6 +43,10 @@ OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
 SECTIONS = ["throughput", "types", "memory", "idle", "expiry", "tls"]
 TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,"
               "lrange_600,mset")
+# Commands redis-benchmark has no -t test for, by the name their rows get (in this order).
+# PFCOUNT_UNION counts the union of the sketch with itself: the several-keys path, no cache.
+CUSTOM_TESTS = {"PFADD": ("PFADD", "hll", "__rand_int__"), "PFCOUNT": ("PFCOUNT", "hll"),
+                "PFCOUNT_UNION": ("PFCOUNT", "hll", "hll")}
 TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
@@ -64,16 +70,21 @@ class Row:
 # ---------------------------------------------------------------- redis-benchmark
 
 def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=900, extra=()):
-    """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds."""
-    cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-n", str(n),
-           "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv", *extra]
+    """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds.
+    `tests`: a -t list, or a name of CUSTOM_TESTS (the command goes after the options)."""
+    custom = CUSTOM_TESTS.get(tests)
+    cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port)] + ([] if custom else ["-t", tests])
+    cmd += ["-n", str(n), "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv",
+            *extra, *(custom or ())]
     t0 = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     wall = time.monotonic() - t0
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     if res.returncode != 0 or not rows:
         raise RuntimeError(f"redis-benchmark failed ({res.returncode}): {res.stderr.strip()[-300:]}")
-    return {r["test"]: {"rps": float(r["rps"]), "p99": float(r["p99_latency_ms"])} for r in rows}, wall
+    return {(tests if custom else r["test"]): {"rps": float(r["rps"]),
+                                               "p99": float(r["p99_latency_ms"])}
+            for r in rows}, wall
 
 
 def alternate_runs(servers, configs, tests, opts):
@@ -88,7 +99,11 @@ def alternate_runs(servers, configs, tests, opts):
             for name in names:
                 srv = servers[name]
                 before = srv.cpu()
-                result, wall = redis_benchmark(srv.port, tests, opts.requests, c, p)
+                result, wall = {}, 0.0
+                for one in ([tests] if isinstance(tests, str) else tests):
+                    part, took = redis_benchmark(srv.port, one, opts.requests, c, p)
+                    result.update(part)
+                    wall += took
                 used = srv.cpu() - before
                 srv.check_alive()
                 total = opts.requests * len(result)
@@ -132,11 +147,12 @@ def measure_throughput(opts):
 
 
 def measure_types(opts):
-    """redis-benchmark's list, set and hash tests: median ops/s and p99 at -c 50 -P 1 and -P 16."""
+    """redis-benchmark's list, set and hash tests and the HyperLogLog commands: median ops/s and
+    p99 at -c 50 -P 1 and -P 16."""
     configs = CONFIGS[:2]
     servers = start_pair()
     try:
-        runs, _ = alternate_runs(servers, configs, TYPE_TESTS, opts)
+        runs, _ = alternate_runs(servers, configs, [TYPE_TESTS, *CUSTOM_TESTS], opts)
     finally:
         stop_all(servers)
     tests = sorted({t for (_, t, _) in runs})

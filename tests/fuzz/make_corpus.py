@@ -8,6 +8,8 @@ dictionaries (tests/fuzz/<target>.dict). Deterministic: run it again after chang
   rdb_reader   the small fixtures of tests/fixtures/rdb, and one small file per encoding built
                with the fixture script's helpers (ziplist, zipmap, intset, quicklist 1 and 2,
                listpacks, plain types, LZF, expiries, streams, opcodes)
+  hll_sketch   valid sparse sketches (Redis's own "a b c" one, runs of every opcode), dense
+               bodies, each with register raises (tests/fuzz/hll_sketch_fuzz.cpp's input form)
 
 The split targets' inputs start with a header (tests/fuzz/fuzz_common.hpp): <flags> <n>
 <n chunk sizes>, then the bytes to feed; with flags 0xF0..0xFF, 0xF5 <c> <k> in those bytes stands
@@ -244,6 +246,49 @@ def rdb_seeds():
         write(d, name + ".rdb", data)
 
 
+def hll_seeds():
+    """<encoding> <sparse max / 16> <raise count> <index lo, index hi, rank>... <register bytes>."""
+    import random
+    rng = random.Random(5)
+
+    def xzero(n):
+        return bytes([0x40 | ((n - 1) >> 8), (n - 1) & 0xFF])
+
+    def val(v, n):
+        return bytes([0x80 | ((v - 1) << 2) | (n - 1)])
+
+    def raises(k):
+        out = bytearray([k])
+        for _ in range(k):
+            i = rng.randrange(16384)
+            out += bytes([i & 0xFF, i >> 8, rng.randrange(51)])
+        return bytes(out)
+
+    def random_sparse():
+        body, left = b"", 16384
+        while left:
+            kind = rng.randrange(3)
+            n = min(left, [rng.randrange(1, 65), rng.randrange(1, 700), rng.randrange(1, 5)][kind])
+            body += bytes([n - 1]) if kind == 0 else xzero(n) if kind == 1 else val(rng.randrange(1, 33), n)
+            left -= n
+        return body
+
+    seeds = {
+        "empty": b"\x00\xbb" + raises(3) + xzero(16384),
+        "redis_abc": b"\x00\xbb" + raises(8) + bytes.fromhex("60f38050b1844bfb80425a"),
+        "tiny_max": b"\x00\x01" + raises(20) + xzero(16384),
+        "dense_zero": b"\x01\x00" + raises(10) + b"\x00",
+        "dense_random": b"\x01\x00" + raises(10) + bytes(rng.randrange(256) for _ in range(12288)),
+    }
+    for i in range(6):
+        seeds[f"sparse_{i}"] = b"\x00" + bytes([rng.randrange(256)]) + raises(12) + random_sparse()
+    d = os.path.join(HERE, "corpus", "hll_sketch")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, data in sorted(seeds.items()):
+        write(d, name, data)
+
+
 def dictionary(target, entries):
     with open(os.path.join(HERE, target + ".dict"), "w") as f:
         for e in entries:
@@ -256,6 +301,7 @@ def main():
     split_seeds("resp_parser", resp_seeds(), resp_big_seeds())
     split_seeds("master_link", master_seeds(), master_big_seeds())
     rdb_seeds()
+    hll_seeds()
     common = ["\r\n", "*1\r\n", "*2\r\n", "*3\r\n", "$0\r\n", "$1\r\n", "$3\r\n", "$-1\r\n", "*-1\r\n",
               "$32768\r\n", "$40000\r\n", "$536870912\r\n", "*1048576\r\n", "-1", "0",
               "9223372036854775807", "-9223372036854775808", "PING", "SET"]

@@ -14,7 +14,7 @@ build_dir="${CREDIS_FUZZ_BUILD_DIR:-$here/build-fuzz}"
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(resp_parser rdb_reader master_link)
+[ ${#targets[@]} -eq 0 ] && targets=(resp_parser rdb_reader master_link hll_sketch)
 
 # What configuring needs (CMakeLists.txt finds CAF, Boost, spdlog, lzf even for these targets),
 # and clang with its runtimes (libFuzzer, sanitizers). Same way as run.sh.
@@ -50,7 +50,7 @@ else
 fi
 
 # Longest input per target: past the parsers' 64 KB line limit for the split targets.
-declare -A max_len=([resp_parser]=68000 [master_link]=68000 [rdb_reader]=131072)
+declare -A max_len=([resp_parser]=68000 [master_link]=68000 [rdb_reader]=131072 [hll_sketch]=20000)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
