@@ -38,6 +38,7 @@ struct command_table {
         bitfield_commands(),
         list_commands(),     hash_commands(),          set_commands(),
         zset_commands(),     zset_range_commands(),    zset_setop_commands(),
+        geo_commands(),
         key_commands(),      key_copy_commands(),      dump_commands(),
         object_commands(),   server_commands(),        client_commands(),
         connection_commands(), slowlog_commands(),     latency_commands(),

@@ -468,4 +468,6 @@ const command_spec specs[] = {
 
 std::span<const command_spec> zset_commands() { return specs; }
 
+void run_zadd(exec_context& ctx, arg_list argv) { zadd_command(ctx, argv); }
+
 }  // namespace credis

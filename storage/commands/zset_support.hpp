@@ -127,6 +127,10 @@ void visit_range(const zset_value& z, const zrange_spec& spec, Visit visit) {
   }
 }
 
+// ZADD with `argv` as its command line (GEOADD runs it on the scores it computed, as Redis's
+// geoaddCommand calls zaddCommand).
+void run_zadd(exec_context& ctx, arg_list argv);
+
 // Replies a member's score (Redis's addReplyDouble); a null bulk without one.
 inline void reply_score(std::string& out, std::optional<double> score) {
   score ? reply::bulk_double(out, *score) : reply::null_bulk(out);

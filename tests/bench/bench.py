@@ -8,7 +8,9 @@ Sections (run all, or pick with --only):
               from /proc/<pid>/stat) per request around each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
               lrange_300,lrange_500,lrange_600,mset at -c 50 -P 1
-              and -c 50 -P 16, alternating as above, medians of ops/s and p99
+              and -c 50 -P 16, alternating as above, medians of ops/s and p99; then two
+              custom commands the same way: GEOADD of a random member, and GEOSEARCH BYRADIUS
+              200 km around a point of a preloaded 10,000-member geo set (a tenth of -n)
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
   expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
@@ -32,8 +34,8 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, fmt,
-                    free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
+from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, encode,
+                    fmt, free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
                     stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
@@ -64,19 +66,26 @@ class Row:
 # ---------------------------------------------------------------- redis-benchmark
 
 def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=900, extra=()):
-    """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds."""
-    cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-n", str(n),
-           "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv", *extra]
+    """Runs redis-benchmark --csv; returns {test: {'rps': float, 'p99': ms}} and wall seconds.
+    `tests`: a -t list, or a (name, [command words]) pair for one custom command, whose row
+    is then named `name`."""
+    custom = not isinstance(tests, str)
+    cmd = [REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port)]
+    cmd += [] if custom else ["-t", tests]
+    cmd += ["-n", str(n), "-r", str(keyspace), "-c", str(clients), "-P", str(pipeline), "--csv",
+            *extra]
+    cmd += list(tests[1]) if custom else []
     t0 = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     wall = time.monotonic() - t0
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     if res.returncode != 0 or not rows:
         raise RuntimeError(f"redis-benchmark failed ({res.returncode}): {res.stderr.strip()[-300:]}")
-    return {r["test"]: {"rps": float(r["rps"]), "p99": float(r["p99_latency_ms"])} for r in rows}, wall
+    return {tests[0] if custom else r["test"]:
+            {"rps": float(r["rps"]), "p99": float(r["p99_latency_ms"])} for r in rows}, wall
 
 
-def alternate_runs(servers, configs, tests, opts):
+def alternate_runs(servers, configs, tests, opts, requests=None):
     """redis-benchmark -t tests at each config, opts.rounds rounds: config order rotated and
     server order alternated each round. Returns ({(config, test, name): [(rps, p99)]},
     {(config, name): [server CPU µs per request]})."""
@@ -88,10 +97,10 @@ def alternate_runs(servers, configs, tests, opts):
             for name in names:
                 srv = servers[name]
                 before = srv.cpu()
-                result, wall = redis_benchmark(srv.port, tests, opts.requests, c, p)
+                result, wall = redis_benchmark(srv.port, tests, requests or opts.requests, c, p)
                 used = srv.cpu() - before
                 srv.check_alive()
-                total = opts.requests * len(result)
+                total = (requests or opts.requests) * len(result)
                 cpu.setdefault((label, name), []).append(used / total * 1e6)
                 for test, r in result.items():
                     runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
@@ -131,15 +140,44 @@ def measure_throughput(opts):
     return rows
 
 
+GEO_MEMBERS = 10000
+GEOADD_TEST = ("GEOADD", ["GEOADD", "geo", "13.361389", "38.115556", "__rand_int__"])
+GEOSEARCH_TEST = ("GEOSEARCH 200km", ["GEOSEARCH", "geo10k", "FROMLONLAT", "15", "45", "BYRADIUS",
+                                      "200", "km"])
+
+
+def load_geo_set(port, key="geo10k", n=GEO_MEMBERS, seed=1):
+    """GEOADDs n points spread over lon 5..25, lat 35..55 (so a 200 km search around (15, 45)
+    finds a few hundred of them and looks at a few thousand)."""
+    rnd = random.Random(seed)
+    c = Conn(port, timeout=120)
+    for start in range(0, n, 500):
+        args = ["GEOADD", key]
+        for i in range(start, min(n, start + 500)):
+            args += [f"{rnd.uniform(5, 25):.6f}", f"{rnd.uniform(35, 55):.6f}", f"p:{i}"]
+        reply = c.pipeline(encode(*args), 1)[0]
+        if not isinstance(reply, int):
+            raise RuntimeError(f"GEOADD failed: {reply}")
+    c.close()
+
+
 def measure_types(opts):
-    """redis-benchmark's list, set and hash tests: median ops/s and p99 at -c 50 -P 1 and -P 16."""
+    """redis-benchmark's list, set and hash tests, then GEOADD and GEOSEARCH: median ops/s and
+    p99 at -c 50 -P 1 and -P 16."""
     configs = CONFIGS[:2]
     servers = start_pair()
     try:
         runs, _ = alternate_runs(servers, configs, TYPE_TESTS, opts)
+        tests = sorted({t for (_, t, _) in runs})
+        for srv in servers.values():
+            load_geo_set(srv.port)
+        for custom, requests in ((GEOADD_TEST, opts.requests),
+                                 (GEOSEARCH_TEST, max(1000, opts.requests // 10))):
+            more, _ = alternate_runs(servers, configs, custom, opts, requests)
+            runs.update(more)
+            tests.append(custom[0])
     finally:
         stop_all(servers)
-    tests = sorted({t for (_, t, _) in runs})
     return median_rows(runs, configs, tests, {label: 1.0 for label, _, _ in configs})
 
 
