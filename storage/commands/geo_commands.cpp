@@ -571,69 +571,87 @@ void geosearchstore_command(exec_context& ctx, arg_list argv) {
 
 // ---- GEOADD ------------------------------------------------------------------------------------
 
-// GEOADD key [NX|XX] [CH] lon lat member ...: the ZADD command line with each point's score
-// (the 52-bit hash, as decimal text in `scores`), or false with the error replied (`ctx` may be
-// null when the line was checked before).
-bool geoadd_as_zadd(exec_context* ctx, arg_list argv, std::vector<std::string>& scores,
-                    std::vector<std::string_view>& zadd) {
-  bool xx = false, nx = false;
-  size_t first = 2;
-  for (; first < argv.size(); ++first) {
+// GEOADD key [NX|XX] [CH] lon lat member ...: where the points start (after the options);
+// false, with the error replied when `ctx` is given, for a bad line.
+bool geoadd_options(exec_context* ctx, arg_list argv, size_t& first, zadd_options& o) {
+  for (first = 2; first < argv.size(); ++first) {
     if (iequals(argv[first], "nx"))
-      nx = true;
+      o.nx = true;
     else if (iequals(argv[first], "xx"))
-      xx = true;
-    else if (!iequals(argv[first], "ch"))
+      o.xx = true;
+    else if (iequals(argv[first], "ch"))
+      o.ch = true;
+    else
       break;
   }
-  if ((argv.size() - first) % 3 != 0 || (xx && nx)) {
+  if ((argv.size() - first) % 3 != 0 || (o.xx && o.nx)) {
     if (ctx)
       reply::error(ctx->out, errors::syntax);
     return false;
   }
-  const size_t elements = (argv.size() - first) / 3;
-  scores.clear();
-  scores.reserve(elements);
-  for (size_t i = 0; i < elements; ++i) {
-    const std::string_view* point = &argv[first + 3 * i];
-    double lon = 0, lat = 0;
-    if (ctx) {
-      if (!parse_lon_lat(*ctx, point, lon, lat))
-        return false;
-    } else {
-      parse_double(point[0], lon);
-      parse_double(point[1], lat);
-    }
-    geohash::bits hash;
-    geohash::encode(lon, lat, geohash::max_step, hash);
-    std::string text;
-    append_int64(text, static_cast<int64_t>(geohash::score_of(hash)));
-    scores.push_back(std::move(text));
+  return true;
+}
+
+// The score of the point at point[0], point[1] (checked before when `ctx` is null).
+bool geoadd_score(exec_context* ctx, const std::string_view* point, double& score) {
+  double lon = 0, lat = 0;
+  if (ctx) {
+    if (!parse_lon_lat(*ctx, point, lon, lat))
+      return false;
+  } else {
+    parse_double(point[0], lon);
+    parse_double(point[1], lat);
   }
-  zadd.clear();
+  geohash::bits hash;
+  geohash::encode(lon, lat, geohash::max_step, hash);
+  score = static_cast<double>(geohash::score_of(hash));
+  return true;
+}
+
+// Runs ZADD with the points' scores; every coordinate is checked before anything changes.
+void geoadd_command(exec_context& ctx, arg_list argv) {
+  size_t first = 0;
+  zadd_options o;
+  if (!geoadd_options(&ctx, argv, first, o))
+    return;
+  const size_t elements = (argv.size() - first) / 3;
+  double one = 0;
+  std::vector<double> many;
+  if (elements > 1)
+    many.resize(elements);
+  double* scores = elements > 1 ? many.data() : &one;
+  for (size_t i = 0; i < elements; ++i)
+    if (!geoadd_score(&ctx, &argv[first + 3 * i], scores[i]))
+      return;
+  if (elements == 0) {  // ZADD with no pair
+    reply::error(ctx.out, errors::syntax);
+    return;
+  }
+  zadd_scored(ctx, argv[1], std::span<const double>(scores, elements), argv, first + 2, 3, o);
+}
+
+// Replicas get the ZADD that GEOADD ran: "zadd", the key and options as given, then each
+// point's score (as a decimal integer) and member.
+void geoadd_propagate(exec_context& ctx, arg_list argv) {
+  size_t first = 0;
+  zadd_options o;
+  if (!geoadd_options(nullptr, argv, first, o))
+    return;
+  const size_t elements = (argv.size() - first) / 3;
+  std::vector<std::string> scores(elements);
+  std::vector<std::string_view> zadd;
+  zadd.reserve(first + 2 * elements);
   zadd.push_back("zadd");
   for (size_t i = 1; i < first; ++i)
     zadd.push_back(argv[i]);
   for (size_t i = 0; i < elements; ++i) {
+    double score = 0;
+    geoadd_score(nullptr, &argv[first + 3 * i], score);
+    append_int64(scores[i], static_cast<int64_t>(score));
     zadd.push_back(scores[i]);
     zadd.push_back(argv[first + 3 * i + 2]);
   }
-  return true;
-}
-
-void geoadd_command(exec_context& ctx, arg_list argv) {
-  std::vector<std::string> scores;
-  std::vector<std::string_view> zadd;
-  if (geoadd_as_zadd(&ctx, argv, scores, zadd))
-    run_zadd(ctx, zadd);
-}
-
-// Replicas get the ZADD that GEOADD ran.
-void geoadd_propagate(exec_context& ctx, arg_list argv) {
-  std::vector<std::string> scores;
-  std::vector<std::string_view> zadd;
-  if (geoadd_as_zadd(nullptr, argv, scores, zadd))
-    ctx.propagated->add_command(nullptr, ctx.db_index, zadd, ctx.arg_blocks);
+  ctx.propagated->add_command(nullptr, ctx.db_index, zadd, ctx.arg_blocks);
 }
 
 // ---- GEOPOS GEODIST GEOHASH --------------------------------------------------------------------
