@@ -345,9 +345,9 @@ def test_dump_restore_both_ways(pair):
             pair.same("GEORADIUS", k, "13", "38", "20000", "km", "WITHCOORD", "WITHDIST", "ASC")
 
 
-def notifications(port, commands):
+def notifications(port, commands, flags):
     with Raw(port) as admin, Raw(port) as sub:
-        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"+OK\r\n"
+        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
         assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
         replies = [admin.cmd(*c) for c in commands]
         assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"
@@ -383,9 +383,10 @@ GEO_WRITES = [
 ]
 
 
-def test_keyspace_events_as_redis(start_credis, start_redis):
-    ours = notifications(start_credis(["--save", ""]).port, GEO_WRITES)
-    theirs = notifications(start_redis(["--save", ""]).port, GEO_WRITES)
+@pytest.mark.parametrize("flags", ["KEA", "KEAn", "Ez", "Kg"])
+def test_keyspace_events_as_redis(start_credis, start_redis, flags):
+    ours = notifications(start_credis(["--save", ""]).port, GEO_WRITES, flags)
+    theirs = notifications(start_redis(["--save", ""]).port, GEO_WRITES, flags)
     assert ours == theirs
 
 
