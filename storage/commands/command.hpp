@@ -244,6 +244,9 @@ struct movable_keys {
     fixed_by_procedure,
     streams,  // after STREAMS, the first half of what follows (XREAD, XREADGROUP)
     store,    // the argument after a STORE keyword (SORT)
+    // GEORADIUS, GEORADIUSBYMEMBER: the argument after the first STORE, then the one after
+    // the first STOREDIST, each looked for from argument `numkeys_at` on (their key specs)
+    geo_store,
   };
   rule how = none;
   uint8_t numkeys_at = 0;

@@ -19,6 +19,7 @@ std::span<const command_spec> set_commands();
 std::span<const command_spec> zset_commands();
 std::span<const command_spec> zset_range_commands();
 std::span<const command_spec> zset_setop_commands();
+std::span<const command_spec> geo_commands();
 std::span<const command_spec> key_commands();
 std::span<const command_spec> key_copy_commands();
 std::span<const command_spec> object_commands();

@@ -45,7 +45,7 @@ struct command_table {
         transaction_commands(),   pubsub_commands(),       stream_commands(),
         stream_read_commands(),   stream_group_commands(), stream_info_commands(),
         sort_commands(),          scripting_commands(),    function_commands(),
-        cluster_commands(),       hyperloglog_commands(),
+        cluster_commands(),       hyperloglog_commands(),  geo_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

@@ -1,6 +1,7 @@
 #include "storage/commands/float_text.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +37,17 @@ bool parse_long_double(std::string_view s, long double& out) {
 }
 
 bool parse_double(std::string_view s, double& out) {
+  // The usual decimal forms through from_chars (correctly rounded, as strtod is, and without
+  // copying); anything it does not take whole ("+1", hex, overflow, underflow) goes the slow
+  // way, which decides as strtod does.
+  if (!s.empty() && s.size() < 64 && (s[0] == '-' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) {
+    double v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec == std::errc{} && r.ptr == s.data() + s.size() && std::isnormal(v)) {
+      out = v;
+      return true;
+    }
+  }
   return parse_float(s, out, [](const char* p, char** end) { return std::strtod(p, end); });
 }
 

@@ -1,6 +1,7 @@
 // Where a command line's keys are (COMMAND GETKEYS), by the table's positions and movable-key
 // rules, as Redis's getKeysFromCommand finds them (db.c's *GetKeys procedures).
 #include <cstdlib>
+#include <initializer_list>
 
 #include "protocol/integers.hpp"
 #include "storage/commands/command.hpp"
@@ -50,6 +51,20 @@ void store_position(arg_list argv, std::vector<size_t>& out) {
   }
   if (store_at)
     out.push_back(store_at);
+}
+
+// GEORADIUS key lon lat radius unit ... / GEORADIUSBYMEMBER key member radius unit ...: as
+// Redis 7 finds them by the key specs, the argument after the first STORE, then the one after
+// the first STOREDIST, each keyword looked for from `from` up to the next-to-last argument.
+void geo_store_positions(arg_list argv, size_t from, std::vector<size_t>& out) {
+  for (std::string_view keyword : {"store", "storedist"}) {
+    for (size_t i = from; i + 1 < argv.size(); ++i) {
+      if (iequals(argv[i], keyword)) {
+        out.push_back(i + 1);
+        break;
+      }
+    }
+  }
 }
 
 // Redis's getKeysUsingKeySpecs: false for an unknown or incomplete spec, or keys past the end.
@@ -164,6 +179,9 @@ bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& 
       return numkeys_positions(cmd.movable.numkeys_at, argv, out, 0);
     case movable_keys::streams: return stream_positions(argv, out);
     case movable_keys::store: store_position(argv, out); return true;
+    case movable_keys::geo_store:
+      geo_store_positions(argv, cmd.movable.numkeys_at, out);
+      return true;
   }
   return true;
 }

@@ -26,11 +26,63 @@ namespace credis {
 
 namespace ev = keyspace_events;
 
-namespace {
+void zadd_scored(exec_context& ctx, std::string_view key, std::span<const double> scores,
+                 arg_list argv, size_t first_member, size_t stride, zadd_options o) {
+  entry* e = ctx.db().find(key, ctx.expiry_now);
+  if (e && e->val.type() != value_type::zset) {
+    reply::error(ctx.out, errors::wrong_type);
+    return;
+  }
+  int64_t added = 0, updated = 0;
+  bool processed = false, nan = false;
+  double last = 0;
+  if (e || !o.xx) {
+    if (!e)
+      e = &ctx.db().put(key, value(zset_value()), no_expiry);
+    zset_value& z = e->val.zset();
+    for (size_t i = 0; i < scores.size(); ++i) {
+      const std::string_view member = argv[first_member + stride * i];
+      double score = scores[i];
+      const std::optional<double> current = z.score(member);
+      if (current) {
+        if (o.nx)
+          continue;
+        if (o.incr)
+          score += *current;
+        if (std::isnan(score)) {
+          nan = true;
+          break;
+        }
+        if ((o.lt && score >= *current) || (o.gt && score <= *current))
+          continue;
+        if (score != *current) {
+          z.insert(member, score);
+          ++updated;
+        }
+      } else {
+        if (o.xx)
+          continue;
+        z.insert(member, score);
+        ++added;
+      }
+      processed = true;
+      last = score;
+    }
+    if (added + updated)
+      notify(ctx, keyspace_events::zset, o.incr ? "zincr" : "zadd", key);
+    if (z.empty())
+      ctx.db().erase(*e);
+    mark_dirty(ctx, added + updated);
+  }
+  if (nan)
+    reply::error(ctx.out, "ERR resulting score is not a number (NaN)");
+  else if (o.incr)
+    processed ? reply::bulk_double(ctx.out, last) : reply::null_bulk(ctx.out);
+  else
+    reply::integer(ctx.out, o.ch ? added + updated : added);
+}
 
-struct zadd_options {
-  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
-};
+namespace {
 
 // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...], and ZINCRBY (INCR
 // given, the pair at `first_pair`). All scores are read before anything changes, as in Redis.
@@ -59,58 +111,7 @@ void zadd_generic(exec_context& ctx, arg_list argv, size_t first_pair, zadd_opti
       return;
     }
   }
-  entry* e = ctx.db().find(argv[1], ctx.expiry_now);
-  if (e && e->val.type() != value_type::zset) {
-    reply::error(ctx.out, errors::wrong_type);
-    return;
-  }
-  int64_t added = 0, updated = 0;
-  bool processed = false, nan = false;
-  double last = 0;
-  if (e || !o.xx) {
-    if (!e)
-      e = &ctx.db().put(argv[1], value(zset_value()), no_expiry);
-    zset_value& z = e->val.zset();
-    for (size_t i = 0; i < scores.size(); ++i) {
-      const std::string_view member = argv[first_pair + 2 * i + 1];
-      double score = scores[i];
-      const std::optional<double> current = z.score(member);
-      if (current) {
-        if (o.nx)
-          continue;
-        if (o.incr)
-          score += *current;
-        if (std::isnan(score)) {
-          nan = true;
-          break;
-        }
-        if ((o.lt && score >= *current) || (o.gt && score <= *current))
-          continue;
-        if (score != *current) {
-          z.insert(member, score);
-          ++updated;
-        }
-      } else {
-        if (o.xx)
-          continue;
-        z.insert(member, score);
-        ++added;
-      }
-      processed = true;
-      last = score;
-    }
-    if (added + updated)
-      notify(ctx, keyspace_events::zset, o.incr ? "zincr" : "zadd", argv[1]);
-    if (z.empty())
-      ctx.db().erase(*e);
-    mark_dirty(ctx, added + updated);
-  }
-  if (nan)
-    reply::error(ctx.out, "ERR resulting score is not a number (NaN)");
-  else if (o.incr)
-    processed ? reply::bulk_double(ctx.out, last) : reply::null_bulk(ctx.out);
-  else
-    reply::integer(ctx.out, o.ch ? added + updated : added);
+  zadd_scored(ctx, argv[1], scores, argv, first_pair + 1, 2, o);
 }
 
 void zadd_command(exec_context& ctx, arg_list argv) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "storage/aggregates.hpp"
@@ -126,6 +127,15 @@ void visit_range(const zset_value& z, const zrange_spec& spec, Visit visit) {
       return;
   }
 }
+
+struct zadd_options {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+};
+// ZADD's work once its arguments are checked and its scores read: scores[i] for the member at
+// argv[first_member + stride * i] of the sorted set at `key`; replies as ZADD (or ZINCRBY).
+// GEOADD calls it with the scores it computed, as Redis's geoaddCommand runs zaddCommand.
+void zadd_scored(exec_context& ctx, std::string_view key, std::span<const double> scores,
+                 arg_list argv, size_t first_member, size_t stride, zadd_options o);
 
 // Replies a member's score (Redis's addReplyDouble); a null bulk without one.
 inline void reply_score(std::string& out, std::optional<double> score) {

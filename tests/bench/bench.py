@@ -10,7 +10,9 @@ Sections (run all, or pick with --only):
               lrange_300,lrange_500,lrange_600,mset, and the custom commands
               `PFADD hll __rand_int__`, `PFCOUNT hll` (after it: a dense sketch with a cached
               count) and `PFCOUNT hll hll` (a union, counted afresh each time) at -c 50 -P 1
-              and -c 50 -P 16, alternating as above, medians of ops/s and p99
+              and -c 50 -P 16, alternating as above, medians of ops/s and p99; then GEOADD of a
+              random member and GEOSEARCH BYRADIUS 200 km around a point of a preloaded
+              10,000-member geo set (a tenth of -n) the same way
   memory      VmRSS of an empty server, then after MSET-loading K keys (16-byte key, 32-byte value)
   idle        VmRSS growth per idle connection (C connections, one PING each, kept open)
   expiry      K keys with SET .. PX t, deadlines spread uniformly over a window; DBSIZE polled
@@ -34,8 +36,8 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, fmt,
-                    free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
+from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, encode,
+                    fmt, free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
                     stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
@@ -46,7 +48,12 @@ TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lran
 # Commands redis-benchmark has no -t test for, by the name their rows get (in this order).
 # PFCOUNT_UNION counts the union of the sketch with itself: the several-keys path, no cache.
 CUSTOM_TESTS = {"PFADD": ("PFADD", "hll", "__rand_int__"), "PFCOUNT": ("PFCOUNT", "hll"),
-                "PFCOUNT_UNION": ("PFCOUNT", "hll", "hll")}
+                "PFCOUNT_UNION": ("PFCOUNT", "hll", "hll"),
+                "GEOADD": ("GEOADD", "geo", "13.361389", "38.115556", "__rand_int__"),
+                "GEOSEARCH 200km": ("GEOSEARCH", "geo10k", "FROMLONLAT", "15", "45", "BYRADIUS",
+                                    "200", "km")}
+# Custom tests run with a share of -n requests (a GEOSEARCH reads thousands of members).
+CUSTOM_SHARE = {"GEOSEARCH 200km": 10}
 TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "tls")
 
 
@@ -99,14 +106,15 @@ def alternate_runs(servers, configs, tests, opts):
             for name in names:
                 srv = servers[name]
                 before = srv.cpu()
-                result, wall = {}, 0.0
+                result, wall, total = {}, 0.0, 0
                 for one in ([tests] if isinstance(tests, str) else tests):
-                    part, took = redis_benchmark(srv.port, one, opts.requests, c, p)
+                    n = max(1000, opts.requests // CUSTOM_SHARE.get(one, 1))
+                    part, took = redis_benchmark(srv.port, one, n, c, p)
                     result.update(part)
                     wall += took
+                    total += n * len(part)
                 used = srv.cpu() - before
                 srv.check_alive()
-                total = opts.requests * len(result)
                 cpu.setdefault((label, name), []).append(used / total * 1e6)
                 for test, r in result.items():
                     runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
@@ -146,16 +154,35 @@ def measure_throughput(opts):
     return rows
 
 
+GEO_MEMBERS = 10000
+
+
+def load_geo_set(port, key="geo10k", n=GEO_MEMBERS, seed=1):
+    """GEOADDs n points spread over lon 5..25, lat 35..55 (so a 200 km search around (15, 45)
+    finds a few hundred of them and looks at a few thousand)."""
+    rnd = random.Random(seed)
+    c = Conn(port, timeout=120)
+    for start in range(0, n, 500):
+        args = ["GEOADD", key]
+        for i in range(start, min(n, start + 500)):
+            args += [f"{rnd.uniform(5, 25):.6f}", f"{rnd.uniform(35, 55):.6f}", f"p:{i}"]
+        reply = c.pipeline(encode(*args), 1)[0]
+        if not isinstance(reply, int):
+            raise RuntimeError(f"GEOADD failed: {reply}")
+    c.close()
+
+
 def measure_types(opts):
-    """redis-benchmark's list, set and hash tests and the HyperLogLog commands: median ops/s and
-    p99 at -c 50 -P 1 and -P 16."""
+    """redis-benchmark's list, set and hash tests, the HyperLogLog commands, GEOADD and
+    GEOSEARCH: median ops/s and p99 at -c 50 -P 1 and -P 16."""
     configs = CONFIGS[:2]
     servers = start_pair()
     try:
+        for srv in servers.values():
+            load_geo_set(srv.port)
         runs, _ = alternate_runs(servers, configs, [TYPE_TESTS, *CUSTOM_TESTS], opts)
     finally:
         stop_all(servers)
-    tests = sorted({t for (_, t, _) in runs})
     return median_rows(runs, configs, tests, {label: 1.0 for label, _, _ in configs})
 
 
