@@ -27,6 +27,13 @@ namespace credis {
 
 namespace {
 
+// The field `key` of the table on top of the stack, without its metatable: the code outside
+// lua_pcall must not run a script's __index (an error there would be unprotected).
+void push_raw_field(lua_State* L, const char* key) {
+  lua_pushstring(L, key);
+  lua_rawget(L, -2);
+}
+
 // Registry keys.
 constexpr const char* run_key = "credis_run";            // the script_run of the call
 constexpr const char* load_key = "credis_load";          // the library being loaded
@@ -772,7 +779,7 @@ std::string lua_engine::load_library(std::string_view code, int64_t timeout_ms,
   if (lua_pcall(L, 0, 0, 0)) {
     std::string message = "unknown error";
     if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
+      push_raw_field(L, "err");
       if (lua_isstring(L, -1))
         message = lua_tostring(L, -1);
       lua_pop(L, 1);
@@ -815,7 +822,7 @@ void write_script_error(lua_State* L, std::string_view name, std::string& out) {
            std::string(msg).substr(0, 100);
   } else {
     auto field = [&](const char* key, std::string& value) {
-      lua_getfield(L, -1, key);
+      push_raw_field(L, key);
       const bool found = lua_isstring(L, -1);
       if (found)
         value = lua_tostring(L, -1);
@@ -866,7 +873,7 @@ void lua_engine::run(int ref, std::span<const std::string_view> keys,
   lua_sethook(L, nullptr, 0, 0);
   set_registry_pointer(L, run_key, nullptr);
   if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "ignore_error_stats_update");
+    push_raw_field(L, "ignore_error_stats_update");
     run.error_counted = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }

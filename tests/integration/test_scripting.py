@@ -68,6 +68,11 @@ CASES = [
     [("EVAL", "return {1, 2, nil, 4}", "0")],
     [("EVAL", "return {1, foo='bar'}", "0")],
     [("EVAL", "return {err='My Error'}", "0")],
+    # tables whose fields a read through their metatable would raise or call Redis: read raw
+    [("EVAL", "return _G", "0")],
+    [("EVAL", "local a = {}; setmetatable(a, {__index=function() foo() end}) return a", "0")],
+    [("EVAL", "local a = {}; setmetatable(a, {__index=function() redis.call('set', 'x', '1') "
+              "end}) return a", "0"), ("GET", "x")],
     [("EVAL", "return {err='two\r\nlines'}", "0")],
     [("EVAL", "return {ok='fine'}", "0")],
     [("EVAL", "return redis.status_reply('PONG')", "0")],
@@ -677,3 +682,14 @@ def test_scripts_on_replica(servers):
     assert replies["redis"][0].startswith(b"-READONLY You can't write against a read only "
                                           b"replica. script: ")
     assert replies["redis"][2] == b"$6\r\nmaster\r\n"
+
+
+@pytest.mark.parametrize("script", ["error(setmetatable({}, {__index=function() foo() end}))",
+                                    "error(_G)"])
+def test_error_objects_whose_fields_raise(server, script):
+    # (redis-server 7.0.15 itself dies on both: the error object's fields are read outside
+    # its protected call)
+    with Raw(server.port) as c:
+        reply = c.cmd("EVAL", script, "0")
+        assert reply.startswith(b"-") and b"script: " in reply
+        assert c.cmd("PING") == b"+PONG\r\n"
