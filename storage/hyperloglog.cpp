@@ -166,7 +166,9 @@ uint64_t estimate(const histogram& h) {
   }
   z += m * sigma(static_cast<double>(h[0]) / m);
   const double alpha_inf = 0.721347520444481703680;  // 0.5 / ln 2
-  const double e = static_cast<double>(std::llround(alpha_inf * m * m / z));
+  // (an infinite or huge estimate of a corrupt sketch rounds to LLONG_MIN, which Redis then
+  // returns as 2^63: converted as an integer, never as a double out of uint64_t's range)
+  const long long e = std::llround(alpha_inf * m * m / z);
   return static_cast<uint64_t>(e);
 }
 
