@@ -145,6 +145,22 @@ class Pair:
         return got
 
 
+def keyspace_notifications(port, commands, flags):
+    """Runs `commands` with notify-keyspace-events set to `flags`: (their replies, every event
+    message a PSUBSCRIBE * client got for them, in order)."""
+    with Raw(port) as admin, Raw(port) as sub:
+        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
+        assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
+        replies = [admin.cmd(*c) for c in commands]
+        assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"
+        got = []
+        while True:
+            msg = sub.read_reply()
+            if b"\r\nend\r\n" in msg:
+                return replies, got
+            got.append(msg)
+
+
 def parse_info(text):
     """INFO text -> dict of field -> value (strings), skipping section headers."""
     if isinstance(text, bytes):

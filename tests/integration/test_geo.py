@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from helpers import Raw, pair, parse_reply, redis_peer  # noqa: F401
+from helpers import keyspace_notifications, Raw, pair, parse_reply, redis_peer  # noqa: F401
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 from replication_support import Link, Servers, replica_handshake, wait_link_up, wait_synced
 
@@ -345,20 +345,6 @@ def test_dump_restore_both_ways(pair):
             pair.same("GEORADIUS", k, "13", "38", "20000", "km", "WITHCOORD", "WITHDIST", "ASC")
 
 
-def notifications(port, commands, flags):
-    with Raw(port) as admin, Raw(port) as sub:
-        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
-        assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
-        replies = [admin.cmd(*c) for c in commands]
-        assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"
-        got = []
-        while True:
-            msg = sub.read_reply()
-            if b"\r\nend\r\n" in msg:
-                return replies, got
-            got.append(msg)
-
-
 GEO_WRITES = [
     ("GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
     ("GEOADD", "g", "13.361389", "38.115556", "Palermo"),
@@ -385,8 +371,8 @@ GEO_WRITES = [
 
 @pytest.mark.parametrize("flags", ["KEA", "KEAn", "Ez", "Kg"])
 def test_keyspace_events_as_redis(start_credis, start_redis, flags):
-    ours = notifications(start_credis(["--save", ""]).port, GEO_WRITES, flags)
-    theirs = notifications(start_redis(["--save", ""]).port, GEO_WRITES, flags)
+    ours = keyspace_notifications(start_credis(["--save", ""]).port, GEO_WRITES, flags)
+    theirs = keyspace_notifications(start_redis(["--save", ""]).port, GEO_WRITES, flags)
     assert ours == theirs
 
 

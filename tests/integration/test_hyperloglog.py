@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from helpers import Raw
+from helpers import keyspace_notifications, Raw
 
 
 @pytest.fixture
@@ -172,28 +172,14 @@ def test_pfselftest(pair):
     same(pair, "PFSELFTEST")
 
 
-def notifications(port, commands, flags):
-    with Raw(port) as admin, Raw(port) as sub:
-        assert admin.cmd("CONFIG", "SET", "notify-keyspace-events", flags) == b"+OK\r\n"
-        assert sub.cmd("PSUBSCRIBE", "*").startswith(b"*3\r\n")
-        replies = [admin.cmd(*c) for c in commands]
-        assert admin.cmd("PUBLISH", "end", "x") == b":1\r\n"
-        got = []
-        while True:
-            msg = sub.read_reply()
-            if b"\r\nend\r\n" in msg:
-                return replies, got
-            got.append(msg)
-
-
 @pytest.mark.parametrize("flags", ["KEA", "KEAn", "E$"])
 def test_keyspace_events(start_credis, start_redis, flags):
     commands = [("PFADD", "h", "a"), ("PFADD", "h", "a"), ("PFADD", "h2"), ("PFCOUNT", "h"),
                 ("PFMERGE", "m", "h", "h2"), ("PFMERGE", "m", "h"), ("PFCOUNT", "h", "m"),
                 ("PFDEBUG", "TODENSE", "h"), ("PFDEBUG", "GETREG", "m"), ("SET", "s", "x"),
                 ("PFADD", "s", "a")]
-    ours = notifications(start_credis(["--save", ""]).port, commands, flags)
-    theirs = notifications(start_redis().port, commands, flags)
+    ours = keyspace_notifications(start_credis(["--save", ""]).port, commands, flags)
+    theirs = keyspace_notifications(start_redis().port, commands, flags)
     assert ours == theirs
 
 
