@@ -82,8 +82,9 @@ bool keys_by_specs(std::span<const key_spec> specs, arg_list argv,
       // at the far end is not looked at (no key could follow it).
       const int64_t start = k.index > 0 ? k.index : argc + k.index;
       const int64_t end = k.index > 0 ? argc - 1 : 1;
+      const std::string keyword = to_lower(k.keyword);
       for (int64_t i = start; i != end && i >= 1 && i < argc; i += start <= end ? 1 : -1) {
-        if (iequals(argv[static_cast<size_t>(i)], to_lower(k.keyword))) {
+        if (iequals(argv[static_cast<size_t>(i)], keyword)) {
           first = i + 1;
           break;
         }
@@ -146,9 +147,11 @@ std::vector<key_reference> keys_with_flags(const command_spec& cmd, arg_list arg
   }
   if (names_keys && keys_by_specs(specs, argv, keys)) {
     // (SET, BITFIELD: the flags depend on the arguments, as their procedures tell)
-    if (variable && variable->flags_of)
+    if (variable && variable->flags_of) {
+      const uint16_t flags = variable->flags_of(argv);
       for (auto& key : keys)
-        key.flags = variable->flags_of(argv);
+        key.flags = flags;
+    }
     return keys;
   }
   keys.clear();
