@@ -476,9 +476,10 @@ void report_changes(connection_broker self) {
   const int64_t multi = c.multi ? static_cast<int64_t>(c.multi->commands.size()) : -1;
   client_report& r = st.reported;
   if (r.name == c.name && r.resp == c.resp && r.replica == st.is_replica && r.multi == multi &&
-      r.no_evict == c.no_evict && !c.unwatch_due)
+      r.no_evict == c.no_evict && !c.unwatch_due && c.ran_here == SIZE_MAX)
     return;
   r.unwatch = std::exchange(st.client.unwatch_due, false);
+  r.ran_here = std::exchange(st.client.ran_here, SIZE_MAX);
   r.name = c.name;
   r.resp = c.resp;
   r.replica = st.is_replica;
@@ -486,6 +487,7 @@ void report_changes(connection_broker self) {
   r.no_evict = c.no_evict;
   self->send(st.keyspace, hello_atom::value, r);
   r.unwatch = false;
+  r.ran_here = SIZE_MAX;
 }
 
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),

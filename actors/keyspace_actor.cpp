@@ -218,6 +218,7 @@ void feed_monitors(keyspace_state& st);
 // monitors nothing and is listed nowhere.
 void forget_client(keyspace_state& st, int64_t id) {
   st.blocked.unblock(id);
+  st.blocked.unblock_elsewhere(id);
   st.waiting.erase(id);
   st.watched.unwatch(id);
   st.channels.remove_client(id);
@@ -584,9 +585,13 @@ void serve_waiting(keyspace_broker self) {
     auto asks = st.blocked.take_unblock_asks();
     if (asks.empty())
       break;
-    for (const auto& ask : asks)
-      end_wait(self, ask.client,
-               ask.with_error ? wait_end::unblocked_with_error : wait_end::timed_out);
+    for (const auto& ask : asks) {
+      if (st.blocked.waits_elsewhere(ask.client))
+        self->send(st.manager, unblock_atom::value, ask.client, ask.with_error);
+      else
+        end_wait(self, ask.client,
+                 ask.with_error ? wait_end::unblocked_with_error : wait_end::timed_out);
+    }
   }
   st.serving = false;
 }
@@ -674,6 +679,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         after_commands(self);
       },
       // A connection ended: if it was waiting, it waits no more.
+      [=](waiting_atom, int64_t id, bool timed, bool waits) {
+        if (waits)
+          self->state.blocked.block_elsewhere(id, timed);
+        else
+          self->state.blocked.unblock_elsewhere(id);
+      },
       [=](gone_atom, int64_t id) {
         forget_client(self->state, id);
         self->state.killed.erase(id);

@@ -140,6 +140,7 @@ using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using traffic_atom = caf::atom_constant<caf::atom("traffic")>;
 using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
+using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -148,51 +149,43 @@ using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
 // streams (with the stream's raw bytes and its database after them); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
-// filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into replicas' sockets (answering with the child's
-// pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
-// status the manager reports; keeps what connections report of themselves (CLIENT LIST, the
-// slow log), telling one to close (kill_atom) when CLIENT KILL names it; holds clients' batches
-// while CLIENT PAUSE lasts (resume_atom: it may have ended); adds up the bytes, reads and writes
-// a connection reports without a batch (traffic_atom); and makes the final save before the process exits (false: it
-// failed, so the server keeps running).
+// filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into
+// replicas' sockets (answering with the child's pid and the offset it is at); appends REPLCONF
+// GETACK to the stream; takes the replication status the manager reports; keeps what connections
+// report of themselves (CLIENT LIST, the slow log), telling one to close (kill_atom) when CLIENT
+// KILL names it; holds clients' batches while CLIENT PAUSE lasts (resume_atom: it may have ended);
+// adds up the bytes, reads and writes a connection reports without a batch (traffic_atom); learns
+// which clients wait in WAIT (client id, timed, true while waiting: the manager holds them); and
+// makes the final save before the process exits (false: it failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
-    caf::reacts_to<apply_atom, command_batch, std::string, int>,
-    caf::reacts_to<expire_atom>,
-    caf::reacts_to<cron_atom>,
-    caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
+    caf::reacts_to<apply_atom, command_batch, std::string, int>, caf::reacts_to<expire_atom>,
+    caf::reacts_to<cron_atom>, caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
     caf::reacts_to<loading_atom, loading_progress>,
-    caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
-    caf::reacts_to<synced_atom>,
-    caf::reacts_to<feed_atom>,
-    caf::reacts_to<getack_atom>,
-    caf::reacts_to<status_atom, replication_info>,
-    caf::reacts_to<unblock_atom, int64_t, uint64_t>,
-    caf::reacts_to<gone_atom, int64_t>,
-    caf::reacts_to<hello_atom, client_report>,
-    caf::reacts_to<resume_atom>,
-    caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
-    caf::reacts_to<deliver_atom>,
+    caf::replies_to<sync_atom, sync_job>::with<int, int64_t>, caf::reacts_to<synced_atom>,
+    caf::reacts_to<feed_atom>, caf::reacts_to<getack_atom>,
+    caf::reacts_to<status_atom, replication_info>, caf::reacts_to<unblock_atom, int64_t, uint64_t>,
+    caf::reacts_to<gone_atom, int64_t>, caf::reacts_to<hello_atom, client_report>,
+    caf::reacts_to<resume_atom>, caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
+    caf::reacts_to<waiting_atom, int64_t, bool, bool>, caf::reacts_to<deliver_atom>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the
 // keyspace produces (bytes, the offset after them, and on a replica the database its master's
-// stream is in there, where a new link to the master continues); answers the replication requests of
-// connections (PSYNC, REPLCONF ACK, WAIT); follows the keyspace's REPLICAOF; learns that a full sync's child ended
-// (pid, success); learns the history loaded data belongs to (id, offset, stream database); and, on a replica,
-// runs the link to the master (start_atom, with the keyspace, once the data on disk is loaded);
-// and takes new repl-* settings that CONFIG SET made.
+// stream is in there, where a new link to the master continues); answers the replication requests
+// of connections (PSYNC, REPLCONF ACK, WAIT); follows the keyspace's REPLICAOF; learns that a full
+// sync's child ended (pid, success); learns the history loaded data belongs to (id, offset, stream
+// database); and, on a replica, runs the link to the master (start_atom, with the keyspace, once
+// the data on disk is loaded); takes new repl-* settings that CONFIG SET made; and ends a client's
+// WAIT that CLIENT UNBLOCK named (client id, with an error rather than as a timeout).
 using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
-    caf::reacts_to<replicaof_atom, replication_request>,
-    caf::reacts_to<synced_atom, int, bool>,
+    caf::reacts_to<replicaof_atom, replication_request>, caf::reacts_to<synced_atom, int, bool>,
     caf::reacts_to<restored_atom, std::string, int64_t, int>,
-    caf::reacts_to<start_atom, keyspace_actor>,
-    caf::reacts_to<link_atom, link_report>,
-    caf::reacts_to<timeout_atom, uint64_t>,
-    caf::reacts_to<config_atom, replication_settings>,
-    caf::reacts_to<cron_atom>>;
+    caf::reacts_to<start_atom, keyspace_actor>, caf::reacts_to<link_atom, link_report>,
+    caf::reacts_to<timeout_atom, uint64_t>, caf::reacts_to<unblock_atom, int64_t, bool>,
+    caf::reacts_to<config_atom, replication_settings>, caf::reacts_to<cron_atom>>;
 
 // The expiry actor: told the earliest deadline in the keyspace, it wakes the keyspace then.
 using expiry_actor = caf::typed_actor<

@@ -113,11 +113,21 @@ int64_t count_acked(const manager_state& st, int64_t offset) {
   return n;
 }
 
-void finish_wait(manager_broker self, size_t i, std::string reply) {
+// The keyspace counts WAIT's clients among the blocked ones and lets CLIENT UNBLOCK end them.
+void tell_keyspace_waiting(manager_broker self, int64_t client_id, bool timed, bool waits) {
+  if (self->state.keyspace)
+    self->send(self->state.keyspace, waiting_atom::value, client_id, timed, waits);
+}
+
+void drop_waiter(manager_broker self, size_t i) {
   auto& st = self->state;
-  st.waiters[i].rp.deliver(std::move(reply));
+  tell_keyspace_waiting(self, st.waiters[i].client_id, false, false);
   st.waiters.erase(st.waiters.begin() + static_cast<long>(i));
-  --st.server->stats.blocked_clients;
+}
+
+void finish_wait(manager_broker self, size_t i, std::string reply) {
+  self->state.waiters[i].rp.deliver(std::move(reply));
+  drop_waiter(self, i);
 }
 
 // Answers every WAIT whose client's writes enough replicas have acknowledged.
@@ -329,13 +339,14 @@ caf::result<std::string> on_wait(manager_broker self, const replication_request&
     return integer_reply(acked);
   // The sender first: making the response promise takes it out of the current message.
   auto client = caf::actor_cast<caf::actor>(self->current_sender());
-  wait_entry w{st.next_waiter++, self->make_response_promise<std::string>(), client.address(),
+  wait_entry w{st.next_waiter++,  self->make_response_promise<std::string>(),
+               client.address(),  peer.client_id,
                peer.write_offset, req.count};
   uint64_t id = w.id;
   auto rp = w.rp;
   self->monitor(client);
   st.waiters.push_back(std::move(w));
-  ++st.server->stats.blocked_clients;
+  tell_keyspace_waiting(self, peer.client_id, req.number > 0, true);
   if (!st.getack_asked && st.log) {
     st.getack_asked = true;
     self->send(st.keyspace, getack_atom::value);
@@ -465,8 +476,7 @@ void on_down(manager_broker self, const caf::down_msg& msg) {
   }
   for (size_t i = 0; i < st.waiters.size();) {
     if (st.waiters[i].client == msg.source) {
-      st.waiters.erase(st.waiters.begin() + static_cast<long>(i));
-      --st.server->stats.blocked_clients;
+      drop_waiter(self, i);
     } else {
       ++i;
     }
@@ -603,7 +613,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
           st.ids.replid2 = replid;
           st.ids.second_offset = offset + 1;
         }
-            ensure_backlog(self).reset(offset);
+        ensure_backlog(self).reset(offset);
         push_status(self);
       },
       [=](start_atom, keyspace_actor keyspace) {
@@ -622,6 +632,17 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
         for (size_t i = 0; i < st.waiters.size(); ++i)
           if (st.waiters[i].id == id) {
             finish_wait(self, i, integer_reply(count_acked(st, st.waiters[i].offset)));
+            return;
+          }
+      },
+      [=](unblock_atom, int64_t client_id, bool with_error) {
+        // CLIENT UNBLOCK: as Redis, the count acknowledged so far, or an error.
+        auto& st = self->state;
+        for (size_t i = 0; i < st.waiters.size(); ++i)
+          if (st.waiters[i].client_id == client_id) {
+            finish_wait(self, i,
+                        with_error ? error_reply("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+                                   : integer_reply(count_acked(st, st.waiters[i].offset)));
             return;
           }
       },

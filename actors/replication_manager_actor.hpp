@@ -41,6 +41,7 @@ struct wait_entry {
   uint64_t id;
   caf::typed_response_promise<std::string> rp;
   caf::actor_addr client;
+  int64_t client_id;
   int64_t offset;  // the client's last write
   int64_t wanted;
 };

@@ -22,7 +22,8 @@ void blocked_clients::block(int64_t client, int db, const std::vector<std::strin
 
 size_t blocked_clients::with_timeout() const {
   return static_cast<size_t>(
-      std::count_if(waits_.begin(), waits_.end(), [](const auto& w) { return w.second.timed; }));
+      std::count_if(waits_.begin(), waits_.end(), [](const auto& w) { return w.second.timed; }) +
+      std::count_if(elsewhere_.begin(), elsewhere_.end(), [](const auto& w) { return w.second; }));
 }
 
 bool blocked_clients::unblock(int64_t client) {

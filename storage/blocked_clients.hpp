@@ -38,10 +38,18 @@ class blocked_clients {
   void block(int64_t client, int db, const std::vector<std::string>& keys, bool timed = false);
   // `client` waits no more (served, timed out, unblocked or gone); false when it did not wait.
   bool unblock(int64_t client);
-  bool is_blocked(int64_t client) const { return waits_.contains(client); }
-  size_t size() const { return waits_.size(); }
+  bool is_blocked(int64_t client) const {
+    return waits_.contains(client) || elsewhere_.contains(client);
+  }
+  size_t size() const { return waits_.size() + elsewhere_.size(); }
   // Those with a timeout (INFO's clients_in_timeout_table).
   size_t with_timeout() const;
+
+  // WAIT's clients wait in the replication manager, not for keys: they are blocked clients all
+  // the same (INFO, CLIENT LIST, CLIENT UNBLOCK), so the keyspace is told who they are.
+  void block_elsewhere(int64_t client, bool timed) { elsewhere_[client] = timed; }
+  void unblock_elsewhere(int64_t client) { elsewhere_.erase(client); }
+  bool waits_elsewhere(int64_t client) const { return elsewhere_.contains(client); }
 
   // A write touched `key` (in any database): the clients waiting for it are worth serving.
   // Cheap when nobody waits for that name.
@@ -80,6 +88,7 @@ class blocked_clients {
   };
 
   std::unordered_map<int64_t, wait> waits_;
+  std::unordered_map<int64_t, bool> elsewhere_;  // client -> timed
   std::unordered_map<db_key, std::deque<int64_t>, db_key_hash> queues_;
   // How many (db, key) queues each key name has: touched() looks here first.
   std::unordered_map<std::string, int, string_hash, std::equal_to<>> names_;

@@ -5,6 +5,8 @@ namespace credis {
 void client_registry::report(const client_report& r, int64_t now_ms) {
   auto [it, added] = clients_.try_emplace(r.id);
   it->second.self = r;
+  if (r.ran_here != SIZE_MAX)
+    it->second.last_command = r.ran_here;
   if (added)
     it->second.last_interaction_ms = now_ms;
 }

@@ -27,6 +27,7 @@ struct client_report {
   int64_t multi = -1;       // commands queued since MULTI, -1 outside one
   bool no_evict = false;    // CLIENT NO-EVICT ON
   bool unwatch = false;     // its transaction was discarded: its WATCHes end
+  size_t ran_here = SIZE_MAX;  // a command the connection ran itself since its last report
   bool operator==(const client_report&) const = default;
 };
 

@@ -98,7 +98,6 @@ struct server_stats {
   std::atomic<int64_t> total_connections_received{0};
   std::atomic<int64_t> rejected_connections{0};
   std::atomic<int64_t> next_client_id{1};
-  std::atomic<int64_t> blocked_clients{0};  // waiting in WAIT
   std::atomic<int64_t> client_output_buffer_limit_disconnections{0};
   std::atomic<int64_t> client_query_buffer_limit_disconnections{0};
   int64_t total_commands_processed = 0;

@@ -127,6 +127,9 @@ struct client_state {
   // A client command ran, or one was queued: what the keyspace knows of this client (name,
   // protocol, MULTI, ...) may have changed, and the connection tells it before what follows.
   bool report_due = true;
+  // A command that ran here rather than in the keyspace (WAIT, AUTH, ...), by command_index,
+  // until the keyspace hears of it: CLIENT LIST's cmd=.
+  size_t ran_here = SIZE_MAX;
   // An EXEC refused while a script was busy discarded the transaction: the keyspace drops the
   // client's WATCHes when it hears of that with the report.
   bool unwatch_due = false;

@@ -109,6 +109,7 @@ void add_request_replying(command_batch& batch, arg_list argv, client_state& cli
     stats.rejected(command_index(*cmd), out);
   } else if (cmd->exec_client) {
     client.report_due = true;
+    client.ran_here = command_index(*cmd);
     ++server.stats.total_commands_processed;
     const uint64_t start = ticks_now();
     cmd->exec_client(client, server, argv, out);

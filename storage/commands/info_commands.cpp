@@ -103,11 +103,9 @@ void clients_section(info_writer& w, exec_context& ctx) {
       ctx.intro ? ctx.intro->clients.buffers() : client_buffer_totals{};
   w.field("client_recent_max_input_buffer", static_cast<int64_t>(buffers.largest_query));
   w.field("client_recent_max_output_buffer", static_cast<int64_t>(buffers.largest_output));
-  // WAIT's clients (counted by the replication manager), the blocking commands' ones and
-  // those CLIENT PAUSE holds.
+  // The blocking commands' clients (WAIT's among them) and those CLIENT PAUSE holds.
   w.field("blocked_clients",
-          ctx.server.stats.blocked_clients.load() +
-              static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0) +
+          static_cast<int64_t>(ctx.blocked ? ctx.blocked->size() : 0) +
               static_cast<int64_t>(ctx.intro ? ctx.intro->clients.paused_clients : 0));
   w.field("tracking_clients", 0);
   w.field("clients_in_timeout_table",

@@ -111,6 +111,32 @@ def test_client_unblock_with_timeout_or_error(any_server):
             b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n")
 
 
+def test_client_unblock_ends_a_wait_for_replicas(any_server):
+    """WAIT blocks like the other blocking commands: counted, flagged 'b', and ended by CLIENT
+    UNBLOCK with the count acknowledged so far (TIMEOUT) or Redis's error (ERROR)."""
+    port = any_server.port
+    with Raw(port) as waiter, Raw(port) as admin:
+        waiter_id = waiter.cmd("CLIENT", "ID").decode()[1:-2]
+        assert waiter.cmd("SET", "k", "v") == b"+OK\r\n"
+        waiter.send(encode("WAIT", "1", "0"))  # no replica: it waits for ever
+        wait_blocked(port, 1)
+        info = parse_info(admin.cmd("INFO", "clients"))
+        assert info["clients_in_timeout_table"] == "0"
+        listed = admin.cmd("CLIENT", "LIST", "ID", waiter_id).decode()
+        assert " flags=b " in listed and " cmd=wait " in listed
+        assert admin.cmd("CLIENT", "UNBLOCK", waiter_id) == b":1\r\n"
+        assert waiter.read_reply() == b":0\r\n"
+        assert blocked_clients(port) == 0
+        waiter.send(encode("WAIT", "1", "100000"))
+        wait_blocked(port, 1)
+        assert parse_info(admin.cmd("INFO", "clients"))["clients_in_timeout_table"] == "1"
+        assert admin.cmd("CLIENT", "UNBLOCK", waiter_id, "ERROR") == b":1\r\n"
+        assert waiter.read_reply() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+        assert blocked_clients(port) == 0
+        assert admin.cmd("CLIENT", "UNBLOCK", waiter_id) == b":0\r\n"
+        assert waiter.cmd("PING") == b"+PONG\r\n"
+
+
 def test_each_blocking_command_is_served(any_server):
     port = any_server.port
     cases = [
