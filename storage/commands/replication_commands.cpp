@@ -86,6 +86,7 @@ void replicaof_command(exec_context& ctx, arg_list argv) {
       view.link_up = view.sync_in_progress = false;
       ctx.manager_requests->push_back({request_kind::replicaof_no_one, ctx.client_id, 0, {}});
     }
+    ctx.server.config.replicaof.clear();  // CONFIG GET replicaof follows the role, as in Redis
     reply::ok(ctx.out);
     return;
   }
@@ -106,6 +107,7 @@ void replicaof_command(exec_context& ctx, arg_list argv) {
   view.master_host = std::string(argv[1]);
   view.master_port = port;
   view.link_up = view.sync_in_progress = false;
+  ctx.server.config.replicaof = view.master_host + " " + std::to_string(port);
   ctx.manager_requests->push_back(
       {request_kind::replicaof, ctx.client_id, port, std::string(argv[1])});
   reply::ok(ctx.out);

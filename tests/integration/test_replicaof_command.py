@@ -128,3 +128,29 @@ def test_writes_before_replicaof_no_one_stay_continuable(kind, start_credis, sta
     with Raw(second.port) as c:
         assert call(c, "GET", "after") == b"1"
         assert call(c, "GET", "k499") == b"v" * 100
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_config_get_and_hello_follow_the_role(kind, start_credis, start_redis):
+    """After a failover, CONFIG GET replicaof and HELLO's role name the role REPLICAOF gave, not
+    the one the server started with."""
+    servers = Servers(start_credis, start_redis)
+    master = servers.start(kind)
+    replica = servers.factories[kind](["--save", "", "--replicaof", "127.0.0.1", str(master.port)])
+    wait_synced(master, replica)
+
+    def role_and_replicaof(port):
+        with Raw(port) as c:
+            hello = call(c, "HELLO", "2")
+            role = hello[hello.index(b"role") + 1]
+            return role, call(c, "CONFIG", "GET", "replicaof")[1]
+
+    assert role_and_replicaof(replica.port) == (b"replica", f"127.0.0.1 {master.port}".encode())
+    assert role_and_replicaof(master.port) == (b"master", b"")
+    with Raw(replica.port) as c:
+        assert call(c, "REPLICAOF", "NO", "ONE") == b"OK"
+    with Raw(master.port) as c:
+        assert call(c, "REPLICAOF", "127.0.0.1", str(replica.port)) == b"OK"
+    assert role_and_replicaof(replica.port) == (b"master", b"")
+    assert role_and_replicaof(master.port) == (b"replica", f"127.0.0.1 {replica.port}".encode())
+    wait_synced(replica, master)
