@@ -710,10 +710,12 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (added && st.monitoring)
           caf::anon_send(it->second, monitor_atom::value, true);
       },
-      [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db) {
+      [=](apply_atom, const command_batch& batch, std::string& raw, int stream_db,
+          int64_t link_generation) {
         auto& st = self->state;
-        if (!st.repl.is_replica)
-          return;  // REPLICAOF NO ONE answered: what the old link still sends is not ours
+        // After REPLICAOF (NO ONE, or another master), what the old link still sends is not ours.
+        if (!st.repl.is_replica || link_generation < st.role_requests_sent)
+          return;
         std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
         batch_context bc{*st.ks, *st.server, st.repl, now_ms(), true, nullptr};
         bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
@@ -762,8 +764,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](install_atom, const loaded_keyspace& loaded) -> std::string {
         auto& st = self->state;
-        if (loaded.from_master && !st.repl.is_replica)
-          return {};  // a sync that REPLICAOF NO ONE overtook
+        if (loaded.from_master &&
+            (!st.repl.is_replica || loaded.link_generation < st.role_requests_sent))
+          return {};  // a sync that a later REPLICAOF overtook
         std::string failure;
         if (!install_functions(st, loaded.functions, failure))
           return failure;  // the data and libraries there stay as they were

@@ -70,9 +70,10 @@ caf::result<std::string, int> refuse(loader_pointer self, std::string why) {
 }  // namespace
 
 loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor keyspace,
-                                            bool skip_expired) {
+                                            bool skip_expired, int64_t link_generation) {
   self->state.keyspace = std::move(keyspace);
   self->state.skip_expired = skip_expired;
+  self->state.link_generation = link_generation;
   return {
       [=](load_atom, const std::string& path) -> caf::result<std::string, int> {
         auto started = std::chrono::steady_clock::now();
@@ -111,6 +112,7 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         loaded.repl_id = replid;
         loaded.repl_offset = offset;
         loaded.from_master = true;
+        loaded.link_generation = self->state.link_generation;
         loaded.functions = std::move(info.functions);
         loaded.repl_stream_db = std::max(info.repl_stream_db, 0);
         return install(self, std::move(loaded));

@@ -13,10 +13,12 @@ struct loader_state {
   loader_state() = default;  // not an aggregate: CAF would try to build it from self
   keyspace_actor keyspace;
   bool skip_expired = true;  // a master drops keys already expired; a replica keeps them
+  int64_t link_generation = 0;  // the master link's that asked for a snapshot to be loaded
   static const char* name;
 };
 
 loader_actor::behavior_type loader_actor_fn(loader_actor::stateful_pointer<loader_state> self,
-                                            keyspace_actor keyspace, bool skip_expired);
+                                            keyspace_actor keyspace, bool skip_expired,
+                                            int64_t link_generation);
 
 }  // namespace credis

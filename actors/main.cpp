@@ -138,7 +138,7 @@ std::string load_rdb_file(caf::actor_system& sys, caf::scoped_actor& self,
     return {};
   // A master drops keys already expired; a replica keeps them until its master's DEL.
   auto loader = sys.spawn<caf::detached>(loader_actor_fn, keyspace_ref,
-                                         server.config.replicaof.empty());
+                                         server.config.replicaof.empty(), int64_t{0});
   self->monitor(loader);
   self->send(loader, load_atom::value, path);  // the answer comes as a message
   std::string failure;

@@ -91,8 +91,8 @@ void pass_stream(master_link_broker self) {
   if (st.loading) {
     st.held.push_back({std::move(s.batch), std::move(s.raw), s.client.db});
   } else {
-    self->send(st.keyspace, apply_atom::value, std::move(s.batch), std::move(s.raw),
-               s.client.db);
+    self->send(st.keyspace, apply_atom::value, std::move(s.batch), std::move(s.raw), s.client.db,
+               st.generation);
   }
   s.batch = command_batch();
   s.raw.clear();
@@ -106,7 +106,8 @@ void load_snapshot(master_link_broker self) {
   stream_bytes payload{std::make_shared<const std::string>(std::move(st.protocol->snapshot()))};
   bool eof_form = st.protocol->snapshot_expected() == -1;
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-  auto loader = self->system().spawn<caf::detached>(loader_actor_fn, st.keyspace, false);
+  auto loader =
+      self->system().spawn<caf::detached>(loader_actor_fn, st.keyspace, false, st.generation);
   self->request(loader, caf::infinite, load_atom::value, payload, st.replid, st.sync_offset)
       .then(
           [=](const std::string& failure, int stream_db) {
@@ -119,8 +120,8 @@ void load_snapshot(master_link_broker self) {
             st.loading = false;
             st.stream.client.db = stream_db;
             for (auto& h : st.held)
-              self->send(st.keyspace, apply_atom::value, std::move(h.batch), std::move(h.raw),
-                         h.db);
+              self->send(st.keyspace, apply_atom::value, std::move(h.batch), std::move(h.raw), h.db,
+                         st.generation);
             st.held.clear();
             // After an EOF-marked snapshot the first ACK tells the master it is in: only then
             // does a diskless master start the stream (Redis sends it for that form only).
@@ -204,9 +205,9 @@ void stream_batcher::command(const std::vector<std::string_view>& argv, std::str
 }
 
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
-                             int64_t listening_port, const tls_context* tls,
-                             std::string replid, int64_t offset,
-                             int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
+                             int64_t listening_port, const tls_context* tls, std::string replid,
+                             int64_t offset, int stream_db, int64_t generation,
+                             keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings) {
   empty_mailbox_at_exit(self);
   // Told to end (the manager's stop_link) perhaps in the round its socket was registered.
@@ -219,6 +220,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
   st.stream.client.db = stream_db;
   st.timeout_ms = settings.timeout * 1000;
   st.replid = replid;
+  st.generation = generation;
   st.protocol.emplace(listening_port, replid, offset);
   st.protocol->authenticate_with(settings.masteruser, settings.masterauth);
   st.last_io_ms = now_ms();

@@ -46,6 +46,7 @@ struct master_link_state {
   std::vector<held_batch> held;
   std::string held_replies;         // ACKs to GETACKs that came while it loads
   std::string replid;               // the master's history id
+  int64_t generation = 0;           // see master_link_fn
   int64_t sync_offset = 0;          // where its snapshot is
   int64_t last_io_ms = 0;
   int64_t timeout_ms = 60000;
@@ -55,11 +56,12 @@ struct master_link_state {
 
 using master_link_broker = caf::io::stateful_broker<master_link_state>*;
 
-// `tls`: the client context of a link over TLS, or null.
+// `tls`: the client context of a link over TLS, or null. `generation`: how many REPLICAOFs the
+// manager had handled when it made the link; the keyspace ignores an older link's data.
 caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t port,
-                             int64_t listening_port, const tls_context* tls,
-                             std::string replid, int64_t offset,
-                             int stream_db, keyspace_actor keyspace, replication_manager_actor manager,
+                             int64_t listening_port, const tls_context* tls, std::string replid,
+                             int64_t offset, int stream_db, int64_t generation,
+                             keyspace_actor keyspace, replication_manager_actor manager,
                              server_state* server, replication_settings settings);
 
 }  // namespace credis

@@ -22,6 +22,7 @@ struct loaded_keyspace {
   int64_t repl_offset = -1;
   int repl_stream_db = 0;
   bool from_master = false;  // a master's snapshot: not for a server that is a master now
+  int64_t link_generation = 0;  // of the link that brought it (see the apply_atom message)
   // The FUNCTION libraries' codes: the keyspace loads them, on its own thread (the Lua
   // interpreters are its), in place of those it has.
   std::vector<std::string> functions;
@@ -146,7 +147,9 @@ using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 // message with all its replies, the replication offset after its writes (0 when it propagated
 // none) and the emptied batch to fill again (a message of its own, not a CAF response: the
 // request/response bookkeeping cost ~700 instructions per request); applies what its master
-// streams (with the stream's raw bytes and its database after them); removes keys whose
+// streams (with the stream's raw bytes, its database after them and the generation of the link
+// that read them: the REPLICAOFs passed to the manager before it was made; a link older than the
+// last REPLICAOF is not heard); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
 // filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into
@@ -159,8 +162,9 @@ using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 // makes the final save before the process exits (false: it failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
-    caf::reacts_to<apply_atom, command_batch, std::string, int>, caf::reacts_to<expire_atom>,
-    caf::reacts_to<cron_atom>, caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
+    caf::reacts_to<apply_atom, command_batch, std::string, int, int64_t>,
+    caf::reacts_to<expire_atom>, caf::reacts_to<cron_atom>,
+    caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
     caf::reacts_to<loading_atom, loading_progress>,
     caf::replies_to<sync_atom, sync_job>::with<int, int64_t>, caf::reacts_to<synced_atom>,
     caf::reacts_to<feed_atom>, caf::reacts_to<getack_atom>,

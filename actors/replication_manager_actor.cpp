@@ -382,8 +382,8 @@ void connect_link(manager_broker self) {
   int64_t listening_port = tls && st.config.tls.port ? st.config.tls.port : st.config.port;
   st.link = self->system().middleman().spawn_broker(
       master_link_fn, st.master_host, st.master_port, listening_port, tls,
-      st.log ? st.ids.replid : std::string(), st.offset, st.stream_db, st.keyspace,
-      caf::actor_cast<replication_manager_actor>(self), st.server, st.config.repl);
+      st.log ? st.ids.replid : std::string(), st.offset, st.stream_db, st.role_requests_handled,
+      st.keyspace, caf::actor_cast<replication_manager_actor>(self), st.server, st.config.repl);
   self->monitor(st.link);
 }
 
@@ -565,11 +565,11 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
         }
       },
       [=](replicaof_atom, const replication_request& req) {
+        ++self->state.role_requests_handled;  // first: a new link is of this generation
         if (req.what == request_kind::replicaof_no_one)
           on_replicaof_no_one(self, req);
         else
           on_replicaof(self, req);
-        ++self->state.role_requests_handled;
         push_status(self);  // also when nothing changed: the keyspace waits for the count
       },
       [=](synced_atom, int pid, bool ok) {
@@ -626,7 +626,11 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
         }
         send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);
       },
-      [=](link_atom, const link_report& report) { on_link_report(self, report); },
+      [=](link_atom, const link_report& report) {
+        // What a link stopped by the last REPLICAOF said on its way out is not about ours.
+        if (self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(self->state.link))
+          on_link_report(self, report);
+      },
       [=](timeout_atom, uint64_t id) {
         auto& st = self->state;
         for (size_t i = 0; i < st.waiters.size(); ++i)
