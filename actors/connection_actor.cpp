@@ -91,9 +91,13 @@ constexpr uint64_t traffic_report_bytes = 64 * 1024;
 // What the connection read and wrote since its last report, and its buffers now.
 connection_traffic take_traffic(connection_state& st) {
   st.reported_output_buffer = unsent_bytes(st);
-  return {std::exchange(st.net_input, 0), std::exchange(st.net_output, 0),
-          std::exchange(st.reads, 0),     std::exchange(st.writes, 0),
-          st.input.capacity(),            st.reported_output_buffer};
+  return {std::exchange(st.net_input, 0),
+          std::exchange(st.net_output, 0),
+          std::exchange(st.reads, 0),
+          std::exchange(st.writes, 0),
+          st.input.capacity(),
+          st.reported_output_buffer,
+          st.is_replica};
 }
 
 // What the connection read and wrote since its last batch goes to the keyspace now: it is
@@ -179,10 +183,9 @@ bool write_tls_now(connection_broker self, std::string_view bytes) {
 
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
-  if (!st.is_replica) {
-    st.net_output += bytes.size();
+  st.net_output += bytes.size();  // a replica's counts as replication traffic
+  if (!st.is_replica)
     ++st.writes;
-  }
   if (write_tls_now(self, bytes))
     return;
   if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
@@ -440,6 +443,8 @@ void on_request_done(connection_broker self, replication_request::kind what,
     st.client.report_due = true;
   }
   write_out(self, reply);
+  if (st.is_replica)
+    report_traffic(self);  // with each ACK: a replica sends the keyspace no batches
   parse_input(self);
   dispatch(self);
 }

@@ -716,6 +716,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         // After REPLICAOF (NO ONE, or another master), what the old link still sends is not ours.
         if (!st.repl.is_replica || link_generation < st.role_requests_sent)
           return;
+        st.intro.read_from_master(static_cast<int64_t>(raw.size()));
         std::string ignored;  // a replica answers its master nothing (GETACK: the link does)
         batch_context bc{*st.ks, *st.server, st.repl, now_ms(), true, nullptr};
         bc.blocked = &st.blocked;  // the master's writes serve our blocked clients
@@ -767,6 +768,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (loaded.from_master &&
             (!st.repl.is_replica || loaded.link_generation < st.role_requests_sent))
           return {};  // a sync that a later REPLICAOF overtook
+        st.intro.read_from_master(loaded.payload_bytes);
         std::string failure;
         if (!install_functions(st, loaded.functions, failure))
           return failure;  // the data and libraries there stay as they were

@@ -113,6 +113,7 @@ loader_actor::behavior_type loader_actor_fn(loader_pointer self, keyspace_actor 
         loaded.repl_offset = offset;
         loaded.from_master = true;
         loaded.link_generation = self->state.link_generation;
+        loaded.payload_bytes = static_cast<int64_t>(payload.bytes->size());
         loaded.functions = std::move(info.functions);
         loaded.repl_stream_db = std::max(info.repl_stream_db, 0);
         return install(self, std::move(loaded));

@@ -23,6 +23,7 @@ struct loaded_keyspace {
   int repl_stream_db = 0;
   bool from_master = false;  // a master's snapshot: not for a server that is a master now
   int64_t link_generation = 0;  // of the link that brought it (see the apply_atom message)
+  int64_t payload_bytes = 0;    // the snapshot's size as the master sent it (INFO's repl input)
   // The FUNCTION libraries' codes: the keyspace loads them, on its own thread (the Lua
   // interpreters are its), in place of those it has.
   std::vector<std::string> functions;

@@ -39,6 +39,7 @@ struct connection_traffic {
   uint64_t reads = 0, writes = 0;
   uint64_t query_buffer = 0;   // the input buffer's allocation
   uint64_t output_buffer = 0;  // reply bytes the socket has not taken yet
+  bool replica = false;        // a replica's: what it was sent is replication traffic
 };
 
 struct client_record {

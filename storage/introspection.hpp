@@ -42,10 +42,15 @@ struct introspection {
   // What clients sent and were sent (connections report it with their batches), and the
   // rates INFO shows, sampled by the keyspace's cron.
   int64_t net_input_bytes = 0, net_output_bytes = 0;
-  instantaneous_metric ops_rate, input_rate, output_rate;
+  // Of those, the stream sent to replicas and what a replica reads from its master (Redis 7.0
+  // counts them in both totals).
+  int64_t net_repl_input_bytes = 0, net_repl_output_bytes = 0;
+  instantaneous_metric ops_rate, input_rate, output_rate, repl_input_rate, repl_output_rate;
   void add_traffic(int64_t client_id, const connection_traffic& t) {
     net_input_bytes += static_cast<int64_t>(t.net_input);
     net_output_bytes += static_cast<int64_t>(t.net_output);
+    if (t.replica)
+      net_repl_output_bytes += static_cast<int64_t>(t.net_output);
     reads += static_cast<int64_t>(t.reads);
     writes += static_cast<int64_t>(t.writes);
     clients.buffers_now(client_id, t);
@@ -54,12 +59,20 @@ struct introspection {
   void reset_stats() {
     latest_fork_usec = total_forks = expire_cap_reached = 0;
     net_input_bytes = net_output_bytes = reads = writes = 0;
+    net_repl_input_bytes = net_repl_output_bytes = 0;
     ops_rate = input_rate = output_rate = instantaneous_metric();
+    repl_input_rate = repl_output_rate = instantaneous_metric();
+  }
+  void read_from_master(int64_t bytes) {
+    net_input_bytes += bytes;
+    net_repl_input_bytes += bytes;
   }
   void sample_rates(int64_t now_ms, int64_t commands) {
     ops_rate.sample(now_ms, commands);
     input_rate.sample(now_ms, net_input_bytes);
     output_rate.sample(now_ms, net_output_bytes);
+    repl_input_rate.sample(now_ms, net_repl_input_bytes);
+    repl_output_rate.sample(now_ms, net_repl_output_bytes);
   }
 
   // A fork for a snapshot began at `start` and has returned: INFO's latest_fork_usec, and the

@@ -248,16 +248,17 @@ void stats_section(info_writer& w, exec_context& ctx) {
   w.field("instantaneous_ops_per_sec", ctx.intro ? ctx.intro->ops_rate.per_second() : 0);
   w.field("total_net_input_bytes", ctx.intro ? ctx.intro->net_input_bytes : 0);
   w.field("total_net_output_bytes", ctx.intro ? ctx.intro->net_output_bytes : 0);
-  // The replication stream's bytes are not counted here yet (0, as a server without replicas).
-  w.field("total_net_repl_input_bytes", 0);
-  w.field("total_net_repl_output_bytes", 0);
+  w.field("total_net_repl_input_bytes", ctx.intro ? ctx.intro->net_repl_input_bytes : 0);
+  w.field("total_net_repl_output_bytes", ctx.intro ? ctx.intro->net_repl_output_bytes : 0);
   const auto kbps = [](int64_t bytes_per_second) {
     return two_decimals(static_cast<double>(bytes_per_second) / 1024.0);
   };
   w.field("instantaneous_input_kbps", kbps(ctx.intro ? ctx.intro->input_rate.per_second() : 0));
   w.field("instantaneous_output_kbps", kbps(ctx.intro ? ctx.intro->output_rate.per_second() : 0));
-  w.field("instantaneous_input_repl_kbps", "0.00");
-  w.field("instantaneous_output_repl_kbps", "0.00");
+  w.field("instantaneous_input_repl_kbps",
+          kbps(ctx.intro ? ctx.intro->repl_input_rate.per_second() : 0));
+  w.field("instantaneous_output_repl_kbps",
+          kbps(ctx.intro ? ctx.intro->repl_output_rate.per_second() : 0));
   w.field("rejected_connections", s.rejected_connections.load());
   w.field("sync_full", ctx.replication.sync_full);
   w.field("sync_partial_ok", ctx.replication.sync_partial_ok);

@@ -222,3 +222,32 @@ def test_bgsave_reports_saves_and_copy_on_write(server):
         fields = info(c, "persistence")[1]
         assert int(fields["rdb_last_cow_size"]) > 0
         assert fields["current_cow_size"] == "0"
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_replication_bytes_are_counted_apart(kind, start_credis, start_redis):
+    """The stream a master sends its replica is total_net_repl_output_bytes there, and the
+    replica counts what it reads as total_net_repl_input_bytes; Redis 7.0 counts both in the
+    totals too (INFO adds them)."""
+    from replication_support import Servers, wait_synced
+    servers = Servers(start_credis, start_redis)
+    master = servers.start(kind)
+    replica = servers.factories[kind](["--save", "", "--replicaof", "127.0.0.1", str(master.port)])
+    wait_synced(master, replica)
+    value = "x" * 10000
+    with Raw(master.port) as m:
+        for i in range(100):
+            assert m.cmd("SET", f"k{i}", value) == b"+OK\r\n"
+        stream = 100 * 10000  # well above what INFO's own replies add to the normal output
+        wait_synced(master, replica)
+        wait_until(lambda: int(info(m, "stats")[1]["total_net_repl_output_bytes"]) >= stream,
+                   timeout=10, what="the master to count the stream it sent")
+        _, fields = info(m, "stats")
+        assert int(fields["total_net_output_bytes"]) >= int(fields["total_net_repl_output_bytes"])
+        assert int(fields["total_net_repl_input_bytes"]) == 0
+    with Raw(replica.port) as r:
+        _, fields = info(r, "stats")
+        assert int(fields["total_net_repl_input_bytes"]) >= stream
+        assert int(fields["total_net_input_bytes"]) >= int(fields["total_net_repl_input_bytes"])
+        assert int(fields["total_net_repl_output_bytes"]) == 0
+        assert int(fields["total_net_output_bytes"]) < stream
