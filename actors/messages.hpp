@@ -11,6 +11,7 @@
 
 #include "storage/client_registry.hpp"
 #include "storage/commands/command_batch.hpp"
+#include "storage/migration.hpp"
 
 namespace credis {
 
@@ -75,6 +76,12 @@ struct link_report {
   int64_t last_io_ms = 0;  // the last byte from the master
 };
 
+// A MIGRATE job for the migrate actor: shared with the keyspace, which needs the dumped keys
+// again when the outcome is back.
+struct migrate_order {
+  std::shared_ptr<const migrate_job> job;
+};
+
 // How far the loader is through an RDB (the keyspace answers -LOADING meanwhile).
 struct loading_progress {
   int64_t loaded_bytes = 0;
@@ -98,6 +105,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::sync_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::client_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::connection_traffic)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::migrate_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::migrate_outcome)
 
 namespace credis {
 
@@ -140,6 +149,7 @@ using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using traffic_atom = caf::atom_constant<caf::atom("traffic")>;
 using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
+using migrate_atom = caf::atom_constant<caf::atom("migrate")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -148,13 +158,14 @@ using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
 // streams (with the stream's raw bytes and its database after them); removes keys whose
 // deadline has passed when the expiry actor says it is time; runs its periodic duties
 // (background saves, save points, replica pings) on cron; takes over a keyspace the loader
-// filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into replicas' sockets (answering with the child's
-// pid and the offset it is at); appends REPLCONF GETACK to the stream; takes the replication
-// status the manager reports; keeps what connections report of themselves (CLIENT LIST, the
-// slow log), telling one to close (kill_atom) when CLIENT KILL names it; holds clients' batches
-// while CLIENT PAUSE lasts (resume_atom: it may have ended); adds up the bytes, reads and writes
-// a connection reports without a batch (traffic_atom); and makes the final save before the process exits (false: it
-// failed, so the server keeps running).
+// filled, answering -LOADING while the loader reads it; forks the snapshot of a full sync into
+// replicas' sockets (answering with the child's pid and the offset it is at); appends REPLCONF
+// GETACK to the stream; takes the replication status the manager reports; keeps what connections
+// report of themselves (CLIENT LIST, the slow log), telling one to close (kill_atom) when CLIENT
+// KILL names it; holds clients' batches while CLIENT PAUSE lasts (resume_atom: it may have ended);
+// adds up the bytes, reads and writes a connection reports without a batch (traffic_atom); learns
+// how many MIGRATE target connections the migrate actor keeps (migrate_atom); and makes the final
+// save before the process exits (false: it failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
     caf::reacts_to<apply_atom, command_batch, std::string, int>,
@@ -173,6 +184,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<resume_atom>,
     caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
     caf::reacts_to<deliver_atom>,
+    caf::reacts_to<migrate_atom, int64_t>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the
