@@ -100,8 +100,9 @@ TEST_CASE("MIGRATE's commands for the target, pipelined", "[migrate]") {
         "*5\r\n$7\r\nRESTORE\r\n$2\r\nk1\r\n$1\r\n0\r\n$2\r\nP1\r\n$7\r\nREPLACE\r\n"
         "*5\r\n$7\r\nRESTORE\r\n$2\r\nk2\r\n$4\r\n1500\r\n$2\r\nP2\r\n$7\r\nREPLACE\r\n");
   job.args.username = "user";
-  CHECK(migrate_exchange(job, false).request().starts_with(
-      "*3\r\n$4\r\nAUTH\r\n$4\r\nuser\r\n$2\r\npw\r\n*5\r\n$7\r\nRESTORE\r\n"));
+  CHECK(migrate_exchange(job, false)
+            .request()
+            .starts_with("*3\r\n$4\r\nAUTH\r\n$4\r\nuser\r\n$2\r\npw\r\n*5\r\n$7\r\nRESTORE\r\n"));
 }
 
 TEST_CASE("MIGRATE reads the target's replies as Redis does", "[migrate]") {
@@ -123,8 +124,9 @@ TEST_CASE("MIGRATE reads the target's replies as Redis does", "[migrate]") {
     migrate_exchange x(job, false);
     CHECK(x.feed("+OK\r\n-BUSYKEY Target key name already exists.\r\n+OK\r\n"));
     const auto o = x.outcome(failure::none);
-    CHECK(o.error == "ERR Target instance replied with error: BUSYKEY Target key name already "
-                     "exists.");
+    CHECK(o.error ==
+          "ERR Target instance replied with error: BUSYKEY Target key name already "
+          "exists.");
     CHECK(o.accepted == std::vector<size_t>{0, 2});
     CHECK_FALSE(x.selected_db());  // after an error the database is not trusted
   }
@@ -134,8 +136,9 @@ TEST_CASE("MIGRATE reads the target's replies as Redis does", "[migrate]") {
     migrate_exchange x(with_auth, true);
     CHECK(x.feed("-WRONGPASS invalid username-password pair\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n"));
     const auto o = x.outcome(failure::none);
-    CHECK(o.error == "ERR Target instance replied with error: WRONGPASS invalid "
-                     "username-password pair");
+    CHECK(o.error ==
+          "ERR Target instance replied with error: WRONGPASS invalid "
+          "username-password pair");
     CHECK(o.accepted.empty());
   }
   SECTION("a refused SELECT fails every key") {
@@ -219,8 +222,8 @@ TEST_CASE("MIGRATE in the keyspace: NOKEY, the dumped keys, the deletes", "[migr
   REQUIRE(job.keys.size() == 2);  // x is missing
   CHECK(job.keys[0].name == "a");
   CHECK(job.keys[0].ttl_ms == 0);
-  CHECK(dump_of_a == "$" + std::to_string(job.keys[0].payload.size()) + "\r\n" +
-                         job.keys[0].payload + "\r\n");
+  CHECK(dump_of_a ==
+        "$" + std::to_string(job.keys[0].payload.size()) + "\r\n" + job.keys[0].payload + "\r\n");
   CHECK(job.keys[1].name == "b");
   CHECK(job.keys[1].ttl_ms == 5000);
   CHECK(h.run({"DBSIZE"}) == ":0\r\n");
@@ -231,8 +234,7 @@ TEST_CASE("MIGRATE in the keyspace: NOKEY, the dumped keys, the deletes", "[migr
   CHECK(del == std::vector<std::string_view>{"DEL", "a", "b"});
 }
 
-TEST_CASE("MIGRATE keeps a key written while the target worked, and COPY keeps all",
-          "[migrate]") {
+TEST_CASE("MIGRATE keeps a key written while the target worked, and COPY keeps all", "[migrate]") {
   command_harness h;
   h.run({"SET", "a", "1"});
   h.run({"SET", "b", "2"});
@@ -241,8 +243,8 @@ TEST_CASE("MIGRATE keeps a key written while the target worked, and COPY keeps a
     h.run({"APPEND", "a", "x"});
     return all_taken(job);
   };
-  CHECK(migrate_through(h, {"MIGRATE", "h", "7", "", "0", "0", "KEYS", "a", "b"},
-                        written_meanwhile, handoff) == "+OK\r\n");
+  CHECK(migrate_through(h, {"MIGRATE", "h", "7", "", "0", "0", "KEYS", "a", "b"}, written_meanwhile,
+                        handoff) == "+OK\r\n");
   CHECK(handoff.deleted == std::vector<std::string>{"b"});
   CHECK(h.run({"GET", "a"}) == "$2\r\n1x\r\n");
 
