@@ -127,9 +127,12 @@ void attempt_failed(migrate_broker self, const std::string& name, migrate_target
   end_job(self, name, t, std::move(outcome));
 }
 
+// A timeout past an hour is looked at again every hour: CAF's timer takes no later time (the
+// check then sets it again for what is left).
 void arm_timer(migrate_broker self, const std::string& name, const migrate_target& t, int64_t ms) {
-  send_self_later<caf::actor>(self, std::chrono::milliseconds(ms), timeout_atom::value, name,
-                              t.attempt);
+  constexpr int64_t hour_ms = 3'600'000;
+  send_self_later<caf::actor>(self, std::chrono::milliseconds(std::min(ms, hour_ms)),
+                              timeout_atom::value, name, t.attempt);
 }
 
 // Sends the first waiting job's commands, on the kept connection or a new one.

@@ -1,5 +1,6 @@
 #include "storage/migrate_exchange.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 
 #include "protocol/integers.hpp"
@@ -20,6 +21,8 @@ void append_command(std::string& out, std::initializer_list<std::string_view> ar
     out += "\r\n";
   }
 }
+
+constexpr size_t max_line = 1024;
 
 bool is_error(const std::string& line) { return !line.empty() && line[0] == '-'; }
 
@@ -52,7 +55,9 @@ migrate_exchange::migrate_exchange(const migrate_job& job, bool select)
 bool migrate_exchange::feed(std::string_view bytes) {
   while (!bytes.empty() && !complete()) {
     const size_t nl = bytes.find('\n');
-    partial_.append(bytes.substr(0, nl));
+    // Redis reads a reply line into 1024 bytes; a target that sends more holds no more here.
+    const size_t room = max_line - std::min(max_line, partial_.size());
+    partial_.append(bytes.substr(0, std::min(nl, room)));
     if (nl == std::string_view::npos)
       break;
     bytes.remove_prefix(nl + 1);

@@ -261,8 +261,10 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
     block->db = call.db;
     return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
   }
-  if (ctx.migration && ctx.migration->wanted)
-    return outcome::wants_to_block;  // counted when it runs again with the outcome
+  if (ctx.migration && ctx.migration->wanted) {
+    --stats.total_commands_processed;  // counted when it runs again with the outcome
+    return outcome::wants_to_block;
+  }
   const uint64_t elapsed = ticks_now() - start;
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark),
                         ctx.reply_error_counted);

@@ -283,3 +283,12 @@ TEST_CASE("MIGRATE's keys as COMMAND GETKEYS finds them (migrateGetKeys)", "[mig
   CHECK(keys_of({"MIGRATE", "h", "1", "x", "0", "0", "KEYS", "a", "b"}).empty());
   CHECK(keys_of({"MIGRATE", "h", "1", "", "0", "0", "keys", "keys"}) == names{"keys"});
 }
+
+TEST_CASE("MIGRATE keeps at most 1024 bytes of a reply line", "[migrate]") {
+  migrate_exchange x(job_of({{"a", 0, "", 0}}), false);
+  CHECK_FALSE(x.feed("-ERR " + std::string(5000, 'x')));
+  CHECK_FALSE(x.feed(std::string(5000, 'y')));
+  CHECK(x.feed("\r\n"));
+  const std::string error = x.outcome(failure::none).error;
+  CHECK(error == "ERR Target instance replied with error: ERR " + std::string(1019, 'x'));
+}
