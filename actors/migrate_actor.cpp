@@ -6,6 +6,8 @@
 #include "actors/clock.hpp"
 #include "actors/tcp_connect.hpp"
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::resolved_address)
+
 namespace credis {
 
 const char* migrate_state::name = "migrate";
@@ -19,6 +21,7 @@ constexpr auto sweep_interval = std::chrono::milliseconds(1000);
 constexpr size_t read_size = 64 * 1024;
 
 using failure = migrate_exchange::failure;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 
 int64_t cached_sockets(const migrate_state& st) {
   int64_t n = 0;
@@ -67,14 +70,7 @@ void make_room(migrate_broker self) {
   }
 }
 
-bool open_link(migrate_broker self, const std::string& name, migrate_target& t,
-               const migrate_job& job) {
-  const int port = std::atoi(job.port.c_str());  // as Redis reads it
-  std::string error;
-  const int fd =
-      port > 0 && port <= 65535 ? start_connect(job.host, static_cast<uint16_t>(port), error) : -1;
-  if (fd < 0)
-    return false;
+void open_link(migrate_broker self, const std::string& name, migrate_target& t, int fd) {
   make_room(self);
   t.hdl = self->add_scribe(fd);
   self->state.names[*t.hdl] = name;
@@ -82,7 +78,21 @@ bool open_link(migrate_broker self, const std::string& name, migrate_target& t,
   t.db = -1;
   self->ack_writes(*t.hdl, true);  // the first data_transferred_msg says it is connected
   self->configure_read(*t.hdl, caf::io::receive_policy::at_most(read_size));
-  return true;
+}
+
+// Looks a host name up on a thread of its own (it may wait for DNS), answering with its
+// address (len 0: none).
+caf::behavior resolver_fn(caf::event_based_actor* self) {
+  return {
+      [=](resolve_atom, const std::string& host, uint16_t port) {
+        resolved_address address;
+        std::string error;
+        if (!resolve_address(host, port, false, address, error))
+          address.len = 0;
+        self->quit();
+        return address;
+      },
+  };
 }
 
 void start_attempt(migrate_broker self, const std::string& name, migrate_target& t);
@@ -135,22 +145,70 @@ void arm_timer(migrate_broker self, const std::string& name, const migrate_targe
                               timeout_atom::value, name, t.attempt);
 }
 
-// Sends the first waiting job's commands, on the kept connection or a new one.
-void start_attempt(migrate_broker self, const std::string& name, migrate_target& t) {
-  auto& st = self->state;
-  const migrate_job& job = *t.waiting.front().job;
-  if (!t.hdl && !open_link(self, name, t, job)) {
-    connect_failed(self, name, t);
-    return;
-  }
-  t.exchange.emplace(job, t.db != job.args.db);
-  t.attempt = ++st.attempts;
-  t.last_use_ms = t.last_progress_ms = now_ms();
+void send_request(migrate_broker self, migrate_target& t) {
   const std::string& bytes = t.exchange->request();
   t.unsent = bytes.size();
   self->write(*t.hdl, bytes.size(), bytes.data());
   self->flush(*t.hdl);
+}
+
+// The attempt's connection is to `address` (len 0: none was found).
+void connect_and_send(migrate_broker self, const std::string& name, migrate_target& t,
+                      const resolved_address& address) {
+  std::string error;
+  const int fd = address.len > 0 ? connect_to(address, error) : -1;
+  if (fd < 0) {
+    connect_failed(self, name, t);
+    return;
+  }
+  open_link(self, name, t, fd);
+  send_request(self, t);
+}
+
+// Sends the first waiting job's commands, on the kept connection or a new one. A host name
+// is looked up aside; the timeout counts from here, the lookup included.
+void start_attempt(migrate_broker self, const std::string& name, migrate_target& t) {
+  auto& st = self->state;
+  const migrate_job& job = *t.waiting.front().job;
+  t.exchange.emplace(job, t.db != job.args.db);
+  const uint64_t attempt = t.attempt = ++st.attempts;
+  t.last_use_ms = t.last_progress_ms = now_ms();
   arm_timer(self, name, t, job.args.timeout_ms);
+  if (t.hdl) {
+    send_request(self, t);
+    return;
+  }
+  t.connected = false;
+  const int port = std::atoi(job.port.c_str());  // as Redis reads it
+  if (port <= 0 || port > 65535) {
+    connect_failed(self, name, t);
+    return;
+  }
+  resolved_address address;
+  std::string error;
+  if (resolve_address(job.host, static_cast<uint16_t>(port), true, address, error)) {
+    connect_and_send(self, name, t, address);
+    return;
+  }
+  auto resolver = self->system().spawn<caf::detached + caf::hidden>(resolver_fn);
+  self->request(resolver, caf::infinite, resolve_atom::value, job.host, static_cast<uint16_t>(port))
+      .then(
+          [=](const resolved_address& found) {
+            auto it = self->state.targets.find(name);
+            if (it == self->state.targets.end() || it->second.attempt != attempt ||
+                !it->second.exchange)
+              return;  // timed out meanwhile
+            connect_and_send(self, name, it->second, found);
+            forget_if_idle(self, name);
+            report_sockets(self);
+          },
+          [=](const caf::error&) {
+            auto it = self->state.targets.find(name);
+            if (it != self->state.targets.end() && it->second.attempt == attempt &&
+                it->second.exchange)
+              connect_failed(self, name, it->second);
+            forget_if_idle(self, name);
+          });
 }
 
 migrate_target* target_of(migrate_broker self, caf::io::connection_handle hdl, std::string& name) {

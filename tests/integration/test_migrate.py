@@ -235,3 +235,15 @@ def test_inside_multi_it_is_refused(start_credis):
         reply = s.cmd("EXEC")
         assert b"MIGRATE is not supported inside MULTI/EXEC" in reply
         assert s.cmd("GET", "k") == b"$1\r\nv\r\n"
+
+
+def test_host_names_are_looked_up_aside(start_credis):
+    src, dst = start_credis(["--save", ""]), start_credis(["--save", ""])
+    with Raw(src.port) as s:
+        s.cmd("MSET", "k", "v", "k2", "v2")
+        assert s.cmd("MIGRATE", "localhost", dst.port, "k", 0, 2000) == b"+OK\r\n"
+        assert (s.cmd("MIGRATE", "no-such-host.invalid", dst.port, "k2", 0, 2000) ==
+                b"-IOERR error or timeout connecting to the client\r\n")
+        assert s.cmd("GET", "k2") == b"$2\r\nv2\r\n"
+    with Raw(dst.port) as d:
+        assert d.cmd("GET", "k") == b"$1\r\nv\r\n"
