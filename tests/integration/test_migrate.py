@@ -247,3 +247,21 @@ def test_host_names_are_looked_up_aside(start_credis):
         assert s.cmd("GET", "k2") == b"$2\r\nv2\r\n"
     with Raw(dst.port) as d:
         assert d.cmd("GET", "k") == b"$1\r\nv\r\n"
+
+
+def test_a_client_that_leaves_mid_migrate_still_moves_its_keys(start_credis):
+    src, dst = start_credis(["--save", ""]), start_credis(SLEEPER)
+    with Raw(dst.port) as sleeper, Raw(src.port) as s:
+        s.cmd("SET", "key", "v")
+        sleeper.send(b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.5\r\n")
+        with Raw(src.port) as leaving:
+            leaving.send(b"*6\r\n$7\r\nMIGRATE\r\n$9\r\n127.0.0.1\r\n$%d\r\n%d\r\n$3\r\nkey\r\n"
+                         b"$1\r\n0\r\n$4\r\n5000\r\n" % (len(str(dst.port)), dst.port))
+            wait_until(lambda: b"cmd=migrate" in s.cmd("CLIENT", "LIST"), timeout=5,
+                       what="the MIGRATE to start")
+        # What the target took is deleted here even though nobody waits for the reply.
+        wait_until(lambda: s.cmd("EXISTS", "key") == b":0\r\n", timeout=5,
+                   what="the source to delete the key")
+        assert sleeper.read_reply() == b"+OK\r\n"
+        assert sleeper.cmd("GET", "key") == b"$1\r\nv\r\n"
+        assert s.cmd("PING") == b"+PONG\r\n"
