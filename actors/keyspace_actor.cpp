@@ -9,6 +9,7 @@
 #include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
+#include "actors/migrate_actor.hpp"
 #include "actors/sync_child.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "storage/commands/script_support.hpp"
@@ -220,6 +221,8 @@ void forget_client(keyspace_state& st, int64_t id) {
   st.blocked.unblock(id);
   st.blocked.unblock_elsewhere(id);
   st.waiting.erase(id);
+  if (auto it = st.migrating.find(id); it != st.migrating.end())
+    it->second.conn = nullptr;
   st.watched.unwatch(id);
   st.channels.remove_client(id);
   st.connections.erase(id);
@@ -470,6 +473,26 @@ void start_waiting(keyspace_broker self, const caf::actor& conn, command_batch b
   }
 }
 
+void finish_migrating(keyspace_broker self, int64_t id, migrate_outcome outcome);
+
+// The client's batch stopped at a MIGRATE that handed out its job: the replies before it go out
+// now, and the batch waits here from that command on until the migrate actor answers.
+void start_migrating(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t at,
+                     std::shared_ptr<const migrate_job> job, batch_replies& out) {
+  auto& st = self->state;
+  if (!out.text.empty() || !out.spliced.empty())
+    caf::anon_send(conn, replies_atom::value, std::move(out));
+  const int64_t id = batch.client_id;
+  st.migrating[id] = {conn, std::move(batch), at, job};
+  self->request(st.migrator, caf::infinite, migrate_atom::value, migrate_order{std::move(job)})
+      .then([=](migrate_outcome& outcome) { finish_migrating(self, id, std::move(outcome)); },
+            [=](const caf::error&) {
+              migrate_outcome failed;
+              failed.error = migrate_errors::reading;
+              finish_migrating(self, id, std::move(failed));
+            });
+}
+
 // Runs `batch` for the client at `conn` from item `first` on, after the replies already in
 // `out`. Whenever a command writes a key a blocked client waits for, those are served before
 // the next command, as in Redis. Ends by sending the replies (and what the reply limit left)
@@ -484,6 +507,7 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
     if (used >= batch_reply_limit)
       break;
     block_request req;
+    migrate_handoff migration;
     const size_t before = first;
     const size_t held = may_block ? paused_from(st, batch, first) : SIZE_MAX;
     if (held == first) {
@@ -491,12 +515,17 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
       hold_for_pause(self, conn, std::move(batch), first, out);
       return;
     }
-    first = execute_batch(
-        client_context(st, batch.client_id, out, may_block ? &req : nullptr,
-                       batch_reply_limit - used),
-        batch, out.text, first, held);
+    batch_context bc = client_context(st, batch.client_id, out, may_block ? &req : nullptr,
+                                      batch_reply_limit - used);
+    bc.migration = may_block ? &migration : nullptr;
+    first = execute_batch(bc, batch, out.text, first, held);
     if (!st.manager_requests.empty())
       pass_manager_requests(self);
+    if (migration.wanted) {
+      flush_writes(self);
+      start_migrating(self, conn, std::move(batch), first, std::move(migration.job), out);
+      return;
+    }
     if (req.wanted) {
       flush_writes(self);
       start_waiting(self, conn, std::move(batch), first, req, out);
@@ -566,6 +595,35 @@ void end_wait(keyspace_broker self, int64_t id, wait_end how) {
   auto w = std::move(it->second);
   st.waiting.erase(it);
   run_batch(self, w.conn, std::move(w.batch), next, std::move(out));
+}
+
+// The migrate actor's outcome: MIGRATE runs again with it, deleting what the target took,
+// then the rest of its client's batch runs (unless the client is gone).
+void finish_migrating(keyspace_broker self, int64_t id, migrate_outcome outcome) {
+  auto& st = self->state;
+  auto it = st.migrating.find(id);
+  if (it == st.migrating.end())
+    return;
+  auto w = std::move(it->second);
+  st.migrating.erase(it);
+  st.intro.migrate_cached_sockets = outcome.cached_sockets;
+  migrate_handoff finishing;
+  finishing.job = std::move(w.job);
+  finishing.outcome = std::move(outcome);
+  batch_replies out;
+  block_request unused;
+  batch_context bc = client_context(st, id, out, &unused, 0);
+  bc.migration = &finishing;
+  {
+    const reply::protocol_scope protocol(w.batch.items()[w.at].resp);
+    execute_batch(bc, w.batch, out.text, w.at, w.at + 1);
+  }
+  if (w.conn)
+    run_batch(self, w.conn, std::move(w.batch), w.at + 1, std::move(out));
+  else
+    flush_writes(self);
+  serve_waiting(self);
+  after_commands(self);
 }
 
 // Serves the clients waiting for the keys written since the last call, longest waiting first,
@@ -639,6 +697,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.expiry = self->system().middleman().spawn_broker(
       expiry_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.expiry);
+  self->state.migrator = self->system().middleman().spawn_broker(
+      migrate_actor_fn, caf::actor_cast<keyspace_actor>(self));
+  self->link_to(self->state.migrator);
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
@@ -688,6 +749,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](gone_atom, int64_t id) {
         forget_client(self->state, id);
         self->state.killed.erase(id);
+      },
+      [=](migrate_atom, int64_t cached_sockets) {
+        self->state.intro.migrate_cached_sockets = cached_sockets;
       },
       [=](traffic_atom, int64_t client_id, const connection_traffic& traffic) {
         self->state.intro.add_traffic(client_id, traffic);

@@ -90,6 +90,17 @@ struct keyspace_state {
     std::vector<std::string> state;  // block_request::state of the waiting command
   };
   std::unordered_map<int64_t, waiting_batch> waiting;
+  // Clients whose MIGRATE the migrate actor works on: the batch from that command on, and the
+  // job (its dumped keys are compared when the outcome is back). A client gone meanwhile
+  // keeps its entry without a connection: what the target took is still deleted here.
+  caf::actor migrator;
+  struct migrating_batch {
+    caf::actor conn;
+    command_batch batch;
+    size_t at;
+    std::shared_ptr<const migrate_job> job;
+  };
+  std::unordered_map<int64_t, migrating_batch> migrating;
   // Pub/Sub routing.
   pubsub channels;
   // The connections by client id (PUBLISH's deliveries, CLIENT KILL), and what each reported.

@@ -1,18 +1,11 @@
 #include "actors/master_link_actor.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include <spdlog/spdlog.h>
 
 #include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
 #include "actors/loader_actor.hpp"
+#include "actors/tcp_connect.hpp"
 
 namespace credis {
 
@@ -22,37 +15,6 @@ namespace {
 
 // A replica acknowledges its offset this often, and checks the master is still talking.
 constexpr auto tick_interval = std::chrono::milliseconds(1000);
-
-// Starts a non-blocking connect to host:port (IPv4 addresses first, as "localhost" usually
-// means a master bound to 127.0.0.1); the socket, or -1 with `error` set. A refused connect
-// shows later as the connection closing.
-int start_connect(const std::string& host, uint16_t port, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
-  if (rc != 0) {
-    error = gai_strerror(rc);
-    return -1;
-  }
-  addrinfo* pick = found;
-  for (addrinfo* a = found; a; a = a->ai_next)
-    if (a->ai_family == AF_INET) {
-      pick = a;
-      break;
-    }
-  int fd = socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd >= 0 && connect(fd, pick->ai_addr, pick->ai_addrlen) != 0 && errno != EINPROGRESS) {
-    error = std::strerror(errno);
-    close(fd);
-    fd = -1;
-  } else if (fd < 0) {
-    error = std::strerror(errno);
-  }
-  freeaddrinfo(found);
-  return fd;
-}
 
 void send_to_master(master_link_broker self, const std::string& bytes) {
   auto& st = self->state;

@@ -11,6 +11,7 @@
 
 #include "storage/client_registry.hpp"
 #include "storage/commands/command_batch.hpp"
+#include "storage/migration.hpp"
 
 namespace credis {
 
@@ -77,6 +78,12 @@ struct link_report {
   int64_t last_io_ms = 0;  // the last byte from the master
 };
 
+// A MIGRATE job for the migrate actor: shared with the keyspace, which needs the dumped keys
+// again when the outcome is back.
+struct migrate_order {
+  std::shared_ptr<const migrate_job> job;
+};
+
 // How far the loader is through an RDB (the keyspace answers -LOADING meanwhile).
 struct loading_progress {
   int64_t loaded_bytes = 0;
@@ -100,6 +107,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::replication_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::sync_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::client_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::connection_traffic)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::migrate_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(credis::migrate_outcome)
 
 namespace credis {
 
@@ -143,6 +152,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using traffic_atom = caf::atom_constant<caf::atom("traffic")>;
 using replicaof_atom = caf::atom_constant<caf::atom("replicaof")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+using migrate_atom = caf::atom_constant<caf::atom("migrate")>;
 
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
@@ -159,20 +169,29 @@ using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 // report of themselves (CLIENT LIST, the slow log), telling one to close (kill_atom) when CLIENT
 // KILL names it; holds clients' batches while CLIENT PAUSE lasts (resume_atom: it may have ended);
 // adds up the bytes, reads and writes a connection reports without a batch (traffic_atom); learns
-// which clients wait in WAIT (client id, timed, true while waiting: the manager holds them); and
-// makes the final save before the process exits (false: it failed, so the server keeps running).
+// which clients wait in WAIT (client id, timed, true while waiting: the manager holds them);
+// learns how many MIGRATE target connections the migrate actor keeps (migrate_atom); and makes the
+// final save before the process exits (false: it failed, so the server keeps running).
 using keyspace_actor = caf::typed_actor<
     caf::reacts_to<exec_atom, command_batch>,
     caf::reacts_to<apply_atom, command_batch, std::string, int, int64_t>,
-    caf::reacts_to<expire_atom>, caf::reacts_to<cron_atom>,
+    caf::reacts_to<expire_atom>,
+    caf::reacts_to<cron_atom>,
     caf::replies_to<install_atom, loaded_keyspace>::with<std::string>,
     caf::reacts_to<loading_atom, loading_progress>,
-    caf::replies_to<sync_atom, sync_job>::with<int, int64_t>, caf::reacts_to<synced_atom>,
-    caf::reacts_to<feed_atom>, caf::reacts_to<getack_atom>,
-    caf::reacts_to<status_atom, replication_info>, caf::reacts_to<unblock_atom, int64_t, uint64_t>,
-    caf::reacts_to<gone_atom, int64_t>, caf::reacts_to<hello_atom, client_report>,
-    caf::reacts_to<resume_atom>, caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
-    caf::reacts_to<waiting_atom, int64_t, bool, bool>, caf::reacts_to<deliver_atom>,
+    caf::replies_to<sync_atom, sync_job>::with<int, int64_t>,
+    caf::reacts_to<synced_atom>,
+    caf::reacts_to<feed_atom>,
+    caf::reacts_to<getack_atom>,
+    caf::reacts_to<status_atom, replication_info>,
+    caf::reacts_to<unblock_atom, int64_t, uint64_t>,
+    caf::reacts_to<gone_atom, int64_t>,
+    caf::reacts_to<hello_atom, client_report>,
+    caf::reacts_to<resume_atom>,
+    caf::reacts_to<traffic_atom, int64_t, connection_traffic>,
+    caf::reacts_to<waiting_atom, int64_t, bool, bool>,
+    caf::reacts_to<deliver_atom>,
+    caf::reacts_to<migrate_atom, int64_t>,
     caf::replies_to<shutdown_atom>::with<bool>>;
 
 // The replication manager: keeps the backlog and the replicas, feeding them the stream the
@@ -186,11 +205,15 @@ using keyspace_actor = caf::typed_actor<
 using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
-    caf::reacts_to<replicaof_atom, replication_request>, caf::reacts_to<synced_atom, int, bool>,
+    caf::reacts_to<replicaof_atom, replication_request>,
+    caf::reacts_to<synced_atom, int, bool>,
     caf::reacts_to<restored_atom, std::string, int64_t, int>,
-    caf::reacts_to<start_atom, keyspace_actor>, caf::reacts_to<link_atom, link_report>,
-    caf::reacts_to<timeout_atom, uint64_t>, caf::reacts_to<unblock_atom, int64_t, bool>,
-    caf::reacts_to<config_atom, replication_settings>, caf::reacts_to<cron_atom>>;
+    caf::reacts_to<start_atom, keyspace_actor>,
+    caf::reacts_to<link_atom, link_report>,
+    caf::reacts_to<timeout_atom, uint64_t>,
+    caf::reacts_to<unblock_atom, int64_t, bool>,
+    caf::reacts_to<config_atom, replication_settings>,
+    caf::reacts_to<cron_atom>>;
 
 // The expiry actor: told the earliest deadline in the keyspace, it wakes the keyspace then.
 using expiry_actor = caf::typed_actor<

@@ -36,6 +36,7 @@ struct introspection {
   int64_t latest_fork_usec = 0;  // INFO stats
   int64_t total_forks = 0;
   int64_t expire_cap_reached = 0;   // expiry runs that stopped at their budget
+  int64_t migrate_cached_sockets = 0;  // MIGRATE's open target connections, as last reported
   int64_t startup_memory = 0;       // used_memory when the keyspace started (INFO memory)
   int64_t peak_memory = 0;          // the most used_memory seen (cron and INFO)
   int64_t reads = 0, writes = 0;    // socket reads and replies written, as connections report

@@ -30,6 +30,7 @@ class command_batch;
 struct batch_context;
 struct scripting;
 struct command_spec;
+struct migrate_handoff;
 
 // The keyspace event a write command sends (Redis's notifyKeyspaceEvent calls), declared in its
 // table entry: run_command publishes it when the command changed data, with the "new" event for
@@ -207,6 +208,9 @@ struct exec_context {
   bool from_script = false;
   // EVAL, FCALL: the error reply the script gave was counted by the command it called.
   bool reply_error_counted = false;
+  // Where MIGRATE hands its network work to the actors layer and finds the outcome when it
+  // runs again (storage/migration.hpp); null where it may not wait (MULTI, scripts).
+  migrate_handoff* migration = nullptr;
 
   database& db() { return ks.db(db_index); }
 };
@@ -250,6 +254,9 @@ struct movable_keys {
     // GEORADIUS, GEORADIUSBYMEMBER: the argument after the first STORE, then the one after
     // the first STOREDIST, each looked for from argument `numkeys_at` on (their key specs)
     geo_store,
+    // MIGRATE: the key argument, or with KEYS (and an empty key argument) the keys after it,
+    // past the options' values (Redis's migrateGetKeys)
+    migrate,
   };
   rule how = none;
   uint8_t numkeys_at = 0;

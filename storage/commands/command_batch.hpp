@@ -298,6 +298,9 @@ struct batch_context {
   uint64_t observed_ticks = 0;
   // EVAL's scripts and FUNCTION's libraries; null where no script runs.
   scripting* scripts = nullptr;
+  // Where MIGRATE hands its job out: it stops the batch as a blocking command does, and runs
+  // again with the outcome. Null: MIGRATE may not wait here.
+  migrate_handoff* migration = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

@@ -45,6 +45,7 @@ std::span<const command_spec> scripting_commands();
 std::span<const command_spec> function_commands();
 std::span<const command_spec> cluster_commands();
 std::span<const command_spec> hyperloglog_commands();
+std::span<const command_spec> migrate_commands();
 
 // Shared by families: FLUSHALL's emptying of every database, WATCH and blocked clients told
 // (server_commands.cpp); DEBUG RELOAD, which DEBUG dispatches (persistence_commands.cpp).

@@ -46,6 +46,7 @@ struct command_table {
         stream_read_commands(),   stream_group_commands(), stream_info_commands(),
         sort_commands(),          scripting_commands(),    function_commands(),
         cluster_commands(),       hyperloglog_commands(),  geo_commands(),
+        migrate_commands(),
     };
     for (auto family : families)
       specs.insert(specs.end(), family.begin(), family.end());

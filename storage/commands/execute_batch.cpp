@@ -7,6 +7,7 @@
 #include "storage/commands/command_batch.hpp"
 #include "storage/commands/key_events.hpp"
 #include "storage/commands/propagate.hpp"
+#include "storage/migration.hpp"
 #include "storage/tick_clock.hpp"
 
 namespace credis {
@@ -234,6 +235,7 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
                    call.client_id, bc.channels, bc.intro, bc.client,
                    bc.manager_requests, bc.scripts, &bc, bc.from_master,
                    call.from_script};
+  ctx.migration = block ? bc.migration : nullptr;  // (not inside a transaction or a script)
   if (bc.client && !call.from_script) {
     bc.client->db = call.db;
     bc.client->last_command = index;
@@ -259,6 +261,10 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
   if (block && block->wanted) {
     block->db = call.db;
     return outcome::wants_to_block;  // counted when it is served, times out or is unblocked
+  }
+  if (ctx.migration && ctx.migration->wanted) {
+    --stats.total_commands_processed;  // counted when it runs again with the outcome
+    return outcome::wants_to_block;
   }
   const uint64_t elapsed = ticks_now() - start;
   stats.commands.called(index, elapsed, std::string_view(out).substr(mark),

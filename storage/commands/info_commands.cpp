@@ -278,17 +278,18 @@ void stats_section(info_writer& w, exec_context& ctx) {
           ctx.channels ? static_cast<int64_t>(ctx.channels->channel_count(true)) : 0);
   w.field("latest_fork_usec", ctx.intro ? ctx.intro->latest_fork_usec : 0);
   w.field("total_forks", ctx.intro ? ctx.intro->total_forks : 0);
+  w.field("migrate_cached_sockets", ctx.intro ? ctx.intro->migrate_cached_sockets : 0);
   w.field("total_error_replies", static_cast<int64_t>(s.commands.total_error_replies()));
   w.field("total_reads_processed", ctx.intro ? ctx.intro->reads : 0);
   w.field("total_writes_processed", ctx.intro ? ctx.intro->writes : 0);
-  // Features credis does not have (MIGRATE, writable replicas, defragmentation, client-side
+  // Features credis does not have (writable replicas, defragmentation, client-side
   // caching, I/O threads, DUMP payload sanitizing): their counters as Redis shows them unused.
   for (const char* unused :
-       {"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
-        "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-        "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
-        "unexpected_error_replies", "dump_payload_sanitizations", "io_threads_active",
-        "io_threaded_reads_processed", "io_threaded_writes_processed"})
+       {"slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+        "active_defrag_key_hits", "active_defrag_key_misses", "tracking_total_keys",
+        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies",
+        "dump_payload_sanitizations", "io_threads_active", "io_threaded_reads_processed",
+        "io_threaded_writes_processed"})
     w.field(unused, 0);
   // Redis 7.2's fields, for the clients these limits closed.
   w.field("client_query_buffer_limit_disconnections",

@@ -67,6 +67,25 @@ void geo_store_positions(arg_list argv, size_t from, std::vector<size_t>& out) {
   }
 }
 
+// MIGRATE host port key db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS k...]: the
+// keys after KEYS, looked for past the options' values; none when the key argument is not
+// empty then (a syntax error MIGRATE reports); else the key argument.
+void migrate_positions(arg_list argv, std::vector<size_t>& out) {
+  for (size_t i = 6; i < argv.size(); ++i) {
+    if (iequals(argv[i], "keys")) {
+      if (argv[3].empty())
+        for (size_t k = i + 1; k < argv.size(); ++k)
+          out.push_back(k);
+      return;
+    }
+    if (iequals(argv[i], "auth"))
+      i += 1;
+    else if (iequals(argv[i], "auth2"))
+      i += 2;
+  }
+  out.push_back(3);
+}
+
 // Redis's getKeysUsingKeySpecs: false for an unknown or incomplete spec, or keys past the end.
 bool keys_by_specs(std::span<const key_spec> specs, arg_list argv,
                    std::vector<key_reference>& out) {
@@ -162,12 +181,17 @@ std::vector<key_reference> keys_with_flags(const command_spec& cmd, arg_list arg
   // no others.
   const size_t fixed = positions.empty() || cmd.first_key <= 0 ? 0 : 1;
   const bool flagged = (cmd.movable.how == movable_keys::store ||
-                        cmd.movable.how == movable_keys::fixed_by_procedure) &&
+                        cmd.movable.how == movable_keys::fixed_by_procedure ||
+                        cmd.movable.how == movable_keys::migrate) &&
                        !specs.empty();
+  // (MIGRATE's procedure gives every key its first spec's flags, without INCOMPLETE)
+  const uint16_t later_flags = !flagged                                   ? uint16_t{kf::none}
+                               : cmd.movable.how == movable_keys::migrate ? specs.front().flags
+                                                                          : specs.back().flags;
   for (size_t i = 0; i < positions.size(); ++i)
     keys.push_back({positions[i], !flagged    ? uint16_t{kf::none}
                                   : i < fixed ? specs.front().flags
-                                              : specs.back().flags});
+                                              : later_flags});
   return keys;
 }
 
@@ -182,6 +206,10 @@ bool key_positions(const command_spec& cmd, arg_list argv, std::vector<size_t>& 
       return numkeys_positions(cmd.movable.numkeys_at, argv, out, 0);
     case movable_keys::streams: return stream_positions(argv, out);
     case movable_keys::store: store_position(argv, out); return true;
+    case movable_keys::migrate:
+      out.clear();  // the key argument is one only without KEYS
+      migrate_positions(argv, out);
+      return true;
     case movable_keys::geo_store:
       geo_store_positions(argv, cmd.movable.numkeys_at, out);
       return true;
