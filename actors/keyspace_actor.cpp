@@ -343,9 +343,8 @@ uint64_t observed_ticks(keyspace_state& st) {
 // What a client's batch runs against; the client's record learns it was active now.
 batch_context client_context(keyspace_state& st, int64_t client_id, batch_replies& out,
                              block_request* block, size_t reply_limit) {
-  // A replica's stream is its master's alone: what its own clients run (PUBLISH) is not in
-  // it, or its offset would part from its master's and its siblings'.
-  const bool propagates = propagating(st) && !st.repl.is_replica;
+  // (run_command keeps a replica's own commands out of the stream.)
+  const bool propagates = propagating(st);
   batch_context bc{*st.ks,       *st.server,   st.repl,     now_ms(), false,
                    propagates ? &st.propagated : nullptr, &out.spliced, reply_limit,
                    &st.blocked,  block,        &st.watched,  &st.channels, &st.intro,

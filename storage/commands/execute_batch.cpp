@@ -212,9 +212,10 @@ outcome run_command(const batch_context& bc, const command_call& call, std::stri
   const size_t index = command_index(cmd);
   const size_t mark0 = out.size();
   bc.ks.set_access_time(bc.now);  // (per command: CONFIG SET inside MULTI may change the policy)
-  // A transaction was checked as a whole when EXEC began: a REPLICAOF in it refuses nothing
-  // after it, as in Redis; but a replica's stream is its master's alone from then on.
-  if (in_transaction && bc.replication.is_replica && !bc.from_master)
+  // A replica's stream is its master's alone: what its own clients run (PUBLISH) is not in it,
+  // or its offset would part from its master's and its siblings'. Asked per command, since a
+  // REPLICAOF inside EXEC changes the role for the commands after it.
+  if (bc.replication.is_replica && !bc.from_master)
     propagated = nullptr;
   if (!in_transaction && refused_on_replica(bc, cmd)) {
     reply::error(out, readonly_replica);

@@ -154,3 +154,24 @@ def test_config_get_and_hello_follow_the_role(kind, start_credis, start_redis):
     assert role_and_replicaof(replica.port) == (b"master", b"")
     assert role_and_replicaof(master.port) == (b"replica", f"127.0.0.1 {replica.port}".encode())
     wait_synced(replica, master)
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_publish_after_replicaof_no_one_in_exec_reaches_sub_replicas(kind, start_credis,
+                                                                     start_redis):
+    """A PUBLISH after REPLICAOF NO ONE in the same EXEC is the new master's: it goes into its
+    stream, so a replica of it hears it (on a replica it would not)."""
+    servers = Servers(start_credis, start_redis)
+    master = servers.start(kind)
+    middle = servers.factories[kind](["--save", "", "--replicaof", "127.0.0.1", str(master.port)])
+    leaf = servers.factories[kind](["--save", "", "--replicaof", "127.0.0.1", str(middle.port)])
+    wait_synced(master, middle)
+    wait_synced(middle, leaf)
+    with Raw(leaf.port) as sub, Raw(middle.port) as c:
+        assert sub.cmd("SUBSCRIBE", "ch") == b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        assert call(c, "PUBLISH", "ch", "as a replica") == 0  # not propagated: nobody hears it
+        assert call(c, "MULTI") == b"OK"
+        assert call(c, "REPLICAOF", "NO", "ONE") == b"QUEUED"
+        assert call(c, "PUBLISH", "ch", "as a master") == b"QUEUED"
+        assert call(c, "EXEC") == [b"OK", 0]
+        assert sub.read_reply() == b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$11\r\nas a master\r\n"
