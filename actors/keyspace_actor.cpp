@@ -871,7 +871,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         // what it gets after goes to the new replicas.
         flush_stream(self);
         unix_ms now = now_ms();
-        rdb_save_info info = make_save_info(st.repl, now, functions_of(st.scripts));
+        rdb_save_info info = make_save_info(st.repl, now, functions_of(st.scripts),
+                                            st.server->config.rdb_key_save_delay);
         info.repl_id = job.replid;
         // After the snapshot the stream starts with a SELECT, whatever database it was in.
         if (!st.repl.is_replica)

@@ -86,6 +86,9 @@ struct server_config {
   int64_t busy_reply_threshold = 5000;
   // LATENCY: events that took at least this many milliseconds (0: none) are sampled.
   int64_t latency_monitor_threshold = 0;
+  // Redis's test knob rdb-key-save-delay: microseconds a save sleeps per key (-N: 1 µs, one
+  // key in N on average), so that a test can catch a save in progress.
+  int64_t rdb_key_save_delay = 0;
   bool latency_tracking = true;  // each command's latencies kept (storage/command_stats.hpp)
   // INFO latencystats' percentiles of each command's latency.
   std::vector<double> latency_percentiles = {50, 99, 99.9};
@@ -127,7 +130,9 @@ struct persistence_state {
   // Private_Dirty, sampled about once a second), the most of it, and what the last save ended
   // with.
   int64_t cow_size = 0, cow_peak = 0, cow_sampled_ms = 0, last_cow_size = 0;
-  int cow_pipe = -1;  // where the child writes its final copy-on-write size (Redis's child info)
+  int cow_pipe = -1;  // the child's reports (its progress, its final copy-on-write size)
+  // The running save's progress as its child last reported it (INFO's current_save_keys_*).
+  int64_t save_keys_processed = 0, save_keys_total = 0;
   bool save_scheduled = false;        // BGSAVE SCHEDULE while a save ran
 };
 

@@ -43,17 +43,41 @@ int64_t private_dirty_bytes(pid_t pid) {
   return 0;
 }
 
+// What a save's child tells its parent through the pipe (Redis's child info): a record well
+// under PIPE_BUF, so that each write arrives whole.
+struct child_report {
+  enum kind : int64_t { keys_processed = 1, final_cow = 2 };
+  int64_t what;
+  int64_t value;
+};
+
+// Best effort: a full pipe loses a progress report, which the next one replaces anyway.
+void send_child_report(int fd, child_report::kind what, int64_t value) {
+  const child_report r{what, value};
+  [[maybe_unused]] const ssize_t written = write(fd, &r, sizeof r);
+}
+
+// Reads what the child reported since the last call; the final copy-on-write size, if it came.
+int64_t read_child_reports(persistence_state& p) {
+  int64_t final_cow = -1;
+  child_report r;
+  while (p.cow_pipe >= 0 && read(p.cow_pipe, &r, sizeof r) == sizeof r) {
+    if (r.what == child_report::keys_processed)
+      p.save_keys_processed = r.value;
+    else if (r.what == child_report::final_cow)
+      final_cow = r.value;
+  }
+  return final_cow;
+}
+
 // The size the child measured as it ended, or the last sample when it wrote none.
 int64_t take_final_cow(persistence_state& p) {
-  int64_t bytes = p.cow_size;
+  const int64_t reported = read_child_reports(p);
   if (p.cow_pipe >= 0) {
-    int64_t reported = 0;
-    if (read(p.cow_pipe, &reported, sizeof reported) == sizeof reported)
-      bytes = reported;
     close(p.cow_pipe);
     p.cow_pipe = -1;
   }
-  return bytes;
+  return reported >= 0 ? reported : p.cow_size;
 }
 
 // Samples the running child's copy-on-write size, at most once a second (the read walks its
@@ -73,7 +97,7 @@ std::string rdb_path(const server_config& config) {
 }
 
 rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
-                             const function_libraries* functions) {
+                             const function_libraries* functions, int64_t key_save_delay_us) {
   rdb_save_info info;
   info.now = now;
   info.repl_id = repl.replid;
@@ -85,6 +109,7 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
   else
     info.repl_stream_db = repl.backlog_active ? 0 : -1;
   info.used_mem = allocated_bytes();
+  info.key_save_delay_us = key_save_delay_us;
   info.save_idle = access_tracking().lru;
   info.save_freq = access_tracking().lfu;
   if (functions)
@@ -95,7 +120,8 @@ rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
 bool save_now(const keyspace& ks, const function_libraries* functions, server_state& server,
               const replication_info& repl, unix_ms now, std::string& error) {
   int64_t dirty = server.stats.dirty;
-  if (!rdb_save_file(ks, make_save_info(repl, now, functions), rdb_path(server.config), error))
+  if (!rdb_save_file(ks, make_save_info(repl, now, functions, server.config.rdb_key_save_delay),
+                     rdb_path(server.config), error))
     return false;
   record_success(server, now, dirty);
   return true;
@@ -107,7 +133,7 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
   auto& p = server.persistence;
   p.last_bgsave_try_ms = now;
   // Everything the child needs is computed before the fork: the child only writes the file.
-  rdb_save_info info = make_save_info(repl, now, functions);
+  rdb_save_info info = make_save_info(repl, now, functions, server.config.rdb_key_save_delay);
   std::string path = rdb_path(server.config);
   int cow[2] = {-1, -1};
   if (pipe2(cow, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -127,6 +153,16 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
     // parent closes would otherwise not see the end of its connection until the save ends.
     const int report_fd = cow[1] >= 0 ? dup2(cow[1], 3) : -1;
     close_range(report_fd == 3 ? 4 : 3, ~0U, 0);
+    if (report_fd == 3) {
+      // Every 1024 keys, at most once a second, as Redis's child does (the first at once).
+      info.progress = [last = std::chrono::steady_clock::time_point()](uint64_t keys) mutable {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last < std::chrono::seconds(1))
+          return;
+        last = now;
+        send_child_report(3, child_report::keys_processed, static_cast<int64_t>(keys));
+      };
+    }
     std::string child_error;
     bool ok = rdb_save_file(ks, info, path, child_error);
     if (ok) {
@@ -134,10 +170,8 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
       dprintf(STDOUT_FILENO, "%d:C DB saved on disk\n", getpid());
       dprintf(STDOUT_FILENO, "%d:C RDB: %lld MB of memory used by copy-on-write\n", getpid(),
               static_cast<long long>(cow_bytes >> 20));
-      if (report_fd == 3) {
-        // Best effort: without it the parent keeps its own last sample.
-        [[maybe_unused]] const ssize_t written = write(3, &cow_bytes, sizeof cow_bytes);
-      }
+      if (report_fd == 3)  // without it the parent keeps its own last sample
+        send_child_report(3, child_report::final_cow, cow_bytes);
     } else {
       dprintf(STDOUT_FILENO, "%d:C Write error saving DB on disk: %s\n", getpid(),
               child_error.c_str());
@@ -150,6 +184,8 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
   if (intro)
     intro->forked(fork_start, server.config.latency_monitor_threshold, now / 1000);
   p.child_pid = pid;
+  p.save_keys_processed = 0;
+  p.save_keys_total = static_cast<int64_t>(ks.total_keys());
   p.dirty_at_bgsave_start = server.stats.dirty;
   p.bgsave_started_ms = now;
   return true;
@@ -163,10 +199,12 @@ bgsave_status poll_background_save(server_state& server, unix_ms now) {
   pid_t r = waitpid(p.child_pid, &status, WNOHANG);
   if (r == 0) {
     sample_cow(p, now);
+    read_child_reports(p);
     return bgsave_status::running;
   }
   p.last_cow_size = take_final_cow(p);
   p.cow_size = p.cow_peak = p.cow_sampled_ms = 0;
+  p.save_keys_processed = p.save_keys_total = 0;
   bool ok = r == p.child_pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok && r == p.child_pid && WIFSIGNALED(status))
     unlink(rdb_temp_path(server.config.dir, p.child_pid).c_str());

@@ -21,9 +21,10 @@ std::string rdb_path(const server_config& config);
 
 // What goes into the file besides the keys: the replication history the data belongs to (id
 // and offset, AUX fields), so that a restarted server can continue it with PSYNC, and the
-// FUNCTION libraries (`functions` null: none) the dataset includes, as Redis's.
+// FUNCTION libraries (`functions` null: none) the dataset includes, as Redis's; and how long
+// to pause per key (rdb-key-save-delay).
 rdb_save_info make_save_info(const replication_info& repl, unix_ms now,
-                             const function_libraries* functions);
+                             const function_libraries* functions, int64_t key_save_delay_us);
 
 // The three below expect no background save to be running: their callers check first, since
 // each answers a running save differently (an error, SCHEDULE, or waiting for the next tick).

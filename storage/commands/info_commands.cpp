@@ -198,10 +198,16 @@ void persistence_section(info_writer& w, exec_context& ctx) {
   w.section("Persistence");
   w.field("loading", p.loading ? 1 : 0);
   w.field("async_loading", 0);
-  // (The save's progress, current_fork_perc and current_save_keys_*, is not measured.)
   w.field("current_cow_peak", p.cow_peak);
   w.field("current_cow_size", p.cow_size);
   w.field("current_cow_size_age", p.cow_sampled_ms > 0 ? (ctx.now - p.cow_sampled_ms) / 1000 : 0);
+  // The running save's progress, as its child last reported it.
+  w.field("current_fork_perc",
+          two_decimals(p.save_keys_total > 0 ? 100.0 * static_cast<double>(p.save_keys_processed) /
+                                                   static_cast<double>(p.save_keys_total)
+                                             : 0.0));
+  w.field("current_save_keys_processed", p.save_keys_processed);
+  w.field("current_save_keys_total", p.save_keys_total);
   if (p.loading) {
     int64_t elapsed_ms = std::max<int64_t>(ctx.now - p.loading_started_ms, 1);
     double share = p.loading_total_bytes > 0 ? static_cast<double>(p.loading_loaded_bytes) /

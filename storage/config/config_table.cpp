@@ -280,7 +280,6 @@ const stored_default stored_defaults[] = {
     {"unixsocketperm", "0"},
     // Redis's hidden knobs for its tests (slower saves and loads, a watchdog).
     {"use-exit-on-panic", "no", {}, config_hidden},
-    {"rdb-key-save-delay", "0", {}, config_hidden},
     {"key-load-delay", "0", {}, config_hidden},
     {"watchdog-period", "0", {}, config_hidden},
     {"loading-process-events-interval-bytes", "2097152", {}, config_hidden},
@@ -503,6 +502,9 @@ std::vector<config_parameter> make_parameters() {
                  "lua-time-limit"),
       int_parameter(
           "slowlog-max-len", 0, [](auto& c) -> auto& { return c.slowlog_max_len; }, 0, INT64_MAX),
+      int_parameter(
+          "rdb-key-save-delay", config_hidden,
+          [](auto& c) -> auto& { return c.rdb_key_save_delay; }, INT32_MIN),
       int_parameter(
           "latency-monitor-threshold", 0,
           [](auto& c) -> auto& { return c.latency_monitor_threshold; }, 0, INT64_MAX),

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -367,9 +368,20 @@ class fd_sink : public rdb_sink {
   int error_ = 0;
 };
 
+// What a save does between keys: Redis's rdb-key-save-delay, and its progress report.
+void after_key(const rdb_save_info& info, uint64_t keys_written) {
+  if (info.key_save_delay_us > 0)
+    usleep(static_cast<useconds_t>(info.key_save_delay_us));
+  else if (info.key_save_delay_us < 0 && std::rand() % -info.key_save_delay_us == 0)
+    usleep(1);
+  if (info.progress && ((keys_written - 1) & 1023) == 0)  // the 1st, the 1025th, ...
+    info.progress(keys_written);
+}
+
 }  // namespace
 
 void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
+  uint64_t keys_written = 0;
   encoder e(out);
   value_writer values(e);
   char magic[10];
@@ -425,6 +437,7 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
           e.byte(static_cast<uint8_t>(lfu_frequency(ent.val.access(), info.now)));
         }
         values.write(batch[i].key, ent.val);
+        after_key(info, ++keys_written);
       }
       n = 0;
     };

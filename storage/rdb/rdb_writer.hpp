@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct rdb_save_info {
   // FUNCTION's libraries, each the code FUNCTION LOAD got (shebang line included): the
   // caller's copy, so that a forked child needs nothing of the scripting engine.
   std::vector<std::string> function_codes;
+  // rdb-key-save-delay (see server_config).
+  int64_t key_save_delay_us = 0;
+  // Told the keys written so far after the first key and every 1024 after it (a save's child
+  // reports its progress).
+  std::function<void(uint64_t)> progress;
 };
 
 // Writes a complete RDB version 10 image: REDIS0010, AUX redis-ver "7.0.15", redis-bits 64, ctime,

@@ -225,6 +225,35 @@ def test_bgsave_reports_saves_and_copy_on_write(server):
 
 
 @pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_a_slow_background_save_reports_its_progress(kind, start_credis, start_redis, tmp_path):
+    """rdb-key-save-delay slows the save down (1 ms a key here); its child reports the keys
+    written so far, which INFO shows as current_save_keys_processed / _total and
+    current_fork_perc, back to 0 when it ends."""
+    server = (start_credis if kind == "credis" else start_redis)(["--save", ""])
+    with Raw(server.port) as c:
+        for start in range(0, 3000, 500):
+            pairs = [x for i in range(start, start + 500) for x in (f"key:{i}", "v")]
+            assert c.cmd("MSET", *pairs) == b"+OK\r\n"
+        assert c.cmd("CONFIG", "SET", "rdb-key-save-delay", "1000") == b"+OK\r\n"
+        assert c.cmd("CONFIG", "GET", "rdb-key-save-delay").endswith(b"$4\r\n1000\r\n")
+        assert c.cmd("BGSAVE").startswith(b"+Background saving started")
+        wait_until(lambda: int(info(c, "persistence")[1]["current_save_keys_processed"]) > 0,
+                   timeout=10, what="a progress report from the save's child")
+        fields = info(c, "persistence")[1]
+        processed = int(fields["current_save_keys_processed"])
+        assert fields["current_save_keys_total"] == "3000"
+        assert fields["rdb_bgsave_in_progress"] == "1"
+        assert 1 <= processed < 3000
+        assert float(fields["current_fork_perc"]) == pytest.approx(100 * processed / 3000, abs=0.01)
+        assert c.cmd("CONFIG", "SET", "rdb-key-save-delay", "0") == b"+OK\r\n"
+        wait_until(lambda: info(c, "persistence")[1]["rdb_bgsave_in_progress"] == "0",
+                   timeout=30, what="the background save to end")
+        fields = info(c, "persistence")[1]
+        assert (fields["current_save_keys_processed"], fields["current_save_keys_total"],
+                fields["current_fork_perc"]) == ("0", "0", "0.00")
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
 def test_replication_bytes_are_counted_apart(kind, start_credis, start_redis):
     """The stream a master sends its replica is total_net_repl_output_bytes there, and the
     replica counts what it reads as total_net_repl_input_bytes; Redis 7.0 counts both in the

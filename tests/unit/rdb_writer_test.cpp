@@ -428,3 +428,15 @@ TEST_CASE("a load reports its progress every 2 MB or so", "[rdb]") {
   CHECK(reports.front() >= rdb_load_info::progress_interval);
   CHECK(loaded.total_keys() == 60000);
 }
+
+TEST_CASE("a save reports its progress after the first key and every 1024 after it", "[rdb]") {
+  keyspace ks;
+  for (int i = 0; i < 3000; ++i)
+    ks.db(i % 2).put("key:" + std::to_string(i), value(std::string("v")), no_expiry);
+  rdb_save_info info = save_info();
+  std::vector<uint64_t> reports;
+  info.progress = [&](uint64_t keys) { reports.push_back(keys); };
+  const std::string with_reports = write_image(ks, info);
+  CHECK(reports == std::vector<uint64_t>{1, 1025, 2049});
+  CHECK(with_reports == write_image(ks, save_info()));  // the file is the same
+}
