@@ -603,7 +603,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
           st.ids.replid2 = replid;
           st.ids.second_offset = offset + 1;
         }
-            ensure_backlog(self).reset(offset);
+        ensure_backlog(self).reset(offset);
         push_status(self);
       },
       [=](start_atom, keyspace_actor keyspace) {
@@ -632,6 +632,11 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
           st.log->resize(static_cast<size_t>(settings.backlog_size));
         push_status(self);
         maybe_start_sync(self);  // a shorter delay may have passed already
+      },
+      // Announced from the next handshake with the master on (REPLCONF listening-port).
+      [=](port_atom, uint16_t port, uint16_t tls_port) {
+        self->state.config.port = port;
+        self->state.config.tls.port = tls_port;
       },
       [=](cron_atom) {
         run_cron(self);

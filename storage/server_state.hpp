@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/command_stats.hpp"
+#include "storage/config/oom_score.hpp"
 
 namespace credis {
 
@@ -89,6 +90,7 @@ struct server_config {
   bool latency_tracking = true;  // each command's latencies kept (storage/command_stats.hpp)
   // INFO latencystats' percentiles of each command's latency.
   std::vector<double> latency_percentiles = {50, 99, 99.9};
+  oom_score_setting oom_score;  // oom-score-adj and oom-score-adj-values
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

@@ -20,6 +20,8 @@
 
 namespace credis {
 
+struct config_targets;
+
 // The same shape also carries the writes a batch propagates to replicas (database and
 // arguments of each; the spec is null there).
 class command_batch {
@@ -298,6 +300,9 @@ struct batch_context {
   uint64_t observed_ticks = 0;
   // EVAL's scripts and FUNCTION's libraries; null where no script runs.
   scripting* scripts = nullptr;
+  // What CONFIG SET changes outside the configuration (listening sockets, OOM score); null:
+  // nothing (unit tests, our master's stream).
+  config_targets* config = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.
