@@ -23,10 +23,31 @@ namespace {
 // A replica acknowledges its offset this often, and checks the master is still talking.
 constexpr auto tick_interval = std::chrono::milliseconds(1000);
 
+// Binds `fd` to `source` (bind-source-addr); false when no address of it could be bound.
+bool bind_source(int fd, const std::string& source, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(source.c_str(), nullptr, &hints, &found); rc != 0) {
+    error = gai_strerror(rc);
+    return false;
+  }
+  bool bound = false;
+  for (addrinfo* a = found; a && !bound; a = a->ai_next)
+    bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+  if (!bound)
+    error = std::string("bind: ") + std::strerror(errno);
+  freeaddrinfo(found);
+  return bound;
+}
+
 // Starts a non-blocking connect to host:port (IPv4 addresses first, as "localhost" usually
-// means a master bound to 127.0.0.1); the socket, or -1 with `error` set. A refused connect
+// means a master bound to 127.0.0.1), from `source` when given and it can be bound (else from
+// any address, Redis's best effort); the socket, or -1 with `error` set. A refused connect
 // shows later as the connection closing.
-int start_connect(const std::string& host, uint16_t port, std::string& error) {
+int start_connect(const std::string& host, uint16_t port, const std::string& source,
+                  std::string& error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -43,6 +64,12 @@ int start_connect(const std::string& host, uint16_t port, std::string& error) {
       break;
     }
   int fd = socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && !source.empty() && !bind_source(fd, source, error)) {
+    close(fd);
+    freeaddrinfo(found);
+    spdlog::debug("Connecting to MASTER from any address: {} {}", source, error);
+    return start_connect(host, port, {}, error);
+  }
   if (fd >= 0 && connect(fd, pick->ai_addr, pick->ai_addrlen) != 0 && errno != EINPROGRESS) {
     error = std::strerror(errno);
     close(fd);
@@ -223,7 +250,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
   st.protocol->authenticate_with(settings.masteruser, settings.masterauth);
   st.last_io_ms = now_ms();
   std::string error;
-  int fd = start_connect(host, port, error);
+  int fd = start_connect(host, port, settings.bind_source_addr, error);
   if (fd < 0) {
     spdlog::warn("Unable to connect to MASTER: {}", error);
     self->quit();

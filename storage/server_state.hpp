@@ -21,6 +21,7 @@ struct replication_settings {
   int64_t timeout = 60;             // seconds without traffic before a link is dropped
   std::string masterauth, masteruser;  // what a replica authenticates to its master with
   bool tls = false;                     // tls-replication: the link to the master is TLS
+  std::string bind_source_addr;         // the address the link to the master is made from, if any
   bool operator==(const replication_settings&) const = default;
 };
 

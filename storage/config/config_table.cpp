@@ -190,7 +190,6 @@ const stored_default stored_defaults[] = {
     {"auto-aof-rewrite-min-size", "67108864"},
     {"auto-aof-rewrite-percentage", "100"},
     {"bgsave_cpulist", ""},
-    {"bind-source-addr", ""},
     {"bio_cpulist", ""},
     {"cluster-allow-pubsubshard-when-down", "yes"},
     {"cluster-allow-reads-when-down", "no"},
@@ -480,6 +479,9 @@ std::vector<config_parameter> make_parameters() {
           "masterauth", 0, [](auto& c) -> auto& { return c.repl.masterauth; }),
       text_parameter(
           "masteruser", 0, [](auto& c) -> auto& { return c.repl.masteruser; }),
+      // Read at each connection to the master, as Redis does.
+      text_parameter(
+          "bind-source-addr", 0, [](auto& c) -> auto& { return c.repl.bind_source_addr; }),
       bool_parameter(
           "protected-mode", 0, [](auto& c) -> auto& { return c.protected_mode; }),
       {"client-output-buffer-limit", config_multi_word,

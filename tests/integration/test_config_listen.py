@@ -201,3 +201,18 @@ def test_replication_follows_port_changes(cluster, kind):
     wait_online(master, [replica])
     assert [e["port"] for e in replica_entries(info(master))] == [str(new_replica_port)]
     assert refuses(old_master_port)
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_bind_source_addr_is_where_a_replica_connects_from(cluster, kind):
+    master = cluster.start(kind)
+    replica = cluster.start(kind)
+    with Raw(master.port) as c:
+        assert c.cmd("CONFIG", "SET", "protected-mode", "no") == b"+OK\r\n"
+    with Raw(replica.port) as c:
+        assert c.cmd("CONFIG", "SET", "bind-source-addr", "127.0.0.2") == b"+OK\r\n"
+        assert c.cmd("REPLICAOF", "127.0.0.1", str(master.port)) == b"+OK\r\n"
+    wait_link_up(replica, master)
+    clients = master.client().client_list(_type="replica")
+    assert [cl["addr"].rsplit(":", 1)[0] for cl in clients] == ["127.0.0.2"]
+    assert config_get(replica.port, "bind-source-addr") == "127.0.0.2"
