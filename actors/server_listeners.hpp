@@ -25,6 +25,7 @@ class server_listeners final : public listening_sockets {
   // The current listeners stop first, so that the new ones may take their addresses (Redis
   // closes them first); when the new ones cannot all be had, the old listen again.
   std::string listen(listener_kind kind, uint16_t port, std::string_view bind) override;
+  bool serves_tls() const override { return tls_ready_; }
 
  private:
   std::array<std::vector<int>, 2> fds_;  // plain's and tls's, as the acceptor has them

@@ -26,6 +26,9 @@ std::string apply_one(config_effect effect, const server_config& c, config_targe
     case config_effect::port:
       return listen_on(targets.sockets, listener_kind::plain, c.port, c.bind, port_failure);
     case config_effect::tls_port:
+      // Redis configures TLS here when it was not; credis only at start-up.
+      if (targets.sockets && c.tls.port != 0 && !targets.sockets->serves_tls())
+        return "Unable to update TLS configuration. Check server logs.";
       return listen_on(targets.sockets, listener_kind::tls, c.tls.port, c.bind, port_failure);
     case config_effect::bind: {
       // Both listeners move to the new addresses (Redis's changeBindAddr).

@@ -18,6 +18,9 @@ class listening_sockets {
   // 0 or no address) in place of where it listens now, as Redis's changeListenPort. On failure
   // it goes on listening where it did and returns why (Redis's log line), else empty.
   virtual std::string listen(listener_kind kind, uint16_t port, std::string_view bind) = 0;
+
+  // Whether a tls-port's connections can be served (TLS was configured at start-up).
+  virtual bool serves_tls() const = 0;
 };
 
 }  // namespace credis

@@ -216,3 +216,33 @@ def test_bind_source_addr_is_where_a_replica_connects_from(cluster, kind):
     clients = master.client().client_list(_type="replica")
     assert [cl["addr"].rsplit(":", 1)[0] for cl in clients] == ["127.0.0.2"]
     assert config_get(replica.port, "bind-source-addr") == "127.0.0.2"
+
+
+def test_tls_port_change_moves_the_tls_listener(start_credis):
+    from test_tls import tls_args, tls_client
+    old = free_port()
+    s = start_credis(["--save", ""] + tls_args(old))
+    new = free_port()
+    with Raw(s.port) as c:
+        assert c.cmd("CONFIG", "SET", "tls-port", str(new)) == b"+OK\r\n"
+        assert c.cmd("CONFIG", "GET", "tls-port") == b"*2\r\n$8\r\ntls-port\r\n$%d\r\n%d\r\n" % (
+            len(str(new)), new)
+    tls = tls_client(new)
+    assert tls.ping()
+    tls.close()
+    assert refuses(old)
+    assert answers(s.port)  # the plain port is left as it was
+    with Raw(s.port) as c:  # and turned off
+        assert c.cmd("CONFIG", "SET", "tls-port", "0") == b"+OK\r\n"
+    assert refuses(new)
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_tls_port_without_tls_configured_fails(servers, kind):
+    # Redis configures TLS from the tls-* files then; with none given it cannot.
+    s = start(servers, kind)
+    with Raw(s.port) as c:
+        assert c.cmd("CONFIG", "SET", "tls-port", str(free_port())) == (
+            b"-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to "
+            b"update TLS configuration. Check server logs.\r\n")
+        assert c.cmd("CONFIG", "GET", "tls-port") == b"*2\r\n$8\r\ntls-port\r\n$1\r\n0\r\n"

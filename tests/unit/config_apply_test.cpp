@@ -44,6 +44,7 @@ struct fake_sockets : listening_sockets {
       return "Could not create server TCP listening socket: bind: Address already in use";
     return {};
   }
+  bool serves_tls() const override { return true; }
 };
 
 // A file standing for /proc/self/oom_score_adj, removed at the end.
