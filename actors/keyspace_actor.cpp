@@ -144,10 +144,12 @@ void run_cron(keyspace_broker self) {
     p.save_scheduled = false;
     std::string error;
     if (start_background_save(*st.ks, functions_of(st.scripts), *st.server, st.repl, now, error,
-                              &st.intro))
+                              &st.intro)) {
+      set_child_oom_score(st.config, st.server->config, p.child_pid);
       spdlog::info("Background saving started by pid {}", p.child_pid);
-    else
+    } else {
       spdlog::warn("{}", error);
+    }
   }
   if (propagating(st) && !st.repl.is_replica && now - st.last_replica_ping >= replica_ping_ms) {
     st.last_replica_ping = now;
@@ -368,7 +370,8 @@ void role_changed(keyspace_broker self, bool was_replica) {
     st.encoder.forget_db();  // a promoted replica's stream starts with SELECT
   // oom-score-adj-values has a replica's score and a master's (Redis's setOOMScoreAdj(-1)).
   if (was_replica != st.repl.is_replica && st.config && st.config->oom)
-    if (std::string error = st.config->oom->apply(st.server->config.oom_score, st.repl.is_replica);
+    if (std::string error = st.config->oom->apply(st.server->config.oom_score,
+                                                  server_oom_class(st.repl.is_replica));
         !error.empty())
       spdlog::warn("{}", error);
   apply_expiry_handling(st);
@@ -815,8 +818,10 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         const auto fork_start = std::chrono::steady_clock::now();
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
                                   st.server->config.repl.timeout * 1000, error);
-        if (pid > 0)
+        if (pid > 0) {
           st.intro.forked(fork_start, st.server->config.latency_monitor_threshold, now / 1000);
+          set_child_oom_score(st.config, st.server->config, pid);
+        }
         if (pid < 0) {
           spdlog::warn("{}", error);
         } else {

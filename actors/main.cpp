@@ -272,8 +272,8 @@ int main(int argc, char** argv) {
 
   // As Redis at start-up: the OOM killer's score for this process, when oom-score-adj asks.
   oom_score_adjuster oom_score;
-  if (std::string error =
-          oom_score.apply(server.config.oom_score, !server.config.replicaof.empty());
+  if (std::string error = oom_score.apply(server.config.oom_score,
+                                          server_oom_class(!server.config.replicaof.empty()));
       !error.empty())
     spdlog::warn("{}", error);
   // Where the server listens; CONFIG SET port, tls-port and bind move it (through the keyspace).

@@ -40,7 +40,8 @@ std::string apply_one(config_effect effect, const server_config& c, config_targe
       return error;
     }
     case config_effect::oom_score:
-      return targets.oom ? targets.oom->apply(c.oom_score, targets.replica) : std::string();
+      return targets.oom ? targets.oom->apply(c.oom_score, server_oom_class(targets.replica))
+                         : std::string();
     case config_effect::none:
       break;
   }
@@ -71,6 +72,12 @@ std::optional<apply_failure> apply_config_effects(std::span<const config_effect>
     return apply_failure{i, std::move(error)};
   }
   return std::nullopt;
+}
+
+void set_child_oom_score(const config_targets* targets, const server_config& config, int pid) {
+  if (targets && targets->oom)
+    if (std::string error = targets->oom->apply_to_child(config.oom_score, pid); !error.empty())
+      spdlog::warn("{}", error);
 }
 
 }  // namespace credis

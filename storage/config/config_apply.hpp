@@ -37,4 +37,8 @@ std::optional<apply_failure> apply_config_effects(std::span<const config_effect>
                                                   const server_config& previous,
                                                   config_targets& targets);
 
+// A child just forked (a save, a replica's sync) takes oom-score-adj-values' score for
+// background children; a failure is logged (null targets: nothing).
+void set_child_oom_score(const config_targets* targets, const server_config& config, int pid);
+
 }  // namespace credis

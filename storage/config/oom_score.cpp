@@ -59,37 +59,60 @@ std::string format_oom_score_values(const oom_score_values& values) {
          std::to_string(values[2]);
 }
 
-std::string oom_score_adjuster::apply(const oom_score_setting& setting, bool replica) {
-  const std::string failure = "Failed to set current oom_score_adj. Check server logs.";
-  int score = 0;
-  if (setting.mode != oom_score_mode::no) {
-    if (!base_) {
-      std::ifstream in(path_);
-      int current = 0;
-      if (!(in >> current)) {
-        spdlog::warn("Unable to read oom_score_adj: {}", std::strerror(errno));
-        return failure;
-      }
-      base_ = current;
+namespace {
+constexpr std::string_view write_failure =
+    "Failed to set current oom_score_adj. Check server logs.";
+}  // namespace
+
+// The score `setting` gives `role`, reading the base on the first change; none when the base
+// cannot be read.
+std::optional<int> oom_score_adjuster::score_for(const oom_score_setting& setting, oom_class role) {
+  if (!base_) {
+    std::ifstream in(proc_ + "/self/oom_score_adj");
+    int current = 0;
+    if (!(in >> current)) {
+      spdlog::warn("Unable to read oom_score_adj: {}", std::strerror(errno));
+      return std::nullopt;
     }
-    score = setting.values[replica ? 1 : 0];
-    if (setting.mode == oom_score_mode::relative)
-      score += *base_;
-    score = std::clamp(score, -1000, 1000);
-  } else if (base_) {
-    score = *base_;  // back to the score the process had before
-    base_.reset();
-  } else {
-    return {};
+    base_ = current;
   }
-  std::ofstream out(path_);
+  int score = setting.values[static_cast<int>(role)];
+  if (setting.mode == oom_score_mode::relative)
+    score += *base_;
+  return std::clamp(score, -1000, 1000);
+}
+
+std::string oom_score_adjuster::write(const std::string& path, int score) {
+  std::ofstream out(path);
   out << score << '\n';
   out.flush();
   if (!out) {
     spdlog::warn("Unable to write oom_score_adj: {}", std::strerror(errno));
-    return failure;
+    return std::string(write_failure);
   }
   return {};
+}
+
+std::string oom_score_adjuster::apply(const oom_score_setting& setting, oom_class role) {
+  const std::string self = proc_ + "/self/oom_score_adj";
+  if (setting.mode == oom_score_mode::no) {
+    if (!base_)
+      return {};
+    const int original = *base_;  // back to the score the process had before
+    base_.reset();
+    return write(self, original);
+  }
+  auto score = score_for(setting, role);
+  return score ? write(self, *score) : std::string(write_failure);
+}
+
+std::string oom_score_adjuster::apply_to_child(const oom_score_setting& setting, int pid) {
+  if (setting.mode == oom_score_mode::no)
+    return {};
+  auto score = score_for(setting, oom_class::background_child);
+  if (!score)
+    return std::string(write_failure);
+  return write(proc_ + "/" + std::to_string(pid) + "/oom_score_adj", *score);
 }
 
 }  // namespace credis

@@ -27,19 +27,31 @@ std::string_view oom_score_mode_name(oom_score_mode mode);  // "relative" reads 
 std::string parse_oom_score_values(std::string_view text, oom_score_values& values);
 std::string format_oom_score_values(const oom_score_values& values);
 
+// The scores of oom-score-adj-values, by the process they are for.
+enum class oom_class { master = 0, replica = 1, background_child = 2 };
+inline oom_class server_oom_class(bool replica) {
+  return replica ? oom_class::replica : oom_class::master;
+}
+
 // Writes the process's score. Before its first change it reads the score the process had,
-// which a relative setting adds to and which `no` puts back.
+// which a relative setting adds to and which `no` puts back. `proc` is where /proc is.
 class oom_score_adjuster {
  public:
-  explicit oom_score_adjuster(std::string path = "/proc/self/oom_score_adj")
-      : path_(std::move(path)) {}
+  explicit oom_score_adjuster(std::string proc = "/proc") : proc_(std::move(proc)) {}
 
-  // The score for a master, or a replica, under `setting`; why it could not be written (the
-  // text CONFIG SET gives, the system's reason logged), or empty.
-  std::string apply(const oom_score_setting& setting, bool replica);
+  // This process's score, as a master's or a replica's, under `setting`; why it could not be
+  // written (the text CONFIG SET gives, the system's reason logged), or empty.
+  std::string apply(const oom_score_setting& setting, oom_class role);
+
+  // The score of a child this process forked (a save, a replica's sync), as Redis's children
+  // set theirs; nothing under `no`, the child having this process's.
+  std::string apply_to_child(const oom_score_setting& setting, int pid);
 
  private:
-  std::string path_;
+  std::optional<int> score_for(const oom_score_setting& setting, oom_class role);
+  std::string write(const std::string& path, int score);
+
+  std::string proc_;
   std::optional<int> base_;  // the score before this server changed it, while it has
 };
 

@@ -11,7 +11,9 @@ import redis
 
 from conftest import free_port, wait_until
 from helpers import Raw
-from replication_support import Servers, info, replica_entries, wait_link_up, wait_online
+from helpers import encode
+from replication_support import (Link, Servers, info, pipeline, replica_entries, wait_link_up,
+                                 wait_online)
 
 
 @pytest.fixture
@@ -246,3 +248,32 @@ def test_tls_port_without_tls_configured_fails(servers, kind):
             b"-ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to "
             b"update TLS configuration. Check server logs.\r\n")
         assert c.cmd("CONFIG", "GET", "tls-port") == b"*2\r\n$8\r\ntls-port\r\n$1\r\n0\r\n"
+
+
+def children_of(pid):
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as f:
+            out += [int(c) for c in f.read().split()]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_a_forked_child_takes_the_background_child_score(servers, kind):
+    # A replica's diskless sync to a fake replica that reads nothing: the child that writes
+    # the snapshot stays (its socket full) while its score is read.
+    s = start(servers, kind, ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
+                              "--oom-score-adj", "absolute", "--oom-score-adj-values",
+                              "11 22 333"])
+    assert oom_score(s) == 11
+    value = "v" * 10_000
+    pipeline(s.port, [("SET", f"k{i}", value) for i in range(3000)])  # 30 MB of snapshot
+    with Link(s.port) as link:
+        link.send(encode("REPLCONF", "listening-port", "1") +
+                  encode("REPLCONF", "capa", "eof", "capa", "psync2"))
+        assert (link.line(), link.line()) == (b"+OK", b"+OK")
+        link.send(encode("PSYNC", "?", "-1"))
+        child = wait_until(lambda: children_of(s.proc.pid), timeout=30, what="a fork")[0]
+        wait_until(lambda: open(f"/proc/{child}/oom_score_adj").read().strip() == "333",
+                   timeout=10, what="the child's score")
+    assert oom_score(s) == 11

@@ -47,20 +47,26 @@ struct fake_sockets : listening_sockets {
   bool serves_tls() const override { return true; }
 };
 
-// A file standing for /proc/self/oom_score_adj, removed at the end.
-struct oom_file {
-  std::string path =
-      (std::filesystem::temp_directory_path() / ("credis-oom-" + std::to_string(::getpid()) + "-" +
-                                                 std::to_string(reinterpret_cast<uintptr_t>(this))))
-          .string();
-  explicit oom_file(int score) { std::ofstream(path) << score << '\n'; }
-  ~oom_file() { std::filesystem::remove(path); }
+// A directory standing for /proc: self/oom_score_adj and a child's, removed at the end.
+struct fake_proc {
+  std::filesystem::path dir;
+  std::string path;  // self's score
+  explicit fake_proc(int score) {
+    char tmpl[] = "/tmp/credis-oom-XXXXXX";
+    dir = mkdtemp(tmpl);
+    std::filesystem::create_directories(dir / "self");
+    std::filesystem::create_directories(dir / "42");
+    path = (dir / "self" / "oom_score_adj").string();
+    std::ofstream(path) << score << '\n';
+  }
+  ~fake_proc() { std::filesystem::remove_all(dir); }
+  std::string child() const { return read_file((dir / "42" / "oom_score_adj").string()); }
 };
 
 struct apply_harness : command_harness {
   fake_sockets sockets;
-  oom_file file{5};
-  oom_score_adjuster oom{file.path};
+  fake_proc file{5};
+  oom_score_adjuster oom{file.dir.string()};
   config_targets targets{&sockets, &oom};
   apply_harness() {
     config = &targets;
@@ -173,31 +179,38 @@ TEST_CASE("effects run once each, in the order first named", "[config][apply]") 
 
 TEST_CASE("the OOM score follows oom-score-adj and goes back to the process's own",
           "[config][apply]") {
-  oom_file file(100);
-  oom_score_adjuster oom(file.path);
+  fake_proc file(100);
+  oom_score_adjuster oom(file.dir.string());
   oom_score_setting s;
+  CHECK(oom.apply_to_child(s, 42).empty());  // `no`: the child keeps the score it inherited
+  CHECK(file.child() == "");
   s.mode = oom_score_mode::relative;
   s.values = {10, 300, 800};
-  CHECK(oom.apply(s, false).empty());
+  CHECK(oom.apply(s, oom_class::master).empty());
   CHECK(read_file(file.path) == "110");
-  CHECK(oom.apply(s, true).empty());  // a replica's
+  CHECK(oom.apply(s, oom_class::replica).empty());
   CHECK(read_file(file.path) == "400");
+  CHECK(oom.apply_to_child(s, 42).empty());
+  CHECK(file.child() == "900");  // relative to the process's own score, not its current one
   s.mode = oom_score_mode::absolute;
   s.values = {-2000, 2000, 2000};
-  CHECK(oom.apply(s, false).empty());
+  CHECK(oom.apply(s, oom_class::master).empty());
   CHECK(read_file(file.path) == "-1000");  // clamped
-  CHECK(oom.apply(s, true).empty());
+  CHECK(oom.apply(s, oom_class::replica).empty());
   CHECK(read_file(file.path) == "1000");
   s.mode = oom_score_mode::no;
-  CHECK(oom.apply(s, false).empty());
+  CHECK(oom.apply(s, oom_class::master).empty());
   CHECK(read_file(file.path) == "100");
   std::ofstream(file.path) << "7\n";  // someone else's change: not ours to undo
-  CHECK(oom.apply(s, false).empty());
+  CHECK(oom.apply(s, oom_class::master).empty());
   CHECK(read_file(file.path) == "7");
 
-  oom_score_adjuster unreadable("/nonexistent/oom_score_adj");
+  oom_score_adjuster unreadable("/nonexistent");
   s.mode = oom_score_mode::relative;
-  CHECK(unreadable.apply(s, false) == "Failed to set current oom_score_adj. Check server logs.");
+  CHECK(unreadable.apply(s, oom_class::master) ==
+        "Failed to set current oom_score_adj. Check server logs.");
+  CHECK(unreadable.apply_to_child(s, 42) ==
+        "Failed to set current oom_score_adj. Check server logs.");
 }
 
 TEST_CASE("oom-score-adj and its values are read and refused as Redis does", "[config][apply]") {
