@@ -322,6 +322,8 @@ int main(int argc, char** argv) {
     failure = listeners.listen(listener_kind::plain, server.config.port, server.config.bind);
     if (failure.empty())
       failure = listeners.listen(listener_kind::tls, server.config.tls.port, server.config.bind);
+    if (failure.empty() && !listeners.listening())
+      failure = "Configured to not listen anywhere, exiting.";  // as Redis
     if (failure.empty())
       failure = load_rdb_file(sys, self, keyspace_ref, server, signals, pid_file);
     // Replication starts once the data on disk is in: a replica asks its master to continue

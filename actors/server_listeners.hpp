@@ -27,6 +27,9 @@ class server_listeners final : public listening_sockets {
   std::string listen(listener_kind kind, uint16_t port, std::string_view bind) override;
   bool serves_tls() const override { return tls_ready_; }
 
+  // Whether any socket listens (none: a bind without addresses, or every one skipped).
+  bool listening() const { return !fds_[0].empty() || !fds_[1].empty(); }
+
  private:
   std::array<std::vector<int>, 2> fds_;  // plain's and tls's, as the acceptor has them
   caf::actor acceptor_;

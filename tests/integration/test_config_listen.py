@@ -277,3 +277,10 @@ def test_a_forked_child_takes_the_background_child_score(servers, kind):
         wait_until(lambda: open(f"/proc/{child}/oom_score_adj").read().strip() == "333",
                    timeout=10, what="the child's score")
     assert oom_score(s) == 11
+
+
+@pytest.mark.parametrize("kind", ["credis", "redis"])
+def test_no_address_to_listen_on_at_start_up_exits(servers, kind):
+    s = start(servers, kind, ["--bind", ""], wait_ready=False)
+    assert s.proc.wait(timeout=20) == 1
+    assert "Configured to not listen anywhere, exiting." in s.output()
