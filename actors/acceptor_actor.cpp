@@ -1,7 +1,5 @@
 #include "actors/acceptor_actor.hpp"
 
-#include <sstream>
-
 #include <spdlog/spdlog.h>
 
 #include "actors/broker_exit.hpp"
@@ -13,30 +11,14 @@ const char* acceptor_state::name = "acceptor";
 
 namespace {
 
-// Listens on `port` at each address of `bind`; false with st.listen_error set on failure.
-bool listen_on(acceptor_broker self, uint16_t port, bool tls) {
+void close_listener(acceptor_broker self, int fd) {
   auto& st = self->state;
-  std::istringstream addresses(st.server->config.bind);
-  std::string address;
-  while (addresses >> address) {
-    // As Redis: "-addr" is listened on when the machine has it (IPv6 may be off), else skipped.
-    const bool optional = address.size() > 1 && address[0] == '-';
-    if (optional)
-      address.erase(0, 1);
-    auto res = self->add_tcp_doorman(port, address.c_str(), true);
-    if (!res && optional) {
-      spdlog::debug("Skipping {}:{}: {}", address, port, self->system().render(res.error()));
-      continue;
-    }
-    if (!res) {
-      st.listen_error = "Could not create server TCP listening socket " + address + ":" +
-                        std::to_string(port) + ": " + self->system().render(res.error());
-      return false;
-    }
-    if (tls)
-      st.tls_listeners.insert(res->first);
-  }
-  return true;
+  auto it = st.listeners.find(fd);
+  if (it == st.listeners.end())
+    return;
+  self->close(it->second);  // closes the socket (it may already have, on an error)
+  st.tls_listeners.erase(it->second);
+  st.listeners.erase(it);
 }
 
 }  // namespace
@@ -51,10 +33,6 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   st.server = server;
   st.tls = tls;
   st.script = script;
-  if (server->config.port != 0)
-    listen_on(self, server->config.port, false);
-  if (st.listen_error.empty() && tls && server->config.tls.port != 0)
-    listen_on(self, server->config.tls.port, true);
   // Only main's shutdown ends the acceptor, and every connection with it. The exits go
   // anonymously: a message naming the acceptor as sender, left in a connection's mailbox,
   // would keep the acceptor alive while the acceptor's down message keeps the connection.
@@ -76,7 +54,22 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
         self->monitor(conn);
         self->state.connections.emplace(conn.id(), std::move(conn));
       },
-      [=](port_atom) { return self->state.listen_error; },
+      [=](listen_atom, bool tls, const std::vector<int>& opened, const std::vector<int>& closed) {
+        for (int fd : closed)
+          close_listener(self, fd);
+        for (int fd : opened) {
+          auto hdl = self->add_doorman(fd);
+          self->state.listeners.emplace(fd, hdl);
+          if (tls)
+            self->state.tls_listeners.insert(hdl);
+        }
+      },
+      // A listener stopped by CONFIG SET may report its end before it is closed.
+      [=](const caf::io::acceptor_closed_msg& msg) {
+        auto& st = self->state;
+        std::erase_if(st.listeners, [&](const auto& entry) { return entry.second == msg.handle; });
+        st.tls_listeners.erase(msg.handle);
+      },
   };
 }
 

@@ -22,18 +22,18 @@ struct acceptor_state {
   replication_manager_actor manager;
   server_state* server = nullptr;
   const tls_context* tls = nullptr;  // for connections to the tls-port
+  // The listening sockets server_listeners opened, by descriptor, and those of the tls-port.
+  std::unordered_map<int, caf::io::accept_handle> listeners;
   std::set<caf::io::accept_handle> tls_listeners;
-  std::string listen_error;
-  script_watch* script = nullptr;  // why a listening socket could not be opened, if it could not
+  script_watch* script = nullptr;
   std::unordered_map<caf::actor_id, caf::actor> connections;
   static const char* name;
 };
 
 using acceptor_broker = caf::io::stateful_broker<acceptor_state>*;
 
-// Opens a listening socket on each address of `bind` (space separated), for `port` and, with
-// `tls`, for tls-port. The result of that is asked for with `port_atom`: the error text, empty
-// on success.
+// Accepts on the listening sockets server_listeners gives it (listen_atom, whether they are the
+// tls-port's, the sockets to accept on and those to close).
 // `script`: what connections see of the script the keyspace runs (BUSY, SCRIPT KILL).
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,

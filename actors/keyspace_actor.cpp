@@ -145,10 +145,12 @@ void run_cron(keyspace_broker self) {
     p.save_scheduled = false;
     std::string error;
     if (start_background_save(*st.ks, functions_of(st.scripts), *st.server, st.repl, now, error,
-                              &st.intro))
+                              &st.intro)) {
+      set_child_oom_score(st.config, st.server->config, p.child_pid);
       spdlog::info("Background saving started by pid {}", p.child_pid);
-    else
+    } else {
       spdlog::warn("{}", error);
+    }
   }
   if (propagating(st) && !st.repl.is_replica && now - st.last_replica_ping >= replica_ping_ms) {
     st.last_replica_ping = now;
@@ -317,6 +319,12 @@ void after_commands(keyspace_broker self) {
     st.repl_settings = st.server->config.repl;
     self->send(st.manager, config_atom::value, st.repl_settings);
   }
+  // CONFIG SET port or tls-port: a replica announces the new one to its master.
+  const auto ports = std::make_pair(st.server->config.port, st.server->config.tls.port);
+  if (ports != st.ports) {
+    st.ports = ports;
+    self->send(st.manager, port_atom::value, ports.first, ports.second);
+  }
   // SHUTDOWN succeeded: main's signal wait does the rest, as for SIGTERM.
   if (st.server->shutdown_requested)
     kill(getpid(), SIGTERM);
@@ -354,6 +362,7 @@ batch_context client_context(keyspace_state& st, int64_t client_id, batch_replie
   bc.observed_ticks = observed_ticks(st);
   bc.manager_requests = &st.manager_requests;
   bc.scripts = st.scripts;
+  bc.config = st.config;
   return bc;
 }
 
@@ -362,6 +371,12 @@ void role_changed(keyspace_broker self, bool was_replica) {
   auto& st = self->state;
   if (was_replica && !st.repl.is_replica)
     st.encoder.forget_db();  // a promoted replica's stream starts with SELECT
+  // oom-score-adj-values has a replica's score and a master's (Redis's setOOMScoreAdj(-1)).
+  if (was_replica != st.repl.is_replica && st.config && st.config->oom)
+    if (std::string error = st.config->oom->apply(st.server->config.oom_score,
+                                                  server_oom_class(st.repl.is_replica));
+        !error.empty())
+      spdlog::warn("{}", error);
   apply_expiry_handling(st);
   schedule_expiry(self);
 }
@@ -675,12 +690,14 @@ bool install_functions(keyspace_state& st, const std::vector<std::string>& codes
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
                                                 replication_manager_actor manager,
-                                                scripting* scripts) {
+                                                scripting* scripts, config_targets* config) {
   empty_mailbox_at_exit(self);
   self->state.intro.startup_memory = self->state.intro.peak_memory = allocated_bytes();
   self->state.ks = ks;
   self->state.server = server;
   self->state.scripts = scripts;
+  self->state.config = config;
+  self->state.ports = {server->config.port, server->config.tls.port};
   // A script past busy-reply-threshold lets the loop answer the other clients meanwhile.
   if (auto* loop = spinning_multiplexer::of(self->system()))
     scripts->watch->process_events = [loop] { return loop->process_events_nested(); };
@@ -881,8 +898,10 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         const auto fork_start = std::chrono::steady_clock::now();
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
                                   st.server->config.repl.timeout * 1000, error);
-        if (pid > 0)
+        if (pid > 0) {
           st.intro.forked(fork_start, st.server->config.latency_monitor_threshold, now / 1000);
+          set_child_oom_score(st.config, st.server->config, pid);
+        }
         if (pid < 0) {
           spdlog::warn("{}", error);
         } else {

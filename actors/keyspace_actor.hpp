@@ -17,6 +17,7 @@
 
 #include "actors/messages.hpp"
 #include "replication/stream_encoder.hpp"
+#include "storage/config/config_apply.hpp"
 #include "storage/keyspace_notifications.hpp"
 
 namespace credis {
@@ -59,6 +60,7 @@ struct keyspace_state {
   keyspace* ks = nullptr;
   server_state* server = nullptr;
   scripting* scripts = nullptr;
+  config_targets* config = nullptr;  // what CONFIG SET changes outside the configuration
   expiry_actor expiry;
   replication_manager_actor manager;
   unix_ms scheduled_for = no_expiry;  // the deadline the expiry actor was last told about
@@ -77,6 +79,7 @@ struct keyspace_state {
   expired_key_handler expired;
   unix_ms last_replica_ping = 0;
   replication_settings repl_settings;  // as the manager last heard them
+  std::pair<uint16_t, uint16_t> ports;  // port and tls-port, as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
   // Clients blocked in BLPOP and its siblings: who waits for which keys, and each one's
   // requests from the blocking command on, run again when a key it waits for is written.
@@ -133,6 +136,6 @@ using keyspace_broker = keyspace_actor::stateful_broker_pointer<keyspace_state>;
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
                                                 replication_manager_actor manager,
-                                                scripting* scripts);
+                                                scripting* scripts, config_targets* config);
 
 }  // namespace credis

@@ -25,6 +25,7 @@
 #include "actors/log_role.hpp"
 #include "actors/options.hpp"
 #include "actors/replication_manager_actor.hpp"
+#include "actors/server_listeners.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "actors/tls_setup.hpp"
 #include "storage/keyed_hash.hpp"
@@ -269,6 +270,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // As Redis at start-up: the OOM killer's score for this process, when oom-score-adj asks.
+  oom_score_adjuster oom_score;
+  if (std::string error = oom_score.apply(server.config.oom_score,
+                                          server_oom_class(!server.config.replicaof.empty()));
+      !error.empty())
+    spdlog::warn("{}", error);
+  // Where the server listens; CONFIG SET port, tls-port and bind move it (through the keyspace).
+  server_listeners listeners(tls.server != nullptr);
+  config_targets targets{&listeners, &oom_score};
+
   write_pid_file(pid_file);
   // Before any key is hashed: tables keyed by client strings hash under a key of this process.
   set_random_hash_key();
@@ -291,8 +302,8 @@ int main(int argc, char** argv) {
     caf::actor_system sys(cfg);
     auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server,
                                                static_cast<const tls_context*>(tls.client.get()));
-    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager,
-                                                     &scripts);
+    auto keyspace_ref =
+        sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager, &scripts, &targets);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
     // Clients are taken while the RDB loads, as Redis does: they get -LOADING until it is in
@@ -307,9 +318,12 @@ int main(int argc, char** argv) {
         sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server,
                                      static_cast<const tls_context*>(tls.server.get()),
                                      scripts.watch.get());
-    self->request(acceptor, caf::infinite, port_atom::value)
-        .receive([&](const std::string& err) { failure = err; },
-                 [&](const caf::error& err) { failure = sys.render(err); });
+    listeners.attach(acceptor);
+    failure = listeners.listen(listener_kind::plain, server.config.port, server.config.bind);
+    if (failure.empty())
+      failure = listeners.listen(listener_kind::tls, server.config.tls.port, server.config.bind);
+    if (failure.empty() && !listeners.listening())
+      failure = "Configured to not listen anywhere, exiting.";  // as Redis
     if (failure.empty())
       failure = load_rdb_file(sys, self, keyspace_ref, server, signals, pid_file);
     // Replication starts once the data on disk is in: a replica asks its master to continue
@@ -330,6 +344,9 @@ int main(int argc, char** argv) {
       caf::anon_send_exit(acceptor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(keyspace_ref, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+    // The keyspace's CONFIG SET is the only other user of the listeners.
+    self->wait_for(keyspace_ref);
+    listeners.attach(caf::actor());
   }
   if (!pid_file.empty())
     unlink(pid_file.c_str());

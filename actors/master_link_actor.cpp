@@ -187,7 +187,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
   st.protocol->authenticate_with(settings.masteruser, settings.masterauth);
   st.last_io_ms = now_ms();
   std::string error;
-  int fd = start_connect(host, port, error);
+  int fd = start_connect(host, port, error, settings.bind_source_addr);
   if (fd < 0) {
     spdlog::warn("Unable to connect to MASTER: {}", error);
     self->quit();

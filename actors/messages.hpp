@@ -119,6 +119,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using port_atom = caf::atom_constant<caf::atom("port")>;
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
 using cron_atom = caf::atom_constant<caf::atom("cron")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
@@ -200,19 +201,20 @@ using keyspace_actor = caf::typed_actor<
 // of connections (PSYNC, REPLCONF ACK, WAIT); follows the keyspace's REPLICAOF; learns that a full
 // sync's child ended (pid, success); learns the history loaded data belongs to (id, offset, stream
 // database); and, on a replica, runs the link to the master (start_atom, with the keyspace, once
-// the data on disk is loaded); takes new repl-* settings that CONFIG SET made; and ends a client's
-// WAIT that CLIENT UNBLOCK named (client id, with an error rather than as a timeout).
+// the data on disk is loaded); takes new repl-* settings that CONFIG SET made, and the port and
+// tls-port it announces; and ends a client's WAIT that CLIENT UNBLOCK named (client id, with an
+// error rather than as a timeout).
 using replication_manager_actor = caf::typed_actor<
     caf::reacts_to<feed_atom, std::string, int64_t, int>,
     caf::replies_to<repl_atom, replication_request, replication_peer>::with<std::string>,
-    caf::reacts_to<replicaof_atom, replication_request>,
-    caf::reacts_to<synced_atom, int, bool>,
+    caf::reacts_to<replicaof_atom, replication_request>, caf::reacts_to<synced_atom, int, bool>,
     caf::reacts_to<restored_atom, std::string, int64_t, int>,
     caf::reacts_to<start_atom, keyspace_actor>,
     caf::reacts_to<link_atom, link_report>,
     caf::reacts_to<timeout_atom, uint64_t>,
     caf::reacts_to<unblock_atom, int64_t, bool>,
     caf::reacts_to<config_atom, replication_settings>,
+    caf::reacts_to<port_atom, uint16_t, uint16_t>,
     caf::reacts_to<cron_atom>>;
 
 // The expiry actor: told the earliest deadline in the keyspace, it wakes the keyspace then.

@@ -658,6 +658,11 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
         push_status(self);
         maybe_start_sync(self);  // a shorter delay may have passed already
       },
+      // Announced from the next handshake with the master on (REPLCONF listening-port).
+      [=](port_atom, uint16_t port, uint16_t tls_port) {
+        self->state.config.port = port;
+        self->state.config.tls.port = tls_port;
+      },
       [=](cron_atom) {
         run_cron(self);
         send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 namespace credis {
 
 bool resolve_address(const std::string& host, uint16_t port, bool numeric_only,
@@ -32,9 +34,37 @@ bool resolve_address(const std::string& host, uint16_t port, bool numeric_only,
   return true;
 }
 
-int connect_to(const resolved_address& address, std::string& error) {
+namespace {
+
+// Binds `fd` to `source` (bind-source-addr); false when no address of it could be bound.
+bool bind_source(int fd, const std::string& source, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(source.c_str(), nullptr, &hints, &found); rc != 0) {
+    error = gai_strerror(rc);
+    return false;
+  }
+  bool bound = false;
+  for (addrinfo* a = found; a && !bound; a = a->ai_next)
+    bound = bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+  if (!bound)
+    error = std::string("bind: ") + std::strerror(errno);
+  freeaddrinfo(found);
+  return bound;
+}
+
+}  // namespace
+
+int connect_to(const resolved_address& address, std::string& error, const std::string& source) {
   const auto* sa = reinterpret_cast<const sockaddr*>(&address.addr);
   int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && !source.empty() && !bind_source(fd, source, error)) {
+    close(fd);
+    spdlog::debug("Connecting from any address: {} {}", source, error);
+    return connect_to(address, error);
+  }
   if (fd >= 0 && connect(fd, sa, address.len) != 0 && errno != EINPROGRESS) {
     error = std::strerror(errno);
     close(fd);
@@ -45,9 +75,11 @@ int connect_to(const resolved_address& address, std::string& error) {
   return fd;
 }
 
-int start_connect(const std::string& host, uint16_t port, std::string& error) {
+int start_connect(const std::string& host, uint16_t port, std::string& error,
+                  const std::string& source) {
   resolved_address address;
-  return resolve_address(host, port, false, address, error) ? connect_to(address, error) : -1;
+  return resolve_address(host, port, false, address, error) ? connect_to(address, error, source)
+                                                             : -1;
 }
 
 }  // namespace credis

@@ -20,11 +20,14 @@ struct resolved_address {
 bool resolve_address(const std::string& host, uint16_t port, bool numeric_only,
                      resolved_address& out, std::string& error);
 
-// Starts a non-blocking connect; the socket, or -1 with `error` set. A refused connect shows
-// later as the connection closing.
-int connect_to(const resolved_address& address, std::string& error);
+// Starts a non-blocking connect, from `source` when given and it can be bound (else from any
+// address: Redis's best effort with bind-source-addr); the socket, or -1 with `error` set. A
+// refused connect shows later as the connection closing.
+int connect_to(const resolved_address& address, std::string& error,
+               const std::string& source = {});
 
 // Both, the lookup included.
-int start_connect(const std::string& host, uint16_t port, std::string& error);
+int start_connect(const std::string& host, uint16_t port, std::string& error,
+                  const std::string& source = {});
 
 }  // namespace credis

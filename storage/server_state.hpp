@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/command_stats.hpp"
+#include "storage/config/oom_score.hpp"
 
 namespace credis {
 
@@ -20,6 +21,7 @@ struct replication_settings {
   int64_t timeout = 60;             // seconds without traffic before a link is dropped
   std::string masterauth, masteruser;  // what a replica authenticates to its master with
   bool tls = false;                     // tls-replication: the link to the master is TLS
+  std::string bind_source_addr;         // the address the link to the master is made from, if any
   bool operator==(const replication_settings&) const = default;
 };
 
@@ -92,6 +94,7 @@ struct server_config {
   bool latency_tracking = true;  // each command's latencies kept (storage/command_stats.hpp)
   // INFO latencystats' percentiles of each command's latency.
   std::vector<double> latency_percentiles = {50, 99, 99.9};
+  oom_score_setting oom_score;  // oom-score-adj and oom-score-adj-values
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

@@ -20,6 +20,8 @@
 
 namespace credis {
 
+struct config_targets;
+
 // The same shape also carries the writes a batch propagates to replicas (database and
 // arguments of each; the spec is null there).
 class command_batch {
@@ -301,6 +303,9 @@ struct batch_context {
   // Where MIGRATE hands its job out: it stops the batch as a blocking command does, and runs
   // again with the outcome. Null: MIGRATE may not wait here.
   migrate_handoff* migration = nullptr;
+  // What CONFIG SET changes outside the configuration (listening sockets, OOM score); null:
+  // nothing (unit tests, our master's stream).
+  config_targets* config = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "protocol/reply.hpp"
+#include "storage/commands/command_batch.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/subcommands.hpp"
 #include "storage/commands/text.hpp"
@@ -71,9 +72,23 @@ std::string refusal(arg_list argv, std::vector<const config_parameter*>& params)
   return {};
 }
 
+// Puts the parameters held outside the configuration (encoding limits, LFU settings) back to
+// their values `before` (those held in it are simply not replaced).
+void restore_held_outside(exec_context& ctx, std::span<const config_parameter* const> params,
+                          const std::vector<std::string>& before) {
+  for (size_t j = params.size(); j-- > 0;)
+    params[j]->set(ctx.server.config, before[j]);
+}
+
+std::string set_failure(std::string_view name, std::string_view why) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + to_lower(name) + "') - " +
+         std::string(why);
+}
+
 // All or nothing, as Redis 7: the values go into a copy that replaces the configuration, and
 // the parameters held outside it (encoding limits, LFU settings) get their old values back
-// when a later one fails.
+// when a later one fails. Then the parameters that changed apply their effects (the listening
+// sockets, the OOM score) in Redis's order; when one fails, every one is undone.
 void config_set(exec_context& ctx, arg_list argv) {
   if (argv.size() % 2 != 0) {
     reply::error(ctx.out, arity_error("config|set"));
@@ -86,6 +101,7 @@ void config_set(exec_context& ctx, arg_list argv) {
   }
   server_config next = ctx.server.config;
   std::vector<std::string> before;
+  std::vector<config_effect> effects;  // none for a parameter that kept its value
   for (size_t i = 0; i < params.size(); ++i) {
     const config_parameter& p = *params[i];
     const std::string_view value = argv[2 + 2 * i + 1];
@@ -98,12 +114,24 @@ void config_set(exec_context& ctx, arg_list argv) {
     if (failure.empty())
       failure = unsupported_value(p.name, next);
     if (!failure.empty()) {
-      for (size_t j = i; j-- > 0;)
-        params[j]->set(ctx.server.config, before[j]);
-      reply::error(ctx.out, "ERR CONFIG SET failed (possibly related to argument '" +
-                                to_lower(argv[2 + 2 * i]) + "') - " + failure);
+      restore_held_outside(ctx, std::span(params).first(i), before);
+      reply::error(ctx.out, set_failure(argv[2 + 2 * i], failure));
       return;
     }
+    effects.push_back(p.get(next) != before.back() ? p.effect : config_effect::none);
+  }
+  config_targets none;
+  config_targets& targets = ctx.batch && ctx.batch->config ? *ctx.batch->config : none;
+  targets.replica = ctx.replication.is_replica;
+  if (auto failed = apply_config_effects(effects, next, ctx.server.config, targets)) {
+    const config_parameter& p = *params[failed->effect];
+    spdlog::warn(
+        "Failed applying new configuration. Possibly related to new {} setting. "
+        "Restoring previous settings.",
+        p.name);
+    restore_held_outside(ctx, params, before);
+    reply::error(ctx.out, set_failure(p.name, failed->error));
+    return;
   }
   ctx.server.config = std::move(next);
   ctx.server.stats.commands.latency_tracking = ctx.server.config.latency_tracking;

@@ -2,10 +2,12 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/reply.hpp"
+#include "storage/commands/command_batch.hpp"
 #include "storage/commands/command_families.hpp"
 #include "storage/commands/text.hpp"
 #include "storage/rdb/rdb_reader.hpp"
 #include "storage/scripting/scripting.hpp"
+#include "storage/config/config_apply.hpp"
 #include "storage/snapshot.hpp"
 
 namespace credis {
@@ -50,6 +52,8 @@ void bgsave_command(exec_context& ctx, arg_list argv) {
     reply::error(ctx.out, "ERR " + error);
     return;
   }
+  set_child_oom_score(ctx.batch ? ctx.batch->config : nullptr, ctx.server.config,
+                      ctx.server.persistence.child_pid);
   spdlog::info("Background saving started by pid {}", ctx.server.persistence.child_pid);
   reply::simple(ctx.out, "Background saving started");
 }

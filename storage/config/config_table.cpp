@@ -103,17 +103,23 @@ config_parameter with_alias(config_parameter p, std::string_view alias) {
   return p;
 }
 
-// A TCP port; 0 turns that listener off.
+config_parameter with_effect(config_parameter p, config_effect effect) {
+  p.effect = effect;
+  return p;
+}
+
+// A TCP port; 0 turns that listener off. A new one is listened on at once (`effect`).
 template <class Field>
-config_parameter port_parameter(std::string_view name, Field field) {
-  return {name, config_restart_only, [field](const server_config& c) { return int_text(field(c)); },
-          [field](server_config& c, std::string_view v) -> std::string {
-            int64_t port = 0;
-            if (auto e = set_int(port, v, 0, 65535); !e.empty())
-              return e;
-            field(c) = static_cast<uint16_t>(port);
-            return {};
-          }};
+config_parameter port_parameter(std::string_view name, Field field, config_effect effect) {
+  return with_effect({name, 0, [field](const server_config& c) { return int_text(field(c)); },
+                      [field](server_config& c, std::string_view v) -> std::string {
+                        int64_t port = 0;
+                        if (auto e = set_int(port, v, 0, 65535); !e.empty())
+                          return e;
+                        field(c) = static_cast<uint16_t>(port);
+                        return {};
+                      }},
+                     effect);
 }
 
 // A limit of the aggregate encodings (storage/aggregates.hpp's limits), held there.
@@ -184,7 +190,6 @@ const stored_default stored_defaults[] = {
     {"auto-aof-rewrite-min-size", "67108864"},
     {"auto-aof-rewrite-percentage", "100"},
     {"bgsave_cpulist", ""},
-    {"bind-source-addr", ""},
     {"bio_cpulist", ""},
     {"cluster-allow-pubsubshard-when-down", "yes"},
     {"cluster-allow-reads-when-down", "no"},
@@ -228,8 +233,6 @@ const stored_default stored_defaults[] = {
     {"min-replicas-max-lag", "10", "min-slaves-max-lag"},
     {"min-replicas-to-write", "0", "min-slaves-to-write"},
     {"no-appendfsync-on-rewrite", "no"},
-    {"oom-score-adj", "no"},
-    {"oom-score-adj-values", "0 200 800"},
     {"proc-title-template", "{title} {listen-addr} {server-mode}"},
     {"propagation-error-behavior", "ignore"},
     {"rdb-del-sync-files", "no"},
@@ -331,9 +334,9 @@ std::string check_like_default(std::string_view name, std::string_view fallback,
 std::vector<config_parameter> make_parameters() {
   std::vector<config_parameter> p = {
       port_parameter(
-          "port", [](auto& c) -> auto& { return c.port; }),
+          "port", [](auto& c) -> auto& { return c.port; }, config_effect::port),
       port_parameter(
-          "tls-port", [](auto& c) -> auto& { return c.tls.port; }),
+          "tls-port", [](auto& c) -> auto& { return c.tls.port; }, config_effect::tls_port),
       text_parameter(
           "tls-cert-file", config_restart_only, [](auto& c) -> auto& { return c.tls.cert_file; }),
       text_parameter(
@@ -360,14 +363,39 @@ std::vector<config_parameter> make_parameters() {
          c.tls.auth_clients = mode;
          return {};
        }},
-      {"bind", config_restart_only | config_multi_word,
-       [](const server_config& c) { return c.bind; },
-       [](server_config& c, std::string_view v) -> std::string {
-         if (words_of(v).empty())
-           return "Too many bind addresses specified.";
-         c.bind = std::string(v);
-         return {};
-       }},
+      // No address: no TCP listener (Redis's bind "").
+      with_effect({"bind", config_multi_word, [](const server_config& c) { return c.bind; },
+                   [](server_config& c, std::string_view v) -> std::string {
+                     constexpr size_t most_addresses = 16;  // Redis's CONFIG_BINDADDR_MAX
+                     auto addresses = words_of(v);
+                     if (addresses.size() > most_addresses)
+                       return "Too many bind addresses specified.";
+                     c.bind.clear();
+                     for (std::string_view a : addresses)
+                       c.bind.append(c.bind.empty() ? "" : " ").append(a);
+                     return {};
+                   }},
+                  config_effect::bind),
+      with_effect({"oom-score-adj", 0,
+                   [](const server_config& c) {
+                     return std::string(oom_score_mode_name(c.oom_score.mode));
+                   },
+                   [](server_config& c, std::string_view v) -> std::string {
+                     auto mode = parse_oom_score_mode(v);
+                     if (!mode)
+                       return "argument(s) must be one of the following: no, yes, relative, "
+                              "absolute";
+                     c.oom_score.mode = *mode;
+                     return {};
+                   }},
+                  config_effect::oom_score),
+      with_effect(
+          {"oom-score-adj-values", config_multi_word,
+           [](const server_config& c) { return format_oom_score_values(c.oom_score.values); },
+           [](server_config& c, std::string_view v) {
+             return parse_oom_score_values(v, c.oom_score.values);
+           }},
+          config_effect::oom_score),
       {"dir", config_text, [](const server_config& c) { return c.dir; },
        [](server_config& c, std::string_view v) -> std::string {
          std::error_code ec;
@@ -450,6 +478,9 @@ std::vector<config_parameter> make_parameters() {
           "masterauth", 0, [](auto& c) -> auto& { return c.repl.masterauth; }),
       text_parameter(
           "masteruser", 0, [](auto& c) -> auto& { return c.repl.masteruser; }),
+      // Read at each connection to the master, as Redis does.
+      text_parameter(
+          "bind-source-addr", 0, [](auto& c) -> auto& { return c.repl.bind_source_addr; }),
       bool_parameter(
           "protected-mode", 0, [](auto& c) -> auto& { return c.protected_mode; }),
       {"client-output-buffer-limit", config_multi_word,

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/config/config_apply.hpp"
 #include "storage/server_state.hpp"
 
 namespace credis {
@@ -32,6 +33,8 @@ struct config_parameter {
   std::string_view alias = {};
   // The default, for a parameter held outside server_config (server_config{} has the others').
   std::string_view held_default = {};
+  // What a new value changes outside the configuration once CONFIG SET has taken every value.
+  config_effect effect = config_effect::none;
 };
 
 std::span<const config_parameter> config_parameters();

@@ -27,6 +27,8 @@ struct command_harness {
   // EVAL's cache and FUNCTION's libraries, for the tests that give one (null: none, and the
   // script commands answer that scripting is not available).
   scripting* scripts = nullptr;
+  // What CONFIG SET changes outside the configuration (null: nothing).
+  config_targets* config = nullptr;
 
   command_harness() { ks.set_expiry_handling(&expiry, false); }
 
@@ -43,6 +45,7 @@ struct command_harness {
     bc.watched = &watched;
     bc.channels = &channels;
     bc.scripts = scripts;
+    bc.config = config;
     execute_batch(bc, batch, out);
     return out;
   }
