@@ -39,6 +39,7 @@ struct command_harness {
     std::vector<std::string_view> argv(args);
     command_batch batch;
     batch.client_id = who.id;
+    batch.resp = static_cast<uint8_t>(who.resp);
     add_request(batch, argv, who, server);
     std::string out;
     batch_context bc{ks, server, replication, now, false, propagated};

@@ -11,19 +11,26 @@
 #include <vector>
 
 #include "protocol/reply.hpp"
-#include "scripting_harness.hpp"
+#include "command_harness.hpp"
 #include "storage/scripting/function_libraries.hpp"
 #include "storage/scripting/lua_engine.hpp"
 #include "storage/scripting/script_cache.hpp"
 #include "storage/scripting/script_flags.hpp"
+#include "storage/scripting/scripting.hpp"
 
 using namespace credis;
-using credis::testing::scripting_harness;
+using credis::testing::command_harness;
 
 namespace {
 
 // Answers redis.call with canned replies by command name (first argument, as given), and
 // records every call with the protocol it was made in.
+// command_harness with a scripting engine of its own (EVAL's cache, FUNCTION's libraries).
+struct scripting_harness : command_harness {
+  scripting engine;
+  scripting_harness() { scripts = &engine; }
+};
+
 struct fake_run final : script_run {
   std::map<std::string, std::string> replies;
   std::vector<std::string> calls;  // "ARG ARG ...|resp"
