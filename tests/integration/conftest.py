@@ -131,6 +131,25 @@ def start_redis():
 
 
 @pytest.fixture
+def servers(start_credis, start_redis):
+    """Either binary, started with replication_support.Servers; at the end they are stopped,
+    replicas first, and the test fails if one of them died on its own (a crash, most likely)."""
+    from replication_support import Servers, describe  # it imports this module
+    s = Servers(start_credis, start_redis)
+    yield s
+    problems = s.unexpected_exits()
+    # Replicas first, so that one that ignores SIGTERM (killed after 20 s) is reported without
+    # keeping the others running.
+    for started in reversed(s.started):
+        if started.alive():
+            try:
+                started.stop()
+            except AssertionError as e:
+                problems.append(f"{describe(started)}: {e}\nlog tail:\n{started.output()[-2000:]}")
+    assert not problems, "server trouble:\n" + "\n".join(problems)
+
+
+@pytest.fixture
 def server(start_credis):
     """A fresh credis-server with persistence off."""
     return start_credis(["--save", ""])

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from conftest import wait_until
-from replication_support import (FakeMaster, Servers, _rdb_str, crc64, send_full_sync,
+from replication_support import (FakeMaster, _rdb_str, crc64, send_full_sync,
                                  serve_handshake, wait_synced)
 
 LIB_A = "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)\n"
@@ -61,14 +61,6 @@ def check_calls(client):
 
 def stop_and_wait(server):
     assert server.stop() == 0, server.output()[-2000:]
-
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    s = Servers(start_credis, start_redis)
-    yield s
-    problems = s.unexpected_exits()
-    assert not problems, "server trouble:\n" + "\n".join(problems)
 
 
 # --- (a) credis's own files -------------------------------------------------------------------

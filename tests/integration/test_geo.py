@@ -10,7 +10,7 @@ import pytest
 
 from helpers import keyspace_notifications, Raw, pair, parse_reply, redis_peer  # noqa: F401
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
-from replication_support import Link, Servers, replica_handshake, wait_link_up, wait_synced
+from replication_support import Link, replica_handshake, wait_link_up, wait_synced
 
 UNITS = ["m", "km", "ft", "mi", "KM", "M"]
 
@@ -381,15 +381,6 @@ def next_write(link):
         args, _ = link.read_command()
         if args[0].upper() not in (b"PING", b"SELECT"):
             return args
-
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    s = Servers(start_credis, start_redis)
-    yield s
-    for server in reversed(s.started):
-        if server.alive():
-            server.stop()
 
 
 def replication_stream(servers, kind):

@@ -27,7 +27,7 @@ from conftest import CREDIS, wait_until
 from helpers import Raw, encode, sanitized_build
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 from replication_support import (
-    FAKE_REPLID, FakeMaster, Link, Servers, assert_same_data, build_rdb, crc64, dbsize,
+    FAKE_REPLID, FakeMaster, Link, assert_same_data, build_rdb, crc64, dbsize,
     describe, expect_command, info, pipeline, replica_entries, replica_handshake,
     send_full_sync, serve_handshake, wait_link_up, wait_online, wait_synced)
 
@@ -54,23 +54,6 @@ def either(kind):
 
 PAIRS = [topo("credis", "credis"), topo("credis", "redis"), topo("redis", "credis"),
          topo("redis", "redis")]
-
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    """Starts either binary; at the end, fails the test if one of them died on its own."""
-    s = Servers(start_credis, start_redis)
-    yield s
-    problems = s.unexpected_exits()
-    # Stop them here, replicas first, so that one that ignores SIGTERM (killed after 20 s) is
-    # reported without keeping the others running.
-    for server in reversed(s.started):
-        if server.alive():
-            try:
-                server.stop()
-            except AssertionError as e:
-                problems.append(f"{describe(server)}: {e}\nlog tail:\n{server.output()[-2000:]}")
-    assert not problems, "server trouble:\n" + "\n".join(problems)
 
 
 @pytest.fixture

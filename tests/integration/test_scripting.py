@@ -20,7 +20,7 @@ import pytest
 from conftest import wait_until
 from helpers import Raw, encode, parse_reply, redis_peer, ReplyError  # noqa: F401
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
-from replication_support import Link, Servers, info, replica_handshake, wait_link_up, \
+from replication_support import Link, info, replica_handshake, wait_link_up, \
     wait_synced
 
 BUSY_EVAL = (b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
@@ -534,15 +534,6 @@ NO_WRITE = "return redis.call('get', 'a')"
 REPL_NONE = "redis.set_repl(redis.REPL_NONE) redis.call('set', 'hidden', '1') return 1"
 PARTLY = ("redis.set_repl(redis.REPL_NONE) redis.call('set', 'p1', '1') "
           "redis.set_repl(redis.REPL_ALL) redis.call('set', 'p2', '2') return 1")
-
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    s = Servers(start_credis, start_redis)
-    yield s
-    for server in reversed(s.started):
-        if server.alive():
-            server.stop()
 
 
 def test_replica_receives_script_writes(servers):

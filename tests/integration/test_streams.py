@@ -28,7 +28,7 @@ import redis
 from conftest import wait_until
 from helpers import Raw, ReplyError, encode, parse_info, parse_reply
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
-from replication_support import Link, Servers, replica_handshake, wait_link_up, wait_synced
+from replication_support import Link, replica_handshake, wait_link_up, wait_synced
 from test_replication import either, next_command, topo
 
 
@@ -1663,18 +1663,6 @@ def test_redis_py_blocking_consumers(any_server):
 
 
 # --- 4. replication ---------------------------------------------------------------------------
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    """Starts either binary; at the end, fails the test if one of them died on its own."""
-    s = Servers(start_credis, start_redis)
-    yield s
-    problems = s.unexpected_exits()
-    for server in reversed(s.started):
-        if server.alive():
-            server.stop()
-    assert not problems, "server trouble:\n" + "\n".join(problems)
-
 
 def without_read_counters(reply):
     """A group's entries-read and lag (in XINFO GROUPS and in XINFO STREAM FULL's groups)

@@ -13,7 +13,7 @@ import redis
 from conftest import wait_until
 from helpers import Raw, encode
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
-from replication_support import (Link, Servers, assert_same_data, replica_handshake,
+from replication_support import (Link, assert_same_data, replica_handshake,
                                  wait_link_up, wait_synced)
 from test_replication import CONTROL, either, next_command, topo
 
@@ -154,11 +154,6 @@ def test_redis_py_transaction_pipeline(server):
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
         p.execute()
     assert r.get("a") == b"5"  # the other command ran: no rollback, as Redis
-
-
-@pytest.fixture
-def servers(start_credis, start_redis):
-    return Servers(start_credis, start_redis)
 
 
 @pytest.mark.parametrize("mk", [either("credis"), either("redis")])
