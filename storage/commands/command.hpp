@@ -363,7 +363,17 @@ struct command_spec {
   client_handler while_busy = nullptr;
   // Key specs of their own, where the one first_key..last_key spec does not describe the keys.
   std::span<const key_spec> key_specs = {};
+  // A script command's lookup of its script's declared flags (EVAL's body, EVALSHA's digest,
+  // FCALL's function): false when there is no such script.
+  bool (*script_flags)(arg_list argv, const scripting& scripts, uint32_t& flags) = nullptr;
 };
+
+// A script command's table entry with the lookup of its script's flags.
+constexpr command_spec with_script_flags(command_spec spec,
+                                         bool (*lookup)(arg_list, const scripting&, uint32_t&)) {
+  spec.script_flags = lookup;
+  return spec;
+}
 
 // A table entry with a handler for while a script is busy.
 constexpr command_spec with_busy_handler(command_spec spec, client_handler handler) {

@@ -333,15 +333,19 @@ constexpr key_spec fcall_ro_keys[] = {
 };
 
 const command_spec specs[] = {
-    with_key_specs(with_movable_keys({"fcall", -3, fcall_flags, fcall_command, nullptr, 0, 0, 0,
-                                      kf::none, "Invoke a function", "scripting", "7.0.0"},
-                                     function_keys),
-                   fcall_keys),
-    with_key_specs(
-        with_movable_keys({"fcall_ro", -3, fcall_ro_flags, fcall_ro_command, nullptr, 0, 0, 0,
-                           kf::none, "Invoke a read-only function", "scripting", "7.0.0"},
-                          function_keys),
-        fcall_ro_keys),
+    with_script_flags(
+        with_key_specs(with_movable_keys({"fcall", -3, fcall_flags, fcall_command, nullptr, 0, 0, 0,
+                                          kf::none, "Invoke a function", "scripting", "7.0.0"},
+                                         function_keys),
+                       fcall_keys),
+        fcall_script_flags),
+    with_script_flags(
+        with_key_specs(
+            with_movable_keys({"fcall_ro", -3, fcall_ro_flags, fcall_ro_command, nullptr, 0, 0, 0,
+                               kf::none, "Invoke a read-only function", "scripting", "7.0.0"},
+                              function_keys),
+            fcall_ro_keys),
+        fcall_script_flags),
     {"function", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for function commands", "scripting", "7.0.0"},
     {"function|load", -3, cmd_write | cmd_denyoom | cmd_noscript, function_load, nullptr, 0, 0, 0,

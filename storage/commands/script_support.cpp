@@ -142,22 +142,38 @@ uint32_t script_command_flags(uint32_t command_flags, uint32_t script_flags) {
 
 uint32_t script_command_flags(const command_spec& cmd, arg_list argv,
                               const scripting* scripts) {
-  if (!scripts || argv.size() < 2)
+  uint32_t script_flags = 0;
+  if (!scripts || argv.size() < 2 || !cmd.script_flags ||
+      !cmd.script_flags(argv, *scripts, script_flags))
     return cmd.flags;
-  if (cmd.name.starts_with("fcall")) {
-    const auto found = scripts->functions.find_function(argv[1]);
-    return found.function ? script_command_flags(cmd.flags, found.function->flags) : cmd.flags;
+  return script_command_flags(cmd.flags, script_flags);
+}
+
+bool eval_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags) {
+  if (const cached_script* script = scripts.scripts.find(sha1_hex(argv[1]))) {
+    flags = script->flags;
+    return true;
   }
-  if (cmd.name.starts_with("evalsha")) {
-    const cached_script* script = scripts->scripts.find(argv[1]);
-    return script ? script_command_flags(cmd.flags, script->flags) : cmd.flags;
-  }
-  if (const cached_script* script = scripts->scripts.find(sha1_hex(argv[1])))
-    return script_command_flags(cmd.flags, script->flags);
   shebang header;
   std::string error;
-  return parse_shebang(argv[1], header, error) ? script_command_flags(cmd.flags, header.flags)
-                                              : cmd.flags;
+  if (!parse_shebang(argv[1], header, error))
+    return false;
+  flags = header.flags;
+  return true;
+}
+
+bool evalsha_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags) {
+  const cached_script* script = scripts.scripts.find(argv[1]);
+  if (script)
+    flags = script->flags;
+  return script != nullptr;
+}
+
+bool fcall_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags) {
+  const auto found = scripts.functions.find_function(argv[1]);
+  if (found.function)
+    flags = found.function->flags;
+  return found.function != nullptr;
 }
 
 void feed_monitors_first(exec_context& ctx, arg_list argv) {

@@ -42,9 +42,14 @@ void reply_kill(client_state& client, bool eval, std::string& out);
 // The flags that count for a script command, by its script's declared flags (Redis's
 // evalGetCommandFlags / fcallGetCommandFlags): a script without a shebang keeps the command's.
 uint32_t script_command_flags(uint32_t command_flags, uint32_t script_flags);
-// The same for a command line of EVAL, EVALSHA (their _RO forms) or FCALL: its script's flags
-// from the cache, the body's shebang or the function; the command's own when none is found.
+// The same for a command line of a table entry with script_flags (EVAL, EVALSHA, FCALL and
+// their _RO forms); the command's own flags when it has none or no script is found.
 uint32_t script_command_flags(const command_spec& cmd, arg_list argv,
                               const scripting* scripts);
+// The script_flags lookups: EVAL's by the body (cached, or its shebang), EVALSHA's by the
+// digest, FCALL's by the function's name.
+bool eval_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags);
+bool evalsha_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags);
+bool fcall_script_flags(arg_list argv, const scripting& scripts, uint32_t& flags);
 
 }  // namespace credis

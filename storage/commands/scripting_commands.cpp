@@ -129,27 +129,36 @@ constexpr key_spec evalsha_ro_keys[] = {
 };
 
 const command_spec specs[] = {
-    with_key_specs(
-        with_movable_keys({"eval", -3, eval_flags, eval_command, nullptr, 0, 0, 0, kf::none,
-                           "Execute a Lua script server side", "scripting", "2.6.0"},
-                          script_keys),
-        eval_keys),
-    with_key_specs(
-        with_movable_keys({"evalsha", -3, eval_flags, evalsha_command, nullptr, 0, 0, 0, kf::none,
-                           "Execute a Lua script server side", "scripting", "2.6.0"},
-                          script_keys),
-        evalsha_keys),
-    with_key_specs(with_movable_keys(
-                       {"eval_ro", -3, eval_ro_flags, eval_ro_command, nullptr, 0, 0, 0, kf::none,
-                        "Execute a read-only Lua script server side", "scripting", "7.0.0"},
-                       script_keys),
-                   eval_ro_keys),
-    with_key_specs(
-        with_movable_keys(
-            {"evalsha_ro", -3, eval_ro_flags, evalsha_ro_command, nullptr, 0, 0, 0, kf::none,
-             "Execute a read-only Lua script server side", "scripting", "7.0.0"},
-            script_keys),
-        evalsha_ro_keys),
+    with_script_flags(
+        with_key_specs(
+            with_movable_keys({"eval", -3, eval_flags, eval_command, nullptr, 0, 0, 0, kf::none,
+                               "Execute a Lua script server side", "scripting", "2.6.0"},
+                              script_keys),
+            eval_keys),
+        eval_script_flags),
+    with_script_flags(
+        with_key_specs(
+            with_movable_keys({"evalsha", -3, eval_flags, evalsha_command, nullptr, 0, 0, 0,
+                               kf::none, "Execute a Lua script server side", "scripting", "2.6.0"},
+                              script_keys),
+            evalsha_keys),
+        evalsha_script_flags),
+    with_script_flags(
+        with_key_specs(
+            with_movable_keys(
+                {"eval_ro", -3, eval_ro_flags, eval_ro_command, nullptr, 0, 0, 0, kf::none,
+                 "Execute a read-only Lua script server side", "scripting", "7.0.0"},
+                script_keys),
+            eval_ro_keys),
+        eval_script_flags),
+    with_script_flags(
+        with_key_specs(
+            with_movable_keys(
+                {"evalsha_ro", -3, eval_ro_flags, evalsha_ro_command, nullptr, 0, 0, 0, kf::none,
+                 "Execute a read-only Lua script server side", "scripting", "7.0.0"},
+                script_keys),
+            evalsha_ro_keys),
+        evalsha_script_flags),
     {"script", -2, cmd_container, unknown_subcommand, nullptr, 0, 0, 0, kf::none,
      "A container for Lua scripts management commands", "scripting", "2.6.0"},
     {"script|load", 3, cmd_noscript | cmd_stale, script_load, nullptr, 0, 0, 0, kf::none,
