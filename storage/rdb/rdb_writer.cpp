@@ -247,8 +247,8 @@ class value_writer {
     return true;
   }
 
-  // A quicklist of listpack nodes: the small list's own, or nodes of at most list_bytes as
-  // Redis cuts them.
+  // A quicklist of listpack nodes: the small list's own, or the big list's nodes as they are
+  // (listpacks of at most list_bytes, as Redis's): copied, not rebuilt element by element.
   void list(std::string_view key, const list_value& l) {
     head(type_list_quicklist_2, key);
     if (const listpack* lp = l.packed()) {
@@ -257,30 +257,12 @@ class value_writer {
       e_.raw_str(lp->data());
       return;
     }
-    size_t node_bytes = 0;
-    auto starts_node = [&](std::string_view s) {
-      const size_t n = listpack::entry_size(s);
-      const bool starts = node_bytes == 0 || node_bytes + n > limits::list_bytes;
-      node_bytes = (starts ? listpack::header_size + 1 : node_bytes) + n;
-      return starts;
-    };
-    size_t nodes = 0;
-    for (const element& s : l)
-      nodes += starts_node(s);
-    e_.len(nodes);
-    node_bytes = 0;
-    listpack node;
-    auto flush = [&] {
+    const std::vector<listpack>& nodes = l.unpacked()->nodes();
+    e_.len(nodes.size());
+    for (const listpack& node : nodes) {
       e_.len(quicklist_node_packed);
       e_.raw_str(node.data());
-      node.clear();
-    };
-    for (const element& s : l) {
-      if (starts_node(s) && !node.empty())
-        flush();
-      node.push_back(s);
     }
-    flush();
   }
 
   // A small set of integers: its intset; any other: type 2 (7.0 has no set listpack).
