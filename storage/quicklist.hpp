@@ -53,6 +53,13 @@ class quicklist {
   // Returns the position after the removed element.
   iterator erase(iterator pos);
   void push_back(std::string_view s) { insert(end(), s); }
+  // A whole node at the end, as an RDB file has it (not empty; a node over the byte limit is
+  // split by the first insertion into it).
+  void append_node(listpack node) {
+    size_ += node.size();
+    counts_.push_back(static_cast<uint32_t>(node.size()));
+    nodes_.push_back(std::move(node));
+  }
 
   const std::vector<listpack>& nodes() const { return nodes_; }
 

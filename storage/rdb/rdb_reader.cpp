@@ -730,21 +730,37 @@ read_result loader::read_list(uint8_t type, value& out) {
       add_all(read_blob(), packing::ziplist);
   } else {  // quicklist 2: nodes are single plain elements or listpacks
     const uint64_t nodes = read_len();
+    // A big list's listpack nodes become its nodes as they are (checked, not rebuilt).
+    quicklist big;
+    size_t big_bytes = 0;
     for (uint64_t i = 0; i < nodes; ++i) {
       const size_t at = c_.offset();
       uint64_t container = read_len();
       if (container == quicklist_node_plain) {
-        list.push_back(read_string(scratch));
+        big.push_back(read_string(scratch));
+        big_bytes = SIZE_MAX;  // (a plain node's element is over 1 GB in Redis)
       } else if (container == quicklist_node_packed) {
         blob b = read_blob();
         listpack lp;
-        if (nodes == 1 && to_listpack(b, packing::listpack, listpack::max_count, lp))
+        if (!to_listpack(b, packing::listpack, listpack::max_count, lp)) {
+          for_each_item(b, packing::listpack, [&](const packed_item& item) {
+            big.push_back(item.view(buf));
+          });
+          big_bytes = SIZE_MAX;
+        } else if (nodes == 1) {
           return finish_list(std::move(lp), out);
-        add_all(b, packing::listpack);
+        } else if (!lp.empty()) {  // (Redis skips an empty node too)
+          big_bytes = big_bytes == SIZE_MAX ? big_bytes : big_bytes + lp.bytes();
+          big.append_node(std::move(lp));
+        }
       } else {
         c_.fail_at(at, "unknown quicklist node container " + std::to_string(container));
       }
     }
+    if (big_bytes > limits::list_bytes)
+      return loaded_unless_empty(list_value(std::move(big)), out);
+    for (const element& e : big)  // small enough for one listpack, as the list's own
+      list.push_back(e.view());
   }
   return loaded_unless_empty(std::move(list), out);
 }
