@@ -81,10 +81,11 @@ void open_link(migrate_broker self, const std::string& name, migrate_target& t, 
 }
 
 // Looks a host name up on a thread of its own (it may wait for DNS), answering with its
-// address (len 0: none).
-caf::behavior resolver_fn(caf::event_based_actor* self) {
+// address (len 0: none). The name comes as spawn arguments: CAF 0.17 dereferences a null
+// argument tuple when it spawns a function that takes none (UBSan: a null reference).
+caf::behavior resolver_fn(caf::event_based_actor* self, std::string host, uint16_t port) {
   return {
-      [=](resolve_atom, const std::string& host, uint16_t port) {
+      [=](resolve_atom) {
         resolved_address address;
         std::string error;
         if (!resolve_address(host, port, false, address, error))
@@ -190,8 +191,9 @@ void start_attempt(migrate_broker self, const std::string& name, migrate_target&
     connect_and_send(self, name, t, address);
     return;
   }
-  auto resolver = self->system().spawn<caf::detached + caf::hidden>(resolver_fn);
-  self->request(resolver, caf::infinite, resolve_atom::value, job.host, static_cast<uint16_t>(port))
+  auto resolver = self->system().spawn<caf::detached + caf::hidden>(resolver_fn, job.host,
+                                                                    static_cast<uint16_t>(port));
+  self->request(resolver, caf::infinite, resolve_atom::value)
       .then(
           [=](const resolved_address& found) {
             auto it = self->state.targets.find(name);
