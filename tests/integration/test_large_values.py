@@ -24,7 +24,6 @@ from conftest import wait_until
 from helpers import Raw, encode, pair, raw_exchange, redis_peer, sanitized_build  # noqa: F401
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 from replication_support import info, wait_synced
-from test_replication import servers  # noqa: F401 (fixture: starts either binary, checks exits)
 
 KB = 1024
 MB = 1024 * 1024

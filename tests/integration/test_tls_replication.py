@@ -17,7 +17,7 @@ from conftest import free_port, wait_until
 from helpers import Raw
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 from replication_support import assert_same_data, describe, info, pipeline, tail
-from test_replication import CONTROL, servers, topo  # noqa: F401 (servers: a fixture)
+from test_replication import CONTROL, topo
 from test_tls import CA, SERVER_CRT, SERVER_KEY, CLIENT_CRT, CLIENT_KEY, cli
 
 PAIRS = [topo("credis", "credis"), topo("credis", "redis"), topo("redis", "credis"),
