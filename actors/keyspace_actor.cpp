@@ -755,13 +755,14 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         serve_waiting(self);
         after_commands(self);
       },
-      // A connection ended: if it was waiting, it waits no more.
+      // The manager's WAIT clients, blocked there.
       [=](waiting_atom, int64_t id, bool timed, bool waits) {
         if (waits)
           self->state.blocked.block_elsewhere(id, timed);
         else
           self->state.blocked.unblock_elsewhere(id);
       },
+      // A connection ended: if it was waiting, it waits no more.
       [=](gone_atom, int64_t id) {
         forget_client(self->state, id);
         self->state.killed.erase(id);

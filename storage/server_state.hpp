@@ -133,7 +133,7 @@ struct persistence_state {
   // Private_Dirty, sampled about once a second), the most of it, and what the last save ended
   // with.
   int64_t cow_size = 0, cow_peak = 0, cow_sampled_ms = 0, last_cow_size = 0;
-  int cow_pipe = -1;  // the child's reports (its progress, its final copy-on-write size)
+  int child_reports = -1;  // the child's reports (its progress, its final copy-on-write size)
   // The running save's progress as its child last reported it (INFO's current_save_keys_*).
   int64_t save_keys_processed = 0, save_keys_total = 0;
   bool save_scheduled = false;        // BGSAVE SCHEDULE while a save ran

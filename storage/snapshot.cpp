@@ -61,7 +61,7 @@ void send_child_report(int fd, child_report::kind what, int64_t value) {
 int64_t read_child_reports(persistence_state& p) {
   int64_t final_cow = -1;
   child_report r;
-  while (p.cow_pipe >= 0 && read(p.cow_pipe, &r, sizeof r) == sizeof r) {
+  while (p.child_reports >= 0 && read(p.child_reports, &r, sizeof r) == sizeof r) {
     if (r.what == child_report::keys_processed)
       p.save_keys_processed = r.value;
     else if (r.what == child_report::final_cow)
@@ -73,9 +73,9 @@ int64_t read_child_reports(persistence_state& p) {
 // The size the child measured as it ended, or the last sample when it wrote none.
 int64_t take_final_cow(persistence_state& p) {
   const int64_t reported = read_child_reports(p);
-  if (p.cow_pipe >= 0) {
-    close(p.cow_pipe);
-    p.cow_pipe = -1;
+  if (p.child_reports >= 0) {
+    close(p.child_reports);
+    p.child_reports = -1;
   }
   return reported >= 0 ? reported : p.cow_size;
 }
@@ -135,15 +135,16 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
   // Everything the child needs is computed before the fork: the child only writes the file.
   rdb_save_info info = make_save_info(repl, now, functions, server.config.rdb_key_save_delay);
   std::string path = rdb_path(server.config);
-  int cow[2] = {-1, -1};
-  if (pipe2(cow, O_CLOEXEC | O_NONBLOCK) != 0)
-    cow[0] = cow[1] = -1;  // the size is then the parent's last sample
+  int reports[2] = {-1, -1};
+  if (pipe2(reports, O_CLOEXEC | O_NONBLOCK) != 0)
+    reports[0] = reports[1] =
+        -1;  // no progress, and the copy-on-write size is the parent's last sample
   const auto fork_start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) {
     error = std::string("Can't save in background: fork: ") + std::strerror(errno);
     p.last_bgsave_ok = false;
-    for (int fd : cow)
+    for (int fd : reports)
       if (fd >= 0)
         close(fd);
     return false;
@@ -151,7 +152,7 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
   if (pid == 0) {
     // The child must not keep the parent's listening and client sockets open: a client the
     // parent closes would otherwise not see the end of its connection until the save ends.
-    const int report_fd = cow[1] >= 0 ? dup2(cow[1], 3) : -1;
+    const int report_fd = reports[1] >= 0 ? dup2(reports[1], 3) : -1;
     close_range(report_fd == 3 ? 4 : 3, ~0U, 0);
     if (report_fd == 3) {
       // Every 1024 keys, at most once a second, as Redis's child does (the first at once).
@@ -178,9 +179,9 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
     }
     _exit(ok ? 0 : 1);  // no destructors, no atexit: the parent owns all of that
   }
-  if (cow[1] >= 0)
-    close(cow[1]);
-  p.cow_pipe = cow[0];
+  if (reports[1] >= 0)
+    close(reports[1]);
+  p.child_reports = reports[0];
   if (intro)
     intro->forked(fork_start, server.config.latency_monitor_threshold, now / 1000);
   p.child_pid = pid;
