@@ -3,8 +3,8 @@
 
 Sections (run all, or pick with --only):
   throughput  redis-benchmark -t ping,set,get -n N -r 100000 at -c 50 -P 1, -c 50 -P 16 and
-              -c 1 -P 1; alternating rounds, config order rotated and server order alternated
-              each round; medians of ops/s and p99, plus server CPU (utime+stime, all threads,
+              -c 1 -P 1; rounds with the config order rotated, each test run on both servers
+              back to back (server order alternated); medians of ops/s and p99, plus server CPU (utime+stime, all threads,
               from /proc/<pid>/stat) per request around each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
               lrange_300,lrange_500,lrange_600,mset, and the custom commands
@@ -37,14 +37,16 @@ import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
 from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, encode,
-                    fmt, free_port, log, mset_load, parse_only, ratio, run_sections, start_pair,
+                    fmt, free_port, log, mset_load, parse_only, pin_cores, ratio, run_sections, start_pair,
                     stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
 SECTIONS = ["throughput", "types", "memory", "idle", "expiry", "tls"]
-TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,"
-              "lrange_600,mset")
+# Run one -t test at a time on both servers (see alternate_runs); the LRANGE tests together, as
+# redis-benchmark fills their list once for all of them.
+TYPE_TESTS = ["lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin",
+              "lrange_100,lrange_300,lrange_500,lrange_600", "mset"]
 # Commands redis-benchmark has no -t test for, by the name their rows get (in this order).
 # PFCOUNT_UNION counts the union of the sketch with itself: the several-keys path, no cache.
 CUSTOM_TESTS = {"PFADD": ("PFADD", "hll", "__rand_int__"), "PFCOUNT": ("PFCOUNT", "hll"),
@@ -95,32 +97,35 @@ def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=
 
 
 def alternate_runs(servers, configs, tests, opts):
-    """redis-benchmark -t tests at each config, opts.rounds rounds: config order rotated and
-    server order alternated each round. Returns ({(config, test, name): [(rps, p99)]},
-    {(config, name): [server CPU µs per request]})."""
+    """redis-benchmark at each config, opts.rounds rounds: config order rotated each round, and
+    each unit of `tests` (a -t list, or a name of CUSTOM_TESTS) run on both servers back to
+    back, the server order alternated, so a slow spell of this shared machine falls on both.
+    Returns ({(config, test, name): [(rps, p99)]},
+    {(config, name): [server CPU µs per request, one per round]})."""
     runs, cpu = {}, {}
+    units = [tests] if isinstance(tests, str) else list(tests)
     for rnd in range(opts.rounds):
         shift = rnd % len(configs)
         for i, (label, c, p) in enumerate(configs[shift:] + configs[:shift]):
-            names = ["ours", "redis"] if (rnd + i) % 2 == 0 else ["redis", "ours"]
-            for name in names:
-                srv = servers[name]
-                before = srv.cpu()
-                result, wall, total = {}, 0.0, 0
-                for one in ([tests] if isinstance(tests, str) else tests):
-                    n = max(1000, opts.requests // CUSTOM_SHARE.get(one, 1))
-                    part, took = redis_benchmark(srv.port, one, n, c, p)
-                    result.update(part)
-                    wall += took
-                    total += n * len(part)
-                used = srv.cpu() - before
-                srv.check_alive()
-                cpu.setdefault((label, name), []).append(used / total * 1e6)
-                for test, r in result.items():
-                    runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
-                log(f"  round {rnd + 1} {label:12} {name:5} " +
-                    " ".join(f"{t}={r['rps']:,.0f}/s p99={r['p99']}ms" for t, r in result.items()) +
-                    f"  cpu={used:.2f}s ({used / total * 1e6:.2f}µs/req) wall={wall:.1f}s")
+            used, total = {"ours": 0.0, "redis": 0.0}, {"ours": 0, "redis": 0}
+            for j, unit in enumerate(units):
+                n = max(1000, opts.requests // CUSTOM_SHARE.get(unit, 1))
+                for name in (["ours", "redis"] if (rnd + i + j) % 2 == 0 else ["redis", "ours"]):
+                    srv = servers[name]
+                    before = srv.cpu()
+                    result, wall = redis_benchmark(srv.port, unit, n, c, p)
+                    used[name] += srv.cpu() - before
+                    total[name] += n * len(result)
+                    srv.check_alive()
+                    for test, r in result.items():
+                        runs.setdefault((label, test, name), []).append((r["rps"], r["p99"]))
+                    log(f"  round {rnd + 1} {label:12} {name:5} " +
+                        " ".join(f"{t}={r['rps']:,.0f}/s p99={r['p99']}ms" for t, r in result.items()) +
+                        f" wall={wall:.1f}s")
+            for name in used:
+                cpu.setdefault((label, name), []).append(used[name] / total[name] * 1e6)
+                log(f"  round {rnd + 1} {label:12} {name:5} cpu={used[name]:.2f}s "
+                    f"({used[name] / total[name] * 1e6:.2f}µs/req)")
     return runs, cpu
 
 
@@ -142,7 +147,7 @@ def measure_throughput(opts):
     """Median ops/s and p99 per (config, test), and CPU µs per request per config."""
     servers = start_pair()
     try:
-        runs, cpu = alternate_runs(servers, CONFIGS, "ping,set,get", opts)
+        runs, cpu = alternate_runs(servers, CONFIGS, ["ping", "set", "get"], opts)
     finally:
         stop_all(servers)
     tests = sorted({t for (_, t, _) in runs}, key=["PING_INLINE", "PING_MBULK", "SET", "GET"].index)
@@ -180,9 +185,10 @@ def measure_types(opts):
     try:
         for srv in servers.values():
             load_geo_set(srv.port)
-        runs, _ = alternate_runs(servers, configs, [TYPE_TESTS, *CUSTOM_TESTS], opts)
+        runs, _ = alternate_runs(servers, configs, [*TYPE_TESTS, *CUSTOM_TESTS], opts)
     finally:
         stop_all(servers)
+    tests = list(dict.fromkeys(t for (_, t, _) in runs))  # first-seen order, as run
     return median_rows(runs, configs, tests, {label: 1.0 for label, _, _ in configs})
 
 
@@ -406,6 +412,8 @@ def parse_args(argv):
     ap.add_argument("--only", default=",".join(SECTIONS),
                     help="comma-separated sections: " + ",".join(SECTIONS))
     ap.add_argument("--out", help="also write the final table to this file")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on core 0, redis-benchmark on core 1 (steadier on 2 cores)")
     ap.add_argument("--rounds", type=int, help="throughput rounds (default 3; --quick 1)")
     ap.add_argument("--requests", type=int, help="redis-benchmark -n (default 200000)")
     ap.add_argument("--keys", type=int, help="keys for memory and expiry (default 1000000)")
@@ -429,6 +437,8 @@ def parse_args(argv):
 def main(argv):
     opts = parse_args(argv)
     check_binaries()
+    if opts.pin:
+        pin_cores()
     measures = {"throughput": measure_throughput, "types": measure_types, "memory": measure_memory,
                 "idle": measure_idle, "expiry": measure_expiry, "tls": measure_tls}
     notes = []

@@ -180,8 +180,10 @@ class Server:
         cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
                "--save", "", "--appendonly", "no", *args]
         self.started_at = time.monotonic()
+        cpus = _server_cpus  # bound now: the lambda runs in the child
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL,
+                                     preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         self.pid = self.proc.pid
         _started.append(self)
         if wait:
@@ -227,6 +229,18 @@ class Server:
         if self in _started:
             _started.remove(self)
         return self.proc.returncode
+
+
+_server_cpus = None
+
+
+def pin_cores():
+    """Servers started from now on run on core 0, this script and its clients (redis-benchmark)
+    on core 1: on a 2-core machine the scheduler otherwise moves them about and the same run
+    varies by +-20%."""
+    global _server_cpus
+    _server_cpus = {0}
+    os.sched_setaffinity(0, {1})
 
 
 def start_pair(args=(), wait=True):
