@@ -29,6 +29,7 @@
 #include "actors/spinning_multiplexer.hpp"
 #include "actors/tls_setup.hpp"
 #include "storage/keyed_hash.hpp"
+#include "storage/memory_usage.hpp"
 #include "storage/snapshot.hpp"
 #include "storage/scripting/scripting.hpp"
 
@@ -276,6 +277,7 @@ int main(int argc, char** argv) {
                                           server_oom_class(!server.config.replicaof.empty()));
       !error.empty())
     spdlog::warn("{}", error);
+  set_allocator_background_thread(server.config.allocator_background_thread);
   // Where the server listens; CONFIG SET port, tls-port and bind move it (through the keyspace).
   server_listeners listeners(tls.server != nullptr);
   config_targets targets{&listeners, &oom_score};

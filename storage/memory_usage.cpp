@@ -89,6 +89,15 @@ bool purge_allocator() {
   return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
 }
 
+bool set_allocator_background_thread(bool on) {
+  // One thread for every arena, as Redis has (its other threads hardly allocate; ours each
+  // have an arena, and jemalloc would start a purging thread per CPU).
+  size_t threads = 1;
+  mallctl("max_background_threads", nullptr, nullptr, &threads, sizeof threads);
+  bool value = on;
+  return mallctl("background_thread", nullptr, nullptr, &value, sizeof value) == 0;
+}
+
 #else
 
 namespace {
@@ -112,6 +121,8 @@ bool purge_allocator() {
   malloc_trim(0);
   return true;
 }
+
+bool set_allocator_background_thread(bool) { return false; }
 
 #endif
 

@@ -28,6 +28,9 @@ allocator_figures allocator_stats();
 std::string allocator_report();
 // Gives the allocator's free pages back to the system (MEMORY PURGE); false if it refused.
 bool purge_allocator();
+// Whether the allocator purges freed pages on a background thread of its own (jemalloc's
+// background_thread); false if it refused or there is no jemalloc.
+bool set_allocator_background_thread(bool on);
 
 // The process's resident set size in bytes (INFO used_memory_rss).
 int64_t process_rss();

@@ -95,6 +95,9 @@ struct server_config {
   // INFO latencystats' percentiles of each command's latency.
   std::vector<double> latency_percentiles = {50, 99, 99.9};
   oom_score_setting oom_score;  // oom-score-adj and oom-score-adj-values
+  // jemalloc-bg-thread: the allocator gives freed pages back on a thread of its own, also
+  // while no request comes to make it do so on the way.
+  bool allocator_background_thread = true;
   // Parameters CONFIG SET changed that no code reads yet (maxmemory, timeout, ...).
   std::map<std::string, std::string> other;
 };

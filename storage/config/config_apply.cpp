@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "storage/memory_usage.hpp"
+
 namespace credis {
 
 namespace {
@@ -42,6 +44,10 @@ std::string apply_one(config_effect effect, const server_config& c, config_targe
     case config_effect::oom_score:
       return targets.oom ? targets.oom->apply(c.oom_score, server_oom_class(targets.replica))
                          : std::string();
+    case config_effect::allocator_background_thread:
+      // As Redis, which ignores jemalloc's answer.
+      set_allocator_background_thread(c.allocator_background_thread);
+      return {};
     case config_effect::none:
       break;
   }

@@ -15,7 +15,7 @@ namespace credis {
 
 // What a parameter changes outside the configuration; parameters that share one are applied
 // once (oom-score-adj and oom-score-adj-values).
-enum class config_effect { none, port, tls_port, bind, oom_score };
+enum class config_effect { none, port, tls_port, bind, oom_score, allocator_background_thread };
 
 // Where the effects happen; a null one is not there (unit tests, a server that listens
 // nowhere yet) and its effects change nothing.

@@ -218,7 +218,6 @@ const stored_default stored_defaults[] = {
     {"hz", "10"},
     {"ignore-warnings", ""},
     {"io-threads-do-reads", "no"},
-    {"jemalloc-bg-thread", "yes"},
     {"lazyfree-lazy-eviction", "no"},
     {"lazyfree-lazy-expire", "no"},
     {"lazyfree-lazy-server-del", "no"},
@@ -376,6 +375,10 @@ std::vector<config_parameter> make_parameters() {
                      return {};
                    }},
                   config_effect::bind),
+      with_effect(bool_parameter(
+                      "jemalloc-bg-thread", 0,
+                      [](auto& c) -> auto& { return c.allocator_background_thread; }),
+                  config_effect::allocator_background_thread),
       with_effect({"oom-score-adj", 0,
                    [](const server_config& c) {
                      return std::string(oom_score_mode_name(c.oom_score.mode));

@@ -1,9 +1,12 @@
 """MEMORY STATS, DOCTOR, MALLOC-STATS, PURGE and HELP, against a real redis-server: the same
 fields in the same order with the same reply types (the figures are each server's own), the
 same texts, and the same errors."""
+import os
+
 import pytest
 
-from helpers import (Raw, call, pair, parse_info, parse_reply, redis_peer,  # noqa: F401
+from conftest import wait_until
+from helpers import (Pair, Raw, call, pair, parse_info, parse_reply, redis_peer,  # noqa: F401
                      sanitized_build)
 
 
@@ -167,3 +170,36 @@ def test_allocator_named_as_redis(pair):
     ours, theirs = (parse_info(parse_reply(r))["mem_allocator"]
                     for r in pair.both("INFO", "memory"))
     assert ours == theirs
+
+
+def allocator_threads(pid):
+    names = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return names.count("jemalloc_bg_thd")
+
+
+@pytest.mark.skipif(sanitized_build(), reason="the sanitizer's allocator, not jemalloc")
+def test_jemalloc_bg_thread_starts_and_stops_the_purging_thread(server, redis_peer):
+    """jemalloc-bg-thread (Redis's default yes): one jemalloc thread gives freed pages back
+    while no request comes; CONFIG SET stops and starts it, as in redis-server."""
+    pid = server.proc.pid
+    for port in (server.port, redis_peer.port):
+        c = Raw(port)
+        assert call(c, "CONFIG", "GET", "jemalloc-bg-thread") == [b"jemalloc-bg-thread", b"yes"]
+        c.close()
+    assert allocator_threads(pid) == 1  # one for all arenas, as redis-server has
+    c = Raw(server.port)
+    assert c.cmd("CONFIG", "SET", "jemalloc-bg-thread", "no") == b"+OK\r\n"
+    wait_until(lambda: allocator_threads(pid) == 0, timeout=5)
+    assert call(c, "CONFIG", "GET", "jemalloc-bg-thread") == [b"jemalloc-bg-thread", b"no"]
+    assert c.cmd("CONFIG", "SET", "jemalloc-bg-thread", "yes") == b"+OK\r\n"
+    wait_until(lambda: allocator_threads(pid) == 1, timeout=5)
+    c.close()
+    pair = Pair(server.port, redis_peer.port)
+    assert pair.same("CONFIG", "SET", "jemalloc-bg-thread", "maybe").startswith(b"-ERR")
+    pair.close()
