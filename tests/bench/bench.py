@@ -4,8 +4,8 @@
 Sections (run all, or pick with --only):
   throughput  redis-benchmark -t ping,set,get -n N -r 100000 at -c 50 -P 1, -c 50 -P 16 and
               -c 1 -P 1; rounds with the config order rotated, each test run on both servers
-              back to back (server order alternated); medians of ops/s and p99, plus server CPU (utime+stime, all threads,
-              from /proc/<pid>/stat) per request around each run
+              back to back (server order alternated); medians of ops/s and p99, plus server
+              CPU (utime+stime, all threads, from /proc/<pid>/stat) per request around each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
               lrange_300,lrange_500,lrange_600,mset, and the custom commands
               `PFADD hll __rand_int__`, `PFCOUNT hll` (after it: a dense sketch with a cached
@@ -37,8 +37,8 @@ import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
 from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, Server, check_binaries, encode,
-                    fmt, free_port, log, mset_load, parse_only, pin_cores, ratio, run_sections, start_pair,
-                    stop_all)
+                    fmt, free_port, log, mset_load, parse_only, pin_cores, ratio, run_sections,
+                    start_pair, stop_all)
 
 CONFIGS = [("-c 50 -P 1", 50, 1), ("-c 50 -P 16", 50, 16), ("-c 1 -P 1", 1, 1)]
 OPS_TARGET = {"-c 50 -P 1": 1.0, "-c 50 -P 16": 1.0, "-c 1 -P 1": 0.9}
@@ -96,14 +96,13 @@ def redis_benchmark(port, tests, n, clients, pipeline, keyspace=100000, timeout=
             for r in rows}, wall
 
 
-def alternate_runs(servers, configs, tests, opts):
+def alternate_runs(servers, configs, units, opts):
     """redis-benchmark at each config, opts.rounds rounds: config order rotated each round, and
-    each unit of `tests` (a -t list, or a name of CUSTOM_TESTS) run on both servers back to
+    each of the `units` (a -t list, or a name of CUSTOM_TESTS) run on both servers back to
     back, the server order alternated, so a slow spell of this shared machine falls on both.
     Returns ({(config, test, name): [(rps, p99)]},
     {(config, name): [server CPU µs per request, one per round]})."""
     runs, cpu = {}, {}
-    units = [tests] if isinstance(tests, str) else list(tests)
     for rnd in range(opts.rounds):
         shift = rnd % len(configs)
         for i, (label, c, p) in enumerate(configs[shift:] + configs[:shift]):
