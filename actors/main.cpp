@@ -277,6 +277,7 @@ int main(int argc, char** argv) {
                                           server_oom_class(!server.config.replicaof.empty()));
       !error.empty())
     spdlog::warn("{}", error);
+  // As Redis at start-up: jemalloc's purging thread, when jemalloc-bg-thread asks.
   set_allocator_background_thread(server.config.allocator_background_thread);
   // Where the server listens; CONFIG SET port, tls-port and bind move it (through the keyspace).
   server_listeners listeners(tls.server != nullptr);

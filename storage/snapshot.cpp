@@ -136,9 +136,9 @@ bool start_background_save(const keyspace& ks, const function_libraries* functio
   rdb_save_info info = make_save_info(repl, now, functions, server.config.rdb_key_save_delay);
   std::string path = rdb_path(server.config);
   int reports[2] = {-1, -1};
+  // Without the pipe: no progress, and the copy-on-write size is the parent's last sample.
   if (pipe2(reports, O_CLOEXEC | O_NONBLOCK) != 0)
-    reports[0] = reports[1] =
-        -1;  // no progress, and the copy-on-write size is the parent's last sample
+    reports[0] = reports[1] = -1;
   const auto fork_start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) {
