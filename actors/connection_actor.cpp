@@ -557,6 +557,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_soon(self); });
   st.socket_fd = native_socket_of(self, hdl);
+  if (st.socket_fd >= 0)
+    limit_unsent_bytes(st.socket_fd);
   if (tls)
     st.tls = std::make_unique<tls_session>(*tls, true);
   else

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -50,6 +51,11 @@ std::string local_address_of(int fd) {
     return {};
   }
   return address_text(ip, port);
+}
+
+void limit_unsent_bytes(int fd) {
+  constexpr int unsent_limit = 64 * 1024;
+  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent_limit, sizeof unsent_limit);
 }
 
 size_t send_now(int fd, std::string_view bytes) {

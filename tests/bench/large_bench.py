@@ -44,7 +44,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
 from common import (CREDIS, REDIS_BENCHMARK, REDIS_SERVER, Conn, RespError, Server,  # noqa: E402
-                    check_binaries, log, markdown_table, parse_only, write_report)
+                    check_binaries, log, markdown_table, parse_only, pin_cores, write_report)
 
 try:
     import redis  # python3-redis
@@ -675,6 +675,8 @@ def parse_args(argv):
     ap.add_argument("--settle", type=float,
                     help="seconds to wait for RSS to come back after the aborted sender "
                          "(default 60; --quick 20)")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on core 0, this script and redis-benchmark on core 1")
     opts = ap.parse_args(argv)
     q = opts.quick
     opts.requests = opts.requests or (15000 if q else 60000)
@@ -693,6 +695,8 @@ def parse_args(argv):
 def main(argv):
     opts = parse_args(argv)
     check_binaries()
+    if opts.pin:
+        pin_cores()
     log(f"credis: {CREDIS}\nredis-server: {REDIS_SERVER}")
     measures = {"throughput": measure_throughput, "redispy": measure_redispy,
                 "pipeline": measure_pipeline, "memory": measure_memory, "slow": measure_slow}
