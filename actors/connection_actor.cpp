@@ -428,6 +428,10 @@ void on_batch_done(connection_broker self, batch_replies& replies, int64_t write
     drop_now(self);
     return;
   }
+  // A big reply the socket did not take counts in CLIENT LIST and INFO now, not with the
+  // client's next request, which may be long in coming.
+  if (st.net_output >= traffic_report_bytes)
+    report_traffic(self);
   dispatch(self);
 }
 

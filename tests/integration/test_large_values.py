@@ -655,3 +655,39 @@ def test_client_closing_without_reading_a_50mb_reply(server):
         assert_bytes_equal(get_big(c, "v"), value, "GET after the others left")
         assert c.cmd("DBSIZE") == b":1\r\n"
     assert server.alive()
+
+
+def client_omem(port, name):
+    with Raw(port) as c:
+        for line in c.cmd("CLIENT", "LIST").decode().split("\n"):
+            fields = dict(p.split("=", 1) for p in line.split() if "=" in p)
+            if fields.get("name") == name:
+                return int(fields["omem"])
+    return None
+
+
+def test_a_big_reply_waits_in_the_server_not_in_the_kernel(server):
+    """The server keeps at most 64 KB of a reply unsent in its socket (TCP_NOTSENT_LOWAT): the
+    rest stays in its output queue, counted in omem, and goes as the reader drains. (Queued in
+    the kernel whole, a 1 MB reply was transmitted from inside the reader's recv() calls.)"""
+    value = payload(8 * MB, b"unsent:")
+    with Raw(server.port, timeout=60) as c:
+        set_big(c, "v", value)
+    reader = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * KB)  # a small window
+    reader.settimeout(60)
+    reader.connect(("127.0.0.1", server.port))
+    try:
+        reader.sendall(encode("CLIENT", "SETNAME", "reader") + encode("GET", "v"))
+        # The reader's window and 64 KB unsent are all the kernel may hold; a few hundred KB.
+        wait_until(lambda: (client_omem(server.port, "reader") or 0) > 7 * MB, timeout=10,
+                   interval=0.02, what="the unsent reply counted in the reader's omem")
+        got = b""
+        while len(got) < len(b"+OK\r\n") + len(bulk(value)):
+            chunk = reader.recv(1 << 20)
+            assert chunk, "connection closed before the reply was complete"
+            got += chunk
+        assert got[:5] == b"+OK\r\n"
+        assert_bytes_equal(got[5:], bulk(value), "the reply read after the wait")
+    finally:
+        reader.close()
