@@ -145,8 +145,20 @@ void send_tls_records(connection_broker self) {
 // Moves output along: straight into the socket when CAF holds nothing for this connection (so
 // order is kept), then the next chunk of what is left to CAF, which sends it when the socket
 // is writable and tells (data_transferred_msg) when it is through.
+// Large values go out paced while one waits (see limit_unsent_bytes). Small replies keep the
+// kernel's whole send buffer: a client that pipelines thousands of requests before it reads
+// relies on it, as output past output_pause_bytes here stops the reading of its requests.
+void pace_large_values(connection_state& st) {
+  const bool on = st.output.holds_block();
+  if (on != st.unsent_limited && st.socket_fd >= 0) {
+    limit_unsent_bytes(st.socket_fd, on);
+    st.unsent_limited = on;
+  }
+}
+
 void pump_output(connection_broker self) {
   auto& st = self->state;
+  pace_large_values(st);
   if (st.queued_in_caf == 0 && st.fd >= 0 && !st.output.empty())
     st.output.send_some(st.fd);
   if (st.queued_in_caf == 0 && !st.output.empty()) {
@@ -164,6 +176,7 @@ void pump_output(connection_broker self) {
     st.queued_in_caf += buf.size() - before;
     self->flush(st.hdl);
   }
+  pace_large_values(st);
   if (st.finishing && st.output.empty())
     close_now(self);
 }
@@ -561,8 +574,6 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_soon(self); });
   st.socket_fd = native_socket_of(self, hdl);
-  if (st.socket_fd >= 0)
-    limit_unsent_bytes(st.socket_fd);
   if (tls)
     st.tls = std::make_unique<tls_session>(*tls, true);
   else

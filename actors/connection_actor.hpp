@@ -41,7 +41,8 @@ struct connection_state {
   std::vector<byte_block> arg_blocks;  // the big arguments of the command being parsed
   command_batch next;          // commands waiting for the batch in flight to come back
   int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown or TLS
-  int socket_fd = -1;           // the socket, for shutdown() only
+  int socket_fd = -1;           // the socket, for shutdown() and its options
+  bool unsent_limited = false;  // TCP_NOTSENT_LOWAT is on (see pace_large_values)
   std::unique_ptr<tls_session> tls;  // a connection to the tls-port: bytes go through it
   std::string tls_plain;             // what the last read decrypted to (kept for its capacity)
   std::vector<char> tls_scratch;     // a chunk of replies on its way into the session

@@ -53,9 +53,9 @@ std::string local_address_of(int fd) {
   return address_text(ip, port);
 }
 
-void limit_unsent_bytes(int fd) {
-  constexpr int unsent_limit = 64 * 1024;
-  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent_limit, sizeof unsent_limit);
+void limit_unsent_bytes(int fd, bool on) {
+  const int limit = on ? 64 * 1024 : 0;  // 0: net.ipv4.tcp_notsent_lowat
+  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &limit, sizeof limit);
 }
 
 size_t send_now(int fd, std::string_view bytes) {

@@ -25,11 +25,12 @@ std::string local_address_of(int fd);
 // "ip:port" of a peer, an IPv6 address in brackets as Redis's anetFormatAddr writes it.
 std::string address_text(const std::string& ip, uint16_t port);
 
-// Keeps at most 64 KB of a reply waiting unsent in the kernel (TCP_NOTSENT_LOWAT); the rest
-// waits in the connection and goes as the reader drains. Handed a 1 MB GET reply at once, the
-// kernel transmits most of it from inside the reader's recv() calls (each ACK sends the next
-// segments), which made a client-bound reader half as fast. No-op for other sockets.
-void limit_unsent_bytes(int fd);
+// With `on`, keeps at most 64 KB of output waiting unsent in the kernel (TCP_NOTSENT_LOWAT);
+// the rest waits in the connection and goes as the reader drains. Handed a 1 MB GET reply at
+// once, the kernel transmits most of it from inside the reader's recv() calls (each ACK sends
+// the next segments), which made a client-bound reader half as fast. Off: the system's default
+// (no limit). No-op for other sockets.
+void limit_unsent_bytes(int fd, bool on);
 
 // Sends what the socket takes without blocking; returns how many bytes it took (0 when it
 // would block, and on errors, which CAF's own reads then report as a closed connection).

@@ -33,6 +33,7 @@ void output_queue::append(batch_replies&& replies, size_t skip) {
       size_t from = skip > pos ? skip - pos : 0;
       bytes_ += n - from;
       segments_.push_back({{}, std::move(s.block), from});
+      ++blocks_;
     }
     pos += n;
   }
@@ -55,6 +56,8 @@ void output_queue::consume(size_t n) {
       return;
     }
     n -= left;
+    if (s.block)
+      --blocks_;
     segments_.pop_front();
   }
 }

@@ -24,6 +24,8 @@ class output_queue {
   void append(std::string_view text);
 
   bool empty() const { return segments_.empty(); }
+  // Whether a large value (a shared block) is among what waits.
+  bool holds_block() const { return blocks_ > 0; }
   uint64_t size() const { return bytes_; }
 
   // Sends from the front what the socket takes without blocking; returns how many bytes.
@@ -46,6 +48,7 @@ class output_queue {
 
   std::deque<segment> segments_;
   uint64_t bytes_ = 0;
+  size_t blocks_ = 0;  // segments that are blocks
 };
 
 }  // namespace credis

@@ -48,6 +48,9 @@ class database {
   void clear();
   // Makes room for `n` keys (RDB RESIZEDB) without growing step by step.
   void reserve(size_t n) { table_.reserve(n); }
+  // Starts loading what a put or find of `key` looks at first, so that its cache miss overlaps
+  // the work done before it (a loader reading the value).
+  void prefetch(std::string_view key) const { table_.prefetch_home(key); }
 
   size_t size() const { return table_.size(); }
   size_t expires() const { return heap_.size(); }

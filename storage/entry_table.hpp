@@ -65,6 +65,8 @@ class entry_table {
   void erase(entry_node* node);
   // Starts loading the slot array's line where erase(node) begins its search.
   void prefetch_slot(const entry_node* node) const { index_.prefetch_slot(node); }
+  // Starts loading the slot array's line where find(key) begins.
+  void prefetch_home(std::string_view key) const { index_.prefetch_home(key); }
   void clear();
   // Makes room for `n` keys without growing again.
   void reserve(size_t n) { index_.reserve(n); }

@@ -117,6 +117,11 @@ class slot_table {
     return i;
   }
 
+  // Starts loading the slot array's line where a search for `key` begins.
+  void prefetch_home(std::string_view key) const {
+    if (!slots_.empty())
+      __builtin_prefetch(&slots_[home_of(hash_of(key))], 1);
+  }
   // Starts loading the slot array's line where erase(node) begins its search, so that the
   // cache miss overlaps other work done before the erase.
   void prefetch_slot(const Node* node) const {

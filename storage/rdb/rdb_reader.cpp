@@ -417,6 +417,7 @@ void loader::run() {
 void loader::read_key_value(uint8_t type, size_t type_at) {
   check_known_type(type, type_at);
   std::string_view key = read_string(key_scratch_);
+  db_->prefetch(key);
   // A key decoded into key_scratch_ (int or LZF) must not be overwritten by the value's own
   // strings: read_value uses blob_scratch_ and locals only.
   value v;
