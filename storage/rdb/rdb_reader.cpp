@@ -147,6 +147,18 @@ class loader final : public rdb_value_input {
   bool has_expire_ = false;
   int64_t expire_ms_ = 0;
   std::string key_scratch_, blob_scratch_;
+  // The key read last, put into db_ after the next key is read: a big load waits mostly on the
+  // hash table's cache misses, and this way each key's slot is fetched while the next key and
+  // value are decoded.
+  struct held_key {
+    bool held = false;
+    std::string key;
+    value val;
+    unix_ms deadline = no_expiry;
+    int64_t idle = -1, frequency = -1;
+    size_t type_at = 0;
+  } held_;
+  void put_held();
   std::vector<packed_item> entries_;  // the entries of the listpack being finished
   std::vector<packed_item> scratch_;  // of has_duplicates
 };
@@ -360,6 +372,7 @@ void loader::run() {
     const uint8_t op = c_.u8();
     switch (op) {
       case op_eof: {
+        put_held();
         if (has_expire_)
           c_.fail_at(at, "expiry time without a key before the end of file");
         if (info_.version >= checksum_version) {
@@ -375,6 +388,7 @@ void loader::run() {
         return;
       }
       case op_selectdb: {
+        put_held();
         uint64_t index = read_len();
         if (index >= static_cast<uint64_t>(keyspace::db_count))
           c_.fail_at(at, "database index " + std::to_string(index) + " out of range (0 to " +
@@ -435,11 +449,27 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
   // Deadline 0 means "none" in the keyspace: a deadline at or before the epoch becomes 1 ms,
   // which is just as much in the past.
   const unix_ms deadline = had_expire ? std::max<int64_t>(expire_ms, 1) : no_expiry;
+  put_held();
+  held_.held = true;
+  held_.key.assign(key);
+  held_.val = std::move(v);
+  held_.deadline = deadline;
+  held_.idle = idle;
+  held_.frequency = frequency;
+  held_.type_at = type_at;
+}
+
+void loader::put_held() {
+  if (!held_.held)
+    return;
+  held_.held = false;
   const size_t before = db_->size();
-  entry& e = db_->put(key, std::move(v), deadline);
+  entry& e = db_->put(held_.key, std::move(held_.val), held_.deadline);
   if (db_->size() == before)
-    c_.fail_at(type_at, "duplicate key \"" + std::string(key.substr(0, 64)) + "\"");
+    c_.fail_at(held_.type_at,
+               "duplicate key \"" + std::string(std::string_view(held_.key).substr(0, 64)) + "\"");
   // As Redis's objectSetLRUOrLFU: each kind of stamp counts under its own policy only.
+  const int64_t idle = held_.idle, frequency = held_.frequency;
   if (access_tracking().lfu ? frequency >= 0 : idle >= 0)
     e.val.set_access(frequency >= 0 && access_tracking().lfu
                          ? access_for_frequency(static_cast<uint32_t>(frequency), now_)

@@ -216,6 +216,62 @@ TEST_CASE("expired keys are skipped by a master and kept by a replica", "[rdb]")
   CHECK(e.info.expired_skipped == 1);  // only the one at 1 ms
 }
 
+TEST_CASE("each key lands in the database selected before it, the last one too", "[rdb]") {
+  // The loader puts a key into the table only after reading the next one (see held_key):
+  // a SELECTDB or the end of the file must put the held key first, where it was read.
+  keyspace ks;
+  auto r = load(rdb_bytes()
+                    .byte(0)
+                    .str("a")
+                    .str("1")
+                    .byte(0xFE)
+                    .len(3)
+                    .byte(0xFC)
+                    .le(4102444800000, 8)
+                    .byte(0)
+                    .str("b")
+                    .str("2")
+                    .byte(0)
+                    .str("c")
+                    .str("3")
+                    .byte(0xFE)
+                    .len(5)
+                    .byte(0)
+                    .str("d")
+                    .str("4")
+                    .done(),
+                ks);
+  REQUIRE(r.ok);
+  CHECK(r.info.keys_loaded == 4);
+  CHECK(ks.db(0).size() == 1);
+  CHECK(ks.db(3).size() == 2);
+  CHECK(ks.db(5).size() == 1);
+  REQUIRE(ks.db(0).find_raw("a"));
+  REQUIRE(ks.db(3).find_raw("b"));
+  CHECK(ks.db(3).find_raw("b")->expire_at == 4102444800000);
+  CHECK(ks.db(3).find_raw("c")->expire_at == no_expiry);
+  REQUIRE(ks.db(5).find_raw("d"));
+  CHECK(ks.db(5).find_raw("d")->val.type() == value_type::string);
+
+  // A duplicate is reported at its own type byte, though found a key later.
+  keyspace dup;
+  auto d = load(rdb_bytes()
+                    .byte(0)
+                    .str("k")
+                    .str("v")
+                    .byte(0)
+                    .str("k")
+                    .str("w")
+                    .byte(0)
+                    .str("z")
+                    .str("x")
+                    .done(),
+                dup);
+  REQUIRE_FALSE(d.ok);
+  CHECK(d.err.what.find("duplicate key \"k\"") != std::string::npos);
+  CHECK(d.err.offset == 9 + 5);
+}
+
 TEST_CASE("function libraries are collected; module data is refused with its offset", "[rdb]") {
   const std::string bytes = read_fixture("function.rdb");
   keyspace ks;
