@@ -142,9 +142,6 @@ void send_tls_records(connection_broker self) {
   self->flush(st.hdl);
 }
 
-// Moves output along: straight into the socket when CAF holds nothing for this connection (so
-// order is kept), then the next chunk of what is left to CAF, which sends it when the socket
-// is writable and tells (data_transferred_msg) when it is through.
 // Large values go out paced while one waits (see limit_unsent_bytes). Small replies keep the
 // kernel's whole send buffer: a client that pipelines thousands of requests before it reads
 // relies on it, as output past output_pause_bytes here stops the reading of its requests.
@@ -156,6 +153,9 @@ void pace_large_values(connection_state& st) {
   }
 }
 
+// Moves output along: straight into the socket when CAF holds nothing for this connection (so
+// order is kept), then the next chunk of what is left to CAF, which sends it when the socket
+// is writable and tells (data_transferred_msg) when it is through.
 void pump_output(connection_broker self) {
   auto& st = self->state;
   pace_large_values(st);
