@@ -124,10 +124,7 @@ class slot_table {
   }
   // Starts loading the slot array's line where erase(node) begins its search, so that the
   // cache miss overlaps other work done before the erase.
-  void prefetch_slot(const Node* node) const {
-    if (!slots_.empty())
-      __builtin_prefetch(&slots_[home_slot(node)], 1);
-  }
+  void prefetch_slot(const Node* node) const { prefetch_home(KeyOf::key(node)); }
 
   // Forgets every node (the owner frees them first, e.g. by iterating).
   void clear() {

@@ -667,9 +667,10 @@ def client_omem(port, name):
 
 
 def test_a_big_reply_waits_in_the_server_not_in_the_kernel(server):
-    """The server keeps at most 64 KB of a reply unsent in its socket (TCP_NOTSENT_LOWAT): the
-    rest stays in its output queue, counted in omem, and goes as the reader drains. (Queued in
-    the kernel whole, a 1 MB reply was transmitted from inside the reader's recv() calls.)"""
+    """While a large value waits to be sent, the server keeps at most 64 KB of it unsent in its
+    socket (TCP_NOTSENT_LOWAT): the rest stays in its output queue, counted in omem, and goes as
+    the reader drains. (Queued in the kernel whole, a 1 MB reply was transmitted from inside the
+    reader's recv() calls.)"""
     value = payload(8 * MB, b"unsent:")
     with Raw(server.port, timeout=60) as c:
         set_big(c, "v", value)
