@@ -36,11 +36,14 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   // Only main's shutdown ends the acceptor, and every connection with it. The exits go
   // anonymously: a message naming the acceptor as sender, left in a connection's mailbox,
   // would keep the acceptor alive while the acceptor's down message keeps the connection.
-  self->set_exit_handler([=](const caf::exit_msg& msg) {
+  // The acceptor quits a round later: a listener added in the round it quits would be
+  // registered and unregistered at once, which CAF drops half-way (the doorman leaks).
+  self->set_exit_handler([=](const caf::exit_msg&) {
     for (auto& [id, conn] : self->state.connections)
       caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
     self->state.connections.clear();
-    self->quit(msg.reason);
+    self->state.closing = true;
+    drop_after_round(self);
   });
   self->set_down_handler([=](const caf::down_msg& msg) {
     self->state.connections.erase(msg.source.id());
@@ -48,6 +51,10 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   return {
       [=](const caf::io::new_connection_msg& msg) {
         auto& st = self->state;
+        if (st.closing) {
+          self->close(msg.handle);
+          return;
+        }
         const tls_context* tls = st.tls_listeners.count(msg.source) ? st.tls : nullptr;
         auto conn = self->fork(connection_actor_fn, msg.handle, st.keyspace, st.manager,
                                st.server, tls, st.script);
@@ -64,6 +71,7 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
             self->state.tls_listeners.insert(hdl);
         }
       },
+      [=](drop_atom) { self->quit(caf::exit_reason::user_shutdown); },
       // A listener stopped by CONFIG SET may report its end before it is closed.
       [=](const caf::io::acceptor_closed_msg& msg) {
         auto& st = self->state;

@@ -27,6 +27,7 @@ struct acceptor_state {
   std::set<caf::io::accept_handle> tls_listeners;
   script_watch* script = nullptr;
   std::unordered_map<caf::actor_id, caf::actor> connections;
+  bool closing = false;  // shut down: quits after this round, takes no more clients
   static const char* name;
 };
 
