@@ -28,9 +28,9 @@ entry* database::find_raw(std::string_view key) {
   return n ? &n->e : nullptr;
 }
 
-entry& database::put(std::string_view key, value v, unix_ms expire_at) {
+entry& database::put(std::string_view key, size_t hash, value v, unix_ms expire_at) {
   const size_t before = table_.size();
-  entry_node* n = table_.find_or_insert(key);
+  entry_node* n = table_.find_or_insert(key, hash);
   n->e.val = std::move(v);  // (keeps the key's access bits)
   // An overwritten key keeps its LFU counter, as Redis's dbOverwrite.
   if (!lfu_)

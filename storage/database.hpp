@@ -39,7 +39,11 @@ class database {
 
   // Inserts or replaces the value; `expire_at` replaces the deadline (no_expiry removes it).
   // The returned entry stays valid until the key is removed.
-  entry& put(std::string_view key, value v, unix_ms expire_at);
+  entry& put(std::string_view key, value v, unix_ms expire_at) {
+    return put(key, entry_table::hash_of(key), std::move(v), expire_at);
+  }
+  // The same, for a key whose hash prefetch() returned.
+  entry& put(std::string_view key, size_t hash, value v, unix_ms expire_at);
   // Sets or clears the deadline of an entry this database returned.
   void set_expire(entry& e, unix_ms expire_at);
   // Removes an entry this database returned (no second lookup of its key).
@@ -48,9 +52,13 @@ class database {
   void clear();
   // Makes room for `n` keys (RDB RESIZEDB) without growing step by step.
   void reserve(size_t n) { table_.reserve(n); }
-  // Starts loading what a put or find of `key` looks at first, so that its cache miss overlaps
-  // the work done before it (a loader reading the value).
-  void prefetch(std::string_view key) const { table_.prefetch_home(key); }
+  // Starts loading what a put of `key` looks at first, so that its cache miss overlaps the
+  // work done before it (a loader putting the keys before it). Returns the key's hash, for put.
+  size_t prefetch(std::string_view key) const {
+    const size_t hash = entry_table::hash_of(key);
+    table_.prefetch_home(hash);
+    return hash;
+  }
 
   size_t size() const { return table_.size(); }
   size_t expires() const { return heap_.size(); }

@@ -6,8 +6,7 @@
 
 namespace credis {
 
-entry_node* entry_table::find_or_insert(std::string_view key) {
-  const size_t hash = index::hash_of(key);
+entry_node* entry_table::find_or_insert(std::string_view key, size_t hash) {
   const size_t i = index_.find_slot(key, hash);
   if (i != index::npos)
     return index_.node_at(i);

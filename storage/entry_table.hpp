@@ -60,13 +60,15 @@ class entry_table {
 
   entry_node* find(std::string_view key) const { return index_.find(key); }
   // The node for `key`, added with an empty string value when absent; the key is hashed once.
-  entry_node* find_or_insert(std::string_view key);
+  entry_node* find_or_insert(std::string_view key) { return find_or_insert(key, hash_of(key)); }
+  entry_node* find_or_insert(std::string_view key, size_t hash);
+  static size_t hash_of(std::string_view key) { return index::hash_of(key); }
   // Removes and frees `node`, which must be in the table.
   void erase(entry_node* node);
   // Starts loading the slot array's line where erase(node) begins its search.
   void prefetch_slot(const entry_node* node) const { index_.prefetch_slot(node); }
-  // Starts loading the slot array's line where find(key) begins.
-  void prefetch_home(std::string_view key) const { index_.prefetch_home(key); }
+  // Starts loading the slot array's line where find_or_insert(key, hash) begins.
+  void prefetch_home(size_t hash) const { index_.prefetch_home(hash); }
   void clear();
   // Makes room for `n` keys without growing again.
   void reserve(size_t n) { index_.reserve(n); }

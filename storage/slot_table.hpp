@@ -117,14 +117,14 @@ class slot_table {
     return i;
   }
 
-  // Starts loading the slot array's line where a search for `key` begins.
-  void prefetch_home(std::string_view key) const {
+  // Starts loading the slot array's line where a search for the key of hash `hash` begins.
+  void prefetch_home(size_t hash) const {
     if (!slots_.empty())
-      __builtin_prefetch(&slots_[home_of(hash_of(key))], 1);
+      __builtin_prefetch(&slots_[home_of(hash)], 1);
   }
   // Starts loading the slot array's line where erase(node) begins its search, so that the
   // cache miss overlaps other work done before the erase.
-  void prefetch_slot(const Node* node) const { prefetch_home(KeyOf::key(node)); }
+  void prefetch_slot(const Node* node) const { prefetch_home(hash_of(KeyOf::key(node))); }
 
   // Forgets every node (the owner frees them first, e.g. by iterating).
   void clear() {

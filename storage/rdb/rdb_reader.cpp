@@ -1,7 +1,5 @@
 #include "storage/rdb/rdb_reader.hpp"
 
-#include "storage/access_clock.hpp"
-
 #include <fcntl.h>
 #include <lzf.h>
 #include <sys/mman.h>
@@ -24,6 +22,7 @@
 #include "protocol/integers.hpp"
 #include "storage/rdb/byte_cursor.hpp"
 #include "storage/rdb/crc64.hpp"
+#include "storage/rdb/key_inserter.hpp"
 #include "storage/rdb/packed_decoders.hpp"
 #include "storage/rdb/rdb_format.hpp"
 #include "storage/rdb/stream_codec.hpp"
@@ -43,6 +42,10 @@ constexpr size_t max_listpack_bytes = size_t{1} << 30;
 // A scratch string grown past this by one big value is given back rather than kept for the
 // rest of the load.
 constexpr size_t scratch_keep_limit = 64 * 1024;
+// From this size on an RDB image's keys are put into the keyspace on a second thread
+// (key_inserter), while this one decodes: 1M keys of 16+32 bytes load in 0.36-0.41 s instead
+// of 0.50 (redis-server 1.18-1.22 s).
+constexpr size_t threaded_insert_bytes = 4 << 20;
 
 std::string hex64(uint64_t v) {
   char buf[19];
@@ -143,22 +146,15 @@ class loader final : public rdb_value_input {
   int64_t idle_seconds_ = -1, frequency_ = -1;
   rdb_load_info& info_;
 
-  database* db_ = nullptr;
+  int db_index_ = 0;                  // the database the keys read go to
+  key_inserter* inserter_ = nullptr;  // run()'s
   bool has_expire_ = false;
   int64_t expire_ms_ = 0;
   std::string key_scratch_, blob_scratch_;
-  // The key read last, put into db_ after the next key is read: a big load waits mostly on the
-  // hash table's cache misses, and this way each key's slot is fetched while the next key and
-  // value are decoded.
-  struct held_key {
-    bool held = false;
-    std::string key;
-    value val;
-    unix_ms deadline = no_expiry;
-    int64_t idle = -1, frequency = -1;
-    size_t type_at = 0;
-  } held_;
-  void put_held();
+  void read_records();
+  // Waits for the keys read to be in; fails at a duplicate among them.
+  void finish_inserts();
+  [[noreturn]] void fail_duplicate(const key_inserter::duplicate& d) const;
   std::vector<packed_item> entries_;  // the entries of the listpack being finished
   std::vector<packed_item> scratch_;  // of has_duplicates
 };
@@ -361,7 +357,28 @@ void loader::check_known_type(uint8_t type, size_t at) {
 void loader::run() {
   ks_.set_access_time(now_);
   read_header();
-  db_ = &ks_.db(0);
+  key_inserter inserter(ks_, now_, in_.size() >= threaded_insert_bytes);
+  inserter_ = &inserter;
+  try {
+    read_records();
+  } catch (const parse_error&) {
+    // A duplicate among the keys read before comes first in the file.
+    if (auto d = inserter.finish())
+      fail_duplicate(*d);
+    throw;
+  }
+}
+
+void loader::finish_inserts() {
+  if (auto d = inserter_->finish())
+    fail_duplicate(*d);
+}
+
+void loader::fail_duplicate(const key_inserter::duplicate& d) const {
+  c_.fail_at(d.type_at, "duplicate key \"" + d.key + "\"");
+}
+
+void loader::read_records() {
   size_t next_report = rdb_load_info::progress_interval;
   for (;;) {
     const size_t at = c_.offset();
@@ -372,7 +389,7 @@ void loader::run() {
     const uint8_t op = c_.u8();
     switch (op) {
       case op_eof: {
-        put_held();
+        finish_inserts();
         if (has_expire_)
           c_.fail_at(at, "expiry time without a key before the end of file");
         if (info_.version >= checksum_version) {
@@ -388,19 +405,18 @@ void loader::run() {
         return;
       }
       case op_selectdb: {
-        put_held();
         uint64_t index = read_len();
         if (index >= static_cast<uint64_t>(keyspace::db_count))
           c_.fail_at(at, "database index " + std::to_string(index) + " out of range (0 to " +
                              std::to_string(keyspace::db_count - 1) + ")");
-        db_ = &ks_.db(static_cast<int>(index));
+        db_index_ = static_cast<int>(index);
         break;
       }
       case op_resizedb: {
         uint64_t size = read_len();
         read_len();  // expires size
         // Smallest possible key: type byte, empty key, empty value.
-        db_->reserve(db_->size() + reservable(size, 3));
+        inserter_->reserve(db_index_, reservable(size, 3));
         break;
       }
       case op_expiretime_ms:
@@ -431,7 +447,6 @@ void loader::run() {
 void loader::read_key_value(uint8_t type, size_t type_at) {
   check_known_type(type, type_at);
   std::string_view key = read_string(key_scratch_);
-  db_->prefetch(key);
   // A key decoded into key_scratch_ (int or LZF) must not be overwritten by the value's own
   // strings: read_value uses blob_scratch_ and locals only.
   value v;
@@ -449,32 +464,10 @@ void loader::read_key_value(uint8_t type, size_t type_at) {
   // Deadline 0 means "none" in the keyspace: a deadline at or before the epoch becomes 1 ms,
   // which is just as much in the past.
   const unix_ms deadline = had_expire ? std::max<int64_t>(expire_ms, 1) : no_expiry;
-  put_held();
-  held_.held = true;
-  held_.key.assign(key);
-  held_.val = std::move(v);
-  held_.deadline = deadline;
-  held_.idle = idle;
-  held_.frequency = frequency;
-  held_.type_at = type_at;
-}
-
-void loader::put_held() {
-  if (!held_.held)
-    return;
-  held_.held = false;
-  const size_t before = db_->size();
-  entry& e = db_->put(held_.key, std::move(held_.val), held_.deadline);
-  if (db_->size() == before)
-    c_.fail_at(held_.type_at,
-               "duplicate key \"" + std::string(std::string_view(held_.key).substr(0, 64)) + "\"");
-  // As Redis's objectSetLRUOrLFU: each kind of stamp counts under its own policy only.
-  const int64_t idle = held_.idle, frequency = held_.frequency;
-  if (access_tracking().lfu ? frequency >= 0 : idle >= 0)
-    e.val.set_access(frequency >= 0 && access_tracking().lfu
-                         ? access_for_frequency(static_cast<uint32_t>(frequency), now_)
-                         : access_for_idle(idle, now_));
+  inserter_->put(db_index_, key, std::move(v), deadline, idle, frequency, type_at);
   ++info_.keys_loaded;
+  if (inserter_->failed())
+    finish_inserts();
 }
 
 read_result loader::read_value(uint8_t type, size_t type_at, value& out) {

@@ -217,8 +217,8 @@ TEST_CASE("expired keys are skipped by a master and kept by a replica", "[rdb]")
 }
 
 TEST_CASE("each key lands in the database selected before it, the last one too", "[rdb]") {
-  // The loader puts a key into the table only after reading the next one (see held_key):
-  // a SELECTDB or the end of the file must put the held key first, where it was read.
+  // The loader puts keys into the table in batches (key_inserter): each must go to the
+  // database selected when it was read, and the end of the file must put the last batch.
   keyspace ks;
   auto r = load(rdb_bytes()
                     .byte(0)
@@ -270,6 +270,92 @@ TEST_CASE("each key lands in the database selected before it, the last one too",
   REQUIRE_FALSE(d.ok);
   CHECK(d.err.what.find("duplicate key \"k\"") != std::string::npos);
   CHECK(d.err.offset == 9 + 5);
+}
+
+namespace {
+
+// A file big enough for the loader to put its keys on a second thread (4 MB and more): 160,000
+// keys of 40-byte values, the first half in database 0 and the rest in database 2, every 7th
+// with a deadline and every 11th with an IDLE record. Key `mark` is named `dup_of` instead, when
+// given, and `type_at` gets where its type byte is.
+std::string big_rdb(size_t mark = SIZE_MAX, size_t* type_at = nullptr,
+                    const std::string& dup_of = "") {
+  rdb_bytes r;
+  r.byte(0xFE).len(0).byte(0xFB).len(80'000).len(0);
+  for (size_t i = 0; i < 160'000; ++i) {
+    if (i == 80'000)
+      r.byte(0xFE).len(2);
+    if (i % 7 == 0)
+      r.byte(0xFC).le(4102444800000 + i, 8);
+    if (i % 11 == 0)
+      r.byte(0xF8).len(1000 + i);
+    if (i == mark && type_at)
+      *type_at = r.b.size();
+    const std::string key = i == mark && !dup_of.empty() ? dup_of : "key:" + std::to_string(i);
+    r.byte(0).str(key).str("value:" + std::to_string(i) + std::string(34, 'v').substr(0, 34));
+  }
+  return r.done();
+}
+
+}  // namespace
+
+TEST_CASE("a big file's keys, put on a second thread, land as a small file's do", "[rdb]") {
+  const std::string bytes = big_rdb();
+  REQUIRE(bytes.size() > (4u << 20));
+  keyspace ks;
+  auto r = load(bytes, ks);
+  REQUIRE(r.ok);
+  CHECK(r.info.keys_loaded == 160'000);
+  REQUIRE(ks.db(0).size() == 80'000);
+  REQUIRE(ks.db(2).size() == 80'000);
+  for (size_t i = 0; i < 160'000; i += 997) {
+    const std::string key = "key:" + std::to_string(i);
+    const entry* e = ks.db(i < 80'000 ? 0 : 2).find_raw(key);
+    REQUIRE(e);
+    CHECK(e->val.str().substr(0, 6 + std::to_string(i).size()) == "value:" + std::to_string(i));
+    CHECK(e->expire_at == (i % 7 == 0 ? static_cast<unix_ms>(4102444800000 + i) : no_expiry));
+    CHECK_FALSE(ks.db(i < 80'000 ? 2 : 0).find_raw(key));
+  }
+  // The last key, put when the file ends.
+  CHECK(ks.db(2).find_raw("key:159999"));
+  CHECK(ks.db(0).expires() == 80'000 / 7 + 1);
+}
+
+TEST_CASE("a duplicate deep in a big file is reported at its record, before later damage",
+          "[rdb]") {
+  size_t type_at = 0;
+  const std::string bytes = big_rdb(120'000, &type_at, "key:100000");
+  keyspace ks;
+  auto r = load(bytes, ks);
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.err.what == "duplicate key \"key:100000\"");
+  CHECK(r.err.offset == type_at);
+
+  // Cut off at the end: the duplicate still comes first in the file.
+  const std::string cut = bytes.substr(0, bytes.size() - 5000);
+  keyspace ks2;
+  auto c = load(cut, ks2);
+  REQUIRE_FALSE(c.ok);
+  CHECK(c.err.what == "duplicate key \"key:100000\"");
+  CHECK(c.err.offset == type_at);
+
+  // The last key a duplicate, and the file cut just after it: the damage is found first here,
+  // while that key waits in the last batch, and the duplicate is still what is reported.
+  size_t last_at = 0;
+  const std::string last = big_rdb(159'999, &last_at, "key:80005");
+  keyspace ks4;
+  auto l = load(last.substr(0, last.size() - 9), ks4);
+  REQUIRE_FALSE(l.ok);
+  CHECK(l.err.what == "duplicate key \"key:80005\"");
+  CHECK(l.err.offset == last_at);
+
+  // Without the duplicate, the damage is what is reported.
+  const std::string clean = big_rdb();
+  keyspace ks3;
+  auto t = load(clean.substr(0, clean.size() - 5000), ks3);
+  REQUIRE_FALSE(t.ok);
+  CHECK(t.err.what.find("duplicate") == std::string::npos);
+  CHECK(t.err.offset > type_at);
 }
 
 TEST_CASE("function libraries are collected; module data is refused with its offset", "[rdb]") {
