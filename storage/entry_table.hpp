@@ -59,8 +59,8 @@ class entry_table {
   ~entry_table() { clear(); }
 
   entry_node* find(std::string_view key) const { return index_.find(key); }
-  // The node for `key`, added with an empty string value when absent; the key is hashed once.
-  entry_node* find_or_insert(std::string_view key) { return find_or_insert(key, hash_of(key)); }
+  // The node for `key` (of hash `hash`, see hash_of), added with an empty string value when
+  // absent.
   entry_node* find_or_insert(std::string_view key, size_t hash);
   static size_t hash_of(std::string_view key) { return index::hash_of(key); }
   // Removes and frees `node`, which must be in the table.

@@ -69,10 +69,8 @@ void key_inserter::submit() {
   if (filling_.records.empty())
     return;
   if (!thread_.joinable()) {
-    if (!failed())
-      apply(filling_);
-    filling_.records.clear();
-    filling_.bytes.clear();
+    apply(filling_);
+    filling_.clear();
     return;
   }
   batch next;
@@ -103,20 +101,20 @@ void key_inserter::work() {
     }
     drained_.notify_one();
     try {
-      if (!failed())
-        apply(b);
+      apply(b);
     } catch (...) {
       error_ = std::current_exception();
       failed_ = true;
     }
-    b.records.clear();
-    b.bytes.clear();
+    b.clear();
     std::lock_guard lock(mu_);
     spare_.push_back(std::move(b));
   }
 }
 
 void key_inserter::apply(batch& b) {
+  if (failed())
+    return;  // nothing after a duplicate is put
   auto key_of = [&](const record& r) {
     return std::string_view(b.bytes).substr(r.key_at, r.key_len);
   };

@@ -61,9 +61,14 @@ class key_inserter {
   struct batch {
     std::string bytes;
     std::vector<record> records;
+    void clear() {
+      bytes.clear();
+      records.clear();
+    }
   };
 
   void submit();
+  // Puts the batch's records in order, unless a duplicate (or an error) came before.
   void apply(batch& b);
   void work();
 
