@@ -512,6 +512,34 @@ void report_changes(connection_broker self) {
   r.ran_here = SIZE_MAX;
 }
 
+// Batch buffers a connection may keep while its client is idle; bigger ones (left by a deep
+// pipeline) go once it has been idle for trim_delay, as Redis frees an idle client's query buffer.
+constexpr size_t idle_batch_buffers = 4096;
+constexpr auto trim_delay = std::chrono::seconds(2);
+
+bool holds_big_buffers(const connection_state& st) {
+  return st.next.reserved_size() + st.spare.reserved_size() > idle_batch_buffers;
+}
+
+void trim_when_idle(connection_broker self) {
+  auto& st = self->state;
+  if (st.trim_due || !holds_big_buffers(st))
+    return;
+  st.trim_due = true;
+  self->delayed_send(self, trim_delay, trim_atom::value);
+}
+
+void trim(connection_broker self) {
+  auto& st = self->state;
+  st.trim_due = false;
+  if (st.in_flight || !st.next.empty())
+    return;  // busy again: trimmed after it next goes idle
+  if (holds_big_buffers(st)) {
+    st.next = command_batch();
+    st.spare = command_batch();
+  }
+}
+
 // Sends the waiting batch to the keyspace (or writes it directly when it holds only replies),
 // then a request for the replication manager once nothing is ahead of it.
 void run_next(connection_broker self) {
@@ -526,9 +554,12 @@ void run_next(connection_broker self) {
       send_request(self);
     else if (st.closing)
       finish(self);
+    else
+      trim_when_idle(self);
     return;
   }
   command_batch batch = std::move(st.next);
+  st.next = std::move(st.spare);
   st.next.clear();
   if (!batch.has_commands()) {
     std::string out;
@@ -671,10 +702,12 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
           drop_now(self);
       },
       [=](executed_atom, batch_replies& replies, int64_t write_offset, command_batch& spent) {
-        if (self->state.next.empty())
-          self->state.next = std::move(spent);  // its buffers, kept, save allocations
+        // Its buffers are kept for the next batches: a deep pipeline then allocates none.
+        auto& st = self->state;
+        (st.next.empty() ? st.next : st.spare) = std::move(spent);
         on_batch_done(self, replies, write_offset);
       },
+      [=](trim_atom) { trim(self); },
       [=](const caf::io::data_transferred_msg& msg) {
         auto& st = self->state;
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);

@@ -40,6 +40,8 @@ struct connection_state {
   bulk_collector big_bulk;     // a big argument being read into its own block
   std::vector<byte_block> arg_blocks;  // the big arguments of the command being parsed
   command_batch next;          // commands waiting for the batch in flight to come back
+  command_batch spare;         // a spent batch's buffers, for the batch after `next`
+  bool trim_due = false;       // big batch buffers are released if still idle then
   int fd = -1;                  // the socket, for direct reads and sends; -1 when unknown or TLS
   int socket_fd = -1;           // the socket, for shutdown() and its options
   bool unsent_limited = false;  // TCP_NOTSENT_LOWAT is on (see pace_large_values)

@@ -26,7 +26,9 @@ const char* keyspace_state::name = "keyspace";
 
 namespace {
 
-constexpr size_t recycled_batch_max = 4096;
+// Batch buffers up to this size go back to their connection (which lets go of big ones once
+// the client is idle); bigger ones, from a rare burst, are freed here.
+constexpr size_t recycled_batch_max = 1 << 20;
 
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
 // activeExpireCycle: a million keys expiring together must not stall the clients.
@@ -564,8 +566,7 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch
     out.rest.append(batch, first);
   int64_t write_offset = flush_writes(self) ? st.repl.offset : 0;
   // The batch goes back emptied, its buffers to hold the connection's next requests
-  // (allocations saved per request), unless a burst made them big: an idle connection
-  // would keep them.
+  // (allocations saved per request, and no large blocks allocated per batch of a deep pipeline).
   if (batch.reserved_size() <= recycled_batch_max)
     batch.clear();
   else

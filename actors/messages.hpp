@@ -115,6 +115,7 @@ namespace credis {
 // Atoms live in our namespace: caf already defines get_atom, put_atom and others.
 using exec_atom = caf::atom_constant<caf::atom("exec")>;
 using executed_atom = caf::atom_constant<caf::atom("executed")>;
+using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;

@@ -66,7 +66,7 @@ class command_batch {
         add_arg(a);
         continue;
       }
-      args_.push_back({blocks_.size(), a.size(), true});
+      args_.push_back({blocks_.size(), a.size(), 1});
       blocks_.push_back(*b);
       ++items_.back().block_count;
     }
@@ -235,14 +235,15 @@ class command_batch {
   bool script_deferred = false;
 
  private:
+  // 16 bytes: a pipelined batch holds one per argument, often more than the arguments' bytes.
   struct arg {
-    size_t offset;  // in bytes_, or the index in blocks_
-    size_t length;
-    bool in_block;
+    uint64_t offset;  // in bytes_, or the index in blocks_
+    uint64_t length : 63;
+    uint64_t in_block : 1;
   };
 
   void add_arg(std::string_view a) {
-    args_.push_back({bytes_.size(), a.size(), false});
+    args_.push_back({bytes_.size(), a.size(), 0});
     bytes_.append(a);
   }
 

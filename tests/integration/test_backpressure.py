@@ -10,6 +10,7 @@ import time
 import pytest
 
 from helpers import Raw, encode, sanitized_build
+from server_process import wait_until
 
 VALUE = b"v" * 1000
 GET = encode("GET", "k")
@@ -152,3 +153,26 @@ def test_shutdown_is_not_held_up_by_a_client_that_never_reads(start_credis):
         assert time.monotonic() - t < 2.0
     finally:
         hostile.close()
+
+
+def used_memory(client):
+    return client.info("memory")["used_memory"]
+
+
+@pytest.mark.skipif(sanitized_build(), reason="used_memory is jemalloc's count")
+def test_batch_buffers_of_a_deep_pipeline_are_freed_once_the_client_is_idle(server):
+    """A client pipelining big RPUSHes keeps its batch buffers between batches (none allocated per
+    batch); once it has been idle for two seconds they are freed, as Redis frees an idle client's
+    query buffer."""
+    r = server.client()
+    request = b"".join(encode("RPUSH", "list", *[f"element:{i}" for i in range(j, j + 1000)])
+                       for j in range(0, 40_000, 1000))
+    with Raw(server.port) as raw:
+        raw.send(request)
+        assert [raw.read_reply() for _ in range(40)][-1] == b":40000\r\n"
+        busy = used_memory(r)
+        # Idle now: about two batches of ~3,500 arguments (16 bytes each, and their bytes) go.
+        wait_until(lambda: used_memory(r) < busy - 100_000, timeout=6.0,
+                   what="the idle connection's batch buffers to be freed")
+        raw.send(encode("LLEN", "list"))
+        assert raw.read_reply() == b":40000\r\n"
