@@ -559,8 +559,9 @@ void run_next(connection_broker self) {
     return;
   }
   command_batch batch = std::move(st.next);
-  st.next = std::move(st.spare);
   st.next.clear();
+  if (st.spare.reserved_size() > 0)
+    st.next = std::move(st.spare);
   if (!batch.has_commands()) {
     std::string out;
     batch.append_ready_replies(out);

@@ -60,11 +60,14 @@ unix_ms earliest_deadline(const keyspace& ks) {
 // replica expires nothing itself: its master sends DEL.
 void schedule_expiry(keyspace_broker self) {
   auto& st = self->state;
-  // CLIENT PAUSE stops active expiry too; it is scheduled again when the pause ends.
-  if (st.repl.is_replica || !st.ks->active_expire || st.intro.clients.pause.active(now_ms()))
+  if (st.repl.is_replica || !st.ks->active_expire)
     return;
   unix_ms next = earliest_deadline(*st.ks);
   if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
+    return;
+  // CLIENT PAUSE stops active expiry too; it is scheduled again when the pause ends. (Looked
+  // at last: it reads the clock, and this runs after every batch.)
+  if (st.intro.clients.pause.active(now_ms()))
     return;
   st.scheduled_for = next;
   self->send(st.expiry, schedule_atom::value, next);

@@ -27,10 +27,10 @@ bool parse_int64(std::string_view s, int64_t& out) {
     char c = s[i];
     if (c < '0' || c > '9')
       return false;
-    uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10)
+    // (Overflow checks without a division: every RESP length goes through here.)
+    if (__builtin_mul_overflow(v, 10u, &v) ||
+        __builtin_add_overflow(v, static_cast<uint64_t>(c - '0'), &v))
       return false;
-    v = v * 10 + digit;
   }
   constexpr uint64_t max_positive = std::numeric_limits<int64_t>::max();
   if (negative) {
