@@ -78,6 +78,7 @@ struct keyspace_state {
   bool delivery_due = false;          // a deliver_atom to self will send PUBLISH's messages
   expired_key_handler expired;
   unix_ms last_replica_ping = 0;
+  unix_ms peak_sampled_at = 0;         // when the cron last sampled used_memory for its peak
   replication_settings repl_settings;  // as the manager last heard them
   std::pair<uint16_t, uint16_t> ports;  // port and tls-port, as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
