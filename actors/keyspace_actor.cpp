@@ -281,7 +281,7 @@ void feed_monitors(keyspace_state& st) {
     caf::anon_send(conn, news);
 }
 
-void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t first,
+void run_batch(keyspace_broker self, const caf::actor& conn, command_batch&& batch, size_t first,
                batch_replies out);
 
 // Runs the batches CLIENT PAUSE held, in the order they came, once it has ended; else makes
@@ -524,7 +524,7 @@ void start_migrating(keyspace_broker self, const caf::actor& conn, command_batch
 // `out`. Whenever a command writes a key a blocked client waits for, those are served before
 // the next command, as in Redis. Ends by sending the replies (and what the reply limit left)
 // to `conn`, or by the batch waiting at a blocking command.
-void run_batch(keyspace_broker self, const caf::actor& conn, command_batch batch, size_t first,
+void run_batch(keyspace_broker self, const caf::actor& conn, command_batch&& batch, size_t first,
                batch_replies out) {
   auto& st = self->state;
   const bool may_block = batch.client_id != 0 && conn;
