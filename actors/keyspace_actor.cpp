@@ -34,11 +34,11 @@ constexpr size_t recycled_batch_max = 1 << 20;
 // activeExpireCycle: a million keys expiring together must not stall the clients.
 constexpr size_t expire_budget = 20000;
 
-constexpr int64_t peak_sample_ms = 1000;
-
 // How often the keyspace looks after background saves and save points (Redis's serverCron
 // runs at hz 10).
 constexpr auto cron_interval = std::chrono::milliseconds(100);
+// How often the cron samples used_memory for used_memory_peak (see run_cron).
+constexpr int64_t peak_sample_ms = 1000;
 // How often a finished full-sync child is looked for: its replicas wait for the stream.
 constexpr auto sync_reap_interval = std::chrono::milliseconds(5);
 // A master pings its replicas through the stream this often (repl-ping-replica-period).

@@ -241,6 +241,7 @@ class command_batch {
     uint64_t length : 63;
     uint64_t in_block : 1;
   };
+  static_assert(sizeof(arg) == 16);
 
   void add_arg(std::string_view a) {
     args_.push_back({bytes_.size(), a.size(), 0});
