@@ -15,7 +15,7 @@ entry* database::peek(std::string_view key, unix_ms now) {
   entry_node* n = table_.find(key);
   if (!n)
     return nullptr;
-  if (is_expired(n->e.expire_at, now)) {
+  if (is_expired(n->e.expire_at(), now)) {
     if (!keep_expired_)
       erase_expired(n);
     return nullptr;
@@ -30,19 +30,18 @@ entry* database::find_raw(std::string_view key) {
 
 entry& database::put(std::string_view key, size_t hash, value v, unix_ms expire_at) {
   const size_t before = table_.size();
-  entry_node* n = table_.find_or_insert(key, hash);
+  entry_node* n = table_.find_or_insert(key, hash, expire_at != no_expiry);
   n->e.val = std::move(v);  // (keeps the key's access bits)
   // An overwritten key keeps its LFU counter, as Redis's dbOverwrite.
   if (!lfu_)
     n->e.val.set_access(lru_clock_);
   else if (table_.size() != before)
     n->e.val.set_access(fresh_access(access_time_));
-  set_deadline(n, expire_at);
-  return n->e;
+  return set_deadline(n, expire_at)->e;
 }
 
-void database::set_expire(entry& e, unix_ms expire_at) {
-  set_deadline(entry_node::of(&e), expire_at);
+entry& database::set_expire(entry& e, unix_ms expire_at) {
+  return set_deadline(entry_node::of(&e), expire_at)->e;
 }
 
 void database::erase(entry& e) { erase_node(entry_node::of(&e)); }
@@ -71,18 +70,28 @@ void database::erase_node(entry_node* node) {
   table_.erase(node);
 }
 
-void database::set_deadline(entry_node* node, unix_ms at) {
-  node->e.expire_at = at;
+entry_node* database::set_deadline(entry_node* node, unix_ms at) {
   if (at == no_expiry) {
-    heap_remove(node);
-  } else if (node->heap_index == entry_node::not_in_heap) {
+    // A node keeps its block once it had a deadline: a key given a TTL is likely to get one
+    // again, and moving it back would cost a reallocation each time.
+    if (node->has_deadline_block()) {
+      heap_remove(node);
+      node->deadline().at = no_expiry;
+    }
+    return node;
+  }
+  if (!node->has_deadline_block())
+    node = table_.add_deadline_block(node);
+  deadline_block& d = node->deadline();
+  d.at = at;
+  if (d.heap_index == deadline_block::not_in_heap) {
     heap_.push_back({at, node});
     heap_sift_up(heap_.size() - 1);
   } else {
-    size_t i = node->heap_index;
-    heap_[i].at = at;
-    heap_fix(i);
+    heap_[d.heap_index].at = at;
+    heap_fix(d.heap_index);
   }
+  return node;
 }
 
 size_t database::expire_due(unix_ms now, size_t budget) {
@@ -109,7 +118,7 @@ int64_t database::avg_ttl(unix_ms now) const {
 
 void database::heap_place(size_t i, deadline_item item) {
   heap_[i] = item;
-  item.node->heap_index = static_cast<uint32_t>(i);
+  item.node->deadline().heap_index = static_cast<uint32_t>(i);
 }
 
 namespace {
@@ -152,10 +161,10 @@ void database::heap_sift_down(size_t i) {
 }
 
 void database::heap_remove(entry_node* node) {
-  if (node->heap_index == entry_node::not_in_heap)
+  if (!node->has_deadline_block() || node->deadline().heap_index == deadline_block::not_in_heap)
     return;
-  size_t i = node->heap_index;
-  node->heap_index = entry_node::not_in_heap;
+  const size_t i = node->deadline().heap_index;
+  node->deadline().heap_index = deadline_block::not_in_heap;
   deadline_item last = heap_.back();
   heap_.pop_back();
   if (i == heap_.size())
@@ -168,7 +177,7 @@ void database::heap_fix(size_t i) {
   // The item at `i` moves up or down, whichever its new deadline calls for.
   entry_node* node = heap_[i].node;
   heap_sift_up(i);
-  heap_sift_down(node->heap_index);
+  heap_sift_down(node->deadline().heap_index);
 }
 
 }  // namespace credis

@@ -44,8 +44,9 @@ class database {
   }
   // The same, for a key whose hash prefetch() returned.
   entry& put(std::string_view key, size_t hash, value v, unix_ms expire_at);
-  // Sets or clears the deadline of an entry this database returned.
-  void set_expire(entry& e, unix_ms expire_at);
+  // Sets or clears the deadline of an entry this database returned. Giving a key its first
+  // deadline moves its entry: use the one returned.
+  entry& set_expire(entry& e, unix_ms expire_at);
   // Removes an entry this database returned (no second lookup of its key).
   void erase(entry& e);
   bool erase(std::string_view key);
@@ -68,8 +69,10 @@ class database {
   size_t table_overhead_bytes() const {
     return table_.slot_count() * sizeof(uintptr_t) + table_.size() * sizeof(entry_node);
   }
-  // ... and the deadline heap's array, where Redis counts its expires dictionary.
-  size_t expiry_overhead_bytes() const { return heap_.capacity() * sizeof(deadline_item); }
+  // ... and the deadline heap's array and blocks, where Redis counts its expires dictionary.
+  size_t expiry_overhead_bytes() const {
+    return heap_.capacity() * sizeof(deadline_item) + heap_.size() * sizeof(deadline_block);
+  }
 
   // Every key, expired or not: `for (const auto& [key, e] : db.entries())`.
   const entry_table& entries() const { return table_; }
@@ -116,7 +119,8 @@ class database {
     entry_node* node;
   };
 
-  void set_deadline(entry_node* node, unix_ms at);
+  // The node, moved when it needed a deadline_block.
+  entry_node* set_deadline(entry_node* node, unix_ms at);
   void erase_node(entry_node* node);
   void heap_place(size_t i, deadline_item item);
   void heap_sift_up(size_t i);

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/big_array.hpp"
 #include "storage/keyed_hash.hpp"
 
 namespace credis {
@@ -128,7 +129,7 @@ class slot_table {
 
   // Forgets every node (the owner frees them first, e.g. by iterating).
   void clear() {
-    std::vector<uintptr_t>().swap(slots_);
+    slot_array().swap(slots_);
     size_ = 0;
     tombstones_ = 0;
     shift_ = 64;
@@ -297,7 +298,7 @@ class slot_table {
   }
 
   void rehash(size_t new_slot_count) {
-    std::vector<uintptr_t> old(new_slot_count, empty);
+    slot_array old(new_slot_count, empty);
     old.swap(slots_);
     shift_ = 64 - std::countr_zero(new_slot_count);  // a power of two
     const size_t mask = slots_.size() - 1;
@@ -313,7 +314,8 @@ class slot_table {
     tombstones_ = 0;
   }
 
-  std::vector<uintptr_t> slots_;  // empty, tombstone, or (distance << 56) | (tag << 48) | node
+  using slot_array = std::vector<uintptr_t, big_array_allocator<uintptr_t>>;
+  slot_array slots_;  // empty, tombstone, or (distance << 56) | (tag << 48) | node
   size_t size_ = 0;
   size_t tombstones_ = 0;
   int shift_ = 64;  // home_shift()

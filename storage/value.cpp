@@ -53,7 +53,7 @@ value_type value::type() const {
 std::string_view value::str() const {
   switch (get_kind()) {
     case kind_small:
-      return {reinterpret_cast<const char*>(bytes_), static_cast<size_t>(bytes_[15] >> 3)};
+      return {reinterpret_cast<const char*>(bytes_), small_size()};
     case kind_large: return large().view();
     default: return {static_cast<const char*>(pointer()), heap_size()};
   }

@@ -13,7 +13,7 @@ bool present(keyspace& ks, int db, std::string_view key) {
 // Redis's keyIsExpired: in the table, with a deadline that has passed.
 bool stale(keyspace& ks, int db, std::string_view key, unix_ms now) {
   const entry* e = ks.db(db).find_raw(key);
-  return e && is_expired(e->expire_at, now);
+  return e && is_expired(e->expire_at(), now);
 }
 
 }  // namespace

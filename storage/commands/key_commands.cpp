@@ -83,7 +83,7 @@ void keys_command(exec_context& ctx, arg_list argv) {
   std::string body;
   int64_t n = 0;
   for (const auto& [key, e] : ctx.db().entries()) {
-    if (!is_expired(e.expire_at, ctx.expiry_now) && (all || glob_match(pattern, key))) {
+    if (!is_expired(e.expire_at(), ctx.expiry_now) && (all || glob_match(pattern, key))) {
       reply::bulk(body, key);
       ++n;
     }
@@ -106,7 +106,7 @@ void scan_command(exec_context& ctx, arg_list argv) {
   scan_reply found;
   uint64_t next_cursor = ctx.db().scan(
       cursor, static_cast<size_t>(options.count), [&](std::string_view key, const entry& e) {
-        if (is_expired(e.expire_at, ctx.expiry_now) || !options.matches(key))
+        if (is_expired(e.expire_at(), ctx.expiry_now) || !options.matches(key))
           return;
         if (!options.type.empty() && !iequals(options.type, type_name(e.val.type())))
           return;
@@ -127,7 +127,7 @@ void rename_generic(exec_context& ctx, arg_list argv, bool only_if_new) {
   }
   if (argv[1] != argv[2]) {
     value v = std::move(src->val);
-    const unix_ms deadline = src->expire_at;
+    const unix_ms deadline = src->expire_at();
     const uint32_t access = v.access();  // the same object in Redis: its stamps go along
     ctx.db().erase(*src);
     ctx.db().put(argv[2], std::move(v), deadline).val.set_access(access);
@@ -178,7 +178,7 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
     reply::integer(ctx.out, 0);
     return;
   }
-  unix_ms current = e->expire_at;
+  unix_ms current = e->expire_at();
   // No deadline counts as an infinite one for GT and LT.
   if ((nx && current != no_expiry) || (xx && current == no_expiry) ||
       (gt && (current == no_expiry || deadline <= current)) ||
@@ -188,7 +188,10 @@ void expire_generic(exec_context& ctx, arg_list argv, time_unit unit, bool absol
   }
   // A replica keeps the key with its past deadline and waits for the master's DEL.
   const bool past = deadline <= ctx.expiry_now;
-  past ? ctx.db().erase(*e) : ctx.db().set_expire(*e, deadline);
+  if (past)
+    ctx.db().erase(*e);
+  else
+    ctx.db().set_expire(*e, deadline);
   mark_dirty(ctx);
   notify(ctx, keyspace_events::generic, past ? "del" : "expire", argv[1]);
   reply::integer(ctx.out, 1);
@@ -234,11 +237,11 @@ void ttl_generic(exec_context& ctx, arg_list argv, bool in_ms, bool absolute) {
     reply::integer(ctx.out, -2);
     return;
   }
-  if (e->expire_at == no_expiry) {
+  if (e->expire_at() == no_expiry) {
     reply::integer(ctx.out, -1);
     return;
   }
-  int64_t v = absolute ? e->expire_at : std::max<int64_t>(0, e->expire_at - ctx.now);
+  int64_t v = absolute ? e->expire_at() : std::max<int64_t>(0, e->expire_at() - ctx.now);
   // Redis rounds to the nearest second, both TTL and EXPIRETIME; v + 500 could overflow for a
   // deadline near the largest one.
   if (!in_ms)
@@ -253,7 +256,7 @@ void pexpiretime_command(exec_context& ctx, arg_list argv) { ttl_generic(ctx, ar
 
 void persist_command(exec_context& ctx, arg_list argv) {
   entry* e = ctx.db().find(argv[1], ctx.expiry_now);
-  if (!e || e->expire_at == no_expiry) {
+  if (!e || e->expire_at() == no_expiry) {
     reply::integer(ctx.out, 0);
     return;
   }

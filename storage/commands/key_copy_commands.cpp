@@ -45,7 +45,7 @@ void copy_command(exec_context& ctx, arg_list argv) {
     return;
   }
   const bool created = !dst.find(argv[2], ctx.expiry_now);
-  dst.put(argv[2], src->val.clone(), src->expire_at);
+  dst.put(argv[2], src->val.clone(), src->expire_at());
   mark_dirty(ctx);
   if (created && target != ctx.db_index)  // (in its own database, key positions tell)
     notify_in(ctx, target, keyspace_events::new_key, "new", argv[2]);
@@ -71,7 +71,7 @@ void move_command(exec_context& ctx, arg_list argv) {
     return;
   }
   value v = std::move(src->val);
-  const unix_ms deadline = src->expire_at;
+  const unix_ms deadline = src->expire_at();
   const uint32_t access = v.access();  // the same object in Redis: its stamps go along
   ctx.db().erase(*src);
   dst.put(argv[1], std::move(v), deadline).val.set_access(access);

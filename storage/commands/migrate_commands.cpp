@@ -29,8 +29,8 @@ std::vector<migrate_key> dump_keys(exec_context& ctx, arg_list argv, const migra
     if (!e)
       continue;
     const int64_t ttl =
-        e->expire_at == no_expiry ? 0 : std::max<int64_t>(e->expire_at - ctx.now, 1);
-    keys.push_back({std::string(name), ttl, rdb_dump_value(e->val), e->expire_at});
+        e->expire_at() == no_expiry ? 0 : std::max<int64_t>(e->expire_at() - ctx.now, 1);
+    keys.push_back({std::string(name), ttl, rdb_dump_value(e->val), e->expire_at()});
   }
   return keys;
 }
@@ -45,7 +45,7 @@ void finish_migration(exec_context& ctx, migrate_handoff& handoff) {
     for (size_t i : outcome.accepted) {
       const migrate_key& k = handoff.job->keys[i];
       entry* e = ctx.db().find(k.name, ctx.expiry_now);
-      if (!e || e->expire_at != k.deadline || rdb_dump_value(e->val) != k.payload)
+      if (!e || e->expire_at() != k.deadline || rdb_dump_value(e->val) != k.payload)
         continue;
       ctx.db().erase(*e);
       signal_modified(ctx, ctx.db_index, k.name);

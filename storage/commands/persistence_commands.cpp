@@ -206,7 +206,7 @@ void debug_reload(exec_context& ctx, arg_list argv) {
         reply::error(ctx.out, "ERR Error trying to load the RDB dump, check server logs.");
         return;
       }
-      db.put(key, e.val.clone(), e.expire_at).val.set_access(e.val.access());
+      db.put(key, e.val.clone(), e.expire_at()).val.set_access(e.val.access());
       signal_modified(ctx, i, key);
     }
   }

@@ -77,11 +77,11 @@ void set_generic(exec_context& ctx, std::string_view key, std::string_view val, 
   }
   const bool expire_given = deadline != no_expiry && !(flags & set_keepttl);
   if (old && (flags & set_keepttl))
-    deadline = old->expire_at;
+    deadline = old->expire_at();
   if (old && old->val.type() == value_type::string) {
     // Reuse the existing entry (and its buffer) rather than replacing it.
     assign_string(ctx, old->val, val);
-    if (old->expire_at != deadline)
+    if (old->expire_at() != deadline)
       ctx.db().set_expire(*old, deadline);
   } else {
     ctx.db().put(key, string_value(ctx, val), deadline);
@@ -231,10 +231,13 @@ void getex_command(exec_context& ctx, arg_list argv) {
   if (flags & ~set_persist) {
     // An absolute deadline already past deletes the key; a replica keeps it for the master's DEL.
     const bool past = deadline <= ctx.expiry_now;
-    past ? ctx.db().erase(*e) : ctx.db().set_expire(*e, deadline);
+    if (past)
+      ctx.db().erase(*e);
+    else
+      ctx.db().set_expire(*e, deadline);
     mark_dirty(ctx);
     notify(ctx, keyspace_events::generic, past ? "del" : "expire", argv[1]);
-  } else if ((flags & set_persist) && e->expire_at != no_expiry) {
+  } else if ((flags & set_persist) && e->expire_at() != no_expiry) {
     ctx.db().set_expire(*e, no_expiry);
     mark_dirty(ctx);
     notify(ctx, keyspace_events::generic, "persist", argv[1]);

@@ -88,10 +88,10 @@ std::vector<std::string> dump_keyspace(const keyspace& ks) {
   std::vector<std::string> lines;
   for (int i = 0; i < keyspace::db_count; ++i) {
     for (const auto& [key, ent] : ks.db(i).entries()) {
-      std::string line = std::to_string(i) + "\t" + std::string(type_name(ent.val.type())) +
-                         "\t" + to_hex(key) + "\t" +
-                         std::to_string(ent.expire_at == no_expiry ? -1 : ent.expire_at) + "\t" +
-                         render(ent.val);
+      std::string line = std::to_string(i) + "\t" + std::string(type_name(ent.val.type())) + "\t" +
+                         to_hex(key) + "\t" +
+                         std::to_string(ent.expire_at() == no_expiry ? -1 : ent.expire_at()) +
+                         "\t" + render(ent.val);
       lines.push_back(std::move(line));
     }
   }

@@ -405,11 +405,11 @@ void rdb_write(const keyspace& ks, const rdb_save_info& info, rdb_sink& out) {
         __builtin_prefetch(elements_block(batch[i].ent->val));
       for (size_t i = 0; i < n; ++i) {
         const entry& ent = *batch[i].ent;
-        if (is_expired(ent.expire_at, info.now) || is_empty_aggregate(ent.val))
+        if (is_expired(ent.expire_at(), info.now) || is_empty_aggregate(ent.val))
           continue;
-        if (ent.expire_at != no_expiry) {
+        if (ent.expire_at() != no_expiry) {
           e.byte(op_expiretime_ms);
-          e.le(static_cast<uint64_t>(ent.expire_at), 8);
+          e.le(static_cast<uint64_t>(ent.expire_at()), 8);
         }
         if (info.save_idle) {
           e.byte(op_idle);

@@ -127,3 +127,81 @@ TEST_CASE("deleting most keys shrinks the table and keeps the rest", "[storage]"
     REQUIRE(db.find("key" + std::to_string(i), 0) != nullptr);
   REQUIRE(db.next_deadline() == 5000 + 99991);
 }
+
+TEST_CASE("deadlines given, changed and taken away agree with a reference through node moves",
+          "[storage]") {
+  database db;
+  std::map<std::string, std::pair<std::string, unix_ms>> ref;
+  uint64_t x = 777;
+  auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  // Keys of every length class: inline, one byte short of the long form, and long.
+  auto key_for = [](uint64_t n) {
+    switch (n % 4) {
+      case 0:
+        return std::string("k").append(std::to_string(n % 3000));
+      case 1:
+        return std::string(65534, 'a').append(std::to_string(n % 7));
+      case 2:
+        return std::string(65535 + n % 5, 'b');
+      default:
+        return std::string(16, 'c').append(std::to_string(n % 3000));
+    }
+  };
+  for (int round = 0; round < 60000; ++round) {
+    const std::string key = key_for(next());
+    switch (next() % 5) {
+      case 0: {  // a write with or without a deadline
+        const std::string v = std::to_string(next());
+        const unix_ms at = next() % 2 ? static_cast<unix_ms>(1000 + next() % 100000) : no_expiry;
+        REQUIRE(db.put(key, value(v), at).expire_at() == at);
+        ref[key] = {v, at};
+        break;
+      }
+      case 1:
+      case 2: {  // a deadline set on a key found: the entry returned is the live one
+        entry* e = db.find_raw(key);
+        REQUIRE((e != nullptr) == ref.count(key));
+        if (!e)
+          break;
+        e->val.set_access(0xABCDE);
+        const unix_ms at = next() % 4 ? static_cast<unix_ms>(1000 + next() % 100000) : no_expiry;
+        entry& moved = db.set_expire(*e, at);
+        REQUIRE(moved.expire_at() == at);
+        REQUIRE(moved.val.access() == 0xABCDE);
+        REQUIRE(db.find_raw(key) == &moved);
+        ref[key].second = at;
+        break;
+      }
+      case 3:
+        REQUIRE(db.erase(key) == (ref.erase(key) == 1));
+        break;
+      case 4: {
+        entry* e = db.find_raw(key);
+        REQUIRE((e != nullptr) == ref.count(key));
+        if (e)
+          REQUIRE(e->val.str() == ref[key].first);
+        break;
+      }
+    }
+  }
+  size_t with_deadline = 0;
+  unix_ms earliest = no_expiry;
+  for (const auto& [k, v] : ref) {
+    const entry* e = db.find_raw(k);
+    REQUIRE(e != nullptr);
+    REQUIRE(e->val.str() == v.first);
+    REQUIRE(e->expire_at() == v.second);
+    if (v.second != no_expiry) {
+      ++with_deadline;
+      earliest = earliest == no_expiry ? v.second : std::min(earliest, v.second);
+    }
+  }
+  for (const auto& [k, e] : db.entries())
+    REQUIRE(ref.count(std::string(k)));
+  REQUIRE(db.size() == ref.size());
+  REQUIRE(db.expires() == with_deadline);
+  REQUIRE(db.next_deadline() == earliest);
+  // The active expiry removes exactly the keys with a deadline, earliest first.
+  REQUIRE(db.expire_due(1000 + 100000, ref.size()) == with_deadline);
+  REQUIRE(db.size() == ref.size() - with_deadline);
+}

@@ -203,11 +203,11 @@ TEST_CASE("expired keys are skipped by a master and kept by a replica", "[rdb]")
   REQUIRE(r.ok);
   CHECK(r.info.keys_loaded == 6);
   CHECK(r.info.expired_skipped == 0);
-  CHECK(replica.db(0).find_raw("past:ms")->expire_at == 1640995200000);
-  CHECK(replica.db(0).find_raw("past:s")->expire_at == 1640995200000);  // FD seconds * 1000
-  CHECK(replica.db(0).find_raw("past:epoch")->expire_at == 1);
+  CHECK(replica.db(0).find_raw("past:ms")->expire_at() == 1640995200000);
+  CHECK(replica.db(0).find_raw("past:s")->expire_at() == 1640995200000);  // FD seconds * 1000
+  CHECK(replica.db(0).find_raw("past:epoch")->expire_at() == 1);
   CHECK(replica.db(0).find_raw("past:set")->val.type() == value_type::set);
-  CHECK(replica.db(0).find_raw("none")->expire_at == no_expiry);
+  CHECK(replica.db(0).find_raw("none")->expire_at() == no_expiry);
   CHECK(replica.db(0).expires() == 5);
   // A deadline equal to now is not yet past.
   keyspace exact;
@@ -248,8 +248,8 @@ TEST_CASE("each key lands in the database selected before it, the last one too",
   CHECK(ks.db(5).size() == 1);
   REQUIRE(ks.db(0).find_raw("a"));
   REQUIRE(ks.db(3).find_raw("b"));
-  CHECK(ks.db(3).find_raw("b")->expire_at == 4102444800000);
-  CHECK(ks.db(3).find_raw("c")->expire_at == no_expiry);
+  CHECK(ks.db(3).find_raw("b")->expire_at() == 4102444800000);
+  CHECK(ks.db(3).find_raw("c")->expire_at() == no_expiry);
   REQUIRE(ks.db(5).find_raw("d"));
   CHECK(ks.db(5).find_raw("d")->val.type() == value_type::string);
 
@@ -313,7 +313,7 @@ TEST_CASE("a big file's keys, put on a second thread, land as a small file's do"
     const entry* e = ks.db(i < 80'000 ? 0 : 2).find_raw(key);
     REQUIRE(e);
     CHECK(e->val.str().substr(0, 6 + std::to_string(i).size()) == "value:" + std::to_string(i));
-    CHECK(e->expire_at == (i % 7 == 0 ? static_cast<unix_ms>(4102444800000 + i) : no_expiry));
+    CHECK(e->expire_at() == (i % 7 == 0 ? static_cast<unix_ms>(4102444800000 + i) : no_expiry));
     CHECK_FALSE(ks.db(i < 80'000 ? 2 : 0).find_raw(key));
   }
   // The last key, put when the file ends.
