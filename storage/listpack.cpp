@@ -244,7 +244,8 @@ uint8_t* listpack::splice(size_t at, size_t removed, size_t inserted, int count_
   // A count of 65535 means "unknown" and stays so, as in Redis (a stream node can hold more).
   if (size_t count = size(); count != unknown_count)
     store_le(buf_ + 4, std::min(unknown_count, count + static_cast<size_t>(static_cast<ptrdiff_t>(count_delta))), 2);
-  if (capacity > 2 * new_total + 64) {  // give back what a shrunken listpack no longer needs
+  // Gives back what a shrunken listpack no longer needs (room reserved ahead is kept).
+  if (new_total < old_total && capacity > 2 * new_total + 64) {
     if (void* p = std::realloc(buf_, new_total))
       buf_ = static_cast<uint8_t*>(p);
   }

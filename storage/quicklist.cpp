@@ -67,6 +67,10 @@ size_t quicklist::split(size_t n, listpack::iterator pos) {
   return n + 1;
 }
 
+void quicklist::reserve_full_node(size_t n) {
+  nodes_[n].reserve_bytes(limits::list_bytes - nodes_[n].bytes());
+}
+
 quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
   // A view of an element of a node this insertion may change (the one at `pos`, the one
   // before): copied first, since that node's buffer may move.
@@ -87,6 +91,8 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
     } else {
       nodes_.emplace_back();
       counts_.push_back(0);
+      if (n > 0)
+        reserve_full_node(n);
       at = nodes_[n].end();
     }
   } else if (!fits(n)) {
@@ -96,6 +102,8 @@ quicklist::iterator quicklist::insert(iterator pos, std::string_view s) {
     } else if (at == nodes_[n].begin()) {
       nodes_.emplace(nodes_.begin() + static_cast<std::ptrdiff_t>(n));
       counts_.insert(counts_.begin() + static_cast<std::ptrdiff_t>(n), 0);
+      if (n == 0)
+        reserve_full_node(n);
       at = nodes_[n].end();
     } else {
       // In the middle of a full node: it splits there, and `s` ends the first half or

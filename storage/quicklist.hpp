@@ -67,6 +67,9 @@ class quicklist {
   iterator at_node_start(size_t node) const {
     return node < nodes_.size() ? iterator(this, node, nodes_[node].begin()) : end();
   }
+  // Gives node `n`, new beside a full one at an end of the list, the block a full node has: a
+  // list growing at that end fills it, with no copy through each size class on the way.
+  void reserve_full_node(size_t n);
   // Splits node `n` before `pos` into two nodes; returns the second's index.
   size_t split(size_t n, listpack::iterator pos);
 

@@ -2,6 +2,8 @@
 // places (nodes fill, split and empty), with every node kept within the byte limit.
 #include <catch2/catch.hpp>
 
+#include <malloc.h>
+
 #include <deque>
 #include <iterator>
 #include <random>
@@ -31,6 +33,10 @@ void check_same(const quicklist& q, const std::deque<std::string>& ref) {
     REQUIRE(!node.empty());
     REQUIRE(node.bytes() <= limits::list_bytes);
   }
+}
+
+size_t usable_size(const listpack& node) {
+  return malloc_usable_size(const_cast<void*>(node.block()));
 }
 
 }  // namespace
@@ -85,4 +91,29 @@ TEST_CASE("list_value: a list past one node becomes a quicklist and stays a list
   while (!l.empty())
     l.pop_front();
   REQUIRE(l.begin() == l.end());
+}
+
+TEST_CASE("quicklist: a node begun beside a full one at either end gets a full node's block",
+          "[storage][list]") {
+  quicklist q;
+  std::deque<std::string> ref;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string s = "element-" + std::to_string(i);
+    q.push_back(s);
+    ref.push_back(s);
+    q.insert(q.begin(), s);
+    ref.push_front(s);
+  }
+  check_same(q, ref);
+  REQUIRE(q.nodes().size() >= 4);
+  // The end nodes were each begun beside a full node: one block, never grown by copies.
+  REQUIRE(usable_size(q.nodes().front()) >= limits::list_bytes);
+  REQUIRE(usable_size(q.nodes().back()) >= limits::list_bytes);
+  // Popping an end node down gives its room back.
+  while (q.nodes().back().size() > 1) {
+    q.erase(--q.end());
+    ref.pop_back();
+  }
+  check_same(q, ref);
+  REQUIRE(usable_size(q.nodes().back()) < limits::list_bytes / 2);
 }
