@@ -58,7 +58,7 @@ entry_node* entry_table::find_or_insert(std::string_view key, size_t hash, bool 
 entry_node* entry_table::add_deadline_block(entry_node* node) {
   const size_t slot = index_.slot_of(node);
   entry_node* moved = allocate_node(node->key(), true);
-  // The value's bytes move with their owner word and flag left behind (the new node's).
+  // The value moves; the holder word and flag stay with each node (the new one has its own).
   moved->e.val = std::move(node->e.val);
   moved->e.val.set_access(node->e.val.access());
   index_.replace_at(slot, moved);

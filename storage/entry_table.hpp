@@ -1,7 +1,7 @@
 // The hash table behind a database: a slot_table (open addressing, hash-ordered homes, SCAN
 // cursors that survive resizes) over entry nodes, each one allocation holding the value and the
 // key bytes, and a deadline when the key has or had one: per key one node (16 bytes + the key,
-// 32 more with a deadline) plus 10-20 bytes of slot array, against the hash-table node, key
+// 16 more with a deadline) plus 10-20 bytes of slot array, against the hash-table node, key
 // string and bucket of a std::unordered_map.
 #pragma once
 
