@@ -43,7 +43,7 @@ entry_node* entry_table::find_or_insert(std::string_view key, size_t hash, bool 
   const size_t i = index_.find_slot(key, hash);
   if (i != index::npos) {
     entry_node* node = index_.node_at(i);
-    return with_deadline && !node->has_deadline_block() ? add_deadline_block(node) : node;
+    return with_deadline && !node->has_deadline_block() ? move_to_deadline_block(node, i) : node;
   }
   entry_node* node = allocate_node(key, with_deadline);
   try {
@@ -56,7 +56,10 @@ entry_node* entry_table::find_or_insert(std::string_view key, size_t hash, bool 
 }
 
 entry_node* entry_table::add_deadline_block(entry_node* node) {
-  const size_t slot = index_.slot_of(node);
+  return move_to_deadline_block(node, index_.slot_of(node));
+}
+
+entry_node* entry_table::move_to_deadline_block(entry_node* node, size_t slot) {
   entry_node* moved = allocate_node(node->key(), true);
   // The value moves; the holder word and flag stay with each node (the new one has its own).
   moved->e.val = std::move(node->e.val);

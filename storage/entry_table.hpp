@@ -141,6 +141,9 @@ class entry_table {
   void swap(entry_table& o) noexcept { index_.swap(o.index_); }
 
  private:
+  // add_deadline_block for the node at `slot`.
+  entry_node* move_to_deadline_block(entry_node* node, size_t slot);
+
   index index_;
 };
 
