@@ -44,7 +44,7 @@ class value {
   value(value&& o) noexcept {
     std::memcpy(bytes_, o.bytes_, sizeof(bytes_));
     set_holder_word(0);
-    bytes_[15] &= ~holder_flag_bit;
+    set_holder_flag(false);
     o.set_small(0);
   }
   // The access bits stay too: they belong to the key whose value is replaced (a write found
