@@ -38,7 +38,7 @@ void adapt_read_size(connection_broker self, size_t bytes_read) {
       return;
     st.read_size = small_read_size;
     if (st.input.empty())
-      std::string().swap(st.input);
+      burst_string().swap(st.input);
   } else {
     st.short_reads = 0;
     return;
@@ -332,6 +332,11 @@ bool over_output_limits(connection_broker self) {
 
 void dispatch(connection_broker self);
 
+void note_burst(connection_state& st) {
+  if (st.input.capacity() >= burst_buffer_bytes || st.next.reserved_size() >= burst_buffer_bytes)
+    *st.had_burst = true;
+}
+
 // What the client sent that is not a complete request yet: unparsed input, the big arguments
 // of the request in progress, and the part of one being collected.
 size_t query_buffer_bytes(const connection_state& st) {
@@ -602,8 +607,8 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   ++server->stats.total_connections_received;
   self->attach_functor([server] { --server->stats.connected_clients; });
   // A client blocked in BLPOP and its siblings waits no more once it is gone.
-  self->attach_functor([ks = st.keyspace, id = st.client.id] {
-    caf::anon_send(ks, gone_atom::value, id);
+  self->attach_functor([ks = st.keyspace, id = st.client.id, burst = st.had_burst] {
+    caf::anon_send(ks, gone_atom::value, id, *burst);
   });
   // Only the server's shutdown sends an exit: no client, reading or not, holds it up.
   self->set_exit_handler([=](const caf::exit_msg&) { drop_soon(self); });
@@ -676,6 +681,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         }
         st.input.append(bytes);
         parse_input(self);
+        note_burst(st);
         if (over_query_limit(self)) {
           drop_now(self);
           return;

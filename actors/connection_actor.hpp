@@ -35,7 +35,7 @@ struct connection_state {
   server_state* server = nullptr;
   client_state client;
   resp_parser parser;
-  std::string input;           // bytes received and not yet parsed into commands
+  burst_string input;          // bytes received and not yet parsed into commands
   std::vector<std::string_view> argv;
   bulk_collector big_bulk;     // a big argument being read into its own block
   std::vector<byte_block> arg_blocks;  // the big arguments of the command being parsed
@@ -53,6 +53,10 @@ struct connection_state {
   size_t read_size = 0;        // the receive policy's current at_most
   bool last_read_full = false;  // the last read filled read_size: the socket may hold more
   int short_reads = 0;         // consecutive reads well below a grown read size
+  // Its input or batch buffers grew to burst size (a deep pipeline, a bulk load): once the
+  // client is gone, the keyspace hands the pages they left free back to the system. Shared with
+  // the actor's exit functor.
+  std::shared_ptr<bool> had_burst = std::make_shared<bool>(false);
   bool in_flight = false;       // a batch, or a request to the replication manager
   size_t in_flight_size = 0;    // the memory of the batch in flight
   bool closing = false;        // no more input is read: QUIT or a protocol error

@@ -30,6 +30,12 @@ namespace {
 // the client is idle); bigger ones, from a rare burst, are freed here.
 constexpr size_t recycled_batch_max = 1 << 20;
 
+// When a bursting client leaves, free pages up to this much go back to the system at once (4 MB
+// take well under a millisecond); more are left to the allocator's background thread. At most
+// once per interval: reading the allocator's figures costs some 260k instructions.
+constexpr size_t burst_purge_max_bytes = 4 << 20;
+constexpr unix_ms burst_release_interval_ms = 100;
+
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
 // activeExpireCycle: a million keys expiring together must not stall the clients.
 constexpr size_t expire_budget = 20000;
@@ -132,9 +138,22 @@ bool flush_writes(keyspace_broker self) {
   return true;
 }
 
+// What a bursting client left free goes back to the system, now or at a later cron.
+void release_burst(keyspace_state& st, unix_ms now) {
+  if (now - st.burst_released_at < burst_release_interval_ms) {
+    st.burst_release_due = true;
+    return;
+  }
+  st.burst_released_at = now;
+  st.burst_release_due = false;
+  release_burst_pages(burst_purge_max_bytes);
+}
+
 void run_cron(keyspace_broker self) {
   auto& st = self->state;
   unix_ms now = now_ms();
+  if (st.burst_release_due)
+    release_burst(st, now);
   st.intro.sample_rates(now, st.server->stats.total_commands_processed);
   // Once a second, not at every cron: jemalloc refreshes all its statistics to answer (some
   // 260k instructions over our threads' arenas), which at 10 Hz was half of an idle server's
@@ -775,9 +794,14 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
           self->state.blocked.unblock_elsewhere(id);
       },
       // A connection ended: if it was waiting, it waits no more.
-      [=](gone_atom, int64_t id) {
+      // `burst`: its buffers had grown past burst_buffer_bytes. What the burst left free goes
+      // back to the system now (the connections run on this thread, whose cache holds their
+      // freed blocks), not over the seconds of the allocator's decay.
+      [=](gone_atom, int64_t id, bool burst) {
         forget_client(self->state, id);
         self->state.killed.erase(id);
+        if (burst)
+          release_burst(self->state, now_ms());
       },
       [=](migrate_atom, int64_t cached_sockets) {
         self->state.intro.migrate_cached_sockets = cached_sockets;

@@ -187,7 +187,7 @@ using keyspace_actor = caf::typed_actor<
     caf::reacts_to<getack_atom>,
     caf::reacts_to<status_atom, replication_info>,
     caf::reacts_to<unblock_atom, int64_t, uint64_t>,
-    caf::reacts_to<gone_atom, int64_t>,
+    caf::reacts_to<gone_atom, int64_t, bool>,
     caf::reacts_to<hello_atom, client_report>,
     caf::reacts_to<resume_atom>,
     caf::reacts_to<traffic_atom, int64_t, connection_traffic>,

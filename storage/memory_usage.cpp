@@ -89,6 +89,21 @@ bool purge_allocator() {
   return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
 }
 
+bool release_burst_pages(size_t max_dirty_bytes) {
+  mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  char name[48];
+  std::snprintf(name, sizeof name, "stats.arenas.%u.pdirty", MALLCTL_ARENAS_ALL);
+  size_t dirty_pages = 0;
+  len = sizeof(dirty_pages);
+  if (mallctl(name, &dirty_pages, &len, nullptr, 0) != 0 ||
+      dirty_pages * static_cast<size_t>(sysconf(_SC_PAGESIZE)) > max_dirty_bytes)
+    return false;
+  return purge_allocator();
+}
+
 bool set_allocator_background_thread(bool on) {
   // One thread for every arena, as Redis has (its other threads hardly allocate; ours each
   // have an arena, and jemalloc would start a purging thread per CPU).
@@ -121,6 +136,9 @@ bool purge_allocator() {
   malloc_trim(0);
   return true;
 }
+
+// glibc gives big blocks back when they are freed; its heap is not worth a trim per client.
+bool release_burst_pages(size_t) { return false; }
 
 bool set_allocator_background_thread(bool) { return false; }
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/big_array.hpp"
 #include "storage/byte_block.hpp"
 #include "storage/commands/command.hpp"
 
@@ -100,7 +101,7 @@ class command_batch {
       items_[i].silent = true;
   }
 
-  const std::vector<item>& items() const { return items_; }
+  const burst_vector<item>& items() const { return items_; }
   // What the batch holds in memory besides its blocks.
   size_t memory_size() const {
     return bytes_.size() + args_.size() * sizeof(arg) + items_.size() * sizeof(item);
@@ -153,7 +154,7 @@ class command_batch {
     for (const auto& it : items_) {
       if (!it.cmd && !it.silent && !it.monitor_line) {
         const arg& a = args_[it.first_arg];
-        out.append(bytes_, a.offset, a.length);
+        out.append(bytes_.data() + a.offset, a.length);
       }
     }
   }
@@ -248,10 +249,10 @@ class command_batch {
     bytes_.append(a);
   }
 
-  std::string bytes_;
-  std::vector<arg> args_;
-  std::vector<byte_block> blocks_;
-  std::vector<item> items_;
+  burst_string bytes_;
+  burst_vector<arg> args_;
+  burst_vector<byte_block> blocks_;
+  burst_vector<item> items_;
 };
 
 // Resolves a parsed request against the command table and adds it to `batch`: a keyspace
