@@ -10,6 +10,7 @@
 #include "actors/clock.hpp"
 #include "actors/expiry_actor.hpp"
 #include "actors/migrate_actor.hpp"
+#include "actors/purger_actor.hpp"
 #include "actors/sync_child.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "storage/commands/script_support.hpp"
@@ -30,10 +31,7 @@ namespace {
 // the client is idle); bigger ones, from a rare burst, are freed here.
 constexpr size_t recycled_batch_max = 1 << 20;
 
-// When a bursting client leaves, free pages up to this much go back to the system at once (4 MB
-// take well under a millisecond); more are left to the allocator's background thread. At most
-// once per interval: reading the allocator's figures costs some 260k instructions.
-constexpr size_t burst_purge_max_bytes = 4 << 20;
+// When bursting clients leave, their free pages go back to the system at most this often.
 constexpr unix_ms burst_release_interval_ms = 100;
 
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
@@ -146,7 +144,8 @@ void release_burst(keyspace_state& st, unix_ms now) {
   }
   st.burst_released_at = now;
   st.burst_release_due = false;
-  release_burst_pages(burst_purge_max_bytes);
+  flush_thread_allocator_cache();
+  caf::anon_send(st.purger, purge_atom::value);
 }
 
 void run_cron(keyspace_broker self) {
@@ -747,6 +746,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.migrator = self->system().middleman().spawn_broker(
       migrate_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.migrator);
+  self->state.purger = self->system().spawn<caf::detached>(purger_actor_fn);
+  self->link_to(self->state.purger);
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {

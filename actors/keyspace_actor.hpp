@@ -81,6 +81,7 @@ struct keyspace_state {
   unix_ms peak_sampled_at = 0;         // when the cron last sampled used_memory for its peak
   unix_ms burst_released_at = 0;       // when a bursting client's leaving last freed pages
   bool burst_release_due = false;      // another left since: the cron frees them
+  purger_actor purger;                 // frees them on a thread of its own
   replication_settings repl_settings;  // as the manager last heard them
   std::pair<uint16_t, uint16_t> ports;  // port and tls-port, as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped

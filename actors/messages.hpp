@@ -148,6 +148,7 @@ using unblock_atom = caf::atom_constant<caf::atom("unblock")>;
 using gone_atom = caf::atom_constant<caf::atom("gone")>;
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using kill_atom = caf::atom_constant<caf::atom("kill")>;
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
@@ -222,6 +223,9 @@ using replication_manager_actor = caf::typed_actor<
 using expiry_actor = caf::typed_actor<
     caf::reacts_to<schedule_atom, unix_ms>,
     caf::reacts_to<wake_atom, unix_ms>>;
+
+// The purger: gives the allocator's free pages back to the system, on a thread of its own.
+using purger_actor = caf::typed_actor<caf::reacts_to<purge_atom>>;
 
 // The loader: reads the RDB file at the given path, or a snapshot a master sent (with the
 // history id and offset it named), into a new keyspace and installs it in the keyspace actor.

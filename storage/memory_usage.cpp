@@ -89,19 +89,8 @@ bool purge_allocator() {
   return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
 }
 
-bool release_burst_pages(size_t max_dirty_bytes) {
+void flush_thread_allocator_cache() {
   mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
-  uint64_t epoch = 1;
-  size_t len = sizeof(epoch);
-  mallctl("epoch", &epoch, &len, &epoch, len);
-  char name[48];
-  std::snprintf(name, sizeof name, "stats.arenas.%u.pdirty", MALLCTL_ARENAS_ALL);
-  size_t dirty_pages = 0;
-  len = sizeof(dirty_pages);
-  if (mallctl(name, &dirty_pages, &len, nullptr, 0) != 0 ||
-      dirty_pages * static_cast<size_t>(sysconf(_SC_PAGESIZE)) > max_dirty_bytes)
-    return false;
-  return purge_allocator();
 }
 
 bool set_allocator_background_thread(bool on) {
@@ -137,8 +126,8 @@ bool purge_allocator() {
   return true;
 }
 
-// glibc gives big blocks back when they are freed; its heap is not worth a trim per client.
-bool release_burst_pages(size_t) { return false; }
+// glibc has no per-thread cache to flush.
+void flush_thread_allocator_cache() {}
 
 bool set_allocator_background_thread(bool) { return false; }
 

@@ -29,11 +29,9 @@ allocator_figures allocator_stats();
 std::string allocator_report();
 // Gives the allocator's free pages back to the system (MEMORY PURGE); false if it refused.
 bool purge_allocator();
-// After a burst (a client that pipelined or bulk-loaded is gone): the calling thread's cached
-// blocks go back to their arenas, and the free pages of all arenas to the system, unless more
-// than `max_dirty_bytes` wait (the allocator's background purge then takes them, so that the
-// caller never stalls for long). True if it purged.
-bool release_burst_pages(size_t max_dirty_bytes);
+// The calling thread's cached free blocks go back to their arenas, where a purge can find the
+// pages they free (a bursting client left, and its blocks were cached on its thread).
+void flush_thread_allocator_cache();
 // Whether the allocator purges freed pages on a background thread of its own (jemalloc's
 // background_thread); false if it refused or there is no jemalloc.
 bool set_allocator_background_thread(bool on);
