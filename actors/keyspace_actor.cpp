@@ -32,7 +32,7 @@ namespace {
 constexpr size_t recycled_batch_max = 1 << 20;
 
 // When bursting clients leave, their free pages go back to the system at most this often.
-constexpr unix_ms burst_release_interval_ms = 100;
+constexpr auto burst_purge_interval = std::chrono::milliseconds(100);
 
 // Keys removed per expiry run before other messages get a turn, like Redis's time limit in
 // activeExpireCycle: a million keys expiring together must not stall the clients.
@@ -136,23 +136,9 @@ bool flush_writes(keyspace_broker self) {
   return true;
 }
 
-// What a bursting client left free goes back to the system, now or at a later cron.
-void release_burst(keyspace_state& st, unix_ms now) {
-  if (now - st.burst_released_at < burst_release_interval_ms) {
-    st.burst_release_due = true;
-    return;
-  }
-  st.burst_released_at = now;
-  st.burst_release_due = false;
-  flush_thread_allocator_cache();
-  caf::anon_send(st.purger, purge_atom::value);
-}
-
 void run_cron(keyspace_broker self) {
   auto& st = self->state;
   unix_ms now = now_ms();
-  if (st.burst_release_due)
-    release_burst(st, now);
   st.intro.sample_rates(now, st.server->stats.total_commands_processed);
   // Once a second, not at every cron: jemalloc refreshes all its statistics to answer (some
   // 260k instructions over our threads' arenas), which at 10 Hz was half of an idle server's
@@ -746,7 +732,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   self->state.migrator = self->system().middleman().spawn_broker(
       migrate_actor_fn, caf::actor_cast<keyspace_actor>(self));
   self->link_to(self->state.migrator);
-  self->state.purger = self->system().spawn<caf::detached>(purger_actor_fn);
+  self->state.purger = self->system().spawn<caf::detached>(purger_actor_fn, burst_purge_interval);
   self->link_to(self->state.purger);
   schedule_expiry(self);
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
@@ -801,8 +787,10 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       [=](gone_atom, int64_t id, bool burst) {
         forget_client(self->state, id);
         self->state.killed.erase(id);
-        if (burst)
-          release_burst(self->state, now_ms());
+        if (burst) {
+          flush_thread_allocator_cache();
+          self->send(self->state.purger, purge_atom::value);
+        }
       },
       [=](migrate_atom, int64_t cached_sockets) {
         self->state.intro.migrate_cached_sockets = cached_sockets;

@@ -79,9 +79,7 @@ struct keyspace_state {
   expired_key_handler expired;
   unix_ms last_replica_ping = 0;
   unix_ms peak_sampled_at = 0;         // when the cron last sampled used_memory for its peak
-  unix_ms burst_released_at = 0;       // when a bursting client's leaving last freed pages
-  bool burst_release_due = false;      // another left since: the cron frees them
-  purger_actor purger;                 // frees them on a thread of its own
+  purger_actor purger;                 // frees the pages bursting clients left, on its thread
   replication_settings repl_settings;  // as the manager last heard them
   std::pair<uint16_t, uint16_t> ports;  // port and tls-port, as the manager last heard them
   std::vector<int> sync_children;     // forked full syncs not yet reaped
