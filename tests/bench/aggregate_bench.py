@@ -6,8 +6,9 @@ Sections (run all, or pick with --only):
   memory  a fresh pair of servers per case: VmRSS once ready, then after loading (pipelined
           RPUSH / HSET / SADD / ZADD of 1000 elements per command) either one key of N elements
           (default 1,000,000) or N/10 keys of 10 elements each (the compact encodings: listpack,
-          intset-free listpack sets are hash tables in 7.0); bytes per element = RSS growth / N.
-          Elements are "element:<i>" (hash values "value:<i>", zset scores i)
+          intset-free listpack sets are hash tables in 7.0); bytes per element = RSS growth / N,
+          RSS read once it stayed the same for 100 ms after the load's connection closed (at
+          most 2 s). Elements are "element:<i>" (hash values "value:<i>", zset scores i)
   large   one server pair holding a 1M-element list, a 1M-member sorted set and two 100k sets
           (half shared); redis-benchmark -c 50 -P 1 of LINDEX at the middle, ZRANGE of 10 by
           rank at the middle, ZADD of new members at the middle score (-r 1000000), ZRANK of a
@@ -65,7 +66,7 @@ def measure_memory(opts):
                 for name, srv in servers.items():
                     empty = srv.rss()
                     load(srv.port, kind, opts.elements, per_key)
-                    per_element[name] = (srv.rss() - empty) / opts.elements
+                    per_element[name] = (srv.settled_rss() - empty) / opts.elements
                     log(f"  {kind:4} {label:22} {name:5} {per_element[name]:.1f} B/element")
             finally:
                 stop_all(servers)

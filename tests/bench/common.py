@@ -214,6 +214,19 @@ class Server:
     def rss(self):
         return rss_bytes(self.pid)
 
+    def settled_rss(self, quiet=0.1, limit=2.0, poll=0.02):
+        """VmRSS once it has not changed for `quiet` seconds (at most `limit` seconds): what the
+        server still does after a client's last reply (its disconnect, freeing what it used)
+        is over."""
+        last, since = self.rss(), time.monotonic()
+        end = since + limit
+        while time.monotonic() < end and time.monotonic() - since < quiet:
+            time.sleep(poll)
+            now = self.rss()
+            if now != last:
+                last, since = now, time.monotonic()
+        return last
+
     def stop(self, timeout=30.0):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
