@@ -782,8 +782,9 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       // A connection ended: if it was waiting, it waits no more.
       // `burst`: its buffers had grown past burst_buffer_bytes. What the burst left free goes
-      // back to the system now (the connections run on this thread, whose cache holds their
-      // freed blocks), not over the seconds of the allocator's decay.
+      // back to the system within milliseconds, not over the seconds of the allocator's decay:
+      // this thread's cache (the connections run here) lets go of its blocks, the purger
+      // returns the free pages.
       [=](gone_atom, int64_t id, bool burst) {
         forget_client(self->state, id);
         self->state.killed.erase(id);

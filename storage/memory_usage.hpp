@@ -3,7 +3,6 @@
 // (MEMORY MALLOC-STATS), and the process's resident set.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
