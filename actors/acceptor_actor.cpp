@@ -25,7 +25,7 @@ void close_listener(acceptor_broker self, int fd) {
 
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,
-                                const tls_context* tls, script_watch* script) {
+                                const tls_context* tls, script_watch* script, keyspace_door* door) {
   empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.keyspace = std::move(keyspace);
@@ -33,6 +33,7 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
   st.server = server;
   st.tls = tls;
   st.script = script;
+  st.door = door;
   // Only main's shutdown ends the acceptor, and every connection with it. The exits go
   // anonymously: a message naming the acceptor as sender, left in a connection's mailbox,
   // would keep the acceptor alive while the acceptor's down message keeps the connection.
@@ -56,8 +57,8 @@ caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
           return;
         }
         const tls_context* tls = st.tls_listeners.count(msg.source) ? st.tls : nullptr;
-        auto conn = self->fork(connection_actor_fn, msg.handle, st.keyspace, st.manager,
-                               st.server, tls, st.script);
+        auto conn = self->fork(connection_actor_fn, msg.handle, st.keyspace, st.manager, st.server,
+                               tls, st.script, st.door);
         self->monitor(conn);
         self->state.connections.emplace(conn.id(), std::move(conn));
       },

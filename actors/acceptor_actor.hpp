@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/keyspace_door.hpp"
 #include "actors/messages.hpp"
 #include "protocol/tls_session.hpp"
 
@@ -26,6 +27,7 @@ struct acceptor_state {
   std::unordered_map<int, caf::io::accept_handle> listeners;
   std::set<caf::io::accept_handle> tls_listeners;
   script_watch* script = nullptr;
+  keyspace_door* door = nullptr;
   std::unordered_map<caf::actor_id, caf::actor> connections;
   bool closing = false;  // shut down: quits after this round, takes no more clients
   static const char* name;
@@ -38,6 +40,6 @@ using acceptor_broker = caf::io::stateful_broker<acceptor_state>*;
 // `script`: what connections see of the script the keyspace runs (BUSY, SCRIPT KILL).
 caf::behavior acceptor_actor_fn(acceptor_broker self, keyspace_actor keyspace,
                                 replication_manager_actor manager, server_state* server,
-                                const tls_context* tls, script_watch* script);
+                                const tls_context* tls, script_watch* script, keyspace_door* door);
 
 }  // namespace credis

@@ -577,8 +577,17 @@ void run_next(connection_broker self) {
   st.in_flight_size = st.next.memory_size();  // what may come back unrun
   st.next.client_id = st.client.id;
   st.next.traffic = take_traffic(st);
-  self->send(st.keyspace, exec_atom::value, std::move(st.next));
-  st.next.clear();
+  executed_batch done;
+  if (st.door && st.door->try_exec(caf::actor_cast<caf::actor>(self), st.next, done)) {
+    if (done.ready) {
+      on_batch_done(self, done.replies, done.write_offset);
+      return;
+    }
+    st.next.clear();
+  } else {
+    self->send(st.keyspace, exec_atom::value, std::move(st.next));
+    st.next.clear();
+  }
   if (st.spare.reserved_size() > 0)
     st.next = std::move(st.spare);
 }
@@ -593,11 +602,12 @@ void dispatch(connection_broker self) {
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
                                   server_state* server, const tls_context* tls,
-                                  script_watch* script) {
+                                  script_watch* script, keyspace_door* door) {
   empty_mailbox_at_exit(self);
   auto& st = self->state;
   st.hdl = hdl;
   st.keyspace = std::move(keyspace);
+  st.door = door;
   st.manager = std::move(manager);
   st.server = server;
   st.client.id = server->stats.next_client_id++;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/bulk_collector.hpp"
+#include "actors/keyspace_door.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_queue.hpp"
 #include "protocol/resp_parser.hpp"
@@ -31,6 +32,7 @@ struct connection_state {
   connection_state() = default;  // not an aggregate: CAF would try to build it from self
   caf::io::connection_handle hdl;
   keyspace_actor keyspace;
+  keyspace_door* door = nullptr;  // the keyspace's shortcut for batches
   replication_manager_actor manager;
   server_state* server = nullptr;
   client_state client;
@@ -88,6 +90,6 @@ using connection_broker = caf::io::stateful_broker<connection_state>*;
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
                                   server_state* server, const tls_context* tls,
-                                  script_watch* script);
+                                  script_watch* script, keyspace_door* door);
 
 }  // namespace credis

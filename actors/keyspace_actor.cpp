@@ -286,7 +286,7 @@ void feed_monitors(keyspace_state& st) {
 }
 
 void run_batch(keyspace_broker self, const caf::actor& conn, command_batch&& batch, size_t first,
-               batch_replies out);
+               batch_replies&& out, executed_batch* done = nullptr);
 
 // Runs the batches CLIENT PAUSE held, in the order they came, once it has ended; else makes
 // sure a resume_atom comes when it ends.
@@ -525,11 +525,12 @@ void start_migrating(keyspace_broker self, const caf::actor& conn, command_batch
 }
 
 // Runs `batch` for the client at `conn` from item `first` on, after the replies already in
-// `out`. Whenever a command writes a key a blocked client waits for, those are served before
-// the next command, as in Redis. Ends by sending the replies (and what the reply limit left)
-// to `conn`, or by the batch waiting at a blocking command.
+// `out` (done->replies when `done` is given). Whenever a command writes a key a blocked client
+// waits for, those are served before the next command, as in Redis. Ends by sending the replies
+// (and what the reply limit left) to `conn` (or leaving them in `done`, for a batch a connection
+// handed over by a call), or by the batch waiting at a blocking command.
 void run_batch(keyspace_broker self, const caf::actor& conn, command_batch&& batch, size_t first,
-               batch_replies out) {
+               batch_replies&& out, executed_batch* done) {
   auto& st = self->state;
   const bool may_block = batch.client_id != 0 && conn;
   const size_t base = out.text.size();
@@ -586,8 +587,13 @@ void run_batch(keyspace_broker self, const caf::actor& conn, command_batch&& bat
     batch.clear();
   else
     batch = command_batch();
-  if (conn)
+  if (done != nullptr) {
+    // `out` is done->replies; the emptied batch stays with the caller.
+    done->write_offset = write_offset;
+    done->ready = true;
+  } else if (conn) {
     caf::anon_send(conn, executed_atom::value, std::move(out), write_offset, std::move(batch));
+  }
 }
 
 // Ends a client's wait: with a reply in place of its blocking command (a timeout, CLIENT
@@ -701,13 +707,53 @@ bool install_functions(keyspace_state& st, const std::vector<std::string>& codes
   return true;
 }
 
+// Runs a connection's batch, which came as a message or, with `done`, by a call through the
+// keyspace door.
+void exec_batch(keyspace_broker self, const caf::actor& conn, command_batch&& batch,
+                executed_batch* done) {
+  auto& st = self->state;
+  if (!st.killed.empty() && st.killed.contains(batch.client_id))
+    return;
+  // A script may run long, and the others are answered BUSY only from the requests their
+  // connections read meanwhile: the batches that came in the same round (queued here behind
+  // this one) run first, or they would wait for the script.
+  if (!batch.script_deferred && batch.runs_script()) {
+    if (auto* loop = spinning_multiplexer::of(self->system())) {
+      batch.script_deferred = true;
+      loop->after_round(
+          [ks = caf::actor_cast<keyspace_actor>(self), conn, b = std::move(batch)]() mutable {
+            caf::send_as(conn, ks, exec_atom::value, std::move(b));
+          });
+      return;
+    }
+  }
+  // A pause that has ended lets the batches it held run before this one.
+  if (!st.paused.empty())
+    resume_paused(self);
+  st.intro.add_traffic(batch.client_id, batch.traffic);
+  if (done != nullptr)
+    run_batch(self, conn, std::move(batch), 0, std::move(done->replies), done);
+  else
+    run_batch(self, conn, std::move(batch), 0, batch_replies{});
+  serve_waiting(self);
+  after_commands(self);
+}
+
+void exec_through_door(caf::scheduled_actor* keyspace, const caf::actor& conn,
+                       command_batch&& batch, executed_batch& done) {
+  exec_batch(static_cast<keyspace_broker>(keyspace), conn, std::move(batch), &done);
+}
+
 }  // namespace
 
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
                                                 replication_manager_actor manager,
-                                                scripting* scripts, config_targets* config) {
+                                                scripting* scripts, config_targets* config,
+                                                keyspace_door* door) {
   empty_mailbox_at_exit(self);
+  door->open(self, exec_through_door);
+  self->attach_functor([door] { door->close(); });
   self->state.intro.startup_memory = self->state.intro.peak_memory = allocated_bytes();
   self->state.ks = ks;
   self->state.server = server;
@@ -738,31 +784,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
   send_self_later<keyspace_actor>(self, cron_interval, cron_atom::value);
   return {
       [=](exec_atom, command_batch& batch) {
-        auto& st = self->state;
-        if (!st.killed.empty() && st.killed.contains(batch.client_id))
-          return;
-        // A script may run long, and the others are answered BUSY only from the requests
-        // their connections read meanwhile: the batches that came in the same round (queued
-        // here behind this one) run first, or they would wait for the script.
-        if (!batch.script_deferred && batch.runs_script()) {
-          if (auto* loop = spinning_multiplexer::of(self->system())) {
-            batch.script_deferred = true;
-            loop->after_round([ks = caf::actor_cast<keyspace_actor>(self),
-                               conn = caf::actor_cast<caf::actor>(self->current_sender()),
-                               b = std::move(batch)]() mutable {
-              caf::send_as(conn, ks, exec_atom::value, std::move(b));
-            });
-            return;
-          }
-        }
-        // A pause that has ended lets the batches it held run before this one.
-        if (!st.paused.empty())
-          resume_paused(self);
-        st.intro.add_traffic(batch.client_id, batch.traffic);
-        run_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch), 0,
-                  batch_replies{});
-        serve_waiting(self);
-        after_commands(self);
+        exec_batch(self, caf::actor_cast<caf::actor>(self->current_sender()), std::move(batch),
+                   nullptr);
       },
       // A blocked client's timeout.
       [=](unblock_atom, int64_t id, uint64_t timer) {

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/keyspace_door.hpp"
 #include "actors/messages.hpp"
 #include "replication/stream_encoder.hpp"
 #include "storage/config/config_apply.hpp"
@@ -135,9 +136,11 @@ struct keyspace_state {
 
 using keyspace_broker = keyspace_actor::stateful_broker_pointer<keyspace_state>;
 
+// `door`: opened for the connections to hand over batches by a call (see keyspace_door).
 keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* ks,
                                                 server_state* server,
                                                 replication_manager_actor manager,
-                                                scripting* scripts, config_targets* config);
+                                                scripting* scripts, config_targets* config,
+                                                keyspace_door* door);
 
 }  // namespace credis

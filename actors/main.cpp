@@ -302,11 +302,12 @@ int main(int argc, char** argv) {
   cfg.set("middleman.max-consecutive-reads", 1);
   int exit_code = 0;
   {
+    keyspace_door door;  // outlives the actors that use it
     caf::actor_system sys(cfg);
     auto manager = sys.middleman().spawn_broker(replication_manager_fn, &server,
                                                static_cast<const tls_context*>(tls.client.get()));
-    auto keyspace_ref =
-        sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager, &scripts, &targets);
+    auto keyspace_ref = sys.middleman().spawn_broker(keyspace_actor_fn, &ks, &server, manager,
+                                                     &scripts, &targets, &door);
     caf::scoped_actor self(sys);
     spdlog::info("Server initialized");
     // Clients are taken while the RDB loads, as Redis does: they get -LOADING until it is in
@@ -317,10 +318,9 @@ int main(int argc, char** argv) {
     if (!no_file)
       caf::anon_send(keyspace_ref, loading_atom::value,
                      loading_progress{0, static_cast<int64_t>(rdb_size), false});
-    caf::actor acceptor =
-        sys.middleman().spawn_broker(acceptor_actor_fn, keyspace_ref, manager, &server,
-                                     static_cast<const tls_context*>(tls.server.get()),
-                                     scripts.watch.get());
+    caf::actor acceptor = sys.middleman().spawn_broker(
+        acceptor_actor_fn, keyspace_ref, manager, &server,
+        static_cast<const tls_context*>(tls.server.get()), scripts.watch.get(), &door);
     listeners.attach(acceptor);
     failure = listeners.listen(listener_kind::plain, server.config.port, server.config.bind);
     if (failure.empty())
