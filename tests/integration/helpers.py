@@ -2,6 +2,7 @@
 the wire (so credis and a real redis-server can be compared byte for byte), and small utilities.
 """
 import socket
+import threading
 import time
 
 import pytest
@@ -239,6 +240,27 @@ def parse_prefix(data, i):
             items.append(v)
         return items, i
     raise AssertionError(f"bad reply type {kind!r} in {data[i - 2 - len(body) - 1:][:40]!r}")
+
+
+def run_threads(n, target):
+    """Runs target(i) for i < n on n threads started together; fails with their errors."""
+    errors = []
+    barrier = threading.Barrier(n)
+
+    def wrapper(i):
+        try:
+            barrier.wait(timeout=30)
+            target(i)
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(f"client {i}: {e!r}")
+
+    threads = [threading.Thread(target=wrapper, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+        assert not t.is_alive(), "a client thread hung"
+    assert errors == [], errors[:5]
 
 
 def call(conn, *args):

@@ -2,28 +2,8 @@
 selected on one connection do not leak into another."""
 import threading
 
-from helpers import Raw, call, encode
+from helpers import Raw, call, encode, run_threads
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
-
-
-def run_threads(n, target):
-    errors = []
-    barrier = threading.Barrier(n)
-
-    def wrapper(i):
-        try:
-            barrier.wait(timeout=30)
-            target(i)
-        except Exception as e:  # noqa: BLE001 - collected and asserted below
-            errors.append(f"client {i}: {e!r}")
-
-    threads = [threading.Thread(target=wrapper, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-        assert not t.is_alive(), "a client thread hung"
-    assert errors == [], errors[:5]
 
 
 def test_fifty_clients_write_and_read_their_own_keys(server):

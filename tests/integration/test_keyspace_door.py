@@ -3,9 +3,7 @@ queued (actors/keyspace_door.hpp). What a connection tells the keyspace in a mes
 before a batch (a name or protocol set by a command the connection ran itself, in the same
 read) must still be seen by that batch, which then goes as a message behind it. The first two
 tests fail when the call is taken with messages waiting."""
-import threading
-
-from helpers import Raw, encode
+from helpers import Raw, encode, run_threads
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
 
@@ -29,24 +27,13 @@ def test_a_protocol_chosen_in_the_same_read_is_seen_by_the_next_command(server):
 def test_the_call_and_the_message_keep_each_clients_order(server):
     # Fifty clients at once: some batches go by the call, some as messages behind other
     # clients' batches and reports. Each client's own writes, reads and name stay in order.
-    errors = []
-
     def client(n):
-        try:
-            with Raw(server.port) as c:
-                for j in range(200):
-                    c.send(encode("CLIENT", "SETNAME", f"c{n}x{j}") + encode("INCR", f"count:{n}")
-                           + encode("CLIENT", "INFO"))
-                    assert c.read_reply() == b"+OK\r\n"
-                    assert c.read_reply() == b":%d\r\n" % (j + 1)
-                    assert f" name=c{n}x{j} ".encode() in c.read_reply()
-        except Exception as e:  # noqa: BLE001 - collected and asserted below
-            errors.append(f"client {n}: {e!r}")
+        with Raw(server.port) as c:
+            for j in range(200):
+                c.send(encode("CLIENT", "SETNAME", f"c{n}x{j}") + encode("INCR", f"count:{n}")
+                       + encode("CLIENT", "INFO"))
+                assert c.read_reply() == b"+OK\r\n"
+                assert c.read_reply() == b":%d\r\n" % (j + 1)
+                assert f" name=c{n}x{j} ".encode() in c.read_reply()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-        assert not t.is_alive(), "a client thread hung"
-    assert errors == [], errors[:5]
+    run_threads(50, client)
