@@ -380,7 +380,6 @@ batch_context client_context(keyspace_state& st, int64_t client_id, batch_replie
   bc.manager_requests = &st.manager_requests;
   bc.scripts = st.scripts;
   bc.config = st.config;
-  bc.argv_room = &st.argv_room;
   return bc;
 }
 
@@ -855,7 +854,6 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         bc.channels = &st.channels;  // its PUBLISHes reach our subscribers
         bc.intro = &st.intro;        // its slow commands are logged
         bc.scripts = st.scripts;     // its FUNCTION LOADs
-        bc.argv_room = &st.argv_room;
         for (size_t next = 0; next < batch.items().size();) {
           next = execute_batch(bc, batch, ignored, next);
           serve_waiting(self);

@@ -131,7 +131,6 @@ struct keyspace_state {
   } observed;
   uint64_t wait_timers = 0;
   bool serving = false;  // serve_waiting is on the stack
-  std::vector<std::string_view> argv_room;  // see batch_context::argv_room
   static const char* name;
 };
 

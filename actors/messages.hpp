@@ -160,7 +160,8 @@ using migrate_atom = caf::atom_constant<caf::atom("migrate")>;
 // The keyspace: executes a connection's batch and sends the connection an executed_atom
 // message with all its replies, the replication offset after its writes (0 when it propagated
 // none) and the emptied batch to fill again (a message of its own, not a CAF response: the
-// request/response bookkeeping cost ~700 instructions per request); applies what its master
+// request/response bookkeeping cost ~700 instructions per request; while the keyspace is idle
+// the batch comes by a call instead, see keyspace_door.hpp); applies what its master
 // streams (with the stream's raw bytes, its database after them and the generation of the link
 // that read them: the REPLICAOFs passed to the manager before it was made; a link older than the
 // last REPLICAOF is not heard); removes keys whose

@@ -309,9 +309,6 @@ struct batch_context {
   // What CONFIG SET changes outside the configuration (listening sockets, OOM score); null:
   // nothing (unit tests, our master's stream).
   config_targets* config = nullptr;
-  // Room for a command's argument views, kept by the caller across batches (one allocation per
-  // batch otherwise); null: execute_batch uses its own.
-  std::vector<std::string_view>* argv_room = nullptr;
 };
 
 // The replies of a batch: text, with large strings spliced in by reference.

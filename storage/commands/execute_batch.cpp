@@ -432,8 +432,7 @@ class silenced_reply {
 
 size_t execute_batch(const batch_context& bc, const command_batch& batch, std::string& out,
                      size_t first, size_t end) {
-  std::vector<std::string_view> own_argv;
-  std::vector<std::string_view>& argv = bc.argv_room ? *bc.argv_room : own_argv;
+  std::vector<std::string_view> argv;
   const size_t start = out.size();
   const auto& items = batch.items();
   const size_t stop = std::min(end, items.size());
