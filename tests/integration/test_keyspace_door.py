@@ -1,8 +1,8 @@
 """A connection hands its batch to the keyspace by a call only when the keyspace has nothing
 queued (actors/keyspace_door.hpp). What a connection tells the keyspace in a message just
 before a batch (a name or protocol set by a command the connection ran itself, in the same
-read) must still be seen by that batch, which then goes as a message behind it. The first two
-tests fail when the call is taken with messages waiting."""
+read) must still be seen by that batch, which then goes as a message behind it. Each test
+fails when the call is taken with messages waiting (checked with such a build)."""
 from helpers import Raw, encode, run_threads
 from helpers import _private_tempdir, no_sanitizer_reports  # noqa: F401 (fixtures)
 
