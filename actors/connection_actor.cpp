@@ -578,16 +578,15 @@ void run_next(connection_broker self) {
   st.next.client_id = st.client.id;
   st.next.traffic = take_traffic(st);
   executed_batch done;
-  if (st.door && st.door->try_exec(caf::actor_cast<caf::actor>(self), st.next, done)) {
-    if (done.ready) {
-      on_batch_done(self, done.replies, done.write_offset);
-      return;
-    }
-    st.next.clear();
-  } else {
-    self->send(st.keyspace, exec_atom::value, std::move(st.next));
-    st.next.clear();
+  const bool called =
+      st.door && st.door->try_exec(caf::actor_cast<caf::actor>(self), st.next, done);
+  if (called && done.ready) {
+    on_batch_done(self, done.replies, done.write_offset);
+    return;
   }
+  if (!called)
+    self->send(st.keyspace, exec_atom::value, std::move(st.next));
+  st.next.clear();
   if (st.spare.reserved_size() > 0)
     st.next = std::move(st.spare);
 }
