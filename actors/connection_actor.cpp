@@ -9,6 +9,7 @@
 
 #include "actors/broker_exit.hpp"
 #include "actors/clock.hpp"
+#include "actors/direct_scribe.hpp"
 #include "actors/direct_send.hpp"
 #include "actors/spinning_multiplexer.hpp"
 #include "protocol/reply.hpp"
@@ -598,6 +599,53 @@ void dispatch(connection_broker self) {
 
 }  // namespace
 
+// A read of the client's socket: by a call from its direct_scribe, or as a message.
+void on_input(connection_broker self, std::string_view bytes) {
+  spinning_multiplexer::note_input();
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  size_t read = bytes.size();
+  st.last_read_full = read >= st.read_size;
+  std::string& plain = st.tls_plain;
+  plain.clear();
+  if (st.tls) {
+    bool ok = st.tls->feed(bytes, plain);
+    send_tls_records(self);
+    if (!ok || st.tls->closed()) {
+      if (!ok)
+        spdlog::debug("Error accepting a client connection: {}", st.tls->error());
+      close_now(self);
+      return;
+    }
+    bytes = plain;
+  }
+  st.net_input += bytes.size();
+  ++st.reads;
+  if (!st.big_bulk.active())
+    adapt_read_size(self, read);
+  if (st.big_bulk.active()) {
+    bytes.remove_prefix(st.big_bulk.fill(bytes));
+    if (!collect_big_bulk(st)) {
+      if (over_query_limit(self))
+        drop_now(self);
+      return;
+    }
+  }
+  st.input.append(bytes);
+  parse_input(self);
+  note_burst(st);
+  if (over_query_limit(self)) {
+    drop_now(self);
+    return;
+  }
+  dispatch(self);
+}
+
+void on_socket_input(caf::io::abstract_broker* broker, std::string_view bytes) {
+  on_input(static_cast<connection_broker>(broker), bytes);
+}
+
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,
                                   server_state* server, const tls_context* tls,
@@ -650,52 +698,21 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
   self->ack_writes(hdl, true);  // data_transferred_msg tells when CAF's queue has drained
   st.read_size = small_read_size;
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read_size));
+  if (auto* scribe = direct_scribe::of(self, hdl))
+    scribe->deliver_to(self, on_socket_input);
   return {
       [=](const caf::io::new_data_msg& msg) {
-        spinning_multiplexer::note_input();
-        auto& st = self->state;
-        if (st.closing)
-          return;
-        if (st.relaying && msg.handle == st.relay) {
-          write_out(self, std::string_view(msg.buf.data(), msg.buf.size()));
-          pace_relay(self);
-          return;
-        }
         std::string_view bytes(msg.buf.data(), msg.buf.size());
-        st.last_read_full = msg.buf.size() >= st.read_size;
-        std::string& plain = st.tls_plain;
-        plain.clear();
-        if (st.tls) {
-          bool ok = st.tls->feed(bytes, plain);
-          send_tls_records(self);
-          if (!ok || st.tls->closed()) {
-            if (!ok)
-              spdlog::debug("Error accepting a client connection: {}", st.tls->error());
-            close_now(self);
-            return;
+        auto& st = self->state;
+        if (st.relaying && msg.handle == st.relay) {
+          spinning_multiplexer::note_input();
+          if (!st.closing) {
+            write_out(self, bytes);
+            pace_relay(self);
           }
-          bytes = plain;
-        }
-        st.net_input += bytes.size();
-        ++st.reads;
-        if (!st.big_bulk.active())
-          adapt_read_size(self, msg.buf.size());
-        if (st.big_bulk.active()) {
-          bytes.remove_prefix(st.big_bulk.fill(bytes));
-          if (!collect_big_bulk(st)) {
-            if (over_query_limit(self))
-              drop_now(self);
-            return;
-          }
-        }
-        st.input.append(bytes);
-        parse_input(self);
-        note_burst(st);
-        if (over_query_limit(self)) {
-          drop_now(self);
           return;
         }
-        dispatch(self);
+        on_input(self, bytes);
       },
       // (Second: CAF tries the handlers in order, and this one comes with every batch.)
       [=](executed_atom, batch_replies& replies, int64_t write_offset, command_batch& spent) {

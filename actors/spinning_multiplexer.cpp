@@ -1,5 +1,7 @@
 #include "actors/spinning_multiplexer.hpp"
 
+#include "actors/direct_scribe.hpp"
+
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/logger.hpp>
@@ -9,6 +11,11 @@ namespace credis {
 spinning_multiplexer::spinning_multiplexer(caf::actor_system* sys)
     : default_multiplexer(sys),
       busy_poll_(caf::get_or(sys->config(), busy_poll_setting, int64_t{0})) {}
+
+caf::io::scribe_ptr spinning_multiplexer::new_scribe(caf::io::network::native_socket fd) {
+  caf::io::network::keepalive(fd, true);  // as CAF's own
+  return caf::make_counted<direct_scribe>(*this, fd);
+}
 
 spinning_multiplexer* spinning_multiplexer::of(caf::actor_system& sys) {
   return dynamic_cast<spinning_multiplexer*>(&sys.middleman().backend());

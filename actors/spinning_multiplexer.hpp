@@ -35,6 +35,9 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
 
   void run() override;
 
+  // Every socket's scribe can hand its reads to the broker by a call (see direct_scribe).
+  caf::io::scribe_ptr new_scribe(caf::io::network::native_socket fd) override;
+
   // Work for this thread's actors posted from this thread (a message from one broker to
   // another) is kept here and run before the next poll. CAF's own queue makes every such hop
   // cost an epoll_wait without timeout: three per request on top of the one that sleeps.

@@ -223,6 +223,33 @@ def test_quit_replies_ok_then_closes(server):
         assert c.cmd("GET", "q") == b"$1\r\n1\r\n"
 
 
+def test_connections_closed_by_their_own_input_are_counted_out(server):
+    # The server ends these connections on what they sent (their sockets stay open on this side
+    # until it has): each connection's end, counted out of INFO and CLIENT LIST, must run even
+    # though its input reached it by a direct call rather than a message.
+    kept = []
+    try:
+        for i in range(30):
+            c = Raw(server.port)
+            kept.append(c)
+            c.send(encode("PING") + (b"*1\r\n$x\r\n" if i % 2 else encode("QUIT")))
+            want = b"+PONG\r\n" + (b"-ERR Protocol error: invalid bulk length\r\n"
+                                    if i % 2 else b"+OK\r\n")
+            assert c.read_until_close() == want
+        with Raw(server.port) as other:
+            def only_me():
+                lines = other.cmd("CLIENT", "LIST").decode().split("\n")
+                info = other.cmd("INFO", "clients").decode()
+                clients = [line for line in lines if line.startswith("id=")]
+                return len(clients) == 1 and "connected_clients:1\r\n" in info
+
+            wait_until(only_me, timeout=5, what="the closed connections to be counted out")
+            assert other.cmd("PING") == b"+PONG\r\n"
+    finally:
+        for c in kept:
+            c.close()
+
+
 def test_client_disconnecting_mid_request_does_not_disturb_others(server):
     for _ in range(20):
         c = Raw(server.port)
