@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import check_binaries, log, parse_only, run_sections, start_pair, stop_all
+from common import check_binaries, log, parse_only, pin_cores, run_sections, start_pair, stop_all
 from bench import Row, redis_benchmark
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -107,6 +107,8 @@ def parse_args(argv):
     ap.add_argument("--rounds", type=int, help="rounds (default 3; --quick 1)")
     ap.add_argument("--seconds", type=float, help="seconds per run (default 6; --quick 3)")
     ap.add_argument("--out", help="also write the final table to this file")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on core 0, the load generator on core 1 (steadier on 2 cores)")
     opts = ap.parse_args(argv)
     opts.rounds = opts.rounds or (1 if opts.quick else 3)
     opts.seconds = opts.seconds or (3 if opts.quick else 6)
@@ -117,6 +119,8 @@ def parse_args(argv):
 def main(argv):
     opts = parse_args(argv)
     check_binaries()
+    if opts.pin:
+        pin_cores()
     return run_sections(opts, SECTIONS, {"think": measure_think, "rate": measure_rate},
                         ["ratio is ours/redis; lower is better in every row."])
 
