@@ -8,7 +8,7 @@
 #                                                     # replication (repl_bench.py)
 #        tests/bench/bench.sh --large [--quick] [--only throughput,redispy,pipeline,memory,slow]
 #                             [--out FILE]                   # large values (large_bench.py)
-#        tests/bench/bench.sh --light [--quick] [--only think,rate] [--out FILE]
+#        tests/bench/bench.sh --light [--quick] [--pin] [--only think,rate] [--out FILE]
 #                                                     # CPU and latency under paced load
 #        tests/bench/bench.sh --scan [--quick] [--baseline BINARY] [--out FILE]  # SCAN, KEYS
 #        tests/bench/bench.sh --aggregates [--only memory,large] [--elements N] [--out FILE]
