@@ -597,8 +597,6 @@ void dispatch(connection_broker self) {
   pace_reading(self);
 }
 
-}  // namespace
-
 // A read of the client's socket: by a call from its direct_scribe, or as a message.
 void on_input(connection_broker self, std::string_view bytes) {
   spinning_multiplexer::note_input();
@@ -645,6 +643,8 @@ void on_input(connection_broker self, std::string_view bytes) {
 void on_socket_input(caf::io::abstract_broker* broker, std::string_view bytes) {
   on_input(static_cast<connection_broker>(broker), bytes);
 }
+
+}  // namespace
 
 caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_handle hdl,
                                   keyspace_actor keyspace, replication_manager_actor manager,

@@ -5,7 +5,8 @@ Sections (run all, or pick with --only):
   throughput  redis-benchmark -t ping,set,get -n N -r 100000 at -c 50 -P 1, -c 50 -P 16 and
               -c 1 -P 1; rounds with the config order rotated, each test run on both servers
               back to back (server order alternated); medians of ops/s and p99, plus server
-              CPU (utime+stime, all threads, from /proc/<pid>/stat) per request around each run
+              CPU (time on a CPU, all threads, /proc/<pid>/task/*/schedstat) per request around
+              each run
   types       redis-benchmark -t lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,
               lrange_300,lrange_500,lrange_600,mset, and the custom commands
               `PFADD hll __rand_int__`, `PFCOUNT hll` (after it: a dense sketch with a cached

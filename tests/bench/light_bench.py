@@ -5,8 +5,8 @@ paced_load.c (compiled here with cc), one process, one thread.
 
 Sections (run all, or pick with --only):
   think  C clients that each send a PING, wait for the reply, pause P, and again (a lightly used
-         server): C = 1, 4, 16, 64 and P = 1 ms and 100 µs; server CPU (utime+stime of all
-         threads, /proc/<pid>/stat) per request over the run, and p99 latency
+         server): C = 1, 4, 16, 64 and P = 1 ms and 100 µs; server CPU (time on a CPU of all
+         threads, /proc/<pid>/task/*/schedstat) per request over the run, and p99 latency
   rate   open loop: PINGs on a fixed schedule over 50 connections at 10%, 50% and 90% of
          redis-server's capacity (its redis-benchmark -t ping -c 50 rate, measured first);
          latency from each request's scheduled time (no coordinated omission): p99, and CPU per
