@@ -26,6 +26,11 @@ size_t bulk_collector::fill(std::string_view bytes) {
   size_t n = std::min(bytes.size(), block_.size() - filled_);
   std::memcpy(block_.data() + filled_, bytes.data(), n);
   filled(n);
+  // The mark read_from raised must stay within what the client still owes: a trickling peer
+  // (one byte per segment) fills the receive buffer's memory first, the kernel then wakes us
+  // below the mark, and a mark left above the rest would never let the last bytes be read.
+  if (low_water_ > block_.size() - filled_)
+    set_low_water(block_.size() - filled_);
   return n;
 }
 
