@@ -68,15 +68,30 @@ void schedule_expiry(keyspace_broker self) {
   auto& st = self->state;
   if (st.repl.is_replica || !st.ks->active_expire)
     return;
-  unix_ms next = earliest_deadline(*st.ks);
-  if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next))
+  // No deadline was set since the last scan: none is earlier than what it found. (This runs
+  // after every batch; the scan reads 16 databases.)
+  const uint64_t set = database::deadlines_set();
+  if (set == st.deadlines_scanned)
     return;
+  unix_ms next = earliest_deadline(*st.ks);
+  if (next == no_expiry || (st.scheduled_for != no_expiry && st.scheduled_for <= next)) {
+    st.deadlines_scanned = set;
+    return;
+  }
   // CLIENT PAUSE stops active expiry too; it is scheduled again when the pause ends. (Looked
-  // at last: it reads the clock, and this runs after every batch.)
+  // at last: it reads the clock.)
   if (st.intro.clients.pause.active(now_ms()))
     return;
   st.scheduled_for = next;
+  st.deadlines_scanned = set;
   self->send(st.expiry, schedule_atom::value, next);
+}
+
+// The expiry actor's timer is gone (it fired, or the keyspace was replaced): the next
+// schedule_expiry scans the databases whatever was set since.
+void forget_expiry_timer(keyspace_state& st) {
+  st.scheduled_for = no_expiry;
+  st.deadlines_scanned = keyspace_state::rescan_deadlines;
 }
 
 // A master propagates once a replica has asked for its stream (the backlog exists).
@@ -295,6 +310,7 @@ void resume_paused(keyspace_broker self) {
   client_pause& pause = st.intro.clients.pause;
   if (!pause.active(now_ms())) {
     pause.end();
+    st.deadlines_scanned = keyspace_state::rescan_deadlines;
     if (st.expiry_paused)
       apply_expiry_handling(st);
     auto held = std::move(st.paused);
@@ -395,6 +411,7 @@ void role_changed(keyspace_broker self, bool was_replica) {
         !error.empty())
       spdlog::warn("{}", error);
   apply_expiry_handling(st);
+  st.deadlines_scanned = keyspace_state::rescan_deadlines;
   schedule_expiry(self);
 }
 
@@ -868,7 +885,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
       },
       [=](expire_atom) {
         auto& st = self->state;
-        st.scheduled_for = no_expiry;
+        forget_expiry_timer(st);
         if (st.repl.is_replica || !st.ks->active_expire || st.expiry_paused)
           return;  // (after a pause, after_commands schedules it again)
         unix_ms now = now_ms();
@@ -908,7 +925,7 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         st.ks->active_expire = active_expire;
         st.watched.touch_all();
         apply_expiry_handling(st);
-        st.scheduled_for = no_expiry;
+        forget_expiry_timer(st);
         schedule_expiry(self);
         if (loaded.repl_offset >= 0) {
           // The data belongs to this history now: the stream goes on from its offset.

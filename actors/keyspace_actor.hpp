@@ -65,6 +65,10 @@ struct keyspace_state {
   expiry_actor expiry;
   replication_manager_actor manager;
   unix_ms scheduled_for = no_expiry;  // the deadline the expiry actor was last told about
+  // database::deadlines_set() when the databases were last scanned for their next deadline;
+  // rescan_deadlines: scan at the next chance.
+  static constexpr uint64_t rescan_deadlines = UINT64_MAX;
+  uint64_t deadlines_scanned = rescan_deadlines;
   // Replication: the status the manager reports, with the offset kept here.
   replication_info repl;
   // REPLICAOF's requests for the manager, from the command that left them until passed on, and

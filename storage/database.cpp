@@ -84,6 +84,7 @@ entry_node* database::set_deadline(entry_node* node, unix_ms at) {
     node = table_.add_deadline_block(node);
   deadline_block& d = node->deadline();
   d.at = at;
+  deadlines_set_.fetch_add(1, std::memory_order_relaxed);
   if (d.heap_index == deadline_block::not_in_heap) {
     heap_.push_back({at, node});
     heap_sift_up(heap_.size() - 1);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -107,6 +108,9 @@ class database {
   size_t expire_due(unix_ms now, size_t budget);
   // The earliest deadline, or no_expiry.
   unix_ms next_deadline() const { return heap_.empty() ? no_expiry : heap_.front().at; }
+  // Deadlines set in any database, on any thread, so far: while it stays put, no database's
+  // next deadline came earlier (the keyspace actor then skips its scan of the 16 after a batch).
+  static uint64_t deadlines_set() { return deadlines_set_.load(std::memory_order_relaxed); }
   // Mean remaining TTL of keys with a deadline, for INFO's avg_ttl.
   int64_t avg_ttl(unix_ms now) const;
 
@@ -132,6 +136,7 @@ class database {
 
   entry_table table_;
   std::vector<deadline_item> heap_;
+  inline static std::atomic<uint64_t> deadlines_set_{0};
   int index_ = 0;
   unix_ms access_time_ = 0;
   bool lfu_ = false;

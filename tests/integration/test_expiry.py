@@ -99,6 +99,21 @@ def test_active_expiry_in_other_databases(server):
                    what="keys in dbs 0, 5, 15 to expire")
 
 
+def test_active_expiry_resumes_when_switched_back_on(start_credis):
+    """A deadline whose timer fired while active expiry was off is scheduled again once it is
+    back on, though no deadline was set since (the keyspace skips its scan of the databases
+    while none was)."""
+    server = start_credis(["--save", "", "--enable-debug-command", "yes"])
+    with Raw(server.port) as c:
+        assert c.cmd("SET", "k", "v", "PX", "100") == b"+OK\r\n"
+        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"+OK\r\n"
+        time.sleep(0.3)  # past the deadline and its timer: nothing to poll for
+        assert call(c, "DBSIZE") == 1  # (DBSIZE does not read the key)
+        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1") == b"+OK\r\n"
+        wait_until(lambda: call(c, "DBSIZE") == 0, timeout=3, interval=0.02,
+                   what="the key to expire once active expiry is back on")
+
+
 def _expired_keys(c):
     return int(call(c, "INFO", "stats").decode().split("expired_keys:")[1].split("\r\n")[0])
 

@@ -33,6 +33,23 @@ TEST_CASE("active expiry removes due keys in deadline order within a budget", "[
   REQUIRE(db.next_deadline() == no_expiry);
 }
 
+TEST_CASE("every deadline set moves the count that lets the keyspace skip its scan",
+          "[storage]") {
+  database db;
+  uint64_t before = database::deadlines_set();
+  db.put("plain", value(std::string("v")), no_expiry);
+  REQUIRE(database::deadlines_set() == before);  // no deadline: no earlier one to find
+  db.put("k", value(std::string("v")), 1000);
+  REQUIRE(database::deadlines_set() == before + 1);
+  db.set_expire(*db.find_raw("k"), 500);  // earlier than the one a scan found
+  REQUIRE(database::deadlines_set() == before + 2);
+  db.set_expire(*db.find_raw("k"), no_expiry);
+  REQUIRE(database::deadlines_set() == before + 2);
+  database other;  // any database counts: the keyspace's 16 share it
+  other.put("k", value(std::string("v")), 2000);
+  REQUIRE(database::deadlines_set() == before + 3);
+}
+
 TEST_CASE("a scheduled delete never removes a rewritten, persisted or re-timed key",
           "[storage]") {
   database db;
