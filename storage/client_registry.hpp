@@ -79,10 +79,26 @@ class client_registry {
 
   // A connection started, or reports a change (its database and history are kept).
   void report(const client_report& r, int64_t now_ms);
-  void remove(int64_t id) { clients_.erase(id); }
+  client_registry() = default;
+  client_registry(const client_registry&) = delete;  // `last_` points into this one's map
+  client_registry& operator=(const client_registry&) = delete;
+
+  void remove(int64_t id) {
+    if (id == last_id_)
+      last_ = nullptr;
+    clients_.erase(id);
+  }
+  // A batch looks its client up more than once (its traffic, its context): the last one found
+  // is kept (a map's elements stay put until erased).
   client_record* find(int64_t id) {
+    if (last_ != nullptr && id == last_id_)
+      return last_;
     auto it = clients_.find(id);
-    return it == clients_.end() ? nullptr : &it->second;
+    if (it == clients_.end())
+      return nullptr;
+    last_id_ = id;
+    last_ = &it->second;
+    return last_;
   }
   const std::unordered_map<int64_t, client_record>& all() const { return clients_; }
   size_t size() const { return clients_.size(); }
@@ -103,6 +119,8 @@ class client_registry {
 
  private:
   std::unordered_map<int64_t, client_record> clients_;
+  int64_t last_id_ = 0;
+  client_record* last_ = nullptr;
   std::vector<int64_t> closing_;
 };
 
