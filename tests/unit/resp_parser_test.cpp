@@ -120,6 +120,26 @@ TEST_CASE("bad framing gives Redis's protocol errors", "[parser]") {
         "Protocol error: too big mbulk count string");
 }
 
+TEST_CASE("lengths read in one pass agree with the general reading at their edges", "[parser]") {
+  CHECK(feed_one("*1\r\n$0\r\n\r\n").commands == std::vector<command>{{""}});
+  CHECK(feed_one("*2\r\n$1\r\na\r\n$10\r\n0123456789\r\n").commands ==
+        std::vector<command>{{"a", "0123456789"}});
+  CHECK(feed_one("*0\r\n*1\r\n$4\r\nPING\r\n").commands == std::vector<command>{{"PING"}});
+  CHECK(feed_one("*-1\r\n*1\r\n$4\r\nPING\r\n").commands == std::vector<command>{{"PING"}});
+  // Leading zeros, a sign, a digit then junk, 18 and 19 digits: as parse_int64 reads them.
+  CHECK(feed_one("*01\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*1\r\n$03\r\nabc\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\n$+3\r\nabc\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\n$3x\r\nabc\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1x\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*100000000000000000\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*1000000000000000000\r\n").error == "Protocol error: invalid multibulk length");
+  CHECK(feed_one("*1\r\n$100000000000000000\r\n").error == "Protocol error: invalid bulk length");
+  CHECK(feed_one("*1\r\n$99999999999999999999\r\n").error == "Protocol error: invalid bulk length");
+  // A length line whose '\r' is the last byte so far waits for the byte after it.
+  CHECK(feed({"*1\r", "\n$3\r", "\nabc\r\n"}).commands == std::vector<command>{{"abc"}});
+}
+
 TEST_CASE("limits at their edge are accepted", "[parser]") {
   // 512 MB bulk and 1M elements are allowed: the header parses and waits for the data.
   resp_parser parser;
