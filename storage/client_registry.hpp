@@ -74,15 +74,15 @@ struct client_pause {
 
 class client_registry {
  public:
+  client_registry() = default;
+  client_registry(const client_registry&) = delete;  // `last_` points into this one's map
+  client_registry& operator=(const client_registry&) = delete;
+
   client_pause pause;
   size_t paused_clients = 0;  // clients whose requests wait for the pause to end (INFO)
 
   // A connection started, or reports a change (its database and history are kept).
   void report(const client_report& r, int64_t now_ms);
-  client_registry() = default;
-  client_registry(const client_registry&) = delete;  // `last_` points into this one's map
-  client_registry& operator=(const client_registry&) = delete;
-
   void remove(int64_t id) {
     if (id == last_id_)
       last_ = nullptr;
