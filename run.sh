@@ -12,7 +12,7 @@ build_dir="${CREDIS_BUILD_DIR:-$here/build}"
 build_type="${CREDIS_BUILD_TYPE:-Release}"
 
 packages=(g++ cmake make libcaf-dev libboost-program-options-dev libspdlog-dev libfmt-dev libssl-dev
-          liblzf-dev libjemalloc-dev catch2 liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+          liblzf-dev libjemalloc-dev liburing-dev catch2 liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
           ${CREDIS_EXTRA_PACKAGES:-})
 
 install_missing() {

@@ -115,6 +115,7 @@ void report_traffic(connection_broker self) {
 
 void close_now(connection_broker self) {
   report_traffic(self);
+  self->state.fd = -1;           // nothing more goes straight to the socket, which CAF closes
   self->close(self->state.hdl);  // sends what CAF holds, then shuts the socket down
   self->quit();
 }
@@ -195,6 +196,41 @@ bool write_tls_now(connection_broker self, std::string_view bytes) {
   return true;
 }
 
+void output_moved(connection_broker self);
+
+// The loop's end of round asks what to send, and tells how much went (see send_later).
+batched_send::item round_output_front(caf::io::abstract_broker* owner) {
+  auto& st = static_cast<connection_broker>(owner)->state;
+  if (st.fd < 0 || st.queued_in_caf != 0 || st.output.empty())
+    return {};  // it went another way since
+  return {st.fd, st.output.front()};
+}
+
+void round_output_sent(caf::io::abstract_broker* owner, size_t n) {
+  auto self = static_cast<connection_broker>(owner);
+  auto& st = self->state;
+  st.send_due = false;
+  st.output.consume(n);
+  if (!st.output.empty() || st.finishing)
+    pump_output(self);  // what the socket did not take goes through CAF
+  output_moved(self);
+}
+
+constexpr spinning_multiplexer::round_output round_output{round_output_front, round_output_sent};
+
+// Output queued while nothing waits in CAF goes at the end of the loop's round, with the other
+// connections' in one system call. False when it cannot (TLS, or no such loop).
+bool send_later(connection_broker self) {
+  auto& st = self->state;
+  if (st.loop == nullptr || st.fd < 0 || st.queued_in_caf != 0)
+    return false;
+  if (!st.send_due) {
+    st.send_due = true;
+    st.loop->send_at_round_end(self, round_output);
+  }
+  return true;
+}
+
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
   st.net_output += bytes.size();  // a replica's counts as replication traffic
@@ -202,12 +238,9 @@ void write_out(connection_broker self, std::string_view bytes) {
     ++st.writes;
   if (write_tls_now(self, bytes))
     return;
-  if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
-    bytes.remove_prefix(send_now(st.fd, bytes));
-  if (bytes.empty())
-    return;
   st.output.append(bytes);
-  pump_output(self);
+  if (!send_later(self))
+    pump_output(self);
 }
 
 void write_out(connection_broker self, batch_replies&& replies) {
@@ -218,17 +251,10 @@ void write_out(connection_broker self, batch_replies&& replies) {
     st.net_output += s.block.size();
   if (replies.spliced.empty() && write_tls_now(self, replies.text))
     return;
-  if (replies.spliced.empty()) {
-    size_t sent = 0;
-    if (st.fd >= 0 && st.queued_in_caf == 0 && st.output.empty())
-      sent = send_now(st.fd, replies.text);
-    if (sent == replies.text.size())
-      return;
-    st.output.append(std::move(replies), sent);
-  } else {
-    st.output.append(std::move(replies));
-  }
-  pump_output(self);
+  const bool small = replies.spliced.empty();
+  st.output.append(std::move(replies));
+  if (!small || !send_later(self))
+    pump_output(self);
 }
 
 bool output_backed_up(const connection_state& st) {
@@ -332,6 +358,20 @@ bool over_output_limits(connection_broker self) {
 }
 
 void dispatch(connection_broker self);
+
+// Output went out (by CAF, or at the end of a round): what waited for that goes on.
+void output_moved(connection_broker self) {
+  auto& st = self->state;
+  // CLIENT LIST and INFO no longer count large output that has drained. (Not for small
+  // output: a reply still in CAF's queue when the next batch went would cost a message
+  // per request.)
+  if (st.reported_output_buffer >= traffic_report_bytes && unsent_bytes(st) == 0)
+    report_traffic(self);
+  if (st.client_reads.paused && !output_backed_up(st))
+    dispatch(self);  // runs what waits, and reads again
+  if (st.relaying)
+    pace_relay(self);
+}
 
 void note_burst(connection_state& st) {
   if (st.input.capacity() >= burst_buffer_bytes || st.next.reserved_size() >= burst_buffer_bytes)
@@ -674,6 +714,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
     st.tls = std::make_unique<tls_session>(*tls, true);
   else
     st.fd = st.socket_fd;  // direct reads and sends only without TLS
+  st.loop = spinning_multiplexer::of(self->system());
   // As Redis: told why, then closed (the count includes this connection until it ends).
   auto refuse = [&](std::string_view why) {
     ++server->stats.rejected_connections;
@@ -749,15 +790,7 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         st.queued_in_caf -= std::min(st.queued_in_caf, msg.written);
         if (st.queued_in_caf == 0)
           pump_output(self);
-        // CLIENT LIST and INFO no longer count large output that has drained. (Not for small
-        // output: a reply still in CAF's queue when the next batch went would cost a message
-        // per request.)
-        if (st.reported_output_buffer >= traffic_report_bytes && unsent_bytes(st) == 0)
-          report_traffic(self);
-        if (st.client_reads.paused && !output_backed_up(st))
-          dispatch(self);  // runs what waits, and reads again
-        if (st.relaying)
-          pace_relay(self);
+        output_moved(self);
       },
       // A replica's stream: held while its snapshot is being written, sent after.
       [=](stream_atom, const stream_bytes& chunk) {

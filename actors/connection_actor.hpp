@@ -15,6 +15,7 @@
 #include "actors/keyspace_door.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_queue.hpp"
+#include "actors/spinning_multiplexer.hpp"
 #include "protocol/resp_parser.hpp"
 #include "protocol/tls_session.hpp"
 
@@ -51,6 +52,8 @@ struct connection_state {
   std::string tls_plain;             // what the last read decrypted to (kept for its capacity)
   std::vector<char> tls_scratch;     // a chunk of replies on its way into the session
   output_queue output;         // replies not yet handed to the socket or to CAF
+  spinning_multiplexer* loop = nullptr;  // sends the output at the end of its round, if set
+  bool send_due = false;                 // the loop was asked to, this round
   uint64_t queued_in_caf = 0;  // reply bytes handed to CAF and not yet sent by it
   size_t read_size = 0;        // the receive policy's current at_most
   bool last_read_full = false;  // the last read filled read_size: the socket may hold more

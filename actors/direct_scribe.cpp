@@ -1,5 +1,7 @@
 #include "actors/direct_scribe.hpp"
 
+#include "actors/spinning_multiplexer.hpp"
+
 #include <exception>
 
 #include <caf/sec.hpp>
@@ -25,15 +27,15 @@ struct servant_maps : caf::io::abstract_broker {
 
 }  // namespace
 
-direct_scribe::direct_scribe(caf::io::network::default_multiplexer& mx,
-                             caf::io::network::native_socket fd)
-    : scribe_impl(mx, fd) {}
+direct_scribe::direct_scribe(spinning_multiplexer& mx, caf::io::network::native_socket fd)
+    : scribe_impl(mx, fd), loop_(&mx) {}
 
 direct_scribe* direct_scribe::of(caf::io::abstract_broker* self, caf::io::connection_handle hdl) {
   return dynamic_cast<direct_scribe*>(servant_maps::scribe_of(self, hdl));
 }
 
 bool direct_scribe::consume(caf::execution_unit* ctx, const void* buf, size_t num_bytes) {
+  loop_->send_round_output_if_long();          // (no broker's handler runs here)
   caf::io::abstract_broker* owner = parent();  // null once detached
   if (input_ == nullptr || owner == nullptr || owner != owner_)
     return scribe::consume(ctx, buf, num_bytes);

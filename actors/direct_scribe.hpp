@@ -8,6 +8,8 @@
 
 namespace credis {
 
+class spinning_multiplexer;
+
 // CAF gives a broker each read as a new_data_msg: the scribe activates the broker, which
 // classifies the message and matches it against its behaviour (about 900 instructions per read,
 // a fifth of a small GET's). A connection that registers its input function here is called
@@ -18,7 +20,7 @@ class direct_scribe : public caf::io::network::scribe_impl {
  public:
   using input_fn = void (*)(caf::io::abstract_broker* owner, std::string_view bytes);
 
-  direct_scribe(caf::io::network::default_multiplexer& mx, caf::io::network::native_socket fd);
+  direct_scribe(spinning_multiplexer& mx, caf::io::network::native_socket fd);
 
   // Reads go to `fn` while `owner` is this scribe's broker (a scribe handed to another broker
   // reads by message again).
@@ -33,6 +35,7 @@ class direct_scribe : public caf::io::network::scribe_impl {
   static direct_scribe* of(caf::io::abstract_broker* self, caf::io::connection_handle hdl);
 
  private:
+  spinning_multiplexer* loop_;
   caf::io::abstract_broker* owner_ = nullptr;
   input_fn input_ = nullptr;
 };

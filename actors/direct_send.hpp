@@ -13,6 +13,8 @@
 
 #include <caf/io/broker.hpp>
 
+#include "actors/batched_send.hpp"  // send_now
+
 namespace credis {
 
 // The socket behind `hdl`, or -1. In CAF 0.17's default multiplexer a connection handle's id is
@@ -31,9 +33,5 @@ std::string address_text(const std::string& ip, uint16_t port);
 // the next segments), which made a client-bound reader half as fast. Off: the system's default
 // (no limit). No-op for other sockets.
 void limit_unsent_bytes(int fd, bool on);
-
-// Sends what the socket takes without blocking; returns how many bytes it took (0 when it
-// would block, and on errors, which CAF's own reads then report as a closed connection).
-size_t send_now(int fd, std::string_view bytes);
 
 }  // namespace credis

@@ -962,6 +962,8 @@ keyspace_actor::behavior_type keyspace_actor_fn(keyspace_broker self, keyspace* 
         if (!st.repl.is_replica)
           st.encoder.forget_db();
         std::string error;
+        if (auto* loop = spinning_multiplexer::of(self->system()))
+          loop->send_round_output();  // the replicas' earlier replies come before the child's
         const auto fork_start = std::chrono::steady_clock::now();
         int pid = fork_sync_child(*st.ks, info, job, rdb_path(st.server->config),
                                   st.server->config.repl.timeout * 1000, error);

@@ -291,6 +291,7 @@ int main(int argc, char** argv) {
   cfg.load<caf::io::middleman, spinning_multiplexer>();
   // Not a CAF option, so put() rather than set(), which drops names CAF does not know.
   caf::put(cfg.content, caf::string_view{busy_poll_setting}, server.config.busy_poll_us);
+  caf::put(cfg.content, caf::string_view{io_uring_setting}, server.config.io_uring);
   // Every steady actor is a broker on the multiplexer thread (the loader has a thread of its
   // own), so the scheduler idles: one worker, and the `sharing` policy, whose idle worker
   // waits on a condition variable; a `stealing` worker wakes every 10 ms to poll (150 wake-ups

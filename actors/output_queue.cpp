@@ -15,7 +15,21 @@ void output_queue::push_text(std::string&& text, size_t from) {
   segments_.push_back({std::move(text), {}, from});
 }
 
-void output_queue::append(std::string_view text) { push_text(std::string(text), 0); }
+// Small text after small text joins it: replies and messages that wait for the end of the
+// loop's round then go in one send.
+constexpr size_t joined_text_limit = 16 * 1024;
+
+void output_queue::append(std::string_view text) {
+  if (text.empty())
+    return;
+  if (!segments_.empty() && !segments_.back().block &&
+      segments_.back().text.size() + text.size() <= joined_text_limit) {
+    segments_.back().text.append(text);
+    bytes_ += text.size();
+    return;
+  }
+  push_text(std::string(text), 0);
+}
 
 void output_queue::append(batch_replies&& replies, size_t skip) {
   // Cut the text at each splice point; the pieces before the last splice are copied, the tail
@@ -38,7 +52,10 @@ void output_queue::append(batch_replies&& replies, size_t skip) {
     pos += n;
   }
   if (text_at == 0) {
-    push_text(std::move(replies.text), skip);
+    if (skip == 0 && replies.text.size() <= joined_text_limit / 4 && !segments_.empty())
+      append(std::string_view(replies.text));
+    else
+      push_text(std::move(replies.text), skip);
     return;
   }
   std::string_view tail(replies.text.data() + text_at, replies.text.size() - text_at);

@@ -30,6 +30,10 @@ class output_queue {
 
   // Sends from the front what the socket takes without blocking; returns how many bytes.
   size_t send_some(int fd);
+  // The bytes at the front (of the first segment), for a send made elsewhere; then consume().
+  std::string_view front() const { return empty() ? std::string_view() : segments_.front().rest(); }
+  // Drops the first `n` bytes, which went out.
+  void consume(size_t n);
   // Moves up to `max` bytes from the front to the end of `sink`.
   void take(size_t max, std::vector<char>& sink);
 
@@ -44,7 +48,6 @@ class output_queue {
     }
   };
   void push_text(std::string&& text, size_t from);
-  void consume(size_t n);
 
   std::deque<segment> segments_;
   uint64_t bytes_ = 0;

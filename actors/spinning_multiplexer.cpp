@@ -10,7 +10,8 @@ namespace credis {
 
 spinning_multiplexer::spinning_multiplexer(caf::actor_system* sys)
     : default_multiplexer(sys),
-      busy_poll_(caf::get_or(sys->config(), busy_poll_setting, int64_t{0})) {}
+      busy_poll_(caf::get_or(sys->config(), busy_poll_setting, int64_t{0})),
+      sender_(caf::get_or(sys->config(), io_uring_setting, true)) {}
 
 caf::io::scribe_ptr spinning_multiplexer::new_scribe(caf::io::network::native_socket fd) {
   caf::io::network::keepalive(fd, true);  // as CAF's own
@@ -47,13 +48,48 @@ bool spinning_multiplexer::run_posted() {
 }
 
 void spinning_multiplexer::end_round() {
-  while (!after_round_.empty()) {
+  while (!round_sends_.empty() || !after_round_.empty()) {
+    send_round_output();
     auto due = std::move(after_round_);
     after_round_.clear();
     for (auto& fn : due)
       fn();
     handle_internal_events();
   }
+}
+
+void spinning_multiplexer::send_round_output() {
+  if (round_sends_.empty())
+    return;
+  // A broker's `sent` may run a script that handles events (process_events_nested), which
+  // ends in here again: this call's list is its own.
+  std::vector<round_send> sending;
+  sending.swap(round_sends_);
+  round_sends_.swap(spare_sends_);
+  send_items_.clear();
+  item_of_.assign(sending.size(), no_item);
+  for (size_t i = 0; i < sending.size(); ++i) {
+    auto& s = sending[i];
+    if (s.owner->getf(caf::abstract_actor::is_terminated_flag))
+      continue;  // closed since: nothing more goes to its socket
+    auto item = s.how->front(s.owner);
+    if (item.fd >= 0) {
+      item_of_[i] = send_items_.size();
+      send_items_.push_back(item);
+    }
+  }
+  sender_.send_all(send_items_);
+  for (size_t i = 0; i < sending.size(); ++i)
+    sending[i].sent = item_of_[i] == no_item ? 0 : send_items_[item_of_[i]].sent;
+  // Every broker that asked hears back, with 0 when its output went another way since; one
+  // may ask for the next round again, which goes to round_sends_.
+  for (auto& s : sending) {
+    if (!s.owner->getf(caf::abstract_actor::is_terminated_flag))
+      s.how->sent(s.owner, s.sent);
+  }
+  sending.clear();
+  if (spare_sends_.capacity() < sending.capacity())
+    spare_sends_.swap(sending);
 }
 
 // One round of CAF's loop, then what was left for its end.
@@ -129,6 +165,7 @@ void spinning_multiplexer::run() {
     const auto found = input_at_ != clock::time_point{} ? input_at_ : clock::now();
     policy.record_gap(found - idle_since);
   }
+  round_sends_.clear();  // (the brokers are gone: nothing more is sent)
   loop_of_this_thread = nullptr;
 }
 

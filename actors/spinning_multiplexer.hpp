@@ -8,8 +8,10 @@
 #include <thread>
 #include <vector>
 
+#include <caf/io/abstract_broker.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
 
+#include "actors/batched_send.hpp"
 #include "actors/spin_policy.hpp"
 
 namespace credis {
@@ -17,6 +19,8 @@ namespace credis {
 // The actor-system setting that holds how long to poll always, in microseconds (0: only while
 // polling saves CPU, see spin_policy).
 constexpr const char* busy_poll_setting = "credis.busy-poll-us";
+// The setting that lets a round's sends go through an io_uring (see batched_send).
+constexpr const char* io_uring_setting = "credis.io-uring";
 
 // CAF's loop sleeps in epoll_wait as soon as nothing is ready. Under load the next request
 // often arrives microseconds later, and waking a sleeping thread is paid by the client's send
@@ -55,6 +59,32 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   // unregistered but holds its scribe, so the connection never reads again and leaks.
   void after_round(std::function<void()> fn) { after_round_.push_back(std::move(fn)); }
 
+  // How a broker's output goes out at the end of a round (see send_at_round_end).
+  struct round_output {
+    // The socket and the bytes to send first, or an fd of -1 when there is nothing (any more).
+    batched_send::item (*front)(caf::io::abstract_broker* owner);
+    // How many of those bytes the socket took.
+    void (*sent)(caf::io::abstract_broker* owner, size_t n);
+  };
+
+  // Sends `owner`'s output once the round's events are handled, with one system call for
+  // all the connections that have output then (Redis too writes its replies before it
+  // sleeps). The owner asks once per round; `how` outlives the loop.
+  void send_at_round_end(caf::io::abstract_broker* owner, const round_output& how) {
+    round_sends_.push_back({caf::actor_cast<caf::strong_actor_ptr>(owner), owner, &how});
+  }
+
+  // Called before a socket's input is handled: a long round's replies go out in parts, so the
+  // first do not wait for all the round's requests to run.
+  void send_round_output_if_long() {
+    if (round_sends_.size() >= sends_per_call)
+      send_round_output();
+  }
+
+  // Sends now what waits for the end of the round: before a forked child writes into a
+  // client's socket, what the client was answered before must be there.
+  void send_round_output();
+
   // Handles the socket events and posted work at hand from inside a busy actor (a script that
   // runs long), as Redis's processEventsWhileBlocked: other clients are answered (BUSY) and may
   // kill the script. False, doing nothing, when the loop is itself inside a poll of CAF's,
@@ -82,8 +112,24 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
 
   std::vector<caf::intrusive_ptr<caf::resumable>> posted_;
 
+  struct round_send {
+    caf::strong_actor_ptr keep;
+    caf::io::abstract_broker* owner;
+    const round_output* how;
+    size_t sent = 0;
+  };
+  std::vector<round_send> round_sends_, spare_sends_;  // (the spare keeps its room for the next)
+  std::vector<batched_send::item> send_items_;
+  std::vector<size_t> item_of_;  // for each send of the call, its index in send_items_, or no_item
+  static constexpr size_t no_item = SIZE_MAX;
+  // A round's sends per call at most, unless they come from one connection's input. Under 64
+  // clients pausing 100 µs between requests: CPU per request 8, 16, 32 or a whole round per
+  // call alike (7.7 µs against 8.1 µs with a send() each), p99 +10% with a whole round.
+  static constexpr size_t sends_per_call = 16;
+  batched_send sender_;
+
   bool run_posted();   // false when nothing was posted
-  void end_round();    // runs what after_round() left
+  void end_round();    // sends the round's output, and runs what after_round() left
   bool poll_round(bool block);
 };
 

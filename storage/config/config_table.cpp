@@ -475,6 +475,8 @@ std::vector<config_parameter> make_parameters() {
       int_parameter(
           "busy-poll-us", config_restart_only, [](auto& c) -> auto& { return c.busy_poll_us; }, 0,
           1000),
+      bool_parameter(
+          "io-uring", config_restart_only, [](auto& c) -> auto& { return c.io_uring; }),
       text_parameter(
           "requirepass", 0, [](auto& c) -> auto& { return c.requirepass; }),
       text_parameter(
