@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace credis {
 
@@ -39,8 +40,10 @@ batched_send::batched_send(bool use_ring) {
     return;
   auto r = std::make_unique<ring>();
   io_uring_params params{};
-  if (io_uring_queue_init_params(ring_entries, &r->uring, &params) != 0)
+  if (int rc = io_uring_queue_init_params(ring_entries, &r->uring, &params); rc != 0) {
+    why_no_ring_ = std::strerror(-rc);
     return;  // nothing to tear down
+  }
   // A send that would block must fail at once, as send() with MSG_DONTWAIT does, not wait in
   // the ring for the socket to drain while later output goes by the connection's other path:
   // that needs a kernel that honours MSG_DONTWAIT in a ring (5.12 and later have native
@@ -52,6 +55,8 @@ batched_send::batched_send(bool use_ring) {
     io_uring_free_probe(probe);
   if (usable)
     ring_ = std::move(r);
+  else
+    why_no_ring_ = "the kernel's io_uring lacks non-blocking sends";
 }
 
 batched_send::~batched_send() = default;

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace credis {
@@ -37,10 +38,13 @@ class batched_send {
 
   // Whether the sends go through an io_uring.
   bool uses_ring() const { return ring_ != nullptr; }
+  // Why they do not, when asked to: the kernel's error, or what it lacks.
+  const std::string& why_no_ring() const { return why_no_ring_; }
 
  private:
   struct ring;
   std::unique_ptr<ring> ring_;
+  std::string why_no_ring_;
 
   void send_by_ring(std::span<item> items);
 };

@@ -5,13 +5,23 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/logger.hpp>
+#include <spdlog/spdlog.h>
 
 namespace credis {
 
 spinning_multiplexer::spinning_multiplexer(caf::actor_system* sys)
     : default_multiplexer(sys),
       busy_poll_(caf::get_or(sys->config(), busy_poll_setting, int64_t{0})),
-      sender_(caf::get_or(sys->config(), io_uring_setting, true)) {}
+      sender_(caf::get_or(sys->config(), io_uring_setting, true)) {
+  if (sender_.uses_ring())
+    spdlog::info("Replies are sent through io_uring, up to {} connections' per system call",
+                 sends_per_call);
+  else if (!sender_.why_no_ring().empty())
+    spdlog::warn("io_uring is not available ({}): replies are sent with a send() each",
+                 sender_.why_no_ring());
+  else
+    spdlog::info("io-uring no: replies are sent with a send() each");
+}
 
 caf::io::scribe_ptr spinning_multiplexer::new_scribe(caf::io::network::native_socket fd) {
   caf::io::network::keepalive(fd, true);  // as CAF's own
