@@ -2,6 +2,7 @@
 
 #include <liburing.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -32,8 +33,40 @@ size_t send_now(int fd, std::string_view bytes) {
 
 struct batched_send::ring {
   io_uring uring{};
-  ~ring() { io_uring_queue_exit(&uring); }
+  bool live = false;
+  ~ring() {
+    if (live)
+      io_uring_queue_exit(&uring);
+  }
 };
+
+namespace {
+
+// Whether a send to a full socket fails at once in this ring, as send() with MSG_DONTWAIT
+// does, rather than waiting in the ring for room while the connection's later output goes
+// another way: tried on a socket pair (kernels that honour MSG_DONTWAIT in a ring complete the
+// send with -EAGAIN during the submit).
+bool fails_at_once_when_full(io_uring* u) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+    return false;
+  static const char bytes[4096] = {};
+  while (::send(fds[0], bytes, sizeof bytes, MSG_DONTWAIT) > 0) {
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(u);
+  io_uring_prep_send(sqe, fds[0], bytes, sizeof bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
+  io_uring_cqe* cqe = nullptr;
+  const bool at_once =
+      io_uring_submit(u) == 1 && io_uring_peek_cqe(u, &cqe) == 0 && cqe->res == -EAGAIN;
+  if (at_once)
+    io_uring_cqe_seen(u, cqe);
+  // A send left waiting ends with the ring, which the caller then drops.
+  close(fds[1]);
+  close(fds[0]);
+  return at_once;
+}
+
+}  // namespace
 
 batched_send::batched_send(bool use_ring) {
   if (!use_ring)
@@ -42,21 +75,19 @@ batched_send::batched_send(bool use_ring) {
   io_uring_params params{};
   if (int rc = io_uring_queue_init_params(ring_entries, &r->uring, &params); rc != 0) {
     why_no_ring_ = std::strerror(-rc);
-    return;  // nothing to tear down
+    return;
   }
-  // A send that would block must fail at once, as send() with MSG_DONTWAIT does, not wait in
-  // the ring for the socket to drain while later output goes by the connection's other path:
-  // that needs a kernel that honours MSG_DONTWAIT in a ring (5.12 and later have native
-  // workers, and all of them do).
+  r->live = true;
   io_uring_probe* probe = io_uring_get_probe_ring(&r->uring);
-  const bool usable = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_SEND) &&
-                      (params.features & IORING_FEAT_NATIVE_WORKERS) != 0;
+  const bool has_send = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_SEND);
   if (probe != nullptr)
     io_uring_free_probe(probe);
-  if (usable)
-    ring_ = std::move(r);
+  if (!has_send)
+    why_no_ring_ = "the kernel's io_uring has no send";
+  else if (!fails_at_once_when_full(&r->uring))
+    why_no_ring_ = "the kernel's io_uring waits for a full socket despite MSG_DONTWAIT";
   else
-    why_no_ring_ = "the kernel's io_uring lacks non-blocking sends";
+    ring_ = std::move(r);
 }
 
 batched_send::~batched_send() = default;
