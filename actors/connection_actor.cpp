@@ -183,7 +183,6 @@ void pump_output(connection_broker self) {
     close_now(self);
 }
 
-// Sends `bytes` straight away when nothing is waiting, and queues what the socket did not take.
 // Over TLS, a reply of at most a chunk is encrypted into CAF's buffer at once when nothing
 // waits; larger ones go through the output queue a chunk at a time.
 bool write_tls_now(connection_broker self, std::string_view bytes) {
@@ -231,6 +230,8 @@ bool send_later(connection_broker self) {
   return true;
 }
 
+// Queues output for the client: it goes at the end of the loop's round with the other
+// connections' (send_later), or on its way at once (pump_output) where it cannot.
 void write_out(connection_broker self, std::string_view bytes) {
   auto& st = self->state;
   st.net_output += bytes.size();  // a replica's counts as replication traffic
@@ -251,9 +252,9 @@ void write_out(connection_broker self, batch_replies&& replies) {
     st.net_output += s.block.size();
   if (replies.spliced.empty() && write_tls_now(self, replies.text))
     return;
-  const bool small = replies.spliced.empty();
+  const bool spliced = !replies.spliced.empty();  // large values keep their own pacing
   st.output.append(std::move(replies));
-  if (!small || !send_later(self))
+  if (spliced || !send_later(self))
     pump_output(self);
 }
 

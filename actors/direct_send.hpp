@@ -3,8 +3,9 @@
 // CAF 0.17's broker write() only queues bytes: the multiplexer registers the socket for
 // EPOLLOUT, sends on its next turn, and unregisters it, which is two epoll_ctl calls and an
 // extra epoll_wait per reply (measured: 8 syscalls per SET against Redis's 3). When nothing is
-// queued in CAF for the connection, a reply can go out with one send() instead; only what the
-// socket does not take goes through CAF's queue.
+// queued in CAF for the connection, a reply goes straight to the socket instead (at the end of
+// the loop's round, with the others': batched_send.hpp); only what the socket does not take
+// goes through CAF's queue.
 #pragma once
 
 #include <cstddef>
