@@ -14,34 +14,6 @@ namespace {
 // Sends per call at most; a round with more goes in several calls.
 constexpr unsigned ring_entries = 256;
 
-}  // namespace
-
-size_t send_now(int fd, std::string_view bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;
-    }
-  }
-  return sent;
-}
-
-struct batched_send::ring {
-  io_uring uring{};
-  bool live = false;
-  ~ring() {
-    if (live)
-      io_uring_queue_exit(&uring);
-  }
-};
-
-namespace {
-
 // Whether a send to a full socket fails at once in this ring, as send() with MSG_DONTWAIT
 // does, rather than waiting in the ring for room while the connection's later output goes
 // another way: tried on a socket pair (kernels that honour MSG_DONTWAIT in a ring complete the
@@ -67,6 +39,30 @@ bool fails_at_once_when_full(io_uring* u) {
 }
 
 }  // namespace
+
+size_t send_now(int fd, std::string_view bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
+  return sent;
+}
+
+struct batched_send::ring {
+  io_uring uring{};
+  bool live = false;
+  ~ring() {
+    if (live)
+      io_uring_queue_exit(&uring);
+  }
+};
 
 batched_send::batched_send(bool use_ring) {
   if (!use_ring)

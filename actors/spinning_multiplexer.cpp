@@ -77,20 +77,18 @@ void spinning_multiplexer::send_round_output() {
   sending.swap(round_sends_);
   round_sends_.swap(spare_sends_);
   send_items_.clear();
-  item_of_.assign(sending.size(), no_item);
-  for (size_t i = 0; i < sending.size(); ++i) {
-    auto& s = sending[i];
+  for (auto& s : sending) {
     if (s.owner->getf(caf::abstract_actor::is_terminated_flag))
       continue;  // closed since: nothing more goes to its socket
     auto item = s.how->front(s.owner);
     if (item.fd >= 0) {
-      item_of_[i] = send_items_.size();
+      s.item = send_items_.size();
       send_items_.push_back(item);
     }
   }
   sender_.send_all(send_items_);
-  for (size_t i = 0; i < sending.size(); ++i)
-    sending[i].sent = item_of_[i] == no_item ? 0 : send_items_[item_of_[i]].sent;
+  for (auto& s : sending)
+    s.sent = s.item == no_item ? 0 : send_items_[s.item].sent;
   // Every broker that asked hears back, with 0 when its output went another way since; one
   // may ask for the next round again, which goes to round_sends_.
   for (auto& s : sending) {
