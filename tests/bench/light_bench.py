@@ -4,8 +4,9 @@ started here on free loopback ports. redis-benchmark cannot pace itself, so the 
 paced_load.c (compiled here with cc), one process, one thread.
 
 Sections (run all, or pick with --only):
-  think  C clients that each send a PING, wait for the reply, pause P, and again (a lightly used
-         server): C = 1, 4, 16, 64 and P = 1 ms and 100 µs; server CPU (time on a CPU of all
+  think  C clients that each send a PING, wait for the reply, pause about P (drawn between P/2
+         and 3P/2, so clients answered in one burst do not go on in step), and again (a lightly
+         used server): C = 1, 4, 16, 64 and P = 1 ms and 100 µs; server CPU (time on a CPU of all
          threads, /proc/<pid>/task/*/schedstat) per request over the run, and p99 latency
   rate   open loop: PINGs on a fixed schedule over 50 connections at 10%, 50% and 90% of
          redis-server's capacity (its redis-benchmark -t ping -c 50 rate, measured first);

@@ -1,7 +1,9 @@
 // A paced load generator for one Redis-protocol server: redis-benchmark cannot pace itself.
 //
 //   paced_load <port> <clients> <seconds> think <pause_us>
-//       each client sends PING, waits for the reply, pauses, and again (a lightly used server)
+//       each client sends PING, waits for the reply, pauses, and again (a lightly used server);
+//       each pause is drawn between half and one and a half times <pause_us>, as independent
+//       users' are, so clients whose replies came in one read do not go on in step
 //   paced_load <port> <clients> <seconds> rate <requests_per_second>
 //       open loop: PINGs go out on a fixed schedule spread over the clients, whether or not the
 //       replies are back; latency counts from the scheduled time, so a server that falls behind
@@ -38,6 +40,16 @@ typedef struct {
   size_t head, tail, cap;
   size_t partial;        // bytes of a reply read so far
 } client;
+
+// xorshift64: the pauses' spread needs no quality, only independence between clients.
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static int64_t jittered(int64_t pause_ns) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return pause_ns / 2 + (int64_t)(rng_state % (uint64_t)(pause_ns + 1));
+}
 
 static int64_t *latencies;
 static size_t n_lat, cap_lat;
@@ -138,12 +150,12 @@ int main(int argc, char **argv) {
       perror("ppoll");
       return 1;
     }
-    t = now_ns();
     for (int i = 0; i < n; ++i) {
       if (!(pfds[i].revents & POLLIN))
         continue;
       client *c = &cs[i];
       ssize_t got = read(c->fd, buf, sizeof buf);
+      t = now_ns();  // each reply when it is read: a burst's last read is later than its first
       if (got <= 0) {
         fprintf(stderr, "server closed the connection\n");
         return 1;
@@ -159,7 +171,7 @@ int main(int argc, char **argv) {
         record(t - c->sent_at[c->head]);
         c->head = (c->head + 1) % c->cap;
         if (!open_loop)
-          c->next_send = t + pause_ns;
+          c->next_send = t + jittered(pause_ns);
       }
     }
   }
