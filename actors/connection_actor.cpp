@@ -640,7 +640,6 @@ void dispatch(connection_broker self) {
 
 // A read of the client's socket: by a call from its direct_scribe, or as a message.
 void on_input(connection_broker self, std::string_view bytes) {
-  spinning_multiplexer::note_input();
   auto& st = self->state;
   if (st.closing)
     return;
@@ -747,7 +746,6 @@ caf::behavior connection_actor_fn(connection_broker self, caf::io::connection_ha
         std::string_view bytes(msg.buf.data(), msg.buf.size());
         auto& st = self->state;
         if (st.relaying && msg.handle == st.relay) {
-          spinning_multiplexer::note_input();
           if (!st.closing) {
             write_out(self, bytes);
             pace_relay(self);

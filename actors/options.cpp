@@ -56,7 +56,7 @@ std::string help_text() {
       ("pidfile", text(), "file the process id is written to")
       ("repl-backlog-size", text(), "bytes of replication stream kept for partial resyncs")
       ("repl-diskless-sync", text(), "yes: full syncs stream the snapshot to the replicas")
-      ("busy-poll-us", text(), "microseconds the event loop always polls before it sleeps (0: only while polling saves CPU)")
+      ("busy-poll-us", text(), "microseconds the event loop polls before it sleeps, latency at any CPU cost (0: sleeps at once, as Redis)")
       ("io-uring", text(), "yes: a round's replies go out in one system call (no: a send() each)");
   std::ostringstream out;
   out << usage << common;

@@ -122,28 +122,7 @@ bool spinning_multiplexer::process_events_nested() {
   return true;
 }
 
-namespace {
-
-thread_local spinning_multiplexer* loop_of_this_thread = nullptr;
-
-// What a sleep in epoll_wait and the wake-up after it are taken to cost the thread in CPU. Tried
-// on this project's 2-core VM with 0, 5, 10, 15 and 25 (50 clients at 45k PING/s, open loop;
-// redis-benchmark -c 50 GET): 10 keeps the -c 50 throughput that spinning buys (1.10 of Redis;
-// 0.96 without) and spins less under a steady open load (2.40 s of CPU for 180k requests at 10,
-// 3.10 s at 15, 2.41 s never spinning; Redis 2.21 s).
-constexpr std::chrono::microseconds wake_cost{10};
-
-}  // namespace
-
-void spinning_multiplexer::note_input() {
-  auto* loop = loop_of_this_thread;
-  if (loop != nullptr && loop->input_at_ == clock::time_point{})
-    loop->input_at_ = clock::now();
-}
-
 void spinning_multiplexer::run() {
-  loop_of_this_thread = this;
-  spin_policy policy(wake_cost, adaptive_longest);
   // CAF's own loop ends once the last socket (its wake-up pipe, closed at shutdown) is gone.
   while (num_socket_handlers() > 0) {
     // CAF calls its logger around every actor it resumes or enqueues to (thread_local_aid: a
@@ -153,28 +132,15 @@ void spinning_multiplexer::run() {
     // Posted work first, then sockets; a blocking poll returns at once if one is ready.
     if (run_posted())
       continue;
-    const bool on = enabled_.load(std::memory_order_relaxed);
-    const auto spin = !on                      ? clock::duration::zero()
-                      : busy_poll_.count() > 0 ? clock::duration(busy_poll_)
-                                               : clock::duration(policy.length());
-    const auto idle_since = clock::now();
-    input_at_ = {};
     bool ready = false;
-    if (spin > clock::duration::zero()) {
-      for (auto until = idle_since + spin; !ready && clock::now() < until;)
+    if (busy_poll_.count() > 0 && enabled_.load(std::memory_order_relaxed)) {
+      for (auto until = clock::now() + busy_poll_; !ready && clock::now() < until;)
         ready = poll_round(false);
     }
     if (!ready)
       poll_round(true);
-    // Input handlers note when they ran. A round without input (CAF sending replies it queued
-    // a round earlier, a timer, a message from another thread) is dated by its end: such rounds
-    // come back to back when the loop is busy, where spinning pays. Counting only input rounds
-    // was tried: -c 50 -P 1 SET/PING fell from 1.00-1.06 to 0.92-1.03 of Redis (3 rounds each).
-    const auto found = input_at_ != clock::time_point{} ? input_at_ : clock::now();
-    policy.record_gap(found - idle_since);
   }
   round_sends_.clear();  // (the brokers are gone: nothing more is sent)
-  loop_of_this_thread = nullptr;
 }
 
 }  // namespace credis

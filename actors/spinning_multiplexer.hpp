@@ -12,27 +12,22 @@
 #include <caf/io/network/default_multiplexer.hpp>
 
 #include "actors/batched_send.hpp"
-#include "actors/spin_policy.hpp"
 
 namespace credis {
 
-// The actor-system setting that holds how long to poll always, in microseconds (0: only while
-// polling saves CPU, see spin_policy).
+// The actor-system setting that holds how long to poll before sleeping, in microseconds (0: never).
 constexpr const char* busy_poll_setting = "credis.busy-poll-us";
 // The setting that lets a round's sends go through an io_uring (see batched_send).
 constexpr const char* io_uring_setting = "credis.io-uring";
 
-// CAF's loop sleeps in epoll_wait as soon as nothing is ready. Under load the next request
-// often arrives microseconds later, and waking a sleeping thread is paid by the client's send
-// (a scheduler wake-up; on a VM an inter-processor interrupt) and by the reply's latency.
-// Polling without blocking for a short while first keeps the thread awake between close
-// requests; an idle server sleeps.
-//
-// Spinning pays only while the work comes back sooner than a wake-up costs; when requests come
-// less often, every spin burns its whole length for nothing (a client every millisecond cost 10x
-// Redis's CPU). So by default the loop spins only as long as spin_policy finds that spinning
-// saved CPU over the last rounds; a `credis.busy-poll-us` above 0 spins that long always
-// (latency at any CPU cost).
+// CAF's loop, with three changes: work a broker posts to another on this thread runs before the
+// next poll (exec_later), a round's replies go out together at its end (send_at_round_end), and
+// on request (`credis.busy-poll-us` above 0) it polls without blocking for that long before it
+// sleeps in epoll_wait, which buys latency at any CPU cost. By default it sleeps as soon as
+// nothing is ready, as Redis does: a spin that finds the next request saves a wake-up, but it
+// also splits what one wake-up would have handled in one round (and one send) into many, and
+// measured side by side a loop that spun where that seemed to save CPU used 10-15% more of it
+// than one that never spun (see README, "CPU per request").
 class spinning_multiplexer : public caf::io::network::default_multiplexer {
  public:
   explicit spinning_multiplexer(caf::actor_system* sys);
@@ -91,22 +86,14 @@ class spinning_multiplexer : public caf::io::network::default_multiplexer {
   // whose event list a nested poll would overwrite.
   bool process_events_nested();
 
-  // A handler of socket input calls this: the time the loop was idle before it is what
-  // spin_policy learns from.
-  static void note_input();
-
   // The loop `sys` runs on, when it is this kind.
   static spinning_multiplexer* of(caf::actor_system& sys);
 
  private:
   using clock = std::chrono::steady_clock;
 
-  // The longest spin the default (adaptive) policy tries.
-  static constexpr std::chrono::microseconds adaptive_longest{100};
-
-  std::chrono::microseconds busy_poll_;  // 0: adaptive
+  std::chrono::microseconds busy_poll_;  // 0: never spin
   std::atomic<bool> enabled_{true};
-  clock::time_point input_at_;  // when this round's first input was handled, or zero
   std::vector<std::function<void()>> after_round_;
   bool in_poll_ = false;  // inside CAF's poll_once
 

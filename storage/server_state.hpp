@@ -63,7 +63,7 @@ struct server_config {
   std::string loglevel = "notice";
   std::string config_file;
   // How long the event loop polls before it sleeps (see actors/spinning_multiplexer.hpp).
-  int64_t busy_poll_us = 0;  // 0: spin only while it saves CPU
+  int64_t busy_poll_us = 0;  // 0: never spin
   bool io_uring = true;      // a round's replies go out in one system call when the kernel can
   // Connections served at once; beyond it a new one is told so and closed (Redis's maxclients).
   int64_t maxclients = 10000;

@@ -1,5 +1,5 @@
-"""The event loop's busy polling: by default it polls instead of sleeping only while that saved
-CPU in the last rounds; --busy-poll-us N polls N µs always; an idle server sleeps either way."""
+"""The event loop's busy polling: by default it sleeps as soon as nothing is ready (as Redis);
+--busy-poll-us N polls N µs before every sleep; an idle server sleeps either way."""
 import os
 import shutil
 import subprocess
@@ -80,10 +80,9 @@ def paced_pings(server, seconds, pause):
 
 
 def test_default_does_not_spin_for_requests_that_come_seldom(start_credis):
-    """By default the loop spins only while spinning saved CPU in the last rounds. A client
-    every 1 ms: a spin would find nothing every time, so the loop sleeps after each request.
-    The same load with --busy-poll-us 100 (a 100 µs spin after every request, the default's
-    longest) shows what spinning would cost."""
+    """By default the loop sleeps as soon as nothing is ready, as Redis's does. A client every
+    1 ms: the loop sleeps after each request. The same load with --busy-poll-us 100 (a 100 µs
+    spin after every request) shows what spinning would cost."""
     if sanitized_build():
         pytest.skip("CPU shares of the sanitized build say little about the loop")
     default = start_credis([])
