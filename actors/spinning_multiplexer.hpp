@@ -26,7 +26,7 @@ constexpr const char* io_uring_setting = "credis.io-uring";
 // sleeps in epoll_wait, which buys latency at any CPU cost. By default it sleeps as soon as
 // nothing is ready, as Redis does: a spin that finds the next request saves a wake-up, but it
 // also splits what one wake-up would have handled in one round (and one send) into many, and
-// measured side by side a loop that spun where that seemed to save CPU used 10-15% more of it
+// measured side by side a loop that spun where that seemed to save CPU used 11-17% more of it
 // than one that never spun (see README, "CPU per request").
 class spinning_multiplexer : public caf::io::network::default_multiplexer {
  public:
