@@ -573,7 +573,7 @@ void trim_when_idle(connection_broker self) {
   if (st.trim_due || !holds_big_buffers(st))
     return;
   st.trim_due = true;
-  self->delayed_send(self, trim_delay, trim_atom::value);
+  send_self_later<caf::actor>(self, trim_delay, trim_atom::value);
 }
 
 void trim(connection_broker self) {

@@ -203,7 +203,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
     spdlog::info("Partial resynchronization not possible (no cached master)");
   else
     spdlog::info("Trying a partial resynchronization (request {}:{}).", replid, offset + 1);
-  send_self_later<caf::actor>(self, tick_interval, timeout_atom::value);
+  send_self_periodic<caf::actor>(self, tick_interval, timeout_atom::value);
   return {
       [=](const caf::io::new_data_msg& msg) { on_data(self, msg); },
       [=](timeout_atom) {
@@ -215,7 +215,7 @@ caf::behavior master_link_fn(master_link_broker self, std::string host, uint16_t
         if (st.protocol->current() == master_link::state::streaming && !st.loading)
           send_to_master(self, st.protocol->ack());
         report(self, link_report::kind::io);
-        send_self_later<caf::actor>(self, tick_interval, timeout_atom::value);
+        send_self_periodic<caf::actor>(self, tick_interval, timeout_atom::value);
       },
       [=](drop_atom) { self->quit(caf::exit_reason::user_shutdown); },
       [=](const caf::io::connection_closed_msg&) {

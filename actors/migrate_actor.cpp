@@ -276,7 +276,7 @@ caf::behavior migrate_actor_fn(migrate_broker self, keyspace_actor keyspace) {
   empty_mailbox_at_exit(self);
   self->set_exit_handler([=](const caf::exit_msg&) { drop_after_round(self); });
   self->state.keyspace = std::move(keyspace);
-  send_self_later<caf::actor>(self, sweep_interval, cron_atom::value);
+  send_self_periodic<caf::actor>(self, sweep_interval, cron_atom::value);
   return {
       [=](migrate_atom, const migrate_order& order) {
         auto& st = self->state;
@@ -318,7 +318,7 @@ caf::behavior migrate_actor_fn(migrate_broker self, keyspace_actor keyspace) {
       },
       [=](cron_atom) {
         sweep(self);
-        send_self_later<caf::actor>(self, sweep_interval, cron_atom::value);
+        send_self_periodic<caf::actor>(self, sweep_interval, cron_atom::value);
       },
       [=](drop_atom) { self->quit(caf::exit_reason::user_shutdown); },
   };

@@ -624,7 +624,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
                        self->state.master_port);
           connect_link(self);
         }
-        send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);
+        send_self_periodic<replication_manager_actor>(self, cron_interval, cron_atom::value);
       },
       [=](link_atom, const link_report& report) {
         // What a link stopped by the last REPLICAOF said on its way out is not about ours.
@@ -665,7 +665,7 @@ replication_manager_actor::behavior_type replication_manager_fn(manager_broker s
       },
       [=](cron_atom) {
         run_cron(self);
-        send_self_later<replication_manager_actor>(self, cron_interval, cron_atom::value);
+        send_self_periodic<replication_manager_actor>(self, cron_interval, cron_atom::value);
       },
   };
 }

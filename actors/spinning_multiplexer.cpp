@@ -115,6 +115,7 @@ bool spinning_multiplexer::process_events_nested() {
   if (in_poll_ || std::this_thread::get_id() != thread_id())
     return false;
   run_posted();
+  timer_.arm_next();
   in_poll_ = true;
   poll_once(false);
   in_poll_ = false;
@@ -123,8 +124,9 @@ bool spinning_multiplexer::process_events_nested() {
 }
 
 void spinning_multiplexer::run() {
-  // CAF's own loop ends once the last socket (its wake-up pipe, closed at shutdown) is gone.
-  while (num_socket_handlers() > 0) {
+  // CAF's own loop ends once the last socket (its wake-up pipe, closed at shutdown) is gone;
+  // the timer's fd is no socket.
+  while (num_socket_handlers() > (timer_.in_loop() ? 1u : 0u)) {
     // CAF calls its logger around every actor it resumes or enqueues to (thread_local_aid: a
     // locked, hashed map lookup, ~1,000 instructions per request) whatever its log level. We log
     // with spdlog, so this thread has none; every spawn (a new connection) installs it again.
@@ -132,6 +134,7 @@ void spinning_multiplexer::run() {
     // Posted work first, then sockets; a blocking poll returns at once if one is ready.
     if (run_posted())
       continue;
+    timer_.arm_next();
     bool ready = false;
     if (busy_poll_.count() > 0 && enabled_.load(std::memory_order_relaxed)) {
       for (auto until = clock::now() + busy_poll_; !ready && clock::now() < until;)
@@ -141,6 +144,7 @@ void spinning_multiplexer::run() {
       poll_round(true);
   }
   round_sends_.clear();  // (the brokers are gone: nothing more is sent)
+  timer_.drop_all();
 }
 
 }  // namespace credis
