@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -250,6 +252,9 @@ namespace detail {
 template <class Handle, class Self, class... Ts>
 void send_self_after(Self* self, std::chrono::milliseconds delay, std::chrono::milliseconds early,
                      Ts&&... xs) {
+  // A deadline in nanoseconds of steady_clock overflows past 292 years and would fire at once
+  // (BLPOP k 9e15, which Redis blocks on forever); a century is forever enough.
+  delay = std::min<std::chrono::milliseconds>(delay, std::chrono::hours(24 * 365 * 100));
   if (!send_later_on_loop(self->system(), caf::actor_cast<caf::strong_actor_ptr>(self), delay,
                           caf::make_message(xs...), early))
     caf::delayed_anon_send(caf::actor_cast<Handle>(self), delay, std::forward<Ts>(xs)...);

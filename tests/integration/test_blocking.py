@@ -42,6 +42,19 @@ def test_blpop_waits_for_a_push_from_another_client(any_server):
         assert writer.cmd("LRANGE", "queue", "0", "-1") == b"*1\r\n$1\r\nb\r\n"
 
 
+def test_a_timeout_of_millennia_waits(any_server):
+    """9e15 s is within Redis's range (it blocks for good); as a steady-clock deadline in
+    nanoseconds it overflowed and the wait timed out at once."""
+    port = any_server.port
+    with Raw(port) as waiter, Raw(port) as writer:
+        waiter.send(encode("BLPOP", "queue", "9000000000000000"))
+        wait_blocked(port, 1)
+        assert writer.cmd("PING") == b"+PONG\r\n"
+        assert blocked_clients(port) == 1
+        assert writer.cmd("RPUSH", "queue", "a") == b":1\r\n"
+        assert waiter.read_reply() == b"*2\r\n$5\r\nqueue\r\n$1\r\na\r\n"
+
+
 def test_waiters_are_served_in_the_order_they_blocked(any_server):
     port = any_server.port
     clients = [Raw(port) for _ in range(3)]
