@@ -63,9 +63,11 @@ TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtur
 class Row:
     """One table line. target = (which, op, limit): which is 'ratio' or 'ours'."""
 
-    def __init__(self, metric, ours, redis, target=None, unit=""):
+    def __init__(self, metric, ours, redis, target=None, unit="", paired_ratio=None):
+        """paired_ratio: the median of per-round ratios, where both servers ran back to back
+        (steadier than the ratio of medians while the machine's speed drifts)."""
         self.metric, self.ours, self.redis, self.target, self.unit = metric, ours, redis, target, unit
-        self.ratio = ratio(ours, redis)
+        self.ratio = ratio(ours, redis) if paired_ratio is None else paired_ratio
 
     def cells(self):
         if self.target is None:
