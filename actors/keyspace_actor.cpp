@@ -327,7 +327,7 @@ void resume_paused(keyspace_broker self) {
   if (!st.expiry_paused)
     apply_expiry_handling(st);
   if (st.pause_timer_for != pause.until_ms) {
-    // A long pause is looked at again every hour: CAF's timer takes no later time.
+    // A long pause is looked at again every hour, each look setting the timer for what is left.
     constexpr int64_t hour_ms = 3'600'000;
     st.pause_timer_for = pause.until_ms - now > hour_ms ? now + hour_ms : pause.until_ms;
     send_self_later<keyspace_actor>(self, std::chrono::milliseconds(st.pause_timer_for - now),

@@ -138,8 +138,8 @@ void attempt_failed(migrate_broker self, const std::string& name, migrate_target
   end_job(self, name, t, std::move(outcome));
 }
 
-// A timeout past an hour is looked at again every hour: CAF's timer takes no later time (the
-// check then sets it again for what is left).
+// A timeout past an hour is looked at again every hour (the check then sets it again for what
+// is left).
 void arm_timer(migrate_broker self, const std::string& name, const migrate_target& t, int64_t ms) {
   constexpr int64_t hour_ms = 3'600'000;
   send_self_later<caf::actor>(self, std::chrono::milliseconds(std::min(ms, hour_ms)),
