@@ -34,8 +34,6 @@ void loop_timer::schedule(clock::time_point when, const caf::strong_actor_ptr& d
     added_ = true;
     backend().add(caf::io::network::operation::read, fd_, this);
   }
-  if (when < armed_for_)
-    arm(when);
 }
 
 void loop_timer::arm_next() {

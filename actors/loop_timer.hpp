@@ -35,7 +35,7 @@ class loop_timer : public caf::io::network::event_handler {
                 clock::duration early = {});
 
   // Sets the timer for the earliest deadline, if it is not set for it yet. The loop calls it
-  // before each poll.
+  // before each poll (the only place that sets it: what a round schedules is set once).
   void arm_next();
 
   // Forgets every timer (the loop has ended: their actors are gone).

@@ -104,6 +104,7 @@ void spinning_multiplexer::send_round_output() {
 bool spinning_multiplexer::poll_round(bool block) {
   if (run_posted())
     return true;
+  timer_.arm_next();
   in_poll_ = true;
   bool ready = poll_once(block);
   in_poll_ = false;
@@ -134,7 +135,6 @@ void spinning_multiplexer::run() {
     // Posted work first, then sockets; a blocking poll returns at once if one is ready.
     if (run_posted())
       continue;
-    timer_.arm_next();
     bool ready = false;
     if (busy_poll_.count() > 0 && enabled_.load(std::memory_order_relaxed)) {
       for (auto until = clock::now() + busy_poll_; !ready && clock::now() < until;)
