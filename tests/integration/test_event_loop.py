@@ -16,16 +16,24 @@ REDIS_BENCHMARK = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
 REQUESTS = 20000
 
 
-def voluntary_sleeps(pid):
-    """Voluntary context switches summed over the process's threads."""
-    switches = 0
+def wakes_by_thread(pid):
+    """Voluntary context switches of each thread, summed by thread name."""
+    wakes = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
             with open(f"/proc/{pid}/task/{tid}/status") as f:
-                switches += int(f.read().split("voluntary_ctxt_switches:")[1].split()[0])
+                switches = int(f.read().split("voluntary_ctxt_switches:")[1].split()[0])
         except FileNotFoundError:  # a thread that ended meanwhile
             continue
-    return switches
+        wakes[name] = wakes.get(name, 0) + switches
+    return wakes
+
+
+def voluntary_sleeps(pid):
+    """Voluntary context switches summed over the process's threads."""
+    return sum(wakes_by_thread(pid).values())
 
 
 def sequential_pings(port):
@@ -108,21 +116,6 @@ def test_forced_polling_spins_whatever_it_costs(start_credis):
     assert requests > 300
     # 1 ms of spin per request, less what preemption takes on a busy machine.
     assert used > requests * 0.0003, f"{used:.2f} s of CPU for {requests} 1 ms spins"
-
-
-def wakes_by_thread(pid):
-    """Voluntary context switches of each thread, summed by thread name."""
-    wakes = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                name = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                switches = int(f.read().split("voluntary_ctxt_switches:")[1].split()[0])
-        except FileNotFoundError:  # a thread that ended meanwhile
-            continue
-        wakes[name] = wakes.get(name, 0) + switches
-    return wakes
 
 
 def test_idle_server_wakes_for_its_cron_only(start_credis):
