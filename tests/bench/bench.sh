@@ -8,8 +8,9 @@
 #                                                     # replication (repl_bench.py)
 #        tests/bench/bench.sh --large [--quick] [--only throughput,redispy,pipeline,memory,slow]
 #                             [--out FILE]                   # large values (large_bench.py)
-#        tests/bench/bench.sh --light [--quick] [--pin] [--only think,rate] [--out FILE]
-#                                                     # CPU and latency under paced load
+#        tests/bench/bench.sh --light [--quick] [--pin] [--floor] [--only think,rate] [--out FILE]
+#                                                     # CPU and latency under paced load; --floor
+#                                                     # adds floor_server.c (PONG, nothing else)
 #        tests/bench/bench.sh --scan [--quick] [--baseline BINARY] [--out FILE]  # SCAN, KEYS
 #        tests/bench/bench.sh --aggregates [--only memory,large] [--elements N] [--out FILE]
 #                                                     # lists/hashes/sets/zsets (aggregate_bench.py)

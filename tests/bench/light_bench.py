@@ -17,6 +17,10 @@ each server's median and, as the ratio, the median of the rounds' ratios: the tw
 round run back to back, so a round's ratio holds while this shared machine's speed drifts
 (2.5 times within one day here), which a ratio of medians over all rounds does not. Prints one
 markdown table (and writes it to --out FILE); ratio is ours/redis, lower is better in every row.
+
+--floor also runs floor_server.c in each round (answers PONG and nothing else; on epoll, and on
+io_uring where liburing is installed) and lists its medians under the table: what any server's
+request costs this machine's kernel, the part neither server can cut.
 """
 import argparse
 import os
@@ -27,7 +31,8 @@ import sys
 import tempfile
 
 sys.dont_write_bytecode = True  # keep tests/bench free of __pycache__
-from common import check_binaries, log, parse_only, pin_cores, run_sections, start_pair, stop_all
+from common import (Server, check_binaries, log, parse_only, pin_cores, run_sections, start_pair,
+                    stop_all)
 from bench import Row, redis_benchmark
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,13 +42,26 @@ RATE_SHARES = [0.1, 0.5, 0.9]
 RATE_CLIENTS = 50
 
 
-def build_generator():
+def compile_c(name, *flags):
+    """Builds tests/bench/<name>.c into a temporary folder; returns the binary's path."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        raise RuntimeError("no C compiler (cc) to build paced_load.c")
-    out = os.path.join(tempfile.mkdtemp(prefix="paced-load-"), "paced_load")
-    subprocess.run([cc, "-O2", "-o", out, os.path.join(HERE, "paced_load.c")], check=True)
+        raise RuntimeError(f"no C compiler (cc) to build {name}.c")
+    out = os.path.join(tempfile.mkdtemp(prefix=f"{name}-"), name)
+    subprocess.run([cc, "-O2", "-o", out, os.path.join(HERE, f"{name}.c"), *flags], check=True,
+                   capture_output=True)
     return out
+
+
+def start_floors():
+    """{'floor epoll': ..., 'floor io_uring': ...}: the io_uring one only where liburing builds."""
+    try:
+        binary, ios = compile_c("floor_server", "-DFLOOR_URING", "-luring"), ["epoll", "uring"]
+    except subprocess.CalledProcessError:
+        binary, ios = compile_c("floor_server"), ["epoll"]
+        log("  floor_server without io_uring (no liburing-dev)")
+    return {f"floor {'io_uring' if io == 'uring' else io}": Server("floor", binary, ["--io", io])
+            for io in ios}
 
 
 def run_load(gen, srv, clients, seconds, mode, value):
@@ -62,14 +80,16 @@ def run_load(gen, srv, clients, seconds, mode, value):
 
 def measure(opts, cases):
     """cases: [(label, clients, mode, value)] -> rows of CPU per request and p99."""
-    gen = build_generator()
+    gen = compile_c("paced_load")
     servers = start_pair()
+    floors = start_floors() if opts.floor else {}
+    servers.update(floors)
     got = {}
     try:
         for rnd in range(opts.rounds):
             for label, clients, mode, value in cases:
                 names = ["ours", "redis"] if rnd % 2 == 0 else ["redis", "ours"]
-                for name in names:
+                for name in names + list(floors):
                     n, p99, cpu = run_load(gen, servers[name], clients, opts.seconds, mode, value)
                     got.setdefault((label, name), []).append((cpu, p99, n))
                     log(f"  round {rnd + 1} {label:28} {name:5} {n / opts.seconds:9,.0f} req/s "
@@ -90,6 +110,13 @@ def measure(opts, cases):
                         med["redis"][0], ("ratio", "<=", 1.0), paired_ratio=paired(0)))
         rows.append(Row(f"p99 µs, {label}", med["ours"][1], med["redis"][1], ("ratio", "<=", 1.0),
                         paired_ratio=paired(1)))
+        floor_medians = [(f, [statistics.median(x[i] for x in got[(label, f)]) for i in (0, 1)])
+                         for f in floors]
+        if floor_medians:
+            opts.notes.append(f"{label}: CPU µs/request, p99 µs: ours {med['ours'][0]:.1f}, "
+                              f"{med['ours'][1]:.0f}; redis {med['redis'][0]:.1f}, "
+                              f"{med['redis'][1]:.0f}; " + "; ".join(
+                                  f"{f} {cpu:.1f}, {p99:.0f}" for f, (cpu, p99) in floor_medians))
     return rows
 
 
@@ -119,7 +146,11 @@ def parse_args(argv):
     ap.add_argument("--out", help="also write the final table to this file")
     ap.add_argument("--pin", action="store_true",
                     help="servers on core 0, the load generator on core 1 (steadier on 2 cores)")
+    ap.add_argument("--floor", action="store_true",
+                    help="also measure floor_server.c (PONG and nothing else) in each round")
     opts = ap.parse_args(argv)
+    # Printed under the table: the floor's medians are added as the sections run.
+    opts.notes = ["ratio is ours/redis; lower is better in every row."]
     opts.rounds = opts.rounds or (1 if opts.quick else 4)
     opts.seconds = opts.seconds or (3 if opts.quick else 6)
     opts.only = parse_only(ap, opts.only, SECTIONS)
@@ -132,7 +163,7 @@ def main(argv):
     if opts.pin:
         pin_cores()
     return run_sections(opts, SECTIONS, {"think": measure_think, "rate": measure_rate},
-                        ["ratio is ours/redis; lower is better in every row."])
+                        opts.notes)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,275 @@
+// The floor under any Redis-protocol server's cost per request: a server that does nothing but
+// answer each command with +PONG (and redis-benchmark's start-up CONFIG GET with an empty array),
+// one thread, one read and one write per wake-up. What credis or redis-server spend above it is
+// their own work; what both spend is the kernel's (the loopback TCP stack, waking the client,
+// being woken).
+//
+//   floor_server --port <port> [--io epoll|uring] [other --name value pairs are ignored]
+//
+// --io uring (built with -DFLOOR_URING -luring): the same replies through io_uring, a multishot
+// receive per connection into provided buffers and the reply's send submitted with the wait for
+// the next completion, so one system call per wake-up instead of epoll's three (epoll_wait, read,
+// write).
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#ifdef FLOOR_URING
+#include <liburing.h>
+#endif
+
+enum { MAX_FD = 65536, IN_CAP = 65536, OUT_CAP = 1 << 20 };
+
+typedef struct {
+  char in[IN_CAP];  // the start of a command that has not fully arrived
+  size_t in_len;
+  char* out;  // replies not yet sent
+  size_t out_len, out_sent;
+  int sending;  // io_uring: a send is in flight
+  int closed;   // io_uring: the peer closed while a send was in flight
+} conn;
+
+static conn* conns[MAX_FD];
+
+static void die(const char* what) {
+  perror(what);
+  exit(1);
+}
+
+// The length of the complete command at p (inline or multibulk), or 0 if it has not all arrived.
+static size_t command_length(const char* p, size_t n) {
+  const char* eol = memchr(p, '\n', n);
+  if (!eol) return 0;
+  if (p[0] != '*') return (size_t)(eol - p) + 1;
+  long args = strtol(p + 1, NULL, 10);
+  const char* at = eol + 1;
+  for (long i = 0; i < args; ++i) {
+    const char* line_end = memchr(at, '\n', (size_t)(p + n - at));
+    if (!line_end) return 0;
+    long len = strtol(at + 1, NULL, 10);
+    if (len < 0 || len > (long)n) return 0;  // not a length a PING ever has: wait for more
+    at = line_end + 1 + len + 2;
+    if (at > p + n) return 0;
+  }
+  return (size_t)(at - p);
+}
+
+static void append(conn* c, const char* data, size_t len) {
+  if (c->out_len + len > OUT_CAP) return;  // a client that never reads: dropped, as a floor may
+  memcpy(c->out + c->out_len, data, len);
+  c->out_len += len;
+}
+
+// +PONG, or for redis-benchmark's CONFIG GET <name> at its start: <name> set to "".
+static void reply(conn* c, const char* cmd, size_t len) {
+  if (!memmem(cmd, len, "CONFIG", 6) && !memmem(cmd, len, "config", 6)) {
+    append(c, "+PONG\r\n", 7);
+    return;
+  }
+  const char* name = cmd + len - 2;  // the last bulk string, before its \r\n
+  while (name > cmd && name[-1] != '\n') --name;
+  char head[64];
+  int n = snprintf(head, sizeof head, "*2\r\n$%zu\r\n", (size_t)(cmd + len - 2 - name));
+  append(c, head, (size_t)n);
+  append(c, name, (size_t)(cmd + len - name));
+  append(c, "$0\r\n\r\n", 6);
+}
+
+// Appends the bytes read to what was pending and queues a reply per complete command.
+static void consume(conn* c, const char* data, size_t n) {
+  const char* p = data;
+  size_t left = n;
+  if (c->in_len) {
+    size_t take = n < IN_CAP - c->in_len ? n : IN_CAP - c->in_len;
+    memcpy(c->in + c->in_len, data, take);
+    c->in_len += take;
+    p = c->in, left = c->in_len;
+  }
+  size_t len;
+  while (left && (len = command_length(p, left)) > 0) {
+    reply(c, p, len);
+    p += len, left -= len;
+  }
+  memmove(c->in, p, left);
+  c->in_len = left == IN_CAP ? 0 : left;  // a command longer than the buffer is dropped
+}
+
+static conn* open_conn(int fd) {
+  if (fd >= MAX_FD) {
+    close(fd);
+    return NULL;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  conn* c = calloc(1, sizeof *c);
+  c->out = malloc(OUT_CAP);
+  conns[fd] = c;
+  return c;
+}
+
+static void close_conn(int fd) {
+  if (conns[fd]) {
+    free(conns[fd]->out);
+    free(conns[fd]);
+    conns[fd] = NULL;
+  }
+  close(fd);
+}
+
+static void run_epoll(int listener) {
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = listener};
+  if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev)) die("epoll");
+  static char buf[16384];
+  struct epoll_event evs[256];
+  for (;;) {
+    int n = epoll_wait(ep, evs, 256, -1);
+    for (int i = 0; i < n; ++i) {
+      int fd = evs[i].data.fd;
+      if (fd == listener) {
+        int c = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
+        struct epoll_event e = {.events = EPOLLIN, .data.fd = c};
+        if (c >= 0 && open_conn(c)) epoll_ctl(ep, EPOLL_CTL_ADD, c, &e);
+        continue;
+      }
+      ssize_t got = read(fd, buf, sizeof buf);
+      if (got == 0 || (got < 0 && errno != EAGAIN)) {
+        close_conn(fd);
+        continue;
+      }
+      if (got < 0) continue;
+      conn* c = conns[fd];
+      consume(c, buf, (size_t)got);
+      // A floor, not a server: a reply the socket cannot take now is dropped, never waited for.
+      if (c->out_len && write(fd, c->out, c->out_len) < 0 && errno != EAGAIN) close_conn(fd);
+      c->out_len = 0;
+    }
+  }
+}
+
+#ifdef FLOOR_URING
+enum { OP_ACCEPT = 1, OP_RECV, OP_SEND, BUFS = 256, BUF_SIZE = 16384, GROUP = 1 };
+
+static struct io_uring ring;
+
+static uint64_t tag(int op, int fd) { return ((uint64_t)op << 32) | (uint32_t)fd; }
+
+static struct io_uring_sqe* next_sqe(void) {
+  struct io_uring_sqe* s = io_uring_get_sqe(&ring);
+  if (!s) {  // the submission queue is full: hand it to the kernel and take a fresh one
+    io_uring_submit(&ring);
+    s = io_uring_get_sqe(&ring);
+  }
+  return s;
+}
+
+static void start_recv(int fd) {
+  struct io_uring_sqe* s = next_sqe();
+  io_uring_prep_recv_multishot(s, fd, NULL, 0, 0);
+  s->flags |= IOSQE_BUFFER_SELECT;
+  s->buf_group = GROUP;
+  io_uring_sqe_set_data64(s, tag(OP_RECV, fd));
+}
+
+static void start_send(int fd, conn* c) {
+  struct io_uring_sqe* s = next_sqe();
+  io_uring_prep_send(s, fd, c->out + c->out_sent, c->out_len - c->out_sent, 0);
+  io_uring_sqe_set_data64(s, tag(OP_SEND, fd));
+  c->sending = 1;
+}
+
+static void run_uring(int listener) {
+  struct io_uring_params params = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+                                            IORING_SETUP_DEFER_TASKRUN};
+  int rc = io_uring_queue_init_params(1024, &ring, &params);
+  if (rc) {
+    fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-rc));
+    exit(1);
+  }
+  char* mem = malloc((size_t)BUFS * BUF_SIZE);
+  struct io_uring_buf_ring* br;
+  if (posix_memalign((void**)&br, 4096, BUFS * sizeof(struct io_uring_buf))) die("memalign");
+  struct io_uring_buf_reg reg = {.ring_addr = (unsigned long)br, .ring_entries = BUFS, .bgid = GROUP};
+  if ((rc = io_uring_register_buf_ring(&ring, &reg, 0))) {
+    fprintf(stderr, "io_uring_register_buf_ring: %s\n", strerror(-rc));
+    exit(1);
+  }
+  io_uring_buf_ring_init(br);
+  for (int i = 0; i < BUFS; ++i)
+    io_uring_buf_ring_add(br, mem + (size_t)i * BUF_SIZE, BUF_SIZE, i, io_uring_buf_ring_mask(BUFS), i);
+  io_uring_buf_ring_advance(br, BUFS);
+  struct io_uring_sqe* s = next_sqe();
+  io_uring_prep_multishot_accept(s, listener, NULL, NULL, 0);
+  io_uring_sqe_set_data64(s, tag(OP_ACCEPT, listener));
+  for (;;) {
+    io_uring_submit_and_wait(&ring, 1);
+    struct io_uring_cqe* cqe;
+    unsigned head, seen = 0;
+    int returned = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      int op = (int)(cqe->user_data >> 32), fd = (int)(cqe->user_data & 0xffffffff);
+      if (op == OP_ACCEPT) {
+        if (cqe->res >= 0 && open_conn(cqe->res)) start_recv(cqe->res);
+        if (!(cqe->flags & IORING_CQE_F_MORE)) die("multishot accept ended");
+      } else if (op == OP_RECV) {
+        conn* c = conns[fd];
+        if (cqe->flags & IORING_CQE_F_BUFFER) {
+          int bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+          char* b = mem + (size_t)bid * BUF_SIZE;
+          if (c && cqe->res > 0) consume(c, b, (size_t)cqe->res);
+          io_uring_buf_ring_add(br, b, BUF_SIZE, bid, io_uring_buf_ring_mask(BUFS), returned++);
+        }
+        if (!c) continue;
+        if (cqe->res <= 0 && cqe->res != -ENOBUFS) {
+          if (!c->sending) close_conn(fd);
+          else c->closed = 1;  // let the send in flight finish first
+          continue;
+        }
+        if (!c->sending && c->out_len) start_send(fd, c);
+        if (!(cqe->flags & IORING_CQE_F_MORE)) start_recv(fd);
+      } else if (op == OP_SEND) {
+        conn* c = conns[fd];
+        c->sending = 0;
+        if (cqe->res < 0 || c->closed) {
+          close_conn(fd);
+          continue;
+        }
+        c->out_sent += (size_t)cqe->res;
+        if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
+        else start_send(fd, c);
+      }
+    }
+    if (returned) io_uring_buf_ring_advance(br, returned);
+    io_uring_cq_advance(&ring, seen);
+  }
+}
+#endif
+
+int main(int argc, char** argv) {
+  int port = 0;
+  const char* io = "epoll";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+    if (!strcmp(argv[i], "--io")) io = argv[i + 1];
+  }
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int one = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listener, (struct sockaddr*)&addr, sizeof addr) || listen(listener, 511)) die("listen");
+  if (!strcmp(io, "epoll")) run_epoll(listener);
+#ifdef FLOOR_URING
+  if (!strcmp(io, "uring")) run_uring(listener);
+#endif
+  fprintf(stderr, "--io %s: not built in\n", io);
+  return 1;
+}
