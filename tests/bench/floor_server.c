@@ -7,8 +7,8 @@
 //   floor_server --port <port> [--io epoll|uring] [other --name value pairs are ignored]
 //
 // --io uring (built with -DFLOOR_URING -luring): the same replies through io_uring, a multishot
-// receive per connection into provided buffers and the reply's send submitted with the wait for
-// the next completion, so one system call per wake-up instead of epoll's three (epoll_wait, read,
+// receive per connection into provided buffers and the replies' sends submitted with the wait for
+// the next request, so one system call per wake-up instead of epoll's three (epoll_wait, read,
 // write).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -33,7 +33,7 @@ typedef struct {
   char* out;  // replies not yet sent
   size_t out_len, out_sent;
   int sending;  // io_uring: a send is in flight
-  int closed;   // io_uring: the peer closed while a send was in flight
+  int recv_done;  // io_uring: the receive ended (peer gone); closed once no send is in flight
 } conn;
 
 static conn* conns[MAX_FD];
@@ -158,6 +158,7 @@ static void run_epoll(int listener) {
 enum { OP_ACCEPT = 1, OP_RECV, OP_SEND, BUFS = 256, BUF_SIZE = 16384, GROUP = 1 };
 
 static struct io_uring ring;
+static unsigned sends_in_flight;
 
 static uint64_t tag(int op, int fd) { return ((uint64_t)op << 32) | (uint32_t)fd; }
 
@@ -170,6 +171,12 @@ static struct io_uring_sqe* next_sqe(void) {
   return s;
 }
 
+static void start_accept(int listener) {
+  struct io_uring_sqe* s = next_sqe();
+  io_uring_prep_multishot_accept(s, listener, NULL, NULL, 0);
+  io_uring_sqe_set_data64(s, tag(OP_ACCEPT, listener));
+}
+
 static void start_recv(int fd) {
   struct io_uring_sqe* s = next_sqe();
   io_uring_prep_recv_multishot(s, fd, NULL, 0, 0);
@@ -180,9 +187,11 @@ static void start_recv(int fd) {
 
 static void start_send(int fd, conn* c) {
   struct io_uring_sqe* s = next_sqe();
-  io_uring_prep_send(s, fd, c->out + c->out_sent, c->out_len - c->out_sent, 0);
+  // MSG_WAITALL: the kernel finishes a short send itself, so a completion means all or an error.
+  io_uring_prep_send(s, fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_WAITALL);
   io_uring_sqe_set_data64(s, tag(OP_SEND, fd));
   c->sending = 1;
+  ++sends_in_flight;
 }
 
 static void run_uring(int listener) {
@@ -205,11 +214,15 @@ static void run_uring(int listener) {
   for (int i = 0; i < BUFS; ++i)
     io_uring_buf_ring_add(br, mem + (size_t)i * BUF_SIZE, BUF_SIZE, i, io_uring_buf_ring_mask(BUFS), i);
   io_uring_buf_ring_advance(br, BUFS);
-  struct io_uring_sqe* s = next_sqe();
-  io_uring_prep_multishot_accept(s, listener, NULL, NULL, 0);
-  io_uring_sqe_set_data64(s, tag(OP_ACCEPT, listener));
+  start_accept(listener);
   for (;;) {
-    io_uring_submit_and_wait(&ring, 1);
+    // One system call per wake-up: the replies go out and the call returns once they are done
+    // and one more thing happened (a request, a connection). The timeout bounds the wait of a
+    // request that came while a send to a full socket was still pending.
+    struct __kernel_timespec limit = {.tv_nsec = 10 * 1000 * 1000};
+    struct io_uring_cqe* first;
+    io_uring_submit_and_wait_timeout(&ring, &first, sends_in_flight + 1,
+                                     sends_in_flight ? &limit : NULL, NULL);
     struct io_uring_cqe* cqe;
     unsigned head, seen = 0;
     int returned = 0;
@@ -218,7 +231,7 @@ static void run_uring(int listener) {
       int op = (int)(cqe->user_data >> 32), fd = (int)(cqe->user_data & 0xffffffff);
       if (op == OP_ACCEPT) {
         if (cqe->res >= 0 && open_conn(cqe->res)) start_recv(cqe->res);
-        if (!(cqe->flags & IORING_CQE_F_MORE)) die("multishot accept ended");
+        if (!(cqe->flags & IORING_CQE_F_MORE)) start_accept(listener);  // e.g. after EMFILE
       } else if (op == OP_RECV) {
         conn* c = conns[fd];
         if (cqe->flags & IORING_CQE_F_BUFFER) {
@@ -229,8 +242,10 @@ static void run_uring(int listener) {
         }
         if (!c) continue;
         if (cqe->res <= 0 && cqe->res != -ENOBUFS) {
+          // The fd is closed only once nothing of it is in flight, so its number, reused by
+          // the next accept, never meets a completion of the old connection.
+          c->recv_done = 1;
           if (!c->sending) close_conn(fd);
-          else c->closed = 1;  // let the send in flight finish first
           continue;
         }
         if (!c->sending && c->out_len) start_send(fd, c);
@@ -238,11 +253,13 @@ static void run_uring(int listener) {
       } else if (op == OP_SEND) {
         conn* c = conns[fd];
         c->sending = 0;
-        if (cqe->res < 0 || c->closed) {
+        --sends_in_flight;
+        if (cqe->res < 0) c->out_len = c->out_sent = 0;  // the peer is going: drop its replies
+        else c->out_sent += (size_t)cqe->res;
+        if (c->recv_done) {
           close_conn(fd);
           continue;
         }
-        c->out_sent += (size_t)cqe->res;
         if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
         else start_send(fd, c);
       }
