@@ -1,5 +1,5 @@
 // The floor under any Redis-protocol server's cost per request: a server that does nothing but
-// answer each command with +PONG (and redis-benchmark's start-up CONFIG GET with an empty array),
+// answer each command with +PONG (and redis-benchmark's start-up CONFIG GET <name> with <name> ""),
 // one thread, one read and one write per wake-up. What credis or redis-server spend above it is
 // their own work; what both spend is the kernel's (the loopback TCP stack, waking the client,
 // being woken).
@@ -148,8 +148,9 @@ static void run_epoll(int listener) {
       conn* c = conns[fd];
       consume(c, buf, (size_t)got);
       // A floor, not a server: a reply the socket cannot take now is dropped, never waited for.
-      if (c->out_len && write(fd, c->out, c->out_len) < 0 && errno != EAGAIN) close_conn(fd);
+      ssize_t sent = c->out_len ? write(fd, c->out, c->out_len) : 0;
       c->out_len = 0;
+      if (sent < 0 && errno != EAGAIN) close_conn(fd);
     }
   }
 }
